@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything they need is installed from here.
+SHELL := /bin/bash
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: run test bench reference lint clean-var
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -m venv $(VENV) || { echo "cannot create a virtualenv: install python3-venv (Debian) and retry"; exit 1; }
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+var/run.env: $(VENV)/.installed FORCE
+	$(PY) scripts/prepare.py --env-file $@
+
+var/test.env: $(VENV)/.installed FORCE
+	$(PY) scripts/prepare.py --test --browser --env-file $@
+
+FORCE:
+
+run: var/run.env
+	source var/run.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference && exec $(PY) app.py
+
+test: var/test.env
+	source var/test.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \
+		$(PY) -m pytest tests
+
+bench: var/test.env
+	source var/test.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \
+		$(PY) -m bench
+
+clean-var:
+	rm -rf var

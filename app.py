@@ -1,0 +1,54 @@
+"""The dashboard: `python app.py` serves on 127.0.0.1:$PORT; `gunicorn app:server` uses `server`."""
+from __future__ import annotations
+
+import dash
+from flask import Flask, Response, jsonify, request
+
+from layers.style import GLYPHS_PATH, STYLE_PATH, map_style
+
+from settings import get_settings
+
+
+def add_routes(server: Flask) -> None:
+    @server.get("/map-glyphs/<path:fontstack>/<int:start>-<int:end>.pbf")
+    def map_glyphs(fontstack: str, start: int, end: int) -> Response:
+        # An empty protobuf is a valid, empty glyph range: CJK labels come from local fonts, and the map asks
+        # no outside font server.
+        return Response(b"", mimetype="application/x-protobuf", headers={"Cache-Control": "max-age=86400"})
+
+    @server.get(STYLE_PATH)
+    def map_style_json():
+        # Served (not inlined in the figure) so Plotly never sees a changed style object and re-adds its layers;
+        # glyph URLs are absolute on the host the browser used.
+        settings = get_settings()
+        base = request.host_url.rstrip("/")
+        return jsonify(map_style(base + GLYPHS_PATH, settings.basemap_tile_url, settings.basemap_attribution))
+
+    @server.get("/healthz")
+    def healthz():
+        from sqlalchemy import text
+        from geo.db import get_engine
+        with get_engine().connect() as conn:
+            grids = conn.scalar(text("SELECT count(*) FROM grids"))
+        return jsonify(status="ok", grids=grids)
+
+
+def create_app() -> dash.Dash:
+    app = dash.Dash(
+        __name__, use_pages=True, pages_folder="screens", compress=True, title="铁东区 96715 指挥中心",
+        update_title=None, suppress_callback_exceptions=False,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+    app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')
+    import callbacks.map_panel  # noqa: F401  (registers the callbacks)
+    app.layout = dash.html.Div(dash.page_container)
+    add_routes(app.server)
+    return app
+
+
+app = create_app()
+server = app.server
+
+
+if __name__ == "__main__":
+    settings = get_settings()
+    app.run(host=settings.host, port=settings.port, debug=settings.debug)

@@ -1,0 +1,1 @@
+"""Command-line data work: `python -m etl reference | load`."""

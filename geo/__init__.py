@@ -1,0 +1,1 @@
+"""Everything that talks to PostGIS: models, SQL, CRS and geometry helpers."""

@@ -1,0 +1,97 @@
+"""Reads for the command-center map and its panels. All SQL of the screens lives here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import Connection, text
+
+# Simplifying the drawn outlines keeps the page light; 0.00001° ≈ 1 m, far below what a screen shows.
+DRAW_TOLERANCE_DEG = 0.00001
+
+
+@dataclass(frozen=True)
+class MapData:
+    """Everything the base map draws, as plain frames (lon/lat in WGS-84)."""
+    district: gpd.GeoDataFrame
+    streets: gpd.GeoDataFrame
+    communities: gpd.GeoDataFrame
+    grids: gpd.GeoDataFrame
+    cameras: pd.DataFrame
+    crews: pd.DataFrame
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return tuple(self.district.total_bounds) if len(self.district) else (73.5, 18.0, 135.0, 53.5)
+
+
+def _frame(conn: Connection, sql: str, **params) -> gpd.GeoDataFrame:
+    return gpd.read_postgis(text(sql), conn, geom_col="geom", params=params, crs="EPSG:4326")
+
+
+def map_data(conn: Connection) -> MapData:
+    tol = DRAW_TOLERANCE_DEG
+    district = _frame(conn, "SELECT code, name, ST_SimplifyPreserveTopology(geom, :tol) AS geom FROM districts", tol=tol)
+    streets = _frame(conn, """
+        SELECT code, name, ST_SimplifyPreserveTopology(geom, :tol) AS geom,
+               ST_X(ST_PointOnSurface(geom)) AS label_lon, ST_Y(ST_PointOnSurface(geom)) AS label_lat
+        FROM streets ORDER BY code""", tol=tol)
+    communities = _frame(conn, """
+        SELECT code, name, kind, street_code, ST_SimplifyPreserveTopology(geom, :tol) AS geom
+        FROM communities ORDER BY code""", tol=tol)
+    grids = _frame(conn, """
+        SELECT g.code, g.name, c.name AS community, s.code AS street_code, s.name AS street,
+               g.worker_name, ST_Area(g.geom::geography) / 1e6 AS area_km2,
+               (SELECT count(*) FROM cameras k WHERE k.grid_code = g.code) AS cameras,
+               ST_SimplifyPreserveTopology(g.geom, :tol) AS geom
+        FROM grids g JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code
+        ORDER BY g.code""", tol=tol)
+    cameras = pd.read_sql(text("""
+        SELECT code, kind, grid_code, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM cameras ORDER BY code"""), conn)
+    crews = crew_positions(conn)
+    return MapData(district, streets, communities, grids, cameras, crews)
+
+
+def crew_positions(conn: Connection) -> pd.DataFrame:
+    return pd.read_sql(text("""
+        SELECT w.code, w.name, w.kind, w.status, d.name AS department, w.grid_code,
+               ST_X(w.geom) AS lon, ST_Y(w.geom) AS lat
+        FROM crews w JOIN departments d ON d.code = w.department_code ORDER BY w.code"""), conn)
+
+
+def grid_detail(conn: Connection, code: str, nearby_crews: int = 6, listed_cameras: int = 8) -> dict | None:
+    """What the side panel shows for one grid cell; None when there is no such grid."""
+    row = conn.execute(text("""
+        SELECT g.code, g.name, g.worker_name, g.worker_phone, g.cadre_name, g.cadre_phone,
+               c.code AS community_code, c.name AS community, c.kind AS community_kind,
+               s.code AS street_code, s.name AS street,
+               ST_Area(g.geom::geography) / 1e6 AS area_km2,
+               (SELECT count(*) FROM cameras k WHERE k.grid_code = g.code) AS camera_count
+        FROM grids g JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code
+        WHERE g.code = :code"""), {"code": code}).mappings().first()
+    if row is None:
+        return None
+    cameras = conn.execute(text("""
+        SELECT code, kind FROM cameras WHERE grid_code = :code ORDER BY code LIMIT :n"""),
+        {"code": code, "n": listed_cameras}).mappings().all()
+    # K nearest response crews to the cell (index-assisted KNN; grid workers are listed apart); distance in
+    # metres on the spheroid for display.
+    crews = conn.execute(text("""
+        WITH cell AS (SELECT ST_PointOnSurface(geom) AS p FROM grids WHERE code = :code)
+        SELECT w.code, w.name, w.kind, w.status, d.name AS department,
+               ST_Distance(w.geom::geography, cell.p::geography) AS metres
+        FROM crews w JOIN departments d ON d.code = w.department_code, cell
+        WHERE w.grid_code IS NULL
+        ORDER BY w.geom <-> cell.p LIMIT :n"""), {"code": code, "n": nearby_crews}).mappings().all()
+    own = conn.execute(text("SELECT code, name, status FROM crews WHERE grid_code = :code ORDER BY code"),
+                       {"code": code}).mappings().all()
+    return {**dict(row), "cameras": [dict(c) for c in cameras], "crews": [dict(c) for c in crews],
+            "grid_crews": [dict(c) for c in own]}
+
+
+def grid_at(conn: Connection, lon: float, lat: float) -> str | None:
+    """The one grid a point belongs to: boundary points count (ST_Covers); a shared edge goes to the smaller code."""
+    return conn.scalar(text("""
+        SELECT code FROM grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+        ORDER BY code LIMIT 1"""), {"lon": lon, "lat": lat})

@@ -1,0 +1,1 @@
+"""Map layers: one module per layer, each a pure function from data to Plotly traces (no database, no Dash)."""

@@ -1,0 +1,1 @@
+"""Screens (Dash pages): each module registers itself and holds its layout; behaviour lives in callbacks/."""

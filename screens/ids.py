@@ -1,0 +1,7 @@
+"""Component ids, in one place so callbacks and browser tests use the same names."""
+MAP = "command-map"
+MEASURE = "map-measure"
+PANEL = "grid-panel"
+PANEL_BODY = "grid-panel-body"
+PANEL_CLOSE = "grid-panel-close"
+COUNTS = "map-counts"

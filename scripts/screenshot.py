@@ -1,0 +1,54 @@
+"""Screenshot a page in headless Chromium: python scripts/screenshot.py URL OUT.png [--zoom Z --lon X --lat Y]."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.e2e.browser import start_chromium  # noqa: E402
+
+WAIT_FOR_MAP = """
+const gd = document.querySelector('.js-plotly-plot');
+return !!(gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot);
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("out")
+    parser.add_argument("--width", type=int, default=1920)
+    parser.add_argument("--height", type=int, default=1080)
+    parser.add_argument("--zoom", type=float)
+    parser.add_argument("--lon", type=float)
+    parser.add_argument("--lat", type=float)
+    parser.add_argument("--click", nargs=2, type=float, metavar=("LON", "LAT"), help="click here (opens a panel)")
+    args = parser.parse_args()
+    driver = start_chromium(args.width, args.height)
+    try:
+        driver.get(args.url)
+        for _ in range(120):
+            if driver.execute_script(WAIT_FOR_MAP):
+                break
+            time.sleep(0.25)
+        if args.zoom is not None:
+            driver.execute_script("""
+                const gd = document.querySelector('.js-plotly-plot');
+                Plotly.relayout(gd, {'map.zoom': arguments[0], 'map.center': {lon: arguments[1], lat: arguments[2]}});
+            """, args.zoom, args.lon, args.lat)
+        time.sleep(4)
+        if args.click:
+            from tests.e2e.mapclick import click_lonlat
+            click_lonlat(driver, *args.click, zoom=args.zoom or 15.5)
+            time.sleep(3)
+        driver.save_screenshot(args.out)
+        for entry in driver.get_log("browser"):
+            print(entry["level"], entry["message"][:300])
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""The one settings object of the product: everything configurable comes from the environment.
+
+Nothing else in the code base reads ``os.environ``; ask ``get_settings()`` instead.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    # PostGIS. The plain URL users write (postgresql://…) is accepted; geo.db picks psycopg2.
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/tiedong"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    # `python app.py` serves here.
+    host: str = "127.0.0.1"
+    port: int = 8050
+    debug: bool = False
+
+    # Datum of the shipped district boundary (AMap publishes GCJ-02); it is converted to WGS-84 on load.
+    district_datum: Literal["gcj02", "wgs84"] = "gcj02"
+    # Seed of the generated Tiedong reference data: same seed, same streets, grids, cameras and crews.
+    reference_seed: int = 96715
+
+    # Optional raster basemap, e.g. a site's own tile server: https://tiles.example/{z}/{x}/{y}.png.
+    # Empty means no basemap at all: the map then needs no outside host.
+    basemap_tile_url: str = ""
+    basemap_attribution: str = ""
+
+    # How long the dashboard keeps the reference-data figure before asking PostGIS again.
+    map_cache_seconds: int = Field(default=60, ge=0)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

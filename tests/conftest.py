@@ -1,0 +1,66 @@
+"""Shared fixtures: a real PostGIS (DATABASE_URL, prepared by `make test`) and a real Redis (REDIS_URL)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+import pytest
+from psycopg2 import sql
+
+from geo.db import make_engine
+from settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _with_db(url: str, name: str) -> str:
+    p = urlsplit(url)
+    return urlunsplit((p.scheme, p.netloc, "/" + name, p.query, p.fragment))
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return get_settings().database_url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    """The test database, migrated and holding the Tiedong reference data (loaded by `make test`)."""
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+def _admin(url: str):
+    conn = psycopg2.connect(_with_db(url, "postgres"))
+    conn.autocommit = True
+    return conn
+
+
+@pytest.fixture
+def scratch_url(database_url):
+    """A brand-new empty database, migrated to head, dropped after the test."""
+    name = f"{urlsplit(database_url).path.lstrip('/')}_scratch_{uuid.uuid4().hex[:8]}"
+    admin = _admin(database_url)
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = _with_db(database_url, name)
+    env = {"DATABASE_URL": url}
+    import os
+    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True,
+                   env={**os.environ, **env}, capture_output=True)
+    yield url
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    admin.close()
+
+
+@pytest.fixture
+def scratch_engine(scratch_url):
+    eng = make_engine(scratch_url)
+    yield eng
+    eng.dispose()
