@@ -75,15 +75,17 @@ def grid_detail(conn: Connection, code: str, nearby_crews: int = 6, listed_camer
     cameras = conn.execute(text("""
         SELECT code, kind FROM cameras WHERE grid_code = :code ORDER BY code LIMIT :n"""),
         {"code": code, "n": listed_cameras}).mappings().all()
-    # K nearest response crews to the cell (index-assisted KNN; grid workers are listed apart); distance in
-    # metres on the spheroid for display.
+    # Nearest response crews to the cell (grid workers are listed apart).
     crews = conn.execute(text("""
-        WITH cell AS (SELECT ST_PointOnSurface(geom) AS p FROM grids WHERE code = :code)
-        SELECT w.code, w.name, w.kind, w.status, d.name AS department,
-               ST_Distance(w.geom::geography, cell.p::geography) AS metres
-        FROM crews w JOIN departments d ON d.code = w.department_code, cell
-        WHERE w.grid_code IS NULL
-        ORDER BY w.geom <-> cell.p LIMIT :n"""), {"code": code, "n": nearby_crews}).mappings().all()
+        WITH cell AS (SELECT ST_PointOnSurface(geom) AS p FROM grids WHERE code = :code),
+        candidates AS (   -- index-assisted KNN in degrees, then exact metres (a degree of lon is shorter here)
+            SELECT w.code, w.name, w.kind, w.status, w.department_code,
+                   ST_Distance(w.geom::geography, cell.p::geography) AS metres
+            FROM crews w, cell WHERE w.grid_code IS NULL
+            ORDER BY w.geom <-> cell.p LIMIT :n * 4)
+        SELECT c.code, c.name, c.kind, c.status, d.name AS department, c.metres
+        FROM candidates c JOIN departments d ON d.code = c.department_code
+        ORDER BY c.metres LIMIT :n"""), {"code": code, "n": nearby_crews}).mappings().all()
     own = conn.execute(text("SELECT code, name, status FROM crews WHERE grid_code = :code ORDER BY code"),
                        {"code": code}).mappings().all()
     return {**dict(row), "cameras": [dict(c) for c in cameras], "crews": [dict(c) for c in crews],

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from layers.text import safe_rows
+
 CAMERA_TRACE = "cameras"
 CAMERA_COLOUR = "#5ad1ff"
 
@@ -12,7 +14,7 @@ def camera_trace(cameras: pd.DataFrame, cluster_below_zoom: int = 14) -> go.Scat
     return go.Scattermap(
         name=CAMERA_TRACE, uid=CAMERA_TRACE, mode="markers",
         lon=cameras["lon"].tolist(), lat=cameras["lat"].tolist(), ids=cameras["code"].tolist(),
-        customdata=cameras[["code", "kind", "grid_code"]].values.tolist(),
+        customdata=safe_rows(cameras[["code", "kind", "grid_code"]].values.tolist()),
         marker={"size": 5, "color": CAMERA_COLOUR, "opacity": 0.85},
         # MapLibre clusters: a bubble per neighbourhood showing how many cameras it holds, sized by count.
         cluster={"enabled": True, "maxzoom": cluster_below_zoom, "size": [14, 20, 28], "step": [50, 300],

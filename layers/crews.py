@@ -4,6 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from layers.text import safe_rows
+
 CREW_TRACE = "crews"
 CREW_SIZE = 10
 GRID_WORKER_SIZE = 4
@@ -14,10 +16,9 @@ STATUS_LABELS = {"available": "待命", "en_route": "出动中", "on_scene": "�
 def crew_trace(crews: pd.DataFrame) -> go.Scattermap:
     colours = [STATUS_COLOURS.get(s, "#ffffff") for s in crews["status"]]
     # Grid workers (one per cell, ~900) are drawn small so the response crews stand out at district zoom.
-    sizes = [GRID_WORKER_SIZE if grid else CREW_SIZE for grid in crews["grid_code"]]
+    sizes = [GRID_WORKER_SIZE if isinstance(grid, str) and grid else CREW_SIZE for grid in crews["grid_code"]]
     labels = [STATUS_LABELS.get(s, s) for s in crews["status"]]
-    customdata = [[code, name, dept, label, grid or ""] for code, name, dept, label, grid in
-                  zip(crews["code"], crews["name"], crews["department"], labels, crews["grid_code"])]
+    customdata = safe_rows(zip(crews["code"], crews["name"], crews["department"], labels, crews["grid_code"]))
     return go.Scattermap(
         name=CREW_TRACE, uid=CREW_TRACE, mode="markers",
         lon=crews["lon"].tolist(), lat=crews["lat"].tolist(), ids=crews["code"].tolist(),

@@ -7,6 +7,8 @@ from typing import Any
 import geopandas as gpd
 import plotly.graph_objects as go
 
+from layers.text import safe_rows
+
 GRID_TRACE = "grids"
 
 # 14 streets need 14 distinguishable colours that read on a dark background.
@@ -55,7 +57,7 @@ def colour_bar(title: str) -> dict[str, Any]:
 
 def grid_trace(grids: gpd.GeoDataFrame, measure: str = "street") -> go.Choroplethmap:
     z, scale, extra = measure_values(grids, measure)
-    customdata = grids[["code", "name", "community", "street", "cameras"]].astype(str).values.tolist()
+    customdata = safe_rows(grids[["code", "name", "community", "street", "cameras"]].values.tolist())
     return go.Choroplethmap(
         name=GRID_TRACE, uid=GRID_TRACE,
         geojson=grid_geojson(grids), locations=grids["code"].tolist(), z=z, colorscale=scale,

@@ -1,6 +1,7 @@
 """Shared fixtures: a real PostGIS (DATABASE_URL, prepared by `make test`) and a real Redis (REDIS_URL)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -29,8 +30,10 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url):
-    """The test database, migrated and holding the Tiedong reference data (loaded by `make test`)."""
+    """The test database, migrated and holding the Tiedong reference data (`make test` loads it; this makes sure)."""
+    from etl.reference import load_reference
     eng = make_engine(database_url)
+    load_reference(engine=eng, quiet=True)
     yield eng
     eng.dispose()
 
@@ -49,10 +52,8 @@ def scratch_url(database_url):
     with admin.cursor() as cur:
         cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = _with_db(database_url, name)
-    env = {"DATABASE_URL": url}
-    import os
     subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True,
-                   env={**os.environ, **env}, capture_output=True)
+                   env={**os.environ, "DATABASE_URL": url}, capture_output=True)
     yield url
     with admin.cursor() as cur:
         cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -1,0 +1,10 @@
+FROM python:3.11-slim-bookworm
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+ENV HOST=0.0.0.0 PORT=8050
+EXPOSE 8050
+# Migrate, load the reference data when missing (idempotent), then serve with gunicorn.
+CMD ["sh", "-c", "alembic upgrade head && python -m etl reference && exec gunicorn app:server -b 0.0.0.0:${PORT} -w 2 --timeout 120"]

@@ -1,0 +1,54 @@
+"""A real dashboard process and a real headless Chromium for browser tests."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.browser import start_chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(engine, database_url):
+    """`python app.py` on a free port against the test database (the engine fixture made sure data is there)."""
+    port = free_port()
+    log = open(ROOT / "var" / f"e2e-app-{port}.log", "w") if (ROOT / "var").is_dir() else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "DATABASE_URL": database_url, "PORT": str(port)})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"app.py exited with {proc.returncode}")
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("app.py did not answer within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture
+def browser():
+    driver = start_chromium(1600, 1000)
+    yield driver
+    driver.quit()
