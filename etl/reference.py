@@ -212,7 +212,7 @@ def make_crews(rng: np.random.Generator, frame: LocalFrame, area: BaseGeometry, 
                           "geom": jitter(home, rng, frame, 400)})
     for n, community in enumerate(community_rows[:AUXILIARY_POLICE], start=1):
         home = community["geom"].representative_point()
-        crews.append({"code": f"FJ-{n:03d}", "name": f"{community['name']}社区辅警", "department_code": "gaj",
+        crews.append({"code": f"FJ-{n:03d}", "name": f"{community['name']}辅警", "department_code": "gaj",
                       "kind": "社区辅警", "grid_code": None, "members": 1, "status": status(),
                       "home_geom": home, "geom": home})
     for grid in grid_rows:
@@ -252,9 +252,9 @@ def load_reference(seed: int | None = None, force: bool = False, quiet: bool = F
         return existing
     steps = ["streets", "communities", "grids", "people", "cameras", "crews", "write"]
     with tqdm(total=len(steps), desc="铁东区 reference", disable=quiet, unit="step") as bar:
-        def progress(step: str) -> None:
+        def progress(step: str) -> None:   # called as each step starts
+            bar.update(steps.index(step) - bar.n)
             bar.set_postfix_str(step)
-            bar.update(1) if bar.n < steps.index(step) else None
         ref = generate(seed, settings.district_datum, progress)
         progress("write")
         with transaction(engine) as conn:   # one transaction: all or nothing

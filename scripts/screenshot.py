@@ -28,6 +28,9 @@ def main() -> None:
     args = parser.parse_args()
     driver = start_chromium(args.width, args.height)
     try:
+        # The exact viewport of a wall screen, whatever the window decorations would take.
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+            "width": args.width, "height": args.height, "deviceScaleFactor": 1, "mobile": False})
         driver.get(args.url)
         for _ in range(120):
             if driver.execute_script(WAIT_FOR_MAP):
