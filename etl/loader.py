@@ -90,7 +90,7 @@ LAYER_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "members": ("members", "人数", "队员数"),
     },
 }
-# Roles the file needs before anything else can happen; name, parent and the extras are optional.
+# The command-line option that names the field of a role, for messages about it.
 OPTION_OF_ROLE = {"code": "--id-field", "name": "--name-field", "parent": "--parent-field",
                   "lon": "--lon-field", "lat": "--lat-field"}
 
@@ -184,6 +184,7 @@ def load_file(layer: str, path: str | Path, *, id_field: str | None = None, name
     try:
         frame, declared_crs = read_table(source, layer, encoding)
         fields = detect_fields(layer, attribute_columns(frame), given)
+        require_code_field(layer, fields, attribute_columns(frame))
         frame = with_point_geometry(frame, fields, prefer_columns=bool(lon_field or lat_field))
         frame = to_wgs84(frame, parse_crs(crs), declared_crs)
     except LoadRejected as rejected:
@@ -251,7 +252,9 @@ def read_vector(source: Path, layer: str, encoding: str | None) -> tuple[gpd.Geo
     try:
         layers = [str(name) for name, _ in pyogrio.list_layers(source)]
         chosen = pick_layer(layers, layer)
-        encoding = encoding or sniff_shapefile_encoding(source)
+        # GeoJSON and GeoPackage are UTF-8 by definition: an encoding only ever applies to a Shapefile's .dbf.
+        is_shapefile = source.suffix.lower() == ".shp"
+        encoding = (encoding or sniff_shapefile_encoding(source)) if is_shapefile else None
         frame = pyogrio.read_dataframe(source, layer=chosen, encoding=encoding)
     except LoadRejected:
         raise
@@ -280,7 +283,7 @@ def sniff_shapefile_encoding(source: Path) -> str | None:
     """
     if source.suffix.lower() != ".shp":
         return None
-    siblings = {p.suffix.lower(): p for p in source.parent.glob(source.stem + ".*")}
+    siblings = {p.suffix.lower(): p for p in source.parent.iterdir() if p.stem == source.stem}
     dbf = siblings.get(".dbf")
     if ".cpg" in siblings or dbf is None:
         return None
@@ -350,6 +353,16 @@ def detect_fields(layer: str, columns: Sequence[str],
     return fields
 
 
+def require_code_field(layer: str, fields: Mapping[str, str], columns: Sequence[str]) -> None:
+    """Without a code field every feature would lack its code: say so once, with what was looked for.
+    (A district boundary may do without: its code is then the file's name.)"""
+    if "code" in fields or layer == "district":
+        return
+    looked_for = ", ".join(layer_roles(layer)["code"])
+    raise LoadRejected([f"no code field (looked for {looked_for}): name it with --id-field; "
+                        f"fields: {', '.join(columns) or 'none'}"])
+
+
 def attribute_columns(frame: pd.DataFrame) -> list[str]:
     geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     return [str(c) for c in frame.columns if c != geometry]
@@ -391,7 +404,7 @@ def clean_value(value: Any) -> str | None:
 
 def with_point_geometry(frame: pd.DataFrame, fields: Mapping[str, str], prefer_columns: bool) -> gpd.GeoDataFrame:
     """The frame with a geometry: its own, or points from the lon/lat columns (CSV, or when the options name them)."""
-    has_geometry = isinstance(frame, gpd.GeoDataFrame) and frame.geometry.notna().any()
+    has_geometry = isinstance(frame, gpd.GeoDataFrame) and not shapely.is_missing(frame.geometry.values).all()
     if has_geometry and not prefer_columns:
         return frame
     if "lon" not in fields or "lat" not in fields:
@@ -424,9 +437,8 @@ def to_wgs84(frame: gpd.GeoDataFrame, crs: CRS | str | None, declared: CRS | Non
     """Reproject to EPSG:4326: from --crs when given, else from what the file declares, else take it as 4326."""
     if crs == GCJ02:
         # GCJ-02 is lon/lat with a position-dependent offset: no CRS of pyproj, geo.crs undoes it.
-        frame = frame.set_crs(None, allow_override=True) if frame.crs is not None else frame
-        frame = gpd.GeoDataFrame(frame, geometry=frame.geometry.map(
-            lambda g: geometry_gcj02_to_wgs84(g) if g is not None else None), crs=4326)
+        converted = [geometry_gcj02_to_wgs84(g) if g is not None else None for g in frame.geometry]
+        frame = frame.set_geometry(gpd.GeoSeries(converted, index=frame.index), crs=4326)
         source_name = "GCJ-02"
     else:
         source = crs or declared or CRS.from_epsg(4326)
@@ -438,7 +450,8 @@ def to_wgs84(frame: gpd.GeoDataFrame, crs: CRS | str | None, declared: CRS | Non
 
 def check_lon_lat(frame: gpd.GeoDataFrame, source_name: str, declared_only: bool) -> None:
     """Projected metres read as degrees land far off the globe: say so, and how to fix it."""
-    geoms = frame.geometry[frame.geometry.notna() & ~frame.geometry.is_empty]
+    values = frame.geometry.values
+    geoms = frame.geometry[~shapely.is_missing(values) & ~shapely.is_empty(values)]
     if geoms.empty:
         return
     minx, miny, maxx, maxy = geoms.total_bounds
@@ -483,14 +496,14 @@ def build_features(layer: str, frame: gpd.GeoDataFrame, fields: Mapping[str, str
                    default_code: str) -> list[Feature]:
     """The file's features with their cleaned values, and every problem visible without the database."""
     if layer == "district" and "code" not in fields:
-        frame = dissolve_district(frame, fields)
-    attrs_roles = [r for r in fields if r not in ("code", "lon", "lat")]
+        frame = dissolve_district(frame)
+    attr_roles = [role for role in fields if role not in ("code", "lon", "lat")]
+    records = pd.DataFrame(frame[attribute_columns(frame)]).to_dict("records")
     features = []
-    for number, (row, geom) in enumerate(zip(frame.itertuples(index=False), frame.geometry), start=1):
-        values = dict(zip(frame.columns, row))
-        code = clean_value(values[fields["code"]]) if "code" in fields else (
-            default_code if layer == "district" else None)
-        attrs = {role: clean_value(values[fields[role]]) for role in attrs_roles}
+    for number, (values, geom) in enumerate(zip(records, frame.geometry), start=1):
+        # Only a district may come without a code field (require_code_field): it is named after its file.
+        code = clean_value(values[fields["code"]]) if "code" in fields else default_code
+        attrs = {role: clean_value(values[fields[role]]) for role in attr_roles}
         feature = Feature(number=number, code=code, geom=geom, attrs=attrs)
         check_feature(layer, feature)
         features.append(feature)
@@ -498,15 +511,13 @@ def build_features(layer: str, frame: gpd.GeoDataFrame, fields: Mapping[str, str
     return features
 
 
-def dissolve_district(frame: gpd.GeoDataFrame, fields: Mapping[str, str]) -> gpd.GeoDataFrame:
+def dissolve_district(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """A boundary without a code field is one district, however many features (exclaves) the file splits it in."""
     if len(frame) <= 1:
         return frame
-    areas = [g for g in frame.geometry if g is not None and not g.is_empty]
-    merged = shapely.union_all([repair(g)[0] for g in areas if isinstance(g, (Polygon, MultiPolygon))]) \
-        if areas else None
-    first = frame.iloc[[0]].copy()
-    return gpd.GeoDataFrame(first.drop(columns="geometry"), geometry=[merged], crs=frame.crs)
+    polygons = [repair(g)[0] for g in frame.geometry if isinstance(g, (Polygon, MultiPolygon)) and not g.is_empty]
+    first_row = pd.DataFrame(frame[attribute_columns(frame)]).iloc[[0]]
+    return gpd.GeoDataFrame(first_row, geometry=[shapely.union_all(polygons)], crs=frame.crs)
 
 
 def check_feature(layer: str, feature: Feature) -> None:
@@ -596,7 +607,7 @@ def check_parents(conn, layer: str, features: Sequence[Feature]) -> None:
     found = loading.find_parents(conn, layer, gpd.GeoDataFrame(geometry=[f.geom for f in unnamed], crs=4326))
     for feature, parent in zip(unnamed, found):
         if parent is None:
-            feature.reject(f"lies in no {noun}" if layer != "cameras" else "lies in no grid")
+            feature.reject(f"lies in no {noun}")
         feature.attrs["parent"] = parent
 
 

@@ -102,7 +102,7 @@ def find_parents(conn: Connection, layer: str, features_gdf) -> list[str | None]
             CROSS JOIN LATERAL (SELECT ST_Area(ST_Intersection(parent.geom, feature.geom)) AS shared) AS overlap
             WHERE overlap.shared > 0
             ORDER BY feature.ord, overlap.shared DESC, parent.code""")
-    found = dict(conn.execute(sql, {"wkbs": _wkbs(geoms)}).tuples().all())
+    found = {ord_: code for ord_, code in conn.execute(sql, {"wkbs": _wkbs(geoms)})}
     return [found.get(ord_) for ord_ in range(1, len(geoms) + 1)]
 
 
