@@ -1,6 +1,9 @@
 """The dashboard: `python app.py` serves on 127.0.0.1:$PORT; `gunicorn app:server` uses `server`."""
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import dash
 from flask import Flask, Response, jsonify, request
 
@@ -33,15 +36,28 @@ def add_routes(server: Flask) -> None:
         return jsonify(status="ok", grids=grids)
 
 
+# Flask blueprints and CLI commands that live beside the dashboard; each module has register(server).
+HTTP_MODULES = ("api.v1", "open311.views")
+
+
+def register_callbacks() -> None:
+    """Import every module of callbacks/: each registers its callbacks with Dash's global registry."""
+    import callbacks
+    for module in sorted(m.name for m in pkgutil.iter_modules(callbacks.__path__)):
+        importlib.import_module(f"callbacks.{module}")
+
+
 def create_app() -> dash.Dash:
     app = dash.Dash(
         __name__, use_pages=True, pages_folder="screens", compress=True, title="铁东区 96715 指挥中心",
         update_title=None, suppress_callback_exceptions=False,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')
-    import callbacks.map_panel  # noqa: F401  (registers the callbacks)
+    register_callbacks()
     app.layout = dash.html.Div(dash.page_container)
     add_routes(app.server)
+    for name in HTTP_MODULES:
+        importlib.import_module(name).register(app.server)
     return app
 
 

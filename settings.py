@@ -33,6 +33,21 @@ class Settings(BaseSettings):
     basemap_tile_url: str = ""
     basemap_attribution: str = ""
 
+    # Work orders. Local time decides "the same day"; requests registered after the cut-off hour are due by the
+    # end of the next day (a request at 23:50 cannot be done by midnight).
+    timezone: str = "Asia/Shanghai"
+    same_day_cutoff_hour: int = Field(default=20, ge=0, le=24)
+    # A new ticket of the same category this close to an open one, this soon after it, is offered as a duplicate.
+    duplicate_radius_m: float = Field(default=150.0, gt=0)
+    duplicate_window_hours: float = Field(default=24.0, gt=0)
+    # Open311 jurisdiction this server answers for (requests naming another one get 404).
+    open311_jurisdiction: str = "tiedong.anshan"
+    # Redis stream the outbox relay publishes to, and its cap (far above any backlog: trimming ignores readers).
+    event_stream: str = "tickets:events"
+    event_stream_maxlen: int = 1_000_000
+    # Public base URL used in links sent to citizens (evaluation SMS text); empty = the host that served the page.
+    public_base_url: str = ""
+
     # How long the dashboard keeps the reference-data figure before asking PostGIS again.
     map_cache_seconds: int = Field(default=60, ge=0)
 

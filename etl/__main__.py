@@ -5,12 +5,14 @@ Errors are reported one line each on stderr; the exit status is non-zero when an
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from pathlib import Path
 
 
 def _reference(args: argparse.Namespace) -> int:
-    from etl.reference import load_reference
-    load_reference(seed=args.seed, force=args.force, quiet=args.quiet)
+    from etl.reference import load_reference_and_catalogue
+    load_reference_and_catalogue(seed=args.seed, force=args.force, quiet=args.quiet)
     return 0
 
 
@@ -31,6 +33,22 @@ def _load(args: argparse.Namespace) -> int:
     return 0
 
 
+def _categories(args: argparse.Namespace) -> int:
+    from etl.catalogue import load_categories
+    from workorders.catalogue import CatalogueError
+    try:
+        count = load_categories(args.file) if args.file else load_categories()
+    except CatalogueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"loaded {count} categories")
+    return 0
+
+
+# Modules that bring their own sub-command (relay, history, devices, simulate …).
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m etl", description="Reference data of the command center.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -40,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--force", action="store_true", help="replace reference data that is already loaded")
     ref.add_argument("--quiet", action="store_true", help="no progress bar")
     ref.set_defaults(func=_reference)
+
+    cats = sub.add_parser("categories", help="load the category catalogue (config/categories.yaml)")
+    cats.add_argument("file", nargs="?", type=Path, help="another catalogue file")
+    cats.set_defaults(func=_categories)
 
     from geo.models import LAYER_MODELS
     load = sub.add_parser("load", help="load a district's own layer from a file")
@@ -54,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--encoding", help="text encoding of a Shapefile or CSV without one declared (e.g. gbk)")
     load.add_argument("--skip-bad", action="store_true", help="load the good features, list the bad ones")
     load.set_defaults(func=_load)
+    for name in COMMAND_MODULES:   # each adds its own sub-command: register(subparsers)
+        importlib.import_module(name).register(sub)
     return parser
 
 

@@ -264,3 +264,14 @@ def load_reference(seed: int | None = None, force: bool = False, quiet: bool = F
     if not quiet:
         print("loaded " + ", ".join(f"{n} {t}" for t, n in loaded.items()))
     return loaded
+
+
+def load_reference_and_catalogue(**kwargs) -> dict[str, int]:
+    """Reference data, then what stands on it: the category catalogue and the address gazetteer."""
+    from etl.catalogue import load_categories
+    from etl.gazetteer import build_gazetteer
+    loaded = load_reference(**kwargs)
+    engine = kwargs.get("engine")
+    load_categories(engine=engine)
+    build_gazetteer(seed=kwargs.get("seed"), engine=engine, only_if_empty=not kwargs.get("force"))
+    return loaded

@@ -108,3 +108,182 @@ LAYER_MODELS = {
     "district": District, "streets": Street, "communities": Community,
     "grids": Grid, "cameras": Camera, "crews": Crew,
 }
+
+
+# ------------------------------------------------------------------------------------------- work orders (工单)
+from sqlalchemy import BigInteger, Date, DateTime, Float, Index, SmallInteger, UniqueConstraint, text  # noqa: E402
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB  # noqa: E402
+
+
+class Category(Base):
+    """The category catalogue as loaded from config/categories.yaml (the YAML stays the source)."""
+    __tablename__ = "categories"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    complexity: Mapped[str] = mapped_column(String(8))
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    lead_department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    rules = mapped_column(JSONB, nullable=False)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint("complexity IN ('simple', 'normal', 'complex')", name="complexity"),
+        Index("ix_tickets_open_due", "resolve_due_at", postgresql_where=text(
+            "state NOT IN ('closed', 'merged', 'refused', 'resolved', 'evaluated')")),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)          # 20261126-000123
+    channel: Mapped[str] = mapped_column(String(16), index=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)
+    variant: Mapped[str | None] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    geom = mapped_column(area("POINT"), nullable=False)
+    grid_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
+    community_code: Mapped[str] = mapped_column(ForeignKey("communities.code"), index=True)
+    street_code: Mapped[str] = mapped_column(ForeignKey("streets.code"), index=True)
+    address: Mapped[str | None] = mapped_column(Text)
+    citizen_name: Mapped[str | None] = mapped_column(Text)    # personal data: masked on every public screen
+    citizen_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    priority: Mapped[int] = mapped_column(SmallInteger)       # 1 most urgent … 4
+    complexity: Mapped[str] = mapped_column(String(8))
+    lead_department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    co_department_codes: Mapped[list[str]] = mapped_column(ARRAY(String(32)), server_default="{}")
+    handled_by_community: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    escalation_level: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    supervised: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    returned_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    reopened_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    crew_code: Mapped[str | None] = mapped_column(ForeignKey("crews.code"), index=True)
+    related_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))   # 越级: the original
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    flags: Mapped[list[str]] = mapped_column(ARRAY(String(32)), server_default="{}")
+    media_url: Mapped[str | None] = mapped_column(Text)
+    attributes = mapped_column(JSONB, server_default="{}", nullable=False)
+    source_ref: Mapped[str | None] = mapped_column(Text)     # device id, 110 incident number, Open311 account …
+    registered_by: Mapped[str | None] = mapped_column(Text)
+    registered_at = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    dispatched_at = mapped_column(DateTime(timezone=True))
+    accepted_at = mapped_column(DateTime(timezone=True))
+    on_site_at = mapped_column(DateTime(timezone=True))
+    resolved_at = mapped_column(DateTime(timezone=True))
+    evaluated_at = mapped_column(DateTime(timezone=True))
+    closed_at = mapped_column(DateTime(timezone=True))
+    updated_at = mapped_column(DateTime(timezone=True), nullable=False)
+    arrival_due_at = mapped_column(DateTime(timezone=True))
+    resolve_due_at = mapped_column(DateTime(timezone=True), nullable=False)
+    evaluation_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    satisfaction: Mapped[str | None] = mapped_column(String(16))   # satisfied / basically / unsatisfied
+    evaluation_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class TicketEvent(Base):
+    """Every change of a ticket: who, when, what, why. The ticket's full history."""
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    at = mapped_column(DateTime(timezone=True), nullable=False)
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data = mapped_column(JSONB, server_default="{}", nullable=False)
+
+
+class Outbox(Base):
+    """Events written in the same transaction as the change; a relay publishes them to Redis."""
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(32))
+    event_type: Mapped[str] = mapped_column(String(32))
+    payload = mapped_column(JSONB, nullable=False)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)
+    published_at = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)     # who: api key name, form, device
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)      # sha256 of the key; the key is shown once
+    crew_code: Mapped[str | None] = mapped_column(ForeignKey("crews.code"))   # a grid worker's phone
+    active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class ElderDevice(Base):
+    """一键通: the registered elder behind each one-key phone."""
+    __tablename__ = "elder_devices"
+    device_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    elder_name: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(Text)
+    grid_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
+    geom = mapped_column(area("POINT"), nullable=False)
+
+
+class Supervision(Base):
+    """督办: a late ticket, the unit and person answerable for it, and what was done."""
+    __tablename__ = "supervisions"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    level: Mapped[int] = mapped_column(SmallInteger)
+    unit: Mapped[str] = mapped_column(Text)
+    person: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)
+    closed_at = mapped_column(DateTime(timezone=True))
+
+
+class SupervisionAction(Base):
+    __tablename__ = "supervision_actions"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    supervision_id: Mapped[int] = mapped_column(ForeignKey("supervisions.id", ondelete="CASCADE"), index=True)
+    at = mapped_column(DateTime(timezone=True), nullable=False)
+    actor: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class JointMeeting(Base):
+    """联席会: several departments decide together on one ticket."""
+    __tablename__ = "joint_meetings"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    meeting_date = mapped_column(Date, nullable=False)
+    department_codes: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
+    decision: Mapped[str | None] = mapped_column(Text)
+    follow_up: Mapped[str | None] = mapped_column(Text)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class TicketCounter(Base):
+    """Per-day sequence behind readable ticket numbers (row-locked increment: no gaps from rollbacks)."""
+    __tablename__ = "ticket_counters"
+    day = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Place(Base):
+    """The local gazetteer: roads with building numbers, communities, grids — for address search."""
+    __tablename__ = "places"
+    __table_args__ = (Index("ix_places_name_trgm", "search_text", postgresql_using="gin",
+                            postgresql_ops={"search_text": "gin_trgm_ops"}),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))          # road / building / community / grid / landmark
+    name: Mapped[str] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text)
+    grid_code: Mapped[str | None] = mapped_column(ForeignKey("grids.code", ondelete="CASCADE"), index=True)
+    geom = mapped_column(area("POINT"), nullable=False)

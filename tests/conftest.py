@@ -31,9 +31,9 @@ def database_url() -> str:
 @pytest.fixture(scope="session")
 def engine(database_url):
     """The test database, migrated and holding the Tiedong reference data (`make test` loads it; this makes sure)."""
-    from etl.reference import load_reference
+    from etl.reference import load_reference_and_catalogue
     eng = make_engine(database_url)
-    load_reference(engine=eng, quiet=True)
+    load_reference_and_catalogue(engine=eng, quiet=True)
     yield eng
     eng.dispose()
 

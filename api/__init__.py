@@ -1,0 +1,1 @@
+"""HTTP APIs for integrations: REST JSON under /api/v1."""

@@ -1,0 +1,1 @@
+"""Events out: the transactional outbox relayed to a Redis stream."""

@@ -1,0 +1,275 @@
+"""SQL of work orders: location lookups, numbers, inserts, updates, events, outbox, idempotency."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any, Iterable
+
+from sqlalchemy import Connection, text
+
+TICKET_COLUMNS = """
+    t.id, t.number, t.channel, t.category_code, c.name AS category_name, t.variant, t.description,
+    ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat, t.grid_code, g.name AS grid_name, t.community_code,
+    cm.name AS community_name, t.street_code, s.name AS street_name, t.address, t.citizen_name, t.citizen_phone,
+    t.priority, t.complexity, t.lead_department_code, d.name AS lead_department_name, t.co_department_codes,
+    t.handled_by_community, t.state, t.escalation_level, t.supervised, t.returned_count, t.reopened_count,
+    t.crew_code, t.related_ticket_id, t.merged_into_id, t.flags, t.media_url, t.attributes, t.source_ref,
+    t.registered_by, t.registered_at, t.dispatched_at, t.accepted_at, t.on_site_at, t.resolved_at,
+    t.evaluated_at, t.closed_at, t.updated_at, t.arrival_due_at, t.resolve_due_at, t.evaluation_token,
+    t.satisfaction, t.evaluation_comment,
+    (SELECT number FROM tickets r WHERE r.id = t.related_ticket_id) AS related_number,
+    (SELECT number FROM tickets m WHERE m.id = t.merged_into_id) AS merged_into_number"""
+TICKET_FROM = """
+    FROM tickets t JOIN categories c ON c.code = t.category_code JOIN grids g ON g.code = t.grid_code
+    JOIN communities cm ON cm.code = t.community_code JOIN streets s ON s.code = t.street_code
+    JOIN departments d ON d.code = t.lead_department_code"""
+
+
+# ------------------------------------------------------------------------------------------------ location
+
+def place_of_point(conn: Connection, lon: float, lat: float) -> dict | None:
+    """Grid, community and street of a point; boundary points count, a shared edge goes to the smaller code."""
+    row = conn.execute(text("""
+        SELECT g.code AS grid_code, g.community_code, c.street_code
+        FROM grids g JOIN communities c ON c.code = g.community_code
+        WHERE ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+        ORDER BY g.code LIMIT 1"""), {"lon": lon, "lat": lat}).mappings().first()
+    return dict(row) if row else None
+
+
+def grid_point(conn: Connection, grid_code: str) -> tuple[float, float] | None:
+    row = conn.execute(text("""SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM grids
+                               WHERE code = :code) q"""), {"code": grid_code}).first()
+    return (row[0], row[1]) if row else None
+
+
+def search_places(conn: Connection, query: str, limit: int = 8) -> list[dict]:
+    """Fuzzy address search over the gazetteer (trigram similarity, exact substring first)."""
+    rows = conn.execute(text("""
+        SELECT name, kind, grid_code, ST_X(geom) AS lon, ST_Y(geom) AS lat,
+               similarity(search_text, :q) AS score
+        FROM places
+        WHERE search_text % :q OR search_text LIKE '%' || :q || '%'
+        ORDER BY (search_text LIKE '%' || :q || '%') DESC, similarity(search_text, :q) DESC, name
+        LIMIT :n"""), {"q": query, "n": limit}).mappings().all()
+    return [dict(r) for r in rows]
+
+
+# ------------------------------------------------------------------------------------------------ catalogue
+
+def category_rows(conn: Connection) -> list[dict]:
+    return [dict(r) for r in conn.execute(text(
+        "SELECT code, name, complexity, priority, lead_department_code, rules FROM categories ORDER BY code"
+    )).mappings()]
+
+
+def upsert_categories(conn: Connection, rows: Iterable[dict]) -> int:
+    n = 0
+    for row in rows:
+        conn.execute(text("""
+            INSERT INTO categories (code, name, complexity, priority, lead_department_code, rules)
+            VALUES (:code, :name, :complexity, :priority, :lead_department_code, CAST(:rules AS jsonb))
+            ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, complexity = EXCLUDED.complexity,
+              priority = EXCLUDED.priority, lead_department_code = EXCLUDED.lead_department_code,
+              rules = EXCLUDED.rules"""), {**row, "rules": json.dumps(row["rules"], ensure_ascii=False)})
+        n += 1
+    return n
+
+
+def department_codes(conn: Connection) -> set[str]:
+    return set(conn.execute(text("SELECT code FROM departments")).scalars())
+
+
+# ------------------------------------------------------------------------------------------------ tickets
+
+def next_ticket_number(conn: Connection, day: date) -> str:
+    seq = conn.execute(text("""
+        INSERT INTO ticket_counters (day, last) VALUES (:day, 1)
+        ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last"""), {"day": day}).scalar()
+    return f"{day:%Y%m%d}-{seq:06d}"
+
+
+def insert_ticket(conn: Connection, row: dict[str, Any]) -> int:
+    columns = [k for k in row if k not in ("lon", "lat")]
+    values = ", ".join(f"CAST(:{k} AS jsonb)" if k == "attributes" else f":{k}" for k in columns)
+    params = {**row, "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False)}
+    return conn.execute(text(f"""
+        INSERT INTO tickets ({', '.join(columns)}, geom)
+        VALUES ({values}, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) RETURNING id"""), params).scalar()
+
+
+def update_ticket(conn: Connection, ticket_id: int, changes: dict[str, Any]) -> None:
+    if not changes:
+        return
+    sets = ", ".join(f"{k} = :{k}" for k in changes)
+    conn.execute(text(f"UPDATE tickets SET {sets} WHERE id = :id"), {**changes, "id": ticket_id})
+
+
+def ticket_by_number(conn: Connection, number: str, lock: bool = False) -> dict | None:
+    sql = f"SELECT {TICKET_COLUMNS} {TICKET_FROM} WHERE t.number = :number"
+    if lock:
+        sql += " FOR UPDATE OF t"
+    row = conn.execute(text(sql), {"number": number}).mappings().first()
+    return dict(row) if row else None
+
+
+def ticket_by_id(conn: Connection, ticket_id: int) -> dict | None:
+    row = conn.execute(text(f"SELECT {TICKET_COLUMNS} {TICKET_FROM} WHERE t.id = :id"),
+                       {"id": ticket_id}).mappings().first()
+    return dict(row) if row else None
+
+
+def ticket_by_token(conn: Connection, token: str) -> dict | None:
+    row = conn.execute(text(f"SELECT {TICKET_COLUMNS} {TICKET_FROM} WHERE t.evaluation_token = :token"),
+                       {"token": token}).mappings().first()
+    return dict(row) if row else None
+
+
+LIST_FILTERS = {
+    "state": "t.state = ANY(:state)", "category": "t.category_code = ANY(:category)",
+    "channel": "t.channel = ANY(:channel)", "street": "t.street_code = :street", "grid": "t.grid_code = :grid",
+    "community": "t.community_code = :community", "department": "t.lead_department_code = :department",
+    "phone": "t.citizen_phone = :phone", "since": "t.registered_at >= :since", "until": "t.registered_at < :until",
+    "numbers": "t.number = ANY(:numbers)", "updated_since": "t.updated_at >= :updated_since",
+}
+
+
+def list_tickets(conn: Connection, filters: dict[str, Any], *, open_only: bool = False, limit: int = 100,
+                 offset: int = 0, oldest_first: bool = False) -> list[dict]:
+    """Tickets matching ``filters`` (keys of LIST_FILTERS; empty values ignored), newest first."""
+    unknown = set(filters) - set(LIST_FILTERS)
+    if unknown:
+        raise ValueError(f"unknown ticket filters: {', '.join(sorted(unknown))}")
+    params = {k: v for k, v in filters.items() if v not in (None, [], "")}
+    where = [LIST_FILTERS[k] for k in params]
+    if open_only:
+        where.append("t.state NOT IN ('closed', 'merged', 'refused')")
+    sql = f"SELECT {TICKET_COLUMNS} {TICKET_FROM}"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    direction = "ASC" if oldest_first else "DESC"
+    sql += f" ORDER BY t.registered_at {direction}, t.id {direction} LIMIT :limit OFFSET :offset"
+    return [dict(r) for r in conn.execute(text(sql), {**params, "limit": limit, "offset": offset}).mappings()]
+
+
+def open_tickets_near(conn: Connection, category: str, lon: float, lat: float, radius_m: float,
+                      since: datetime, exclude_id: int | None = None) -> list[dict]:
+    """Open tickets of the same category close by and recent: likely duplicates of a new report."""
+    rows = conn.execute(text(f"""
+        SELECT {TICKET_COLUMNS},
+               ST_Distance(t.geom::geography, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography) AS metres
+        {TICKET_FROM}
+        WHERE t.category_code = :category AND t.registered_at >= :since
+          AND t.state NOT IN ('closed', 'merged', 'refused', 'resolved', 'evaluated')
+          AND ST_DWithin(t.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :deg)
+          AND (CAST(:exclude AS bigint) IS NULL OR t.id <> :exclude)
+        ORDER BY metres LIMIT 5"""),
+        {"category": category, "lon": lon, "lat": lat, "since": since, "exclude": exclude_id,
+         # index-friendly degree pre-filter (generous), then exact metres below
+         "deg": radius_m / 80_000.0}).mappings().all()
+    return [dict(r) for r in rows if r["metres"] <= radius_m]
+
+
+def add_event(conn: Connection, ticket_id: int, at: datetime, actor: str, action: str, from_state: str | None,
+              to_state: str | None, reason: str | None = None, data: dict | None = None) -> int:
+    return conn.execute(text("""
+        INSERT INTO ticket_events (ticket_id, at, actor, action, from_state, to_state, reason, data)
+        VALUES (:t, :at, :actor, :action, :f, :to, :reason, CAST(:data AS jsonb)) RETURNING id"""),
+        {"t": ticket_id, "at": at, "actor": actor, "action": action, "f": from_state, "to": to_state,
+         "reason": reason, "data": json.dumps(data or {}, ensure_ascii=False, default=str)}).scalar()
+
+
+def ticket_events(conn: Connection, ticket_id: int) -> list[dict]:
+    return [dict(r) for r in conn.execute(text("""
+        SELECT id, at, actor, action, from_state, to_state, reason, data FROM ticket_events
+        WHERE ticket_id = :t ORDER BY at, id"""), {"t": ticket_id}).mappings()]
+
+
+def add_outbox(conn: Connection, topic: str, event_type: str, payload: dict, at: datetime) -> int:
+    return conn.execute(text("""
+        INSERT INTO outbox (topic, event_type, payload, created_at)
+        VALUES (:topic, :type, CAST(:payload AS jsonb), :at) RETURNING id"""),
+        {"topic": topic, "type": event_type, "payload": json.dumps(payload, ensure_ascii=False, default=str),
+         "at": at}).scalar()
+
+
+# ------------------------------------------------------------------------------------------------ idempotency
+
+def find_idempotency_key(conn: Connection, scope: str, key: str) -> dict | None:
+    row = conn.execute(text("""SELECT request_hash, ticket_id FROM idempotency_keys
+                               WHERE scope = :scope AND key = :key"""), {"scope": scope, "key": key}).mappings().first()
+    return dict(row) if row else None
+
+
+def claim_idempotency_key(conn: Connection, scope: str, key: str, request_hash: str, ticket_id: int,
+                          at: datetime) -> bool:
+    """False when another transaction stored the key first (the caller then rolls back and answers with it)."""
+    inserted = conn.execute(text("""
+        INSERT INTO idempotency_keys (scope, key, request_hash, ticket_id, created_at)
+        VALUES (:scope, :key, :hash, :ticket, :at) ON CONFLICT DO NOTHING RETURNING 1"""),
+        {"scope": scope, "key": key, "hash": request_hash, "ticket": ticket_id, "at": at}).scalar()
+    return bool(inserted)
+
+
+# ------------------------------------------------------------------------------------------------ supervision
+
+def add_supervision(conn: Connection, ticket_id: int, level: int, unit: str, person: str | None, reason: str,
+                    at: datetime) -> int:
+    return conn.execute(text("""
+        INSERT INTO supervisions (ticket_id, level, unit, person, reason, created_at)
+        VALUES (:t, :level, :unit, :person, :reason, :at) RETURNING id"""),
+        {"t": ticket_id, "level": level, "unit": unit, "person": person, "reason": reason, "at": at}).scalar()
+
+
+def close_supervisions(conn: Connection, ticket_id: int, at: datetime) -> None:
+    conn.execute(text("UPDATE supervisions SET closed_at = :at WHERE ticket_id = :t AND closed_at IS NULL"),
+                 {"t": ticket_id, "at": at})
+
+
+def add_supervision_action(conn: Connection, supervision_id: int, actor: str, note: str, at: datetime) -> int:
+    return conn.execute(text("""INSERT INTO supervision_actions (supervision_id, at, actor, note)
+                                VALUES (:s, :at, :actor, :note) RETURNING id"""),
+                        {"s": supervision_id, "at": at, "actor": actor, "note": note}).scalar()
+
+
+def supervision_list(conn: Connection, open_only: bool = True) -> list[dict]:
+    sql = """
+        SELECT s.id, s.level, s.unit, s.person, s.reason, s.created_at, s.closed_at, t.number, t.state,
+               t.resolve_due_at, c.name AS category_name,
+               (SELECT count(*) FROM supervision_actions a WHERE a.supervision_id = s.id) AS actions
+        FROM supervisions s JOIN tickets t ON t.id = s.ticket_id JOIN categories c ON c.code = t.category_code"""
+    if open_only:
+        sql += " WHERE s.closed_at IS NULL"
+    return [dict(r) for r in conn.execute(text(sql + " ORDER BY s.created_at")).mappings()]
+
+
+def add_joint_meeting(conn: Connection, ticket_id: int, meeting_date: date, departments: list[str],
+                      decision: str | None, follow_up: str | None, at: datetime) -> int:
+    return conn.execute(text("""
+        INSERT INTO joint_meetings (ticket_id, meeting_date, department_codes, decision, follow_up, created_at)
+        VALUES (:t, :d, :deps, :decision, :follow, :at) RETURNING id"""),
+        {"t": ticket_id, "d": meeting_date, "deps": departments, "decision": decision, "follow": follow_up,
+         "at": at}).scalar()
+
+
+def overdue_tickets(conn: Connection, now: datetime, grace_hours: float) -> list[dict]:
+    """Open tickets past their deadline (plus a grace per level already reached) that can still go up a level."""
+    return [dict(r) for r in conn.execute(text("""
+        SELECT t.id, t.number, t.escalation_level FROM tickets t
+        WHERE t.state NOT IN ('closed', 'merged', 'refused', 'resolved', 'evaluated')
+          AND t.escalation_level < 2
+          AND t.resolve_due_at + interval '1 hour' * (CAST(:grace AS float) * t.escalation_level) < :now
+        ORDER BY t.resolve_due_at"""), {"now": now, "grace": grace_hours}).mappings()]
+
+
+def merged_children(conn: Connection, ticket_id: int) -> list[dict]:
+    return [dict(r) for r in conn.execute(text(
+        "SELECT id, number, state FROM tickets WHERE merged_into_id = :t ORDER BY id"), {"t": ticket_id}).mappings()]
+
+
+def street_and_community_names(conn: Connection, community_code: str) -> dict:
+    return dict(conn.execute(text("""
+        SELECT c.name AS community, s.name AS street, g.cadre_name
+        FROM communities c JOIN streets s ON s.code = c.street_code
+        LEFT JOIN LATERAL (SELECT cadre_name FROM grids WHERE community_code = c.code ORDER BY code LIMIT 1) g ON true
+        WHERE c.code = :c"""), {"c": community_code}).mappings().one())

@@ -1,0 +1,424 @@
+"""Work-order services: intake from every channel, transitions, evaluation, escalation, supervision.
+
+Each public function runs in one transaction (its own, or the caller's ``conn``): the ticket, its event row and
+its outbox row are written together or not at all, so an accepted ticket survives any crash after the commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Engine
+
+from geo import tickets as db
+from geo.db import get_engine
+from settings import get_settings
+from workorders.catalogue import Category, category_from_row
+from workorders.deadlines import compute_deadlines
+from workorders.routing import route
+from workorders.states import ACTIONS, FINAL_STATES, TransitionRefused, next_state
+
+CHANNELS: dict[str, str] = {
+    "hotline": "96715热线", "letter": "信函", "walk_in": "当面", "web": "民情网", "elder_phone": "一键通",
+    "grid_worker": "网格员上报", "police_110": "110", "api": "接口", "open311": "Open311",
+}
+SATISFACTION = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
+LEVEL_NAMES = ("承办单位", "街道", "区")
+ESCALATION_GRACE_HOURS = 24.0
+MAX_DESCRIPTION = 4000
+
+
+class IntakeError(ValueError):
+    """A request that cannot become a ticket; ``field`` names the input at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class NotFound(LookupError):
+    pass
+
+
+class IdempotencyConflict(ValueError):
+    """The same Idempotency-Key was used before with a different request body."""
+
+
+class _KeyRace(Exception):
+    """Another transaction stored the same idempotency key first."""
+
+
+@dataclass
+class NewTicket:
+    channel: str
+    category: str
+    description: str
+    lon: float | None = None
+    lat: float | None = None
+    address: str | None = None
+    grid_code: str | None = None
+    variant: str | None = None
+    citizen_name: str | None = None
+    citizen_phone: str | None = None
+    priority: int | None = None
+    media_url: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    source_ref: str | None = None
+    registered_by: str | None = None
+    related_number: str | None = None      # 越级: the ticket this one repeats at a higher level
+    registered_at: datetime | None = None  # history import only; live intake uses the clock
+
+
+@dataclass
+class Created:
+    ticket: dict
+    created: bool
+    duplicates: list[dict]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@contextmanager
+def _transaction(conn: Connection | None, engine: Engine | None = None) -> Iterator[Connection]:
+    if conn is not None:
+        yield conn
+        return
+    with (engine or get_engine()).begin() as own:
+        yield own
+
+
+# ------------------------------------------------------------------------------------------------ catalogue
+
+def categories(conn: Connection) -> dict[str, Category]:
+    return {row["code"]: category_from_row(row) for row in db.category_rows(conn)}
+
+
+# ------------------------------------------------------------------------------------------------ intake
+
+def request_hash(request: NewTicket) -> str:
+    body = {k: v for k, v in asdict(request).items() if k not in ("registered_at", "registered_by")}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def create_ticket(request: NewTicket, *, idempotency: tuple[str, str] | None = None, now: datetime | None = None,
+                  conn: Connection | None = None, engine: Engine | None = None) -> Created:
+    """Register a request as a ticket. ``idempotency`` = (scope, key): the same key and body give the same ticket."""
+    for attempt in range(3):
+        try:
+            with _transaction(conn, engine) as c:
+                return _create(c, request, idempotency, now or request.registered_at or utcnow())
+        except _KeyRace:
+            if conn is not None or attempt == 2:
+                raise IdempotencyConflict("the same Idempotency-Key is being used by a request in flight")
+    raise AssertionError("unreachable")
+
+
+def _create(conn: Connection, request: NewTicket, idempotency, now: datetime) -> Created:
+    if idempotency:
+        seen = db.find_idempotency_key(conn, *idempotency)
+        if seen:
+            if seen["request_hash"] != request_hash(request):
+                raise IdempotencyConflict("this Idempotency-Key was already used with a different request")
+            return Created(db.ticket_by_id(conn, seen["ticket_id"]), False, [])
+    catalogue = categories(conn)
+    category = _validate(request, catalogue)
+    lon, lat, place = _locate(conn, request)
+    related_id = _related(conn, request.related_number)
+    settings = get_settings()
+    deadlines = compute_deadlines(category, now, request.variant, tz=ZoneInfo(settings.timezone),
+                                  cutoff_hour=settings.same_day_cutoff_hour)
+    routed = route(category, place["street_code"])
+    number = db.next_ticket_number(conn, now.astimezone(ZoneInfo(settings.timezone)).date())
+    ticket_id = db.insert_ticket(conn, {
+        "number": number, "channel": request.channel, "category_code": category.code,
+        "variant": request.variant or category.default_variant, "description": request.description.strip(),
+        "lon": lon, "lat": lat, **place, "address": request.address, "citizen_name": request.citizen_name,
+        "citizen_phone": _digits(request.citizen_phone), "priority": request.priority or category.priority,
+        "complexity": category.complexity, "lead_department_code": routed.lead_department,
+        "co_department_codes": list(routed.co_departments), "handled_by_community": routed.handled_by_community,
+        "state": "registered", "related_ticket_id": related_id, "media_url": request.media_url,
+        "attributes": request.attributes, "source_ref": request.source_ref, "registered_by": request.registered_by,
+        "registered_at": now, "updated_at": now, "arrival_due_at": deadlines.arrival_due_at,
+        "resolve_due_at": deadlines.resolve_due_at, "flags": ["escalated_filing"] if related_id else [],
+    })
+    if related_id:   # 越级: the original is flagged too, so its handlers see the citizen went over their heads
+        _flag(conn, related_id, "refiled_higher", now)
+    if idempotency and not db.claim_idempotency_key(conn, *idempotency, request_hash(request), ticket_id, now):
+        raise _KeyRace()
+    ticket = db.ticket_by_id(conn, ticket_id)
+    db.add_event(conn, ticket_id, now, request.registered_by or CHANNELS[request.channel], "register", None,
+                 "registered", data={"channel": request.channel})
+    _publish(conn, "ticket.created", ticket, now)
+    duplicates = db.open_tickets_near(conn, category.code, lon, lat, settings.duplicate_radius_m,
+                                      now - timedelta(hours=settings.duplicate_window_hours), exclude_id=ticket_id)
+    return Created(ticket, True, duplicates)
+
+
+def _validate(request: NewTicket, catalogue: dict[str, Category]) -> Category:
+    if request.channel not in CHANNELS:
+        raise IntakeError("channel", f"未知渠道 {request.channel!r}（可选：{', '.join(CHANNELS)}）")
+    if request.category not in catalogue:
+        raise IntakeError("category", f"未知事项类别 {request.category!r}（可选：{', '.join(sorted(catalogue))}）")
+    category = catalogue[request.category]
+    if not (request.description or "").strip():
+        raise IntakeError("description", "诉求内容不能为空")
+    if len(request.description) > MAX_DESCRIPTION:
+        raise IntakeError("description", f"诉求内容不能超过 {MAX_DESCRIPTION} 字")
+    if request.variant and request.variant not in category.variants:
+        raise IntakeError("variant", f"{category.name} 没有子类 {request.variant!r}")
+    if request.priority is not None and request.priority not in (1, 2, 3, 4):
+        raise IntakeError("priority", "优先级应为 1（最急）到 4")
+    phone = _digits(request.citizen_phone)
+    if request.citizen_phone and not (phone and 5 <= len(phone) <= 15):
+        raise IntakeError("citizen_phone", f"电话号码无效：{request.citizen_phone!r}")
+    return category
+
+
+def _digits(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return digits or None
+
+
+def _locate(conn: Connection, request: NewTicket) -> tuple[float, float, dict]:
+    """Point and grid/community/street from lat/lon, else the address, else a grid code."""
+    if request.lon is not None or request.lat is not None:
+        if request.lon is None or request.lat is None:
+            raise IntakeError("location", "经纬度须同时提供 (lat and lon together)")
+        lon, lat = float(request.lon), float(request.lat)
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise IntakeError("location", f"经纬度超出范围：lat={lat}, lon={lon}")
+    elif request.address and request.address.strip():
+        matches = db.search_places(conn, request.address.strip(), limit=1)
+        if not matches:
+            raise IntakeError("address", f"找不到地址：{request.address!r}，请选择地图位置或网格")
+        lon, lat = matches[0]["lon"], matches[0]["lat"]
+    elif request.grid_code:
+        point = db.grid_point(conn, request.grid_code)
+        if point is None:
+            raise IntakeError("grid_code", f"没有网格 {request.grid_code!r}")
+        lon, lat = point
+    else:
+        raise IntakeError("location", "需要位置：经纬度、地址或网格编码之一")
+    place = db.place_of_point(conn, lon, lat)
+    if place is None:
+        raise IntakeError("location", f"该位置不在本辖区内 (lat={lat:.6f}, lon={lon:.6f} is outside the district)")
+    return lon, lat, place
+
+
+def _related(conn: Connection, number: str | None) -> int | None:
+    if not number:
+        return None
+    original = db.ticket_by_number(conn, number)
+    if original is None:
+        raise IntakeError("related_number", f"没有工单 {number}")
+    return original["id"]
+
+
+def _flag(conn: Connection, ticket_id: int, flag: str, now: datetime) -> None:
+    ticket = db.ticket_by_id(conn, ticket_id)
+    if flag not in ticket["flags"]:
+        db.update_ticket(conn, ticket_id, {"flags": [*ticket["flags"], flag], "updated_at": now})
+        db.add_event(conn, ticket_id, now, "system", "flag", ticket["state"], ticket["state"], data={"flag": flag})
+        _publish(conn, "ticket.flagged", db.ticket_by_id(conn, ticket_id), now)
+
+
+# ------------------------------------------------------------------------------------------------ events out
+
+PUBLIC_FIELDS = ("number", "state", "channel", "category_code", "category_name", "lon", "lat", "grid_code",
+                 "community_code", "street_code", "priority", "lead_department_code", "crew_code",
+                 "escalation_level", "registered_at", "arrival_due_at", "resolve_due_at", "on_site_at",
+                 "resolved_at", "closed_at")
+
+
+def public_view(ticket: dict) -> dict:
+    """What may travel on the stream and reach every screen: no citizen name, phone or description."""
+    return {k: ticket.get(k) for k in PUBLIC_FIELDS}
+
+
+def _publish(conn: Connection, event_type: str, ticket: dict, now: datetime) -> None:
+    db.add_outbox(conn, "tickets", event_type, {"event": event_type, "ticket": public_view(ticket)}, now)
+
+
+# ------------------------------------------------------------------------------------------------ transitions
+
+@dataclass
+class Transitioned:
+    ticket: dict
+    notice: str | None = None      # e.g. the SMS text with the evaluation link, shown to the operator
+
+
+def transition(number: str, action: str, actor: str, *, reason: str | None = None, department: str | None = None,
+               crew: str | None = None, data: dict | None = None, now: datetime | None = None,
+               conn: Connection | None = None) -> Transitioned:
+    now = now or utcnow()
+    with _transaction(conn) as c:
+        ticket = db.ticket_by_number(c, number, lock=True)
+        if ticket is None:
+            raise NotFound(f"没有工单 {number}")
+        target = next_state(ticket["state"], action, reason)
+        changes, notice = _effects(c, ticket, action, target, actor, reason, department, crew, data or {}, now)
+        db.update_ticket(c, ticket["id"], {**changes, "state": target, "updated_at": now})
+        db.add_event(c, ticket["id"], now, actor, action, ticket["state"], target, reason,
+                     {**(data or {}), **({"department": department} if department else {}),
+                      **({"crew": crew} if crew else {}),
+                      **({"returned_by": ticket["lead_department_code"]} if action == "return" else {})})
+        updated = db.ticket_by_id(c, ticket["id"])
+        _publish(c, f"ticket.{action}", updated, now)
+        if action == "close":
+            _close_merged(c, updated, actor, now)
+        return Transitioned(updated, notice)
+
+
+def _effects(conn, ticket, action, target, actor, reason, department, crew, data, now) -> tuple[dict, str | None]:
+    changes: dict[str, Any] = {}
+    notice = None
+    if action == "dispatch":
+        if department:
+            if department not in db.department_codes(conn):
+                raise TransitionRefused(f"unknown department {department!r}")
+            changes["lead_department_code"] = department
+        if crew:
+            changes["crew_code"] = crew
+            _crew_status(conn, crew, "en_route", now)
+        changes["dispatched_at"] = ticket["dispatched_at"] or now
+    elif action == "accept":
+        changes["accepted_at"] = ticket["accepted_at"] or now
+    elif action == "return":
+        changes["returned_count"] = ticket["returned_count"] + 1
+        changes["crew_code"] = None
+    elif action == "arrive":
+        changes["on_site_at"] = ticket["on_site_at"] or now
+        if ticket["crew_code"]:
+            _crew_status(conn, ticket["crew_code"], "on_scene", now)
+    elif action == "resolve":
+        changes["resolved_at"] = now
+        changes["evaluation_token"] = ticket["evaluation_token"] or secrets.token_urlsafe(18)
+        if ticket["crew_code"]:
+            _crew_status(conn, ticket["crew_code"], "available", now)
+        db.close_supervisions(conn, ticket["id"], now)
+        notice = evaluation_sms(ticket["number"], changes["evaluation_token"])
+    elif action == "reopen":
+        changes["reopened_count"] = ticket["reopened_count"] + 1
+        changes["resolved_at"] = None
+    elif action == "close":
+        changes["closed_at"] = now
+    elif action == "escalate":
+        level = min(ticket["escalation_level"] + 1, len(LEVEL_NAMES) - 1)
+        changes.update(escalation_level=level, supervised=True)
+        unit, person = _answerable(conn, ticket, level)
+        db.add_supervision(conn, ticket["id"], level, unit, person, reason, now)
+    elif action == "joint_meeting":
+        departments = data.get("departments") or [ticket["lead_department_code"], *ticket["co_department_codes"]]
+        meeting_date = date.fromisoformat(str(data.get("meeting_date") or now.date()))
+        db.add_joint_meeting(conn, ticket["id"], meeting_date, departments, data.get("decision"),
+                             data.get("follow_up"), now)
+    elif action == "merge":
+        into = db.ticket_by_number(conn, data.get("into") or "")
+        if into is None or into["id"] == ticket["id"]:
+            raise TransitionRefused("merge needs the number of another ticket in 'into'")
+        if into["state"] in FINAL_STATES:
+            raise TransitionRefused(f"cannot merge into {into['number']}: it is {into['state']}")
+        changes["merged_into_id"] = into["id"]
+    return changes, notice
+
+
+def _answerable(conn: Connection, ticket: dict, level: int) -> tuple[str, str | None]:
+    """The unit and person a supervision holds to account at ``level``."""
+    names = db.street_and_community_names(conn, ticket["community_code"])
+    if level >= 2:
+        return "区指挥中心", None
+    if ticket["handled_by_community"]:
+        return names["street"], None
+    return ticket["lead_department_name"], None
+
+
+def _crew_status(conn: Connection, crew: str, status: str, now: datetime) -> None:
+    from geo.crews import set_crew_status
+    if not set_crew_status(conn, crew, status):
+        raise TransitionRefused(f"unknown crew {crew!r}")
+    db.add_outbox(conn, "crews", "crew.status", {"event": "crew.status", "crew": crew, "status": status}, now)
+
+
+def _close_merged(conn: Connection, master: dict, actor: str, now: datetime) -> None:
+    """Callers of merged duplicates are told at closure like the first caller."""
+    for child in db.merged_children(conn, master["id"]):
+        db.update_ticket(conn, child["id"], {"closed_at": now, "updated_at": now})
+        db.add_event(conn, child["id"], now, actor, "notify_closed", child["state"], child["state"],
+                     data={"master": master["number"]})
+
+
+def evaluation_sms(number: str, token: str) -> str:
+    base = get_settings().public_base_url.rstrip("/")
+    return (f"【铁东区96715】您反映的问题（工单 {number}）已办结。请对办理结果评价：{base}/evaluate/{token} "
+            "回复满意、基本满意或不满意。")
+
+
+# ------------------------------------------------------------------------------------------------ evaluation
+
+def evaluate(token: str, satisfaction: str, comment: str | None = None, reopen: bool = True,
+             now: datetime | None = None) -> dict:
+    """The citizen's rating. 不满意 reopens the ticket (unless ``reopen`` is False); otherwise it is closed."""
+    if satisfaction not in SATISFACTION:
+        raise IntakeError("satisfaction", f"评价应为 {' / '.join(SATISFACTION)}")
+    now = now or utcnow()
+    with get_engine().begin() as conn:
+        ticket = db.ticket_by_token(conn, token)
+        if ticket is None:
+            raise NotFound("评价链接无效")
+        if ticket["state"] != "resolved":
+            raise TransitionRefused(f"工单 {ticket['number']} 当前不可评价（{ticket['state']}）")
+        db.update_ticket(conn, ticket["id"], {"satisfaction": satisfaction, "evaluation_comment": comment,
+                                               "evaluated_at": now})
+        transition(ticket["number"], "evaluate", "citizen", data={"satisfaction": satisfaction}, now=now, conn=conn)
+        follow = "reopen" if satisfaction == "unsatisfied" and reopen else "close"
+        reason = (comment or "群众不满意") if follow == "reopen" else None
+        return transition(ticket["number"], follow, "citizen", reason=reason, now=now, conn=conn).ticket
+
+
+# ------------------------------------------------------------------------------------------------ escalation
+
+def escalate_overdue(now: datetime | None = None, engine: Engine | None = None) -> list[str]:
+    """Move every late ticket one level up (承办单位 → 街道 → 区) and onto the supervision list."""
+    now = now or utcnow()
+    escalated = []
+    with (engine or get_engine()).begin() as conn:
+        for row in db.overdue_tickets(conn, now, ESCALATION_GRACE_HOURS):
+            level = LEVEL_NAMES[min(row["escalation_level"] + 1, 2)]
+            transition(row["number"], "escalate", "system", reason=f"超过办理时限，升级至{level}督办", now=now,
+                       conn=conn)
+            escalated.append(row["number"])
+    return escalated
+
+
+def supervise(supervision_id: int, actor: str, note: str, now: datetime | None = None) -> int:
+    if not note.strip():
+        raise IntakeError("note", "督办记录不能为空")
+    with get_engine().begin() as conn:
+        return db.add_supervision_action(conn, supervision_id, actor, note.strip(), now or utcnow())
+
+
+def merge(number: str, into: str, actor: str, now: datetime | None = None) -> Transitioned:
+    return transition(number, "merge", actor, reason=f"与工单 {into} 重复", data={"into": into}, now=now)
+
+
+def history(number: str) -> tuple[dict, list[dict]]:
+    with get_engine().connect() as conn:
+        ticket = db.ticket_by_number(conn, number)
+        if ticket is None:
+            raise NotFound(f"没有工单 {number}")
+        return ticket, db.ticket_events(conn, ticket["id"])
+
+
+ALL_ACTIONS = tuple(ACTIONS)
