@@ -47,10 +47,11 @@ def search_places(conn: Connection, query: str, limit: int = 8) -> list[dict]:
     """Fuzzy address search over the gazetteer (trigram similarity, exact substring first)."""
     rows = conn.execute(text("""
         SELECT name, kind, grid_code, ST_X(geom) AS lon, ST_Y(geom) AS lat,
-               similarity(search_text, :q) AS score
+               CASE WHEN search_text LIKE '%' || :q || '%' THEN 1.0 ELSE similarity(search_text, :q) END AS score
         FROM places
         WHERE search_text % :q OR search_text LIKE '%' || :q || '%'
-        ORDER BY (search_text LIKE '%' || :q || '%') DESC, similarity(search_text, :q) DESC, name
+        ORDER BY search_text = :q DESC, (search_text LIKE '%' || :q || '%') DESC, similarity(search_text, :q) DESC,
+                 length(search_text), name
         LIMIT :n"""), {"q": query, "n": limit}).mappings().all()
     return [dict(r) for r in rows]
 
@@ -260,6 +261,11 @@ def overdue_tickets(conn: Connection, now: datetime, grace_hours: float) -> list
           AND t.escalation_level < 2
           AND t.resolve_due_at + interval '1 hour' * (CAST(:grace AS float) * t.escalation_level) < :now
         ORDER BY t.resolve_due_at"""), {"now": now, "grace": grace_hours}).mappings()]
+
+
+def returned_departments(conn: Connection, ticket_id: int) -> set[str]:
+    return set(conn.execute(text("""SELECT data->>'returned_by' FROM ticket_events
+                                    WHERE ticket_id = :t AND action = 'return'"""), {"t": ticket_id}).scalars())
 
 
 def merged_children(conn: Connection, ticket_id: int) -> list[dict]:

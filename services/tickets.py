@@ -22,7 +22,7 @@ from geo.db import get_engine
 from settings import get_settings
 from workorders.catalogue import Category, category_from_row
 from workorders.deadlines import compute_deadlines
-from workorders.routing import route
+from workorders.routing import RoutingExhausted, route
 from workorders.states import ACTIONS, FINAL_STATES, TransitionRefused, next_state
 
 CHANNELS: dict[str, str] = {
@@ -33,6 +33,8 @@ SATISFACTION = {"satisfied": "满意", "basically": "基本满意", "unsatisfied
 LEVEL_NAMES = ("承办单位", "街道", "区")
 ESCALATION_GRACE_HOURS = 24.0
 MAX_DESCRIPTION = 4000
+# Trigram similarity an address needs to be placed without a human choosing (suggestion lists show weaker ones).
+ADDRESS_MATCH_MIN_SCORE = 0.5
 
 
 class IntakeError(ValueError):
@@ -200,8 +202,8 @@ def _locate(conn: Connection, request: NewTicket) -> tuple[float, float, dict]:
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise IntakeError("location", f"经纬度超出范围：lat={lat}, lon={lon}")
     elif request.address and request.address.strip():
-        matches = db.search_places(conn, request.address.strip(), limit=1)
-        if not matches:
+        matches = db.search_places(conn, "".join(request.address.split()), limit=1)
+        if not matches or matches[0]["score"] < ADDRESS_MATCH_MIN_SCORE:
             raise IntakeError("address", f"找不到地址：{request.address!r}，请选择地图位置或网格")
         lon, lat = matches[0]["lon"], matches[0]["lat"]
     elif request.grid_code:
@@ -298,6 +300,7 @@ def _effects(conn, ticket, action, target, actor, reason, department, crew, data
     elif action == "return":
         changes["returned_count"] = ticket["returned_count"] + 1
         changes["crew_code"] = None
+        changes.update(_reroute(conn, ticket))
     elif action == "arrive":
         changes["on_site_at"] = ticket["on_site_at"] or now
         if ticket["crew_code"]:
@@ -332,6 +335,19 @@ def _effects(conn, ticket, action, target, actor, reason, department, crew, data
             raise TransitionRefused(f"cannot merge into {into['number']}: it is {into['state']}")
         changes["merged_into_id"] = into["id"]
     return changes, notice
+
+
+def _reroute(conn: Connection, ticket: dict) -> dict:
+    """After a wrong-department return, the next department of the category takes the lead; when every one has
+    returned it, the lead stays and a dispatcher must choose (dispatch with department=…)."""
+    returned = db.returned_departments(conn, ticket["id"]) | {ticket["lead_department_code"]}
+    category = categories(conn)[ticket["category_code"]]
+    try:
+        routed = route(category, ticket["street_code"], exclude=frozenset(returned))
+    except RoutingExhausted:
+        return {}
+    return {"lead_department_code": routed.lead_department, "co_department_codes": list(routed.co_departments),
+            "handled_by_community": False}
 
 
 def _answerable(conn: Connection, ticket: dict, level: int) -> tuple[str, str | None]:
