@@ -287,3 +287,14 @@ class Place(Base):
     search_text: Mapped[str] = mapped_column(Text)
     grid_code: Mapped[str | None] = mapped_column(ForeignKey("grids.code", ondelete="CASCADE"), index=True)
     geom = mapped_column(area("POINT"), nullable=False)
+
+
+class CrewTrack(Base):
+    """Where a crew has been: one row per reported position (the latest also sits in Redis and crews.geom)."""
+    __tablename__ = "crew_tracks"
+    __table_args__ = (Index("ix_crew_tracks_crew_at", "crew_code", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    crew_code: Mapped[str] = mapped_column(ForeignKey("crews.code", ondelete="CASCADE"))
+    at = mapped_column(DateTime(timezone=True), nullable=False)
+    speed_kmh: Mapped[float | None] = mapped_column(Float)
+    geom = mapped_column(area("POINT"), nullable=False)
