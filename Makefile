@@ -27,8 +27,11 @@ test: var/test.env
 	source var/test.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \
 		$(PY) -m pytest tests
 
-bench: var/test.env
-	source var/test.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \
+var/bench.env: $(VENV)/.installed FORCE
+	$(PY) scripts/prepare.py --bench --browser --env-file $@
+
+bench: var/bench.env
+	source var/bench.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \
 		$(PY) -m bench
 
 clean-var:

@@ -37,7 +37,7 @@ def add_routes(server: Flask) -> None:
 
 
 # Flask blueprints and CLI commands that live beside the dashboard; each module has register(server).
-HTTP_MODULES = ("api.v1", "open311.views")
+HTTP_MODULES = ("api.v1", "api.live", "open311.views", "api.exports")
 
 
 def register_callbacks() -> None:
@@ -50,7 +50,9 @@ def register_callbacks() -> None:
 def create_app() -> dash.Dash:
     app = dash.Dash(
         __name__, use_pages=True, pages_folder="screens", compress=True, title="铁东区 96715 指挥中心",
-        update_title=None, suppress_callback_exceptions=False,
+        update_title=None,
+        # Pages hold different components; callbacks of the other pages must not error where theirs are absent.
+        suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')
     register_callbacks()
@@ -67,4 +69,9 @@ server = app.server
 
 if __name__ == "__main__":
     settings = get_settings()
+    if settings.run_relay_in_app:   # one-process set-up: outbox → Redis stream in a daemon thread
+        from events.relay import start_in_background
+        start_in_background()
+        from services.live import start_position_ingester
+        start_position_ingester()
     app.run(host=settings.host, port=settings.port, debug=settings.debug)

@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     # Redis stream the outbox relay publishes to, and its cap (far above any backlog: trimming ignores readers).
     event_stream: str = "tickets:events"
     event_stream_maxlen: int = 1_000_000
+    # `python app.py` also runs the outbox relay in a background thread (one-process set-up); turn off where
+    # `python -m etl relay` runs on its own.
+    run_relay_in_app: bool = True
+    # Live map: crew positions arrive on this stream; the latest per crew is kept in a Redis hash.
+    position_stream: str = "crews:positions"
+    position_stream_maxlen: int = 200_000
+    latest_positions_key: str = "crews:latest"
+    # Dispatch: straight-line ETA at this speed (urban driving, lights included).
+    crew_speed_kmh: float = Field(default=25.0, gt=0)
+
     # Public base URL used in links sent to citizens (evaluation SMS text); empty = the host that served the page.
     public_base_url: str = ""
 

@@ -132,6 +132,10 @@ class Ticket(Base):
         CheckConstraint("complexity IN ('simple', 'normal', 'complex')", name="complexity"),
         Index("ix_tickets_open_due", "resolve_due_at", postgresql_where=text(
             "state NOT IN ('closed', 'merged', 'refused', 'resolved', 'evaluated')")),
+        # migration 0004: closing looks up merged duplicates; deleting checks references
+        Index("ix_tickets_merged_into_id", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL")),
+        Index("ix_tickets_related_ticket_id", "related_ticket_id",
+              postgresql_where=text("related_ticket_id IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)          # 20261126-000123

@@ -227,9 +227,12 @@ def close_supervisions(conn: Connection, ticket_id: int, at: datetime) -> None:
                  {"t": ticket_id, "at": at})
 
 
-def add_supervision_action(conn: Connection, supervision_id: int, actor: str, note: str, at: datetime) -> int:
+def add_supervision_action(conn: Connection, supervision_id: int, actor: str, note: str,
+                           at: datetime) -> int | None:
+    """The new action's id, or None when there is no such supervision."""
     return conn.execute(text("""INSERT INTO supervision_actions (supervision_id, at, actor, note)
-                                VALUES (:s, :at, :actor, :note) RETURNING id"""),
+                                SELECT :s, :at, :actor, :note WHERE EXISTS (SELECT 1 FROM supervisions WHERE id = :s)
+                                RETURNING id"""),
                         {"s": supervision_id, "at": at, "actor": actor, "note": note}).scalar()
 
 
@@ -253,14 +256,15 @@ def add_joint_meeting(conn: Connection, ticket_id: int, meeting_date: date, depa
          "at": at}).scalar()
 
 
-def overdue_tickets(conn: Connection, now: datetime, grace_hours: float) -> list[dict]:
-    """Open tickets past their deadline (plus a grace per level already reached) that can still go up a level."""
+def overdue_tickets(conn: Connection, now: datetime, grace_hours: float, states: list[str]) -> list[dict]:
+    """Tickets in ``states`` past their deadline (plus a grace per level already reached) that can still go up a
+    level."""
     return [dict(r) for r in conn.execute(text("""
         SELECT t.id, t.number, t.escalation_level FROM tickets t
-        WHERE t.state NOT IN ('closed', 'merged', 'refused', 'resolved', 'evaluated')
+        WHERE t.state = ANY(:states)
           AND t.escalation_level < 2
           AND t.resolve_due_at + interval '1 hour' * (CAST(:grace AS float) * t.escalation_level) < :now
-        ORDER BY t.resolve_due_at"""), {"now": now, "grace": grace_hours}).mappings()]
+        ORDER BY t.resolve_due_at"""), {"now": now, "grace": grace_hours, "states": states}).mappings()]
 
 
 def returned_departments(conn: Connection, ticket_id: int) -> set[str]:

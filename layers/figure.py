@@ -9,7 +9,6 @@ import plotly.graph_objects as go
 from geo.queries import MapData
 from layers.boundaries import outline_trace
 from layers.cameras import camera_trace
-from layers.crews import crew_trace
 from layers.grids import grid_trace
 from layers.labels import street_label_trace
 from layers.style import COMMUNITY_LINE, DISTRICT_LINE, STREET_LINE
@@ -25,16 +24,17 @@ def fit_view(bounds: tuple[float, float, float, float], width_px: int = 1600, he
     return {"center": centre, "zoom": round(zoom - 0.15, 2)}
 
 
-def command_map_figure(data: MapData, style: str | dict[str, Any], measure: str = "street") -> go.Figure:
-    # Order is drawing order: polygons first, then outlines, then points on top.
+def command_map_figure(data: MapData, style: str | dict[str, Any], measure: str = "street",
+                       labels_size: int = 15) -> go.Figure:
+    # Order is drawing order: polygons first, then outlines, then points on top. Tickets and crews are not here:
+    # they are live layers owned by MapLibre (assets/livemap.js), so their updates never redraw these traces.
     traces = [
         grid_trace(data.grids, measure),
         outline_trace(data.communities, "community_lines", COMMUNITY_LINE, 0.8),
         outline_trace(data.streets, "street_lines", STREET_LINE, 2.2),
         outline_trace(data.district, "district_line", DISTRICT_LINE, 3.5),
         camera_trace(data.cameras),
-        crew_trace(data.crews),
-        street_label_trace(data.streets),
+        street_label_trace(data.streets, labels_size),
     ]
     figure = go.Figure(traces)
     figure.update_layout(

@@ -42,4 +42,6 @@ def layout(**_query) -> html.Div:
             html.Button("×", id=ids.PANEL_CLOSE, className="panel-close", title="关闭"),
             html.Div(id=ids.PANEL_BODY),
         ], id=ids.PANEL, className="grid-panel hidden"),
+        dcc.Store(id=ids.PANEL_STATE),
+        dcc.Store(id=ids.LIVE_SELECTED_TICKET),
     ], className="command-map-page")

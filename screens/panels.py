@@ -1,9 +1,16 @@
-"""Side panel of a grid cell (pure: detail dict in, Dash components out)."""
+"""The dispatcher's side panel of a grid cell (pure: data in, Dash components out)."""
 from __future__ import annotations
+
+from datetime import datetime
 
 from dash import html
 
 from layers.crews import STATUS_COLOURS, STATUS_LABELS
+from screens import ids
+from workorders.privacy import mask_name, mask_phone
+from workorders.states import STATES
+
+PRIORITY_LABELS = {1: "特急", 2: "紧急", 3: "一般", 4: "较缓"}
 
 
 def _row(label: str, value) -> html.Div:
@@ -20,25 +27,83 @@ def _distance(metres: float) -> str:
     return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
 
 
-def grid_panel(detail: dict) -> list:
-    worker = detail.get("grid_crews") or []
-    return [
-        html.H2(detail["name"], className="panel-title"),
-        html.Div(f"{detail['street']} · {detail['community']}", className="panel-sub"),
+def countdown(due: datetime | None, label: str) -> html.Span:
+    """A deadline that assets/countdown.js keeps ticking in the browser (no server round trip per second)."""
+    if due is None:
+        return html.Span()
+    return html.Span(label, className="countdown", **{"data-due": due.isoformat(), "data-label": label})
+
+
+def _ticket_row(ticket: dict, selected: bool) -> html.Li:
+    arrival_open = ticket["arrival_due_at"] and not ticket["on_site_at"]
+    due, label = (ticket["arrival_due_at"], "到场") if arrival_open else (ticket["resolve_due_at"], "办结")
+    return html.Li([
+        html.Span(PRIORITY_LABELS.get(ticket["priority"], ""), className=f"prio p{ticket['priority']}"),
+        html.Span(ticket["category_name"], className="t-cat"),
+        html.Span(STATES.get(ticket["state"], ticket["state"]), className=f"t-state s-{ticket['state']}"),
+        countdown(due, label),
+        html.Span(ticket["number"], className="t-num"),
+    ], id={"type": ids.PANEL_TICKET, "number": ticket["number"]}, n_clicks=0,
+        className="ticket-row selected" if selected else "ticket-row")
+
+
+def _crew_row(crew: dict, number: str) -> html.Li:
+    return html.Li([
+        html.Div([html.Span(crew["name"], className="crew-name"),
+                  html.Span(f"{crew['department']}", className="crew-dept")], className="crew-main"),
+        html.Span(f"{_distance(crew['metres'])} · 约{crew['eta_minutes']:.0f}分钟", className="crew-dist"),
+        html.Span("可能超时", className="late-flag") if crew["late"] else None,
+        html.Button("派单", id={"type": ids.ASSIGN, "crew": crew["code"], "ticket": number}, n_clicks=0,
+                    className="assign"),
+    ], className="crew-row")
+
+
+def _selected_block(panel: dict) -> list:
+    ticket = panel["selected"]
+    if ticket is None:
+        return [html.Div("本网格暂无待办工单", className="panel-empty")]
+    block = [
+        html.H3(f"工单 {ticket['number']}", className="panel-h"),
         html.Div([
-            _row("网格编码", detail["code"]),
-            _row("所属社区", f"{detail['community']}（{detail['community_kind']}）"),
-            _row("所属街道", detail["street"]),
-            _row("面积", f"{detail['area_km2']:.2f} km²"),
-            _row("网格员", f"{detail['worker_name'] or '—'}  {detail['worker_phone'] or ''}"),
-            _row("综治干部", f"{detail['cadre_name'] or '—'}  {detail['cadre_phone'] or ''}"),
-            _row("网格员状态", _status(worker[0]["status"]) if worker else "—"),
+            _row("事项", f"{ticket['category_name']}（{PRIORITY_LABELS.get(ticket['priority'], '')}）"),
+            _row("状态", STATES.get(ticket["state"], ticket["state"])),
+            _row("承办单位", ticket["lead_department_name"]),
+            _row("地址", ticket["address"] or f"{ticket['grid_name']}"),
+            _row("诉求人", f"{mask_name(ticket['citizen_name'])} {mask_phone(ticket['citizen_phone'])}"),
+            _row("到场时限", countdown(ticket["arrival_due_at"], "到场") if ticket["arrival_due_at"] else "—"),
+            _row("办结时限", countdown(ticket["resolve_due_at"], "办结")),
         ], className="panel-block"),
-        html.H3(f"网格内摄像头 {detail['camera_count']} 个", className="panel-h"),
-        html.Ul([html.Li(f"{c['code']} · {c['kind']}") for c in detail["cameras"]], className="panel-list cams")
-        if detail["cameras"] else html.Div("本网格无摄像头", className="panel-empty"),
-        html.H3("附近处置力量", className="panel-h"),
-        html.Ul([html.Li([_status(c["status"]), html.Span(c["name"], className="crew-name"),
-                          html.Span(_distance(c["metres"]), className="crew-dist")]) for c in detail["crews"]],
-                className="panel-list crews"),
+    ]
+    if panel["crews"]:
+        block += [html.H3("可派处置力量（由近及远）", className="panel-h"),
+                  html.Ul([_crew_row(c, ticket["number"]) for c in panel["crews"]], className="panel-list crews")]
+    elif ticket["crew_code"]:
+        block.append(html.Div(f"已派：{ticket['crew_code']}", className="panel-note"))
+    else:
+        block.append(html.Div("附近暂无可派的待命力量", className="panel-empty"))
+    if panel["cameras"]:
+        block += [html.H3("附近摄像头", className="panel-h"),
+                  html.Ul([html.Li(f"{c['code']} · {c['kind']} · {_distance(c['metres'])}")
+                           for c in panel["cameras"]], className="panel-list cams")]
+    return block
+
+
+def dispatch_panel(panel: dict, message: str | None = None) -> list:
+    cell = panel["cell"]
+    selected = panel["selected"]["number"] if panel["selected"] else None
+    worker = cell.get("grid_crews") or []
+    return [
+        html.H2(cell["name"], className="panel-title"),
+        html.Div(f"{cell['street']} · {cell['community']} · {cell['code']}", className="panel-sub"),
+        html.Div(message, className="panel-message") if message else None,
+        html.Div([
+            _row("网格员", [f"{cell['worker_name'] or '—'} {cell['worker_phone'] or ''} ",
+                           _status(worker[0]["status"]) if worker else ""]),
+            _row("综治干部", f"{cell['cadre_name'] or '—'} {cell['cadre_phone'] or ''}"),
+            _row("摄像头", f"{cell['camera_count']} 个 · 面积 {cell['area_km2']:.2f} km²"),
+        ], className="panel-block"),
+        html.H3(f"待办工单 {len(panel['tickets'])} 件（按时限）", className="panel-h"),
+        html.Ul([_ticket_row(t, t["number"] == selected) for t in panel["tickets"]], className="panel-list tickets")
+        if panel["tickets"] else None,
+        *_selected_block(panel),
     ]

@@ -215,15 +215,17 @@ def ensure_browser() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--test", action="store_true", help="prepare the separate test database")
+    parser.add_argument("--bench", action="store_true", help="prepare the separate benchmark database")
     parser.add_argument("--browser", action="store_true", help="also make sure Chromium is installed")
     parser.add_argument("--env-file", required=True, type=Path)
     args = parser.parse_args()
 
     VAR.mkdir(exist_ok=True)
-    db_url = resolve_postgres("_test" if args.test else "")
+    suffix = "_test" if args.test else "_bench" if args.bench else ""
+    db_url = resolve_postgres(suffix)
     ensure_database(db_url)
     ensure_postgis(db_url)
-    redis_url = resolve_redis(15 if args.test else 0)
+    redis_url = resolve_redis(15 if args.test else 14 if args.bench else 0)
     if args.browser:
         ensure_browser()
     args.env_file.parent.mkdir(parents=True, exist_ok=True)

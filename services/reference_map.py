@@ -5,7 +5,7 @@ import threading
 import time
 
 from geo.db import get_engine
-from geo.queries import MapData, grid_at, grid_detail, map_data
+from geo.queries import MapData, grid_at, map_data
 from settings import get_settings
 
 _lock = threading.Lock()
@@ -29,16 +29,11 @@ def forget_map_data() -> None:
         _cached = None
 
 
-def panel_for_click(point: dict) -> dict | None:
-    """The grid whose panel a map click opens: the cell itself, or the cell under a clicked camera or crew."""
-    with get_engine().connect() as conn:
-        code = resolve_grid_code(conn, point)
-        return grid_detail(conn, code) if code else None
-
-
-def resolve_grid_code(conn, point: dict) -> str | None:
+def resolve_grid(point: dict) -> str | None:
+    """The grid a map click means: the cell itself, or the cell under a clicked camera."""
     if point.get("location"):                       # a grid cell of the choropleth
         return str(point["location"])
-    if "lon" in point and "lat" in point:           # a camera or a crew: the grid under it
-        return grid_at(conn, float(point["lon"]), float(point["lat"]))
+    if "lon" in point and "lat" in point:           # a camera: the grid under it
+        with get_engine().connect() as conn:
+            return grid_at(conn, float(point["lon"]), float(point["lat"]))
     return None

@@ -241,7 +241,7 @@ def _flag(conn: Connection, ticket_id: int, flag: str, now: datetime) -> None:
 PUBLIC_FIELDS = ("number", "state", "channel", "category_code", "category_name", "lon", "lat", "grid_code",
                  "community_code", "street_code", "priority", "lead_department_code", "crew_code",
                  "escalation_level", "registered_at", "arrival_due_at", "resolve_due_at", "on_site_at",
-                 "resolved_at", "closed_at")
+                 "resolved_at", "closed_at", "updated_at")
 
 
 def public_view(ticket: dict) -> dict:
@@ -384,12 +384,12 @@ def evaluation_sms(number: str, token: str) -> str:
 # ------------------------------------------------------------------------------------------------ evaluation
 
 def evaluate(token: str, satisfaction: str, comment: str | None = None, reopen: bool = True,
-             now: datetime | None = None) -> dict:
+             now: datetime | None = None, conn: Connection | None = None) -> dict:
     """The citizen's rating. 不满意 reopens the ticket (unless ``reopen`` is False); otherwise it is closed."""
     if satisfaction not in SATISFACTION:
         raise IntakeError("satisfaction", f"评价应为 {' / '.join(SATISFACTION)}")
     now = now or utcnow()
-    with get_engine().begin() as conn:
+    with _transaction(conn) as conn:
         ticket = db.ticket_by_token(conn, token)
         if ticket is None:
             raise NotFound("评价链接无效")
@@ -410,7 +410,9 @@ def escalate_overdue(now: datetime | None = None, engine: Engine | None = None) 
     now = now or utcnow()
     escalated = []
     with (engine or get_engine()).begin() as conn:
-        for row in db.overdue_tickets(conn, now, ESCALATION_GRACE_HOURS):
+        # Only states the transition table lets escalate (a joint meeting is already the district's own handling).
+        escalatable = sorted(ACTIONS["escalate"].sources)
+        for row in db.overdue_tickets(conn, now, ESCALATION_GRACE_HOURS, escalatable):
             level = LEVEL_NAMES[min(row["escalation_level"] + 1, 2)]
             transition(row["number"], "escalate", "system", reason=f"超过办理时限，升级至{level}督办", now=now,
                        conn=conn)
@@ -422,7 +424,10 @@ def supervise(supervision_id: int, actor: str, note: str, now: datetime | None =
     if not note.strip():
         raise IntakeError("note", "督办记录不能为空")
     with get_engine().begin() as conn:
-        return db.add_supervision_action(conn, supervision_id, actor, note.strip(), now or utcnow())
+        action_id = db.add_supervision_action(conn, supervision_id, actor, note.strip(), now or utcnow())
+    if action_id is None:
+        raise NotFound(f"没有督办 {supervision_id}")
+    return action_id
 
 
 def merge(number: str, into: str, actor: str, now: datetime | None = None) -> Transitioned:

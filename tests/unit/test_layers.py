@@ -8,7 +8,6 @@ from shapely.geometry import Polygon, box
 
 from layers.boundaries import outline_coordinates, outline_trace
 from layers.cameras import camera_trace
-from layers.crews import STATUS_COLOURS, crew_trace
 from layers.figure import fit_view
 from layers.grids import grid_geojson, grid_trace, measure_values
 from layers.style import map_style
@@ -68,15 +67,6 @@ def test_cameras_are_all_kept_and_clustered():
     trace = camera_trace(cams)
     assert len(trace.lon) == 500 and list(trace.ids)[:2] == ["C0", "C1"]
     assert trace.cluster.enabled is True
-
-
-def test_crews_are_coloured_by_status_and_grid_workers_drawn_small():
-    crews = pd.DataFrame({"code": ["A", "B"], "name": ["抢修一组", "网格员王伟"], "kind": ["供水抢修", "网格员"],
-                          "status": ["available", "on_scene"], "department": ["供水", "网格中心"],
-                          "grid_code": [None, "G1"], "lon": [123.0, 123.1], "lat": [41.0, 41.1]})
-    trace = crew_trace(crews)
-    assert list(trace.marker.color) == [STATUS_COLOURS["available"], STATUS_COLOURS["on_scene"]]
-    assert trace.marker.size[0] > trace.marker.size[1]
 
 
 def test_fit_view_centres_on_the_bounds_and_zooms_in_for_smaller_areas():

@@ -1,0 +1,348 @@
+"""The OpenAPI 3.1 description of everything served under /api/v1 (served at /api/v1/openapi.json).
+
+Written by hand as a dict; tests/integration/test_api_openapi.py checks that its paths and methods are exactly
+the application's routes under /api/v1, so a route added without its description fails the suite.
+"""
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import Any
+
+from services.tickets import CHANNELS, SATISFACTION
+from workorders.states import ACTIONS, STATES
+
+API_CHANNELS = ["api", "hotline", "letter", "walk_in", "web", "police_110", "grid_worker"]
+KEYED = [{"ApiKeyHeader": []}, {"ApiKeyQuery": []}]
+OPEN: list = []
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return {"$ref": f"#/components/responses/{description}"}
+
+
+def _body(schema_name: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema_name)}}}
+
+
+def _query(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+def _path(name: str, description: str, schema: dict | None = None) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+IDEMPOTENCY = {"$ref": "#/components/parameters/IdempotencyKey"}
+NULLABLE_STRING = {"type": ["string", "null"]}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string", "examples": ["invalid", "missing_api_key", "transition_refused"]},
+            "message": {"type": "string"},
+            "field": {**NULLABLE_STRING, "description": "the input at fault, when there is one"}}}},
+    },
+    "NewTicket": {
+        "type": "object", "required": ["category", "description"], "additionalProperties": False,
+        "description": "Location: lat and lon together, or address (matched in the gazetteer), or grid_code.",
+        "properties": {
+            "channel": {"type": "string", "enum": API_CHANNELS, "default": "api",
+                        "description": "anonymous callers: api or web only; grid_worker needs a grid worker's "
+                                       "key (and is its default); police_110 needs priority and source_ref"},
+            "category": {"type": "string", "description": "a code of GET /categories"},
+            "description": {"type": "string", "maxLength": 4000},
+            "lat": {"type": "number", "minimum": -90, "maximum": 90},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            "address": {"type": "string", "maxLength": 300},
+            "grid_code": {"type": "string"},
+            "variant": {"type": "string", "description": "a variant of the category (e.g. heating indoor/outdoor)"},
+            "citizen_name": {"type": "string", "maxLength": 100},
+            "citizen_phone": {"type": "string", "maxLength": 32},
+            "priority": {"type": "integer", "minimum": 1, "maximum": 4,
+                         "description": "1 most urgent; default the category's; needs a key; required for 110"},
+            "media_url": {"type": "string", "format": "uri", "description": "photo; required for grid_worker"},
+            "attributes": {"type": "object"},
+            "related_number": {"type": "string", "description": "越级: the number of the ticket this one repeats"},
+            "source_ref": {"type": "string", "description": "the 110 incident number (required for police_110), "
+                                                            "a partner system's own reference …"},
+        },
+    },
+    "Ticket": {
+        "type": "object", "description": "A work order as the API shows it (times ISO 8601 with offset).",
+        "required": ["number", "state", "channel", "category_code", "priority", "registered_at"],
+        "additionalProperties": True,
+        "properties": {
+            "number": {"type": "string", "examples": ["20261126-000123"]},
+            "state": {"type": "string", "enum": list(STATES)},
+            "state_label": {"type": "string"},
+            "channel": {"type": "string", "enum": list(CHANNELS)},
+            "channel_label": {"type": "string"},
+            "category_code": {"type": "string"}, "category_name": {"type": "string"},
+            "variant": NULLABLE_STRING, "description": {"type": "string"},
+            "lon": {"type": "number"}, "lat": {"type": "number"},
+            "grid_code": {"type": "string"}, "grid_name": {"type": "string"},
+            "community_code": {"type": "string"}, "community_name": {"type": "string"},
+            "street_code": {"type": "string"}, "street_name": {"type": "string"},
+            "address": NULLABLE_STRING, "citizen_name": NULLABLE_STRING, "citizen_phone": NULLABLE_STRING,
+            "priority": {"type": "integer"}, "complexity": {"type": "string"},
+            "lead_department_code": {"type": "string"}, "lead_department_name": {"type": "string"},
+            "co_department_codes": {"type": "array", "items": {"type": "string"}},
+            "crew_code": NULLABLE_STRING, "escalation_level": {"type": "integer"},
+            "flags": {"type": "array", "items": {"type": "string"}},
+            "media_url": NULLABLE_STRING, "attributes": {"type": "object"}, "source_ref": NULLABLE_STRING,
+            "registered_by": NULLABLE_STRING, "related_number": NULLABLE_STRING,
+            "merged_into_number": NULLABLE_STRING,
+            "registered_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "arrival_due_at": NULLABLE_TIME, "resolve_due_at": {"type": "string", "format": "date-time"},
+            "dispatched_at": NULLABLE_TIME, "accepted_at": NULLABLE_TIME, "on_site_at": NULLABLE_TIME,
+            "resolved_at": NULLABLE_TIME, "evaluated_at": NULLABLE_TIME, "closed_at": NULLABLE_TIME,
+            "evaluation_token": NULLABLE_STRING,
+            "satisfaction": {"type": ["string", "null"], "enum": [*SATISFACTION, None]},
+            "allowed_actions": {"type": "array", "items": {"type": "string", "enum": list(ACTIONS)}},
+        },
+    },
+    "Duplicate": {
+        "type": "object", "description": "an open ticket of the same category close by and recent",
+        "properties": {"number": {"type": "string"}, "state": {"type": "string"},
+                       "category_code": {"type": "string"}, "address": NULLABLE_STRING,
+                       "registered_at": {"type": "string", "format": "date-time"}, "metres": {"type": "number"}},
+    },
+    "Created": {
+        "type": "object", "required": ["ticket", "duplicates"],
+        "properties": {"ticket": _ref("Ticket"), "duplicates": {"type": "array", "items": _ref("Duplicate")}},
+    },
+    "Event": {
+        "type": "object",
+        "properties": {"at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
+                       "action": {"type": "string"}, "from_state": NULLABLE_STRING, "to_state": NULLABLE_STRING,
+                       "reason": NULLABLE_STRING, "data": {"type": "object"}},
+    },
+    "TicketWithHistory": {
+        "type": "object", "required": ["ticket", "events"],
+        "properties": {"ticket": _ref("Ticket"), "events": {"type": "array", "items": _ref("Event")}},
+    },
+    "TicketList": {
+        "type": "object", "required": ["tickets", "limit", "offset"],
+        "properties": {"tickets": {"type": "array", "items": _ref("Ticket")}, "limit": {"type": "integer"},
+                       "offset": {"type": "integer"},
+                       "next_offset": {"type": ["integer", "null"], "description": "null on the last page"}},
+    },
+    "Transition": {
+        "type": "object", "required": ["action"], "additionalProperties": False,
+        "properties": {
+            "action": {"type": "string", "enum": list(ACTIONS),
+                       "description": "allowed only from the states of the transition table (else 409); "
+                                      + "; ".join(f"{a.name}: from {', '.join(sorted(a.sources))}"
+                                                  for a in ACTIONS.values())},
+            "reason": {"type": "string", "description": "required for "
+                       + ", ".join(a.name for a in ACTIONS.values() if a.needs_reason)},
+            "department": {"type": "string", "description": "dispatch: the lead department's code"},
+            "crew": {"type": "string", "description": "dispatch: the crew's code"},
+            "data": {"type": "object", "description": "merge: {\"into\": \"<number>\"}; joint_meeting: "
+                                                      "{departments, meeting_date, decision, follow_up}"},
+        },
+    },
+    "Transitioned": {
+        "type": "object", "required": ["ticket"],
+        "properties": {"ticket": _ref("Ticket"),
+                       "notice": {**NULLABLE_STRING, "description": "resolve: the SMS text with the evaluation link"}},
+    },
+    "Category": {
+        "type": "object",
+        "properties": {"code": {"type": "string"}, "name": {"type": "string"}, "complexity": {"type": "string"},
+                       "priority": {"type": "integer"}, "departments": {"type": "array", "items": {"type": "string"}},
+                       "arrival_minutes": {"type": ["integer", "null"]}, "resolve_hours": {"type": ["integer", "null"]},
+                       "default_variant": NULLABLE_STRING,
+                       "variants": {"type": "array", "items": {"type": "object", "properties": {
+                           "code": {"type": "string"}, "name": {"type": "string"}}}}},
+    },
+    "Place": {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "kind": {"type": "string"}, "grid_code": {"type": "string"},
+                       "lon": {"type": "number"}, "lat": {"type": "number"}},
+    },
+    "Evaluation": {
+        "type": "object", "required": ["satisfaction"], "additionalProperties": False,
+        "properties": {"satisfaction": {"type": "string", "enum": list(SATISFACTION)},
+                       "comment": {"type": "string", "maxLength": 2000}},
+    },
+    "Evaluated": {
+        "type": "object",
+        "properties": {"evaluation": {"type": "object", "properties": {
+            "number": {"type": "string"}, "state": {"type": "string"}, "state_label": {"type": "string"},
+            "satisfaction": {"type": "string"}, "evaluated_at": {"type": "string", "format": "date-time"}}}},
+    },
+    "Supervision": {
+        "type": "object",
+        "properties": {"id": {"type": "integer"}, "level": {"type": "integer"}, "unit": {"type": "string"},
+                       "person": NULLABLE_STRING, "reason": {"type": "string"},
+                       "created_at": {"type": "string", "format": "date-time"}, "closed_at": NULLABLE_TIME,
+                       "number": {"type": "string"}, "state": {"type": "string"},
+                       "resolve_due_at": {"type": "string", "format": "date-time"},
+                       "category_name": {"type": "string"}, "actions": {"type": "integer"}},
+    },
+    "SupervisionAction": {
+        "type": "object", "required": ["note"], "additionalProperties": False,
+        "properties": {"note": {"type": "string", "maxLength": 2000}},
+    },
+    "Alarm": {
+        "type": "object", "required": ["device_id"], "additionalProperties": False,
+        "properties": {"device_id": {"type": "string", "maxLength": 64},
+                       "category": {"type": "string", "default": "other"}},
+    },
+    "CrewPosition": {
+        "type": "object", "required": ["lon", "lat"],
+        "properties": {"lon": {"type": "number"}, "lat": {"type": "number"},
+                       "at": {"type": "string", "format": "date-time"}, "speed_kmh": {"type": "number"}},
+    },
+}
+
+RESPONSES = {
+    "BadRequest": _json(_ref("Error"), "bad input: the message says what and `field` names it"),
+    "Unauthorized": _json(_ref("Error"), "no API key, or a key nobody issued"),
+    "Forbidden": _json(_ref("Error"), "a revoked key, or a key without the right (e.g. grid_worker channel)"),
+    "NotFound": _json(_ref("Error"), "no such ticket, token, supervision or device"),
+    "Conflict": _json(_ref("Error"), "the transition table does not allow this action in the ticket's state"),
+    "UnsupportedMediaType": _json(_ref("Error"), "the body is not declared application/json"),
+    "PayloadTooLarge": _json(_ref("Error"), "the body is larger than 256 KB"),
+    "IdempotencyConflict": _json(_ref("Error"), "this Idempotency-Key was used before with another body"),
+}
+
+POST_ERRORS = {"400": _error("BadRequest"), "413": _error("PayloadTooLarge"), "415": _error("UnsupportedMediaType")}
+KEY_ERRORS = {"401": _error("Unauthorized"), "403": _error("Forbidden")}
+
+PATHS: dict[str, Any] = {
+    "/openapi.json": {"get": {
+        "operationId": "openapi", "summary": "This document", "security": OPEN,
+        "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}}},
+    "/categories": {"get": {
+        "operationId": "listCategories", "summary": "The category catalogue (事项目录)", "security": OPEN,
+        "responses": {"200": _json({"type": "object", "properties": {
+            "categories": {"type": "array", "items": _ref("Category")}}}, "categories")}}},
+    "/places": {"get": {
+        "operationId": "suggestPlaces", "summary": "Address suggestions from the local gazetteer", "security": OPEN,
+        "parameters": [{**_query("q", "part of an address, road, community or grid name"), "required": True},
+                       _query("limit", "at most this many (1–50, default 8)", {"type": "integer"})],
+        "responses": {"200": _json({"type": "object", "properties": {
+            "places": {"type": "array", "items": _ref("Place")}}}, "best matches first"),
+            "400": _error("BadRequest")}}},
+    "/tickets": {
+        "post": {
+            "operationId": "createTicket", "summary": "File a ticket (any channel but 一键通)",
+            "description": "An API key is optional for the api and web channels. With an Idempotency-Key, the "
+                           "same key and body answer 200 with the same ticket; another body answers 422.",
+            "security": [*KEYED, {}], "parameters": [IDEMPOTENCY], "requestBody": _body("NewTicket"),
+            "responses": {"201": _json(_ref("Created"), "created (Location: the ticket)"),
+                          "200": _json(_ref("Created"), "idempotent replay: the ticket of the first request"),
+                          **POST_ERRORS, **KEY_ERRORS, "422": _error("IdempotencyConflict")}},
+        "get": {
+            "operationId": "listTickets", "summary": "Tickets, newest first, filtered", "security": KEYED,
+            "parameters": [
+                _query("state", "one or more states, comma-separated", {"type": "string"}),
+                _query("category", "one or more category codes, comma-separated"),
+                _query("channel", "one or more channels, comma-separated"),
+                _query("street", "street code"), _query("grid", "grid code"),
+                _query("community", "community code"), _query("department", "lead department code"),
+                _query("phone", "the citizen's phone (digits are compared)"),
+                _query("since", "registered at or after (ISO 8601 date or date-time; no offset = local time)"),
+                _query("until", "registered before (ISO 8601 date or date-time)"),
+                _query("limit", "page size, 1–500 (default 50)", {"type": "integer"}),
+                _query("offset", "rows to skip (default 0)", {"type": "integer"})],
+            "responses": {"200": _json(_ref("TicketList"), "one page"), "400": _error("BadRequest"),
+                          **KEY_ERRORS}},
+    },
+    "/tickets/{number}": {"get": {
+        "operationId": "readTicket", "summary": "One ticket with its whole history", "security": KEYED,
+        "parameters": [_path("number", "the ticket number, e.g. 20261126-000123")],
+        "responses": {"200": _json(_ref("TicketWithHistory"), "the ticket and its events, oldest first"),
+                      **KEY_ERRORS, "404": _error("NotFound")}}},
+    "/tickets/{number}/transitions": {"post": {
+        "operationId": "transitionTicket", "summary": "Move a ticket along (dispatch, accept, resolve, merge …)",
+        "description": "The Idempotency-Key header is accepted and not stored (a repeated transition is refused "
+                       "by the state table).",
+        "security": KEYED, "parameters": [_path("number", "the ticket number"), IDEMPOTENCY],
+        "requestBody": _body("Transition"),
+        "responses": {"200": _json(_ref("Transitioned"), "the ticket after the transition"), **POST_ERRORS,
+                      **KEY_ERRORS, "404": _error("NotFound"), "409": _error("Conflict")}}},
+    "/evaluations/{token}": {"post": {
+        "operationId": "evaluate", "summary": "The citizen's rating (the token of the SMS link)",
+        "description": "unsatisfied reopens the ticket; satisfied / basically close it. Idempotency-Key accepted, "
+                       "not stored.",
+        "security": OPEN, "parameters": [_path("token", "the evaluation token"), IDEMPOTENCY],
+        "requestBody": _body("Evaluation"),
+        "responses": {"200": _json(_ref("Evaluated"), "recorded"), **POST_ERRORS, "404": _error("NotFound"),
+                      "409": _error("Conflict")}}},
+    "/supervisions": {"get": {
+        "operationId": "listSupervisions", "summary": "The supervision list (督办)", "security": KEYED,
+        "parameters": [_query("all", "true: closed supervisions too", {"type": "boolean"})],
+        "responses": {"200": _json({"type": "object", "properties": {
+            "supervisions": {"type": "array", "items": _ref("Supervision")}}}, "oldest first"),
+            "400": _error("BadRequest"), **KEY_ERRORS}}},
+    "/supervisions/{supervision_id}/actions": {"post": {
+        "operationId": "actOnSupervision", "summary": "Record what was done about a supervision",
+        "description": "Idempotency-Key accepted, not stored.", "security": KEYED,
+        "parameters": [_path("supervision_id", "the supervision's id", {"type": "integer"}), IDEMPOTENCY],
+        "requestBody": _body("SupervisionAction"),
+        "responses": {"201": _json({"type": "object", "properties": {"action": {"type": "object"}}}, "recorded"),
+                      **POST_ERRORS, **KEY_ERRORS, "404": _error("NotFound")}}},
+    "/alarms": {"post": {
+        "operationId": "raiseAlarm", "summary": "一键通: an elder's one-key phone was pressed",
+        "description": "A priority-1 ticket (channel elder_phone) at the elder's registered home. While the "
+                       "device's ticket is open, further presses answer 200 with that ticket. Idempotency-Key "
+                       "as for POST /tickets.",
+        "security": KEYED, "parameters": [IDEMPOTENCY], "requestBody": _body("Alarm"),
+        "responses": {"201": _json({"type": "object", "properties": {"ticket": _ref("Ticket")}}, "new ticket"),
+                      "200": _json({"type": "object", "properties": {"ticket": _ref("Ticket")}},
+                                   "the device's open ticket (a repeat press) or an idempotent replay"),
+                      **POST_ERRORS, **KEY_ERRORS, "404": _error("NotFound"),
+                      "422": _error("IdempotencyConflict")}}},
+    "/crews/{code}/position": {"post": {
+        "operationId": "reportCrewPosition", "summary": "A crew's mobile client reports its position (live map)",
+        "security": OPEN, "parameters": [_path("code", "the crew's code")], "requestBody": _body("CrewPosition"),
+        "responses": {"202": _json({"type": "object", "properties": {
+            "crew": {"type": "string"}, "stream_id": {"type": "string"}}}, "queued for the live map"),
+            "400": _error("BadRequest"), "404": _error("NotFound"), "415": _error("UnsupportedMediaType")}}},
+}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "铁东区 96715 — work-order API", "version": "1.0.0",
+        "description": "Citizen requests (工单) of the Tiedong District 96715 platform: intake from every channel, "
+                       "reads with history, transitions, evaluation, supervision and the elders' one-key phones. "
+                       "All bodies are JSON; every error is {\"error\": {\"code\", \"message\", \"field\"}}. "
+                       "Times are ISO 8601 with offset.",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": KEYED,
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "responses": RESPONSES,
+        "parameters": {"IdempotencyKey": {
+            "name": "Idempotency-Key", "in": "header", "required": False,
+            "schema": {"type": "string", "maxLength": 200},
+            "description": "a client-chosen key (e.g. a UUID) that makes retrying the POST safe"}},
+        "securitySchemes": {
+            "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            "ApiKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key"},
+        },
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    return deepcopy(DOCUMENT)

@@ -1,0 +1,79 @@
+"""Rows → JSON bodies of the API. Times are ISO 8601 with the district's offset (2026-11-26T09:30:00+08:00)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.tickets import CHANNELS, SATISFACTION
+from settings import get_settings
+from workorders.catalogue import Category
+from workorders.states import STATES, allowed_actions
+
+# Internal row ids never leave the server: tickets are known by their number.
+HIDDEN_TICKET_FIELDS = ("id", "related_ticket_id", "merged_into_id")
+
+
+def iso(value: Any) -> Any:
+    """Datetimes in the district's time zone with their offset; dates as YYYY-MM-DD; anything else unchanged."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:   # never expected (all columns are timestamptz); refuse to guess silently
+            raise ValueError(f"naive datetime {value!r}")
+        return value.astimezone(ZoneInfo(get_settings().timezone)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return iso(value)
+
+
+def ticket_json(ticket: dict) -> dict:
+    body = {k: _plain(v) for k, v in ticket.items() if k not in HIDDEN_TICKET_FIELDS}
+    body["state_label"] = STATES.get(ticket["state"], ticket["state"])
+    body["channel_label"] = CHANNELS.get(ticket["channel"], ticket["channel"])
+    body["allowed_actions"] = allowed_actions(ticket["state"])
+    if ticket.get("satisfaction"):
+        body["satisfaction_label"] = SATISFACTION.get(ticket["satisfaction"])
+    return body
+
+
+def event_json(event: dict) -> dict:
+    return {k: _plain(v) for k, v in event.items() if k != "id"}
+
+
+def duplicate_json(ticket: dict) -> dict:
+    """A likely duplicate offered to the caller: enough to decide on a merge, no personal data."""
+    return {"number": ticket["number"], "state": ticket["state"], "category_code": ticket["category_code"],
+            "address": ticket["address"], "registered_at": iso(ticket["registered_at"]),
+            "metres": round(float(ticket["metres"]), 1)}
+
+
+def evaluated_json(ticket: dict) -> dict:
+    """What the citizen who holds the evaluation link is told: the outcome, nothing about anybody."""
+    return {"number": ticket["number"], "state": ticket["state"], "state_label": STATES.get(ticket["state"]),
+            "satisfaction": ticket["satisfaction"], "evaluated_at": iso(ticket["evaluated_at"])}
+
+
+def category_json(category: Category) -> dict:
+    return {
+        "code": category.code, "name": category.name, "complexity": category.complexity,
+        "priority": category.priority, "departments": list(category.departments),
+        "arrival_minutes": category.arrival_minutes, "resolve_hours": category.resolve_hours,
+        "default_variant": category.default_variant,
+        "variants": [{"code": v.code, "name": v.name} for v in category.variants.values()],
+    }
+
+
+def place_json(place: dict) -> dict:
+    return {"name": place["name"], "kind": place["kind"], "grid_code": place["grid_code"],
+            "lon": place["lon"], "lat": place["lat"]}
+
+
+def supervision_json(row: dict) -> dict:
+    return {k: _plain(v) for k, v in row.items()}

@@ -1,0 +1,201 @@
+/* Live layers of the command-center maps: open tickets and crews, owned by MapLibre (not Plotly).
+ *
+ * Why: every Plotly map update re-processes every trace (~1 s with the 12,000 static points here), so live
+ * data goes into MapLibre GeoJSON sources on the map Plotly created, with at most one redraw in flight and
+ * everything that arrives meanwhile merged into the next one. Data: a snapshot from /live/snapshot, then
+ * server-sent events from /live/events (the browser resumes from its last event id after a reconnect, and
+ * reloads the snapshot when the server says the stream no longer holds it).
+ */
+(function () {
+  "use strict";
+  const LIVE_GRAPHS = ["command-map", "wall-map"];
+  const OPEN = new Set(["registered", "dispatched", "accepted", "on_site", "returned", "escalated",
+                        "joint_meeting", "reopened"]);
+  const TICKET_COLOURS = ["match", ["get", "state"],
+    "registered", "#ff5a5f", "returned", "#ff5a5f", "reopened", "#ff5a5f",
+    "dispatched", "#ffb020", "accepted", "#ffb020",
+    "on_site", "#b18cff", "escalated", "#ff2bd6", "joint_meeting", "#ff2bd6", "#ffffff"];
+  const CREW_COLOURS = ["match", ["get", "status"],
+    "available", "#36d67a", "en_route", "#ffb020", "on_scene", "#ff4d4f", "off_duty", "#8795a8", "#ffffff"];
+  const PAINT_LOG_LIMIT = 2000;   // remembered paint times, for tests and the bench; bounded for long runs
+
+  const state = {
+    tickets: new Map(), crews: new Map(), map: null, graph: null, source: null, cursor: null,
+    dirty: false, inFlight: false, ticketsChanged: false, crewsChanged: false, pendingNumbers: [], paintedAt: new Map(), receivedAt: new Map(), renders: 0,
+    batches: 0, renderMs: [],
+    lastBatchAt: null, connected: false,
+  };
+  window.liveMap = state;
+
+  function ticketFeature(t) {
+    return {type: "Feature", id: t.number,
+            geometry: {type: "Point", coordinates: [t.lon, t.lat]},
+            properties: {id: t.number, state: t.state, priority: t.priority, category: t.category_name,
+                         due: t.resolve_due_at, grid: t.grid_code}};
+  }
+
+  function crewFeature(c) {
+    return {type: "Feature", id: c.code, geometry: {type: "Point", coordinates: [c.lon, c.lat]},
+            properties: {id: c.code, status: c.status, worker: c.grid_code ? 1 : 0, name: c.name || c.code}};
+  }
+
+  function collection(items, toFeature) {
+    const features = [];
+    for (const item of items.values()) features.push(toFeature(item));
+    return {type: "FeatureCollection", features: features};
+  }
+
+  function applyTicket(t) {
+    const known = state.tickets.get(t.number);
+    if (known && known.updated_at && t.updated_at && t.updated_at < known.updated_at) return;  // older news
+    if (OPEN.has(t.state)) state.tickets.set(t.number, t); else state.tickets.delete(t.number);
+    state.pendingNumbers.push(t.number);
+    state.ticketsChanged = true;
+  }
+
+  function applyCrew(c) {
+    const known = state.crews.get(c.code);
+    if (known) Object.assign(known, c); else if (c.lon !== undefined) state.crews.set(c.code, c);
+    state.crewsChanged = true;
+  }
+
+  function addLayers(map) {
+    if (!map.getSource("live-crews")) {
+      map.addSource("live-crews", {type: "geojson", data: collection(state.crews, crewFeature)});
+      map.addLayer({id: "live-crews", type: "circle", source: "live-crews", paint: {
+        "circle-color": CREW_COLOURS, "circle-radius": ["case", ["==", ["get", "worker"], 1], 2.5, 5],
+        "circle-stroke-color": "#0a1624", "circle-stroke-width": ["case", ["==", ["get", "worker"], 1], 0, 1]}});
+    }
+    if (!map.getSource("live-tickets")) {
+      map.addSource("live-tickets", {type: "geojson", data: collection(state.tickets, ticketFeature)});
+      map.addLayer({id: "live-tickets", type: "circle", source: "live-tickets", paint: {
+        "circle-color": TICKET_COLOURS, "circle-radius": ["case", ["==", ["get", "priority"], 1], 7, 5],
+        "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2, "circle-opacity": 0.95}});
+      map.on("click", "live-tickets", function (e) {
+        const f = e.features && e.features[0];
+        if (f && window.dash_clientside && window.dash_clientside.set_props) {
+          window.dash_clientside.set_props("live-selected-ticket", {data: {number: f.properties.id, at: Date.now()}});
+        }
+      });
+      map.on("mouseenter", "live-tickets", function () { map.getCanvas().style.cursor = "pointer"; });
+      map.on("mouseleave", "live-tickets", function () { map.getCanvas().style.cursor = ""; });
+    }
+  }
+
+  function render() {
+    if (!state.map || !state.dirty) return;
+    state.dirty = false;
+    state.inFlight = true;
+    const started = Date.now();
+    const numbers = state.pendingNumbers;
+    const map = state.map;
+    state.pendingNumbers = [];
+    addLayers(map);
+    // Only the sources that changed are re-sent to MapLibre's worker.
+    const changed = [];
+    if (state.ticketsChanged) { map.getSource("live-tickets").setData(collection(state.tickets, ticketFeature));
+                                changed.push("live-tickets"); }
+    if (state.crewsChanged) { map.getSource("live-crews").setData(collection(state.crews, crewFeature));
+                              changed.push("live-crews"); }
+    state.ticketsChanged = state.crewsChanged = false;
+    let finished = false;
+    const loaded = new Set();
+    // Painted = the first frame drawn after the worker has the new data (not "idle": symbol fades and other
+    // layers' work would be counted too).
+    const onData = function (e) {
+      if (changed.includes(e.sourceId) && e.isSourceLoaded) loaded.add(e.sourceId);
+      if (loaded.size === changed.length) { map.off("sourcedata", onData); map.once("render", done); }
+    };
+    const done = function () {
+      if (finished) return;
+      finished = true;
+      map.off("sourcedata", onData);
+      const now = Date.now();
+      state.renderMs.push(now - started);
+      if (state.renderMs.length > 200) state.renderMs.shift();
+      for (const n of numbers) state.paintedAt.set(n, now);
+      while (state.paintedAt.size > PAINT_LOG_LIMIT) state.paintedAt.delete(state.paintedAt.keys().next().value);
+      state.renders += 1;
+      state.inFlight = false;
+      if (state.dirty) window.requestAnimationFrame(render);
+    };
+    if (changed.length === 0) { done(); return; }
+    map.on("sourcedata", onData);
+    window.setTimeout(done, 3000);   // a worker that never answers must not stall the feed
+  }
+
+  function scheduleRender() {
+    state.dirty = true;
+    if (!state.inFlight) window.requestAnimationFrame(render);
+  }
+
+  function applyBatch(batch) {
+    const now = Date.now();
+    for (const t of batch.tickets || []) { applyTicket(t); if (!state.receivedAt.has(t.number)) state.receivedAt.set(t.number, now); }
+    while (state.receivedAt.size > PAINT_LOG_LIMIT) state.receivedAt.delete(state.receivedAt.keys().next().value);
+    for (const c of batch.crews || []) applyCrew(c);
+    state.batches += 1;
+    state.lastBatchAt = Date.now();
+    document.dispatchEvent(new CustomEvent("live-batch", {detail: batch}));
+    scheduleRender();
+  }
+
+  let source = null;
+  function connect(cursor) {
+    if (source) source.close();
+    const url = "/live/events" + (cursor ? "?cursor=" + encodeURIComponent(cursor) : "");
+    source = new EventSource(url);
+    state.source = source;
+    source.addEventListener("batch", function (e) {
+      state.connected = true;
+      applyBatch(JSON.parse(e.data));
+    });
+    source.addEventListener("reset", function () { source.close(); loadSnapshot(); });
+    source.onopen = function () { state.connected = true; };
+    source.onerror = function () { state.connected = false; };   // EventSource retries with Last-Event-ID
+  }
+
+  function loadSnapshot() {
+    fetch("/live/snapshot", {cache: "no-store"}).then(r => r.json()).then(function (snap) {
+      state.tickets.clear();
+      state.crews.clear();
+      for (const t of snap.tickets) state.tickets.set(t.number, t);
+      for (const c of snap.crews) state.crews.set(c.code, c);
+      state.cursor = snap.cursor;
+      state.ticketsChanged = state.crewsChanged = true;
+      document.dispatchEvent(new CustomEvent("live-snapshot", {detail: snap}));
+      scheduleRender();
+      if (snap.cursor) connect(snap.cursor);
+      else window.setTimeout(loadSnapshot, 5000);   // Redis unreachable: try again shortly
+    }).catch(function () { window.setTimeout(loadSnapshot, 5000); });
+  }
+
+  function findMap() {
+    for (const id of LIVE_GRAPHS) {
+      const host = document.getElementById(id);
+      const gd = host && host.querySelector(".js-plotly-plot");
+      const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+      if (sub && sub.map) return {gd: gd, map: sub.map};
+    }
+    return null;
+  }
+
+  // ?live=off: a static map (a printout, or a benchmark driving its own updates).
+  if (new URLSearchParams(window.location.search).get("live") === "off") return;
+
+  // Dash may re-create the graph (page change); keep looking and re-attach to whichever map is current.
+  window.setInterval(function () {
+    const found = findMap();
+    if (!found) { state.map = null; return; }
+    if (found.map === state.map) return;
+    if (!found.map.loaded()) return;          // attach once the new map has its style and sources
+    state.map = found.map;
+    state.graph = found.gd;
+    // No 300 ms label fade after each update: on a software-rendered wall PC every fade frame costs the CPU the
+    // next update needs. (Plotly creates the map, so the option is set on the instance.)
+    state.map._fadeDuration = 0;
+    state.map.on("styledata", function () { if (state.map === found.map) addLayers(found.map); });
+    if (!state.source) loadSnapshot();
+    else { state.ticketsChanged = state.crewsChanged = true; scheduleRender(); }
+  }, 300);
+})();

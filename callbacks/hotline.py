@@ -1,0 +1,77 @@
+"""The operator's intake screen: caller lookup, submit (one ticket per form session), merge into a duplicate."""
+from __future__ import annotations
+
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
+
+from callbacks.intake_location import error_messages
+from screens import ids
+from screens.intake_parts import history_panel, new_form_key, result_card
+from services.intake_forms import IntakeError, caller_history, form_errors, merge_into, submit
+from services.tickets import IdempotencyConflict
+
+FORM = ids.HOTLINE
+CLEARED_FIELDS = ("phone", "name", "category", "variant", "window", "address", "description")
+# What each field holds when empty (Dash 4 text inputs keep their text when given None).
+CLEARED = {"phone": "", "name": "", "category": None, "variant": None, "window": None, "address": "",
+           "description": ""}
+
+
+@callback(Output(FORM.history, "children"), Input(FORM.phone, "value"), prevent_initial_call=True)
+def lookup_caller(phone):
+    return history_panel(caller_history(phone))
+
+
+@callback(Output(FORM.result_data, "data"), Output({"type": FORM.error, "field": ALL}, "children"),
+          Output(FORM.form_key, "data"),
+          *[Output(getattr(FORM, name), "value", allow_duplicate=name in ("address", "variant"))
+            for name in CLEARED_FIELDS],
+          Output(FORM.location, "data", allow_duplicate=True),
+          Input(FORM.submit, "n_clicks"),
+          State(FORM.channel, "data"), State(FORM.form_key, "data"), State(FORM.operator, "value"),
+          *[State(getattr(FORM, name), "value") for name in CLEARED_FIELDS], State(FORM.location, "data"),
+          running=[(Output(FORM.submit, "disabled"), True, False)], prevent_initial_call=True)
+def register_ticket(n_clicks, channel, form_key, operator, *values):
+    unchanged = (no_update,) * (len(CLEARED_FIELDS) + 1)
+    errors = ctx.outputs_list[1]
+    if not n_clicks:
+        return no_update, error_messages(errors), no_update, *unchanged
+    form = dict(zip(CLEARED_FIELDS, values[:-1]), location=values[-1], operator=operator)
+    try:
+        summary = submit(channel, form, form_key)
+    except IntakeError as error:
+        return no_update, error_messages(errors, form_errors(error)), no_update, *unchanged
+    except IdempotencyConflict:
+        # The form was submitted before and then changed: a fresh key lets the operator register it knowingly.
+        message = "这张表单已经登记过一次，内容又有改动。如确需再登记，请再次提交。"
+        return no_update, error_messages(errors, {"form": message}), new_form_key(), *unchanged
+    return summary, error_messages(errors), new_form_key(), *[CLEARED[name] for name in CLEARED_FIELDS], None
+
+
+@callback(Output(FORM.result, "children"), Input(FORM.result_data, "data"), prevent_initial_call=True)
+def show_result(summary):
+    return result_card(FORM, summary) if summary else no_update
+
+
+@callback(Output(FORM.result_data, "data", allow_duplicate=True),
+          Input({"type": FORM.merge, "into": ALL}, "n_clicks"), State(FORM.result_data, "data"),
+          State(FORM.operator, "value"), prevent_initial_call=True)
+def merge_duplicate(_clicks, summary, operator):
+    if not summary or not isinstance(ctx.triggered_id, dict) or not ctx.triggered[0]["value"]:
+        return no_update
+    into = ctx.triggered_id["into"]
+    try:
+        state = merge_into(summary["number"], into, operator)
+    except IntakeError as error:
+        return {**summary, "merge_error": error.message}
+    return {**summary, "merged_into": into, "state": state, "merge_error": None}
+
+
+# After a ticket is registered the cursor goes back to the phone field, ready for the next call.
+clientside_callback(
+    f"""function (summary) {{
+        if (summary && !summary.merged_into) {{
+            const phone = document.getElementById('{FORM.phone}');
+            if (phone) phone.focus();
+        }}
+    }}""",
+    Input(FORM.result_data, "data"), prevent_initial_call=True)

@@ -1,0 +1,637 @@
+"""python -m etl history [--tickets 23500] [--months 18] [--seed N] [--force]: a realistic past.
+
+About the seed's scale of Tiedong's 96715 platform: ~23,500 requests over the 18 months ending now, written
+THROUGH THE SERVICES (services.tickets.create_ticket with a past registration time, then transition/evaluate with
+past times), so every ticket has the same rows, events, supervisions and deadlines live intake would give it.
+
+What shapes it:
+- seasons: heating complaints from 1 November to 31 March (Anshan's heating season), peaking as heating starts
+  and in cold snaps; burst water pipes in cold snaps; noise on summer evenings; potholes in the spring thaw;
+- a daily temperature (seasonal curve plus a persistent random anomaly, which makes the cold snaps);
+- daily and weekly rhythm (office hours, fewer reports at weekends), hotline the majority channel;
+- outcomes: ~99.8 % closed, ~95 % resolved on time, ~95 % satisfied among those who rate; a few refusals,
+  returns and re-dispatches, escalations of late tickets, joint meetings, reopenings after a 不满意, duplicates
+  merged into the first report.
+
+Marking and idempotency: every generated ticket has ``source_ref = 'history:<seed>'``. The command does nothing
+when history exists, unless ``--force``, which deletes the generated tickets only (never live ones).
+
+Events: the services write an outbox row for every change, ~170,000 in all. Publishing them to the live stream
+would only flood the live screens with the past, so each history transaction marks its own outbox rows published
+before it commits: the relay never sees them, and the rows stay as the record of what happened.
+
+Crews are not assigned: history must not move today's crews (dispatching a crew changes its live status).
+
+Speed: one transaction per batch of tickets, and two worker processes on disjoint ranges of days; the plan is
+made once from the seed, so the result does not depend on the number of workers.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing
+import sys
+import time as clock
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+DEFAULT_TICKETS = 23_500
+DEFAULT_MONTHS = 18
+DEFAULT_SEED = 96715
+BATCH_TICKETS = 250
+
+# Share of each category over a year before seasons act (they then scale it day by day).
+CATEGORY_WEIGHTS = {
+    "heating_cold": 0.30, "water_leak": 0.10, "sanitation": 0.11, "housing_repair": 0.08, "noise": 0.06,
+    "road_damage": 0.05, "streetlight": 0.04, "power_fault": 0.05, "gas_leak": 0.012, "neighbour_dispute": 0.06,
+    "public_security": 0.05, "greening": 0.03, "other": 0.13,
+}
+CHANNEL_WEIGHTS = {
+    "hotline": 0.60, "grid_worker": 0.13, "web": 0.08, "police_110": 0.05, "elder_phone": 0.04,
+    "walk_in": 0.03, "api": 0.03, "open311": 0.02, "letter": 0.02,
+}
+# Channels that only bring some categories: grid workers report what they see on patrol; 110 passes on
+# disturbances; elders press their one-key phone for heating, water and power.
+CHANNEL_ONLY = {
+    "grid_worker": {"sanitation", "road_damage", "streetlight", "greening", "other", "neighbour_dispute",
+                    "water_leak"},
+    "police_110": {"noise", "public_security", "neighbour_dispute", "gas_leak"},
+    "elder_phone": {"heating_cold", "water_leak", "power_fault", "housing_repair", "other"},
+}
+WEEKDAY_FACTOR = (1.12, 1.03, 1.0, 1.0, 0.98, 0.82, 0.78)
+
+# Local hour profiles (24 weights).
+OFFICE_HOURS = [0.12, 0.08, 0.06, 0.05, 0.06, 0.15, 0.45, 0.9, 1.5, 1.7, 1.6, 1.3, 0.9, 1.0, 1.4, 1.5, 1.4, 1.2,
+                1.0, 0.9, 0.75, 0.55, 0.35, 0.2]
+HOUR_PROFILES = {
+    "noise": [1.4, 1.0, 0.5, 0.2, 0.1, 0.1, 0.3, 0.5, 0.6, 0.6, 0.6, 0.6, 0.7, 0.6, 0.6, 0.6, 0.6, 0.7, 1.0, 1.8,
+              2.6, 2.8, 2.4, 1.9],
+    "heating_cold": [0.3, 0.2, 0.2, 0.2, 0.3, 0.8, 1.6, 1.9, 1.8, 1.5, 1.2, 1.0, 0.9, 0.9, 1.0, 1.1, 1.3, 1.6, 1.9,
+                     2.0, 1.8, 1.3, 0.8, 0.5],
+    "water_leak": [0.5, 0.4, 0.4, 0.4, 0.5, 0.8, 1.2, 1.5, 1.5, 1.3, 1.2, 1.1, 1.0, 1.0, 1.0, 1.1, 1.1, 1.2, 1.3,
+                   1.2, 1.0, 0.9, 0.7, 0.6],
+    "public_security": [1.0, 0.9, 0.6, 0.4, 0.3, 0.3, 0.4, 0.6, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 1.0, 1.0, 1.1,
+                        1.2, 1.3, 1.4, 1.4, 1.3, 1.2],
+}
+
+DESCRIPTIONS = {
+    "heating_cold": ["家中暖气不热，室温只有十四五度", "暖气片上热下凉，屋里冷", "供暖开始后家里一直不热，老人孩子受冻",
+                     "楼内整个单元暖气温度偏低", "暖气管道阀门漏水且不热"],
+    "water_leak": ["楼道自来水管冻裂跑水", "小区主管道漏水，路面结冰", "楼上漏水渗到我家天棚", "单元门前水管破裂，水流不止",
+                   "地下室进水，水表处漏水"],
+    "sanitation": ["垃圾箱满溢多日无人清运", "楼下堆放建筑垃圾", "路边有人倾倒生活垃圾", "公厕卫生差无人打扫",
+                   "小区积雪未清，出行困难"],
+    "housing_repair": ["屋顶漏雨，墙皮脱落", "楼道窗户玻璃破损", "单元门坏了关不上", "外墙保温层脱落有安全隐患",
+                       "楼梯扶手松动"],
+    "noise": ["晚上广场舞音响声音太大", "楼下烧烤店夜间喧哗", "装修噪音中午和晚上不停", "夜间施工噪音扰民",
+              "商铺门口高音喇叭促销"],
+    "road_damage": ["路面出现大坑，车辆通行危险", "人行道地砖松动破损", "井盖缺失，行人易跌落", "道路塌陷一处",
+                    "冻融后路面开裂严重"],
+    "streetlight": ["路灯不亮，夜间出行不便", "一排路灯白天也亮着", "路灯杆倾斜有安全隐患", "小区主路路灯损坏多日"],
+    "power_fault": ["整栋楼突然停电", "电线杆上电线打火", "家中电压不稳，电器无法使用", "配电箱冒烟"],
+    "gas_leak": ["楼道内有明显燃气味", "燃气表附近有异味", "室外燃气管道有漏气声"],
+    "neighbour_dispute": ["邻居长期占用公共楼道堆放杂物", "楼上住户向下扔垃圾，协商无果", "邻居饲养犬只扰民",
+                          "因停车位与邻居发生纠纷"],
+    "public_security": ["小区内有可疑人员徘徊", "夜间有人在路边聚集滋事", "自行车被盗", "商铺门前有人酗酒闹事"],
+    "greening": ["行道树枝干折断挡路", "小区绿地被毁种菜", "树木遮挡居民采光，申请修剪", "绿化带杂草丛生"],
+    "other": ["咨询供暖开栓时间", "反映小区物业服务不到位", "咨询低保办理流程", "反映公交站牌损坏", "建议增设健身器材",
+              "反映商家占道经营"],
+}
+
+
+# ------------------------------------------------------------------------------------------------ weather
+
+def temperatures(days: list[date], rng: np.random.Generator) -> np.ndarray:
+    """Daily mean °C in Anshan: seasonal curve (about −9 °C in late January, +25 °C in late July) plus a random
+    anomaly that persists for days (AR(1), sd ≈ 4 °C): the cold snaps and heat waves."""
+    doy = np.array([d.timetuple().tm_yday for d in days], dtype=float)
+    seasonal = 8.5 - 17.0 * np.cos(2 * math.pi * (doy - 22) / 365.25)
+    anomaly = np.zeros(len(days))
+    phi, sd = 0.85, 4.0
+    for i in range(1, len(days)):
+        anomaly[i] = phi * anomaly[i - 1] + rng.normal(0, sd * math.sqrt(1 - phi ** 2))
+    return seasonal + anomaly
+
+
+def in_heating_season(day: date) -> bool:
+    return day.month >= 11 or day.month <= 3
+
+
+def seasonal_factor(category: str, day: date, temp: float) -> float:
+    """How much more (or less) often a category is reported on ``day`` than on an average day."""
+    m = day.month
+    heating = in_heating_season(day)
+    if category == "heating_cold":
+        if not heating:
+            return 0.015
+        # The first two weeks after heating starts bring the most complaints, then the coldest days.
+        start = date(day.year if m >= 11 else day.year - 1, 11, 1)
+        since = (day - start).days
+        return 1.2 + 2.6 * math.exp(-since / 7.0) + 0.12 * max(0.0, -temp)
+    if category == "water_leak":
+        return 0.7 + 0.5 * max(0.0, -8 - temp) + (0.25 if m in (7, 8) else 0)
+    if category == "noise":
+        return 0.35 + 0.11 * max(0.0, temp - 8)
+    if category == "road_damage":
+        return 2.2 if (m == 3 and day.day >= 10) or m == 4 else 0.85
+    if category == "streetlight":
+        return 1.0 + 0.45 * math.cos(2 * math.pi * (day.timetuple().tm_yday - 355) / 365.25)
+    if category == "power_fault":
+        return 0.8 + 0.12 * max(0.0, temp - 22) + 0.05 * max(0.0, -12 - temp)
+    if category == "gas_leak":
+        return 1.5 if heating else 0.6
+    if category == "housing_repair":
+        return 1.0 + (0.8 if m in (7, 8) else 0) + (0.3 if heating else 0)
+    if category == "greening":
+        return 1.6 if 4 <= m <= 9 else 0.25
+    if category == "sanitation":
+        return 1.3 if m in (3, 4, 5) else (1.15 if m in (12, 1, 2) else 1.0)   # snowmelt litter; snow clearing
+    if category == "neighbour_dispute":
+        return 1.2 if 5 <= m <= 9 else 0.9
+    return 1.0
+
+
+# ------------------------------------------------------------------------------------------------ the plan
+
+@dataclass
+class Step:
+    at: datetime
+    ticket: int                 # index into the plan
+    seq: int                    # order within the ticket (ties in time)
+    action: str                 # create | evaluate | a transition action
+    actor: str = "system"
+    reason: str | None = None
+    department: str | None = None
+    data: dict[str, Any] | None = None
+    satisfaction: str | None = None
+    reopen: bool = True
+
+
+@dataclass
+class PlannedTicket:
+    index: int
+    category: str
+    channel: str
+    registered_at: datetime
+    request: Any                # services.tickets.NewTicket
+    steps: list[Step] = field(default_factory=list)
+    master: int | None = None   # a duplicate: the index of the ticket it is merged into
+    batch: int = 0
+
+
+@dataclass(frozen=True)
+class Odds:
+    """How things tend to go (chosen so the history lands near the platform's published figures)."""
+    refuse: float = 0.004
+    duplicate: float = 0.012
+    returned: float = 0.03            # of categories with another department to send the ticket to
+    joint_meeting: float = 0.006      # of complex and normal non-emergency tickets
+    late: float = 0.045
+    late_arrival: float = 0.06
+    evaluated: float = 0.88
+    satisfied: float = 0.83
+    basically: float = 0.095          # the rest of the first ratings: 不满意
+    reopen_unsatisfied: float = 0.4
+    second_satisfied: float = 0.95
+
+
+def make_plan(catalogue: dict, locations: list[dict], *, tickets: int, months: int, seed: int, end: datetime,
+              tz: ZoneInfo, cutoff_hour: int, odds: Odds = Odds()) -> list[PlannedTicket]:
+    """Every ticket of the history with its steps, from the seed alone (no database)."""
+    from services.tickets import NewTicket
+    from workorders.deadlines import compute_deadlines
+    rng = np.random.default_rng(seed)
+    end_local = end.astimezone(tz)
+    first_day = (end_local - timedelta(days=round(months * 30.44))).date()
+    days = [first_day + timedelta(days=i) for i in range((end_local.date() - first_day).days + 1)]
+    temps = temperatures(days, rng)
+    categories = [c for c in CATEGORY_WEIGHTS if c in catalogue]
+    weights = np.array([[CATEGORY_WEIGHTS[c] * seasonal_factor(c, d, t) * WEEKDAY_FACTOR[d.weekday()]
+                         for c in categories] for d, t in zip(days, temps)])
+    duplicates = int(round(tickets * odds.duplicate))
+    counts = rng.multinomial(tickets - duplicates, (weights / weights.sum()).ravel()).reshape(weights.shape)
+    pools = {"any": locations}
+    for loc in locations:
+        pools.setdefault(loc["kind"], []).append(loc)
+    plan: list[PlannedTicket] = []
+    for di, day in enumerate(days):
+        for ci, code in enumerate(categories):
+            for _ in range(counts[di, ci]):
+                registered = _moment(rng, day, code, tz)
+                if registered >= end:            # today's hours still to come
+                    registered = end - timedelta(minutes=float(rng.uniform(1, 600)))
+                plan.append(_ticket(rng, len(plan), code, registered, pools, NewTicket, seed))
+    plan.sort(key=lambda p: p.registered_at)
+    for i, p in enumerate(plan):
+        p.index = i
+    for p in plan:
+        category = catalogue[p.category]
+        deadlines = compute_deadlines(category, p.registered_at, p.request.variant, tz=tz, cutoff_hour=cutoff_hour)
+        p.steps = lifecycle(rng, p, category, deadlines, odds)
+    _add_duplicates(rng, plan, duplicates, odds, NewTicket, seed)
+    plan = [_cut(p, end) for p in plan]
+    _assign_batches(plan, tz)
+    return plan
+
+
+def _moment(rng: np.random.Generator, day: date, category: str, tz: ZoneInfo) -> datetime:
+    profile = np.array(HOUR_PROFILES.get(category, OFFICE_HOURS))
+    hour = int(rng.choice(24, p=profile / profile.sum()))
+    local = datetime.combine(day, time(hour), tzinfo=tz) + timedelta(seconds=float(rng.uniform(0, 3600)))
+    return local.astimezone(timezone.utc)
+
+
+def _channel(rng: np.random.Generator, category: str) -> str:
+    names = [c for c in CHANNEL_WEIGHTS if c not in CHANNEL_ONLY or category in CHANNEL_ONLY[c]]
+    w = np.array([CHANNEL_WEIGHTS[c] for c in names])
+    return str(names[int(rng.choice(len(names), p=w / w.sum()))])
+
+
+def _ticket(rng, index: int, code: str, registered: datetime, pools: dict[str, list[dict]], NewTicket, seed: int
+            ) -> PlannedTicket:
+    from etl.names import mobile_phone, person_name
+    channel = _channel(rng, code)
+    # Residents' matters come from their building; what is seen outdoors anywhere people are (camera points).
+    indoor = code in ("heating_cold", "housing_repair", "neighbour_dispute", "noise", "gas_leak", "power_fault")
+    kind = "building" if indoor or rng.random() < 0.45 else "camera"
+    place = _pick(rng, pools, kind)
+    anonymous = channel in ("grid_worker", "api") or rng.random() < 0.05
+    request = NewTicket(
+        channel=channel, category=code, description=str(rng.choice(DESCRIPTIONS[code])),
+        lon=place["lon"], lat=place["lat"], address=place["address"],
+        variant=("outdoor" if rng.random() < 0.2 else "indoor") if code == "heating_cold" else None,
+        citizen_name=None if anonymous else person_name(rng),
+        citizen_phone=None if anonymous else mobile_phone(rng),
+        source_ref=f"history:{seed}", registered_at=registered)
+    return PlannedTicket(index, code, channel, registered, request)
+
+
+def _pick(rng, pools: dict[str, list[dict]], kind: str) -> dict:
+    pool = pools.get(kind) or pools["any"]
+    return pool[int(rng.integers(len(pool)))]
+
+
+def _minutes(m: float) -> timedelta:
+    return timedelta(minutes=float(m))
+
+
+OPERATORS = [f"坐席{n:02d}" for n in range(1, 13)]
+RETURN_REASON = "经核实不属于本单位职责，申请退回重派"
+REFUSE_REASON = "不属于政务服务受理范围，已向来电人解释"
+
+
+class Timeline:
+    """The steps of one ticket, each strictly after the one before."""
+
+    def __init__(self, ticket: int, start: datetime):
+        self.ticket = ticket
+        self.steps = [Step(start, ticket, 0, "create")]
+
+    def add(self, at: datetime, action: str, actor: str, **kw) -> datetime:
+        at = max(at, self.steps[-1].at + timedelta(seconds=30))
+        self.steps.append(Step(at, self.ticket, len(self.steps), action, actor, **kw))
+        return at
+
+
+# Actor placeholder: the ticket's lead department when the step runs (it changes when a ticket is returned).
+CURRENT_LEAD = "@lead"
+# Department placeholder: the next department of the category after the one that returned the ticket.
+NEXT_DEPARTMENT = "@next"
+
+
+def lifecycle(rng: np.random.Generator, ticket: PlannedTicket, category, deadlines, odds: Odds) -> list[Step]:
+    """The steps of one ticket from intake to closure, at plausible times (cut at the end of the history later)."""
+    reg, due = ticket.registered_at, deadlines.resolve_due_at
+    operator = str(rng.choice(OPERATORS))
+    line = Timeline(ticket.index, reg)
+    if rng.random() < odds.refuse:
+        line.add(reg + _minutes(rng.uniform(8, 60)), "refuse", operator, reason=REFUSE_REASON)
+        return line.steps
+    urgent = category.arrival_minutes is not None
+    t = line.add(reg + _minutes(rng.uniform(1, 6) if urgent else rng.uniform(5, 45)), "dispatch", operator)
+    if (len(category.departments) > 1 or category.code == "other") and rng.random() < odds.returned:
+        t = line.add(t + _minutes(rng.uniform(10, 120)), "return", CURRENT_LEAD, reason=RETURN_REASON)
+        t = line.add(t + _minutes(rng.uniform(10, 60)), "dispatch", operator, department=NEXT_DEPARTMENT)
+    t = line.add(t + _minutes(rng.uniform(1, 5) if urgent else rng.uniform(3, 40)), "accept", CURRENT_LEAD)
+    if urgent:
+        late = rng.random() < odds.late_arrival
+        factor = rng.uniform(1.05, 2.2) if late else rng.uniform(0.3, 0.95)
+        t = line.add(reg + _minutes(category.arrival_minutes * factor), "arrive", CURRENT_LEAD)
+    elif rng.random() < 0.55:
+        t = line.add(t + (due - t) * float(rng.uniform(0.05, 0.4)), "arrive", CURRENT_LEAD)
+    joint = category.complexity != "simple" and not urgent and rng.random() < odds.joint_meeting
+    if joint:
+        t = line.add(t + _minutes(rng.uniform(120, 2880)), "joint_meeting", "区指挥中心",
+                     data={"departments": list(category.departments),
+                           "decision": "联席会议明确牵头单位和办理时限"})
+    resolve = _resolve_time(rng, reg, due, t, urgent, odds)
+    if not joint:   # a joint meeting is the higher level already (and escalate does not apply to it)
+        t = _escalations(line, rng, due, t, resolve)
+    t = line.add(resolve, "resolve", CURRENT_LEAD)
+    _after_resolve(line, rng, t, operator, odds)
+    return line.steps
+
+
+def _resolve_time(rng, reg: datetime, due: datetime, after: datetime, urgent: bool, odds: Odds) -> datetime:
+    if rng.random() < odds.late:
+        return max(due, after) + _minutes(10 + rng.exponential(14 * 60))
+    share = rng.beta(1.3, 6.0) if urgent else rng.beta(2.0, 2.6)
+    at = reg + (due - reg) * float(share)
+    # On time: after the last step and before the deadline (when the steps left room for it).
+    return min(max(at, after + _minutes(rng.uniform(10, 90))), max(due - _minutes(1), after + _minutes(5)))
+
+
+def _escalations(line: Timeline, rng, due: datetime, t: datetime, resolve: datetime) -> datetime:
+    """A late ticket goes up a level when the escalation job next runs, and again a day later (→ 街道 → 区)."""
+    for grace_hours, level in ((0.0, "街道"), (24.0, "区")):
+        at = max(due + timedelta(hours=grace_hours) + _minutes(rng.uniform(1, 15)), t + _minutes(1))
+        if at >= resolve - _minutes(1):
+            break
+        t = line.add(at, "escalate", "system", reason=f"超过办理时限，升级至{level}督办")
+    return t
+
+
+def _after_resolve(line: Timeline, rng, t: datetime, operator: str, odds: Odds) -> None:
+    if rng.random() >= odds.evaluated:     # no answer to the callback: the operator closes it after a few days
+        line.add(t + _minutes(rng.uniform(24, 72) * 60), "close", operator)
+        return
+    rating = _rating(rng, odds)
+    reopen = rating == "unsatisfied" and rng.random() < odds.reopen_unsatisfied
+    t = line.add(t + _minutes(rng.uniform(30, 24 * 60)), "evaluate", "citizen", satisfaction=rating, reopen=reopen)
+    if not reopen:
+        return
+    # 不满意 → reopened → dispatched again → resolved → rated again (then closed, whatever the rating).
+    t = line.add(t + _minutes(rng.uniform(30, 180)), "dispatch", operator)
+    t = line.add(t + _minutes(rng.uniform(10, 60)), "accept", CURRENT_LEAD)
+    t = line.add(t + _minutes(rng.uniform(60, 48 * 60)), "resolve", CURRENT_LEAD)
+    second = "satisfied" if rng.random() < odds.second_satisfied else "unsatisfied"
+    line.add(t + _minutes(rng.uniform(60, 24 * 60)), "evaluate", "citizen", satisfaction=second, reopen=False)
+
+
+def _rating(rng, odds: Odds) -> str:
+    u = rng.random()
+    return "satisfied" if u < odds.satisfied else ("basically" if u < odds.satisfied + odds.basically
+                                                    else "unsatisfied")
+
+
+def _add_duplicates(rng, plan: list[PlannedTicket], count: int, odds: Odds, NewTicket, seed: int) -> None:
+    """Second reports of the same matter at the same place, merged into the first while it is still open."""
+    candidates = [p for p in plan if len(p.steps) > 3 and p.steps[1].action == "dispatch"]
+    if not candidates or count <= 0:
+        return
+    for master in (candidates[int(i)] for i in rng.choice(len(candidates), size=count, replace=True)):
+        resolve = next(s.at for s in master.steps if s.action == "resolve")
+        window = min(_minutes(90), (resolve - master.registered_at) * 0.8)
+        registered = master.registered_at + _minutes(2) + window * float(rng.uniform(0, 1))
+        index = len(plan)
+        request = NewTicket(
+            channel=_channel(rng, master.category), category=master.category,
+            description=master.request.description, lon=master.request.lon, lat=master.request.lat,
+            address=master.request.address, variant=master.request.variant,
+            source_ref=f"history:{seed}", registered_at=registered)
+        dup = PlannedTicket(index, master.category, request.channel, registered, request, master=master.index)
+        line = Timeline(index, registered)
+        line.add(registered + _minutes(rng.uniform(2, 20)), "merge", str(rng.choice(OPERATORS)),
+                 reason="重复反映，合并至首报工单")
+        dup.steps = line.steps
+        plan.append(dup)
+
+
+def _cut(ticket: PlannedTicket, end: datetime) -> PlannedTicket:
+    """Drop the steps that lie in the future: recent tickets are still open, as they would be."""
+    ticket.steps = [s for s in ticket.steps if s.at < end]
+    return ticket
+
+
+def _assign_batches(plan: list[PlannedTicket], tz: ZoneInfo, size: int = BATCH_TICKETS) -> None:
+    """Consecutive tickets (a duplicate goes with its first report) in batches that never split a local day
+    between two batches of different workers: batches are cut at day boundaries once they are full."""
+    batch, in_batch, day = 0, 0, None
+    for p in plan:
+        if p.master is not None:
+            continue
+        this_day = p.registered_at.astimezone(tz).date()
+        if in_batch >= size and this_day != day:
+            batch, in_batch = batch + 1, 0
+        p.batch, day = batch, this_day
+        in_batch += 1
+    for p in plan:
+        if p.master is not None:
+            p.batch = plan[p.master].batch
+
+
+# ------------------------------------------------------------------------------------------------ running it
+
+@dataclass
+class Outcome:
+    tickets: int = 0
+    steps: int = 0                                       # transitions and ratings after intake
+    refused: list[str] = field(default_factory=list)     # steps the services refused (a plan defect): one line each
+
+    def add(self, other: "Outcome") -> None:
+        self.tickets += other.tickets
+        self.steps += other.steps
+        self.refused.extend(other.refused)
+
+
+# Where a ticket of 其他 goes after the grid center sends it back (the matters it mostly turns out to be).
+OTHER_DESTINATIONS = ("cgj", "zjj", "mzj", "scj", "wjj")
+
+
+def _next_department(catalogue: dict, code: str, returned_by: str, index: int) -> str:
+    remaining = [d for d in catalogue[code].departments if d != returned_by]
+    if remaining:
+        return remaining[0]
+    return OTHER_DESTINATIONS[index % len(OTHER_DESTINATIONS)]
+
+
+def execute_batch(conn, tickets: list[PlannedTicket], catalogue: dict, plan_master_of: dict[int, int] | None = None
+                  ) -> Outcome:
+    """Run the steps of ``tickets`` in time order through the services, on the caller's connection."""
+    from services.tickets import IntakeError, NotFound, create_ticket, evaluate, transition
+    from workorders.states import TransitionRefused
+    by_index = {p.index: p for p in tickets}
+    state: dict[int, dict] = {p.index: {} for p in tickets}
+    outcome = Outcome()
+    for step in sorted((s for p in tickets for s in p.steps), key=lambda s: (s.at, s.ticket, s.seq)):
+        ticket, st = by_index[step.ticket], state[step.ticket]
+        if st.get("refused"):
+            continue
+        try:
+            if step.action == "create":
+                created = create_ticket(ticket.request, now=step.at, conn=conn).ticket
+                st.update(number=created["number"], lead=created["lead_department_code"])
+                outcome.tickets += 1
+                continue
+            if step.action == "evaluate":
+                after = evaluate(st["token"], step.satisfaction, reopen=step.reopen, now=step.at, conn=conn)
+                st["lead"] = after["lead_department_code"]
+            else:
+                st.update(_transition(conn, transition, step, ticket, st, state, catalogue))
+            outcome.steps += 1
+        except (IntakeError, TransitionRefused, NotFound, KeyError) as error:
+            st["refused"] = True
+            outcome.refused.append(f"history ticket #{step.ticket} ({ticket.category}, {step.at:%Y-%m-%d %H:%M}) "
+                                   f"{step.action}: {error}")
+    return outcome
+
+
+def _transition(conn, transition, step: Step, ticket: PlannedTicket, st: dict, state: dict, catalogue) -> dict:
+    actor = st["lead"] if step.actor == CURRENT_LEAD else step.actor
+    department = (_next_department(catalogue, ticket.category, st["lead"], ticket.index)
+                  if step.department == NEXT_DEPARTMENT else step.department)
+    data = step.data
+    if step.action == "merge":
+        data = {"into": state[ticket.master]["number"]}
+    elif step.action == "joint_meeting":
+        data = {**(step.data or {}), "meeting_date": step.at.date().isoformat()}
+    done = transition(st["number"], step.action, actor, reason=step.reason, department=department, data=data,
+                      now=step.at, conn=conn).ticket
+    changes = {"lead": done["lead_department_code"]}
+    if step.action == "resolve":
+        changes["token"] = done["evaluation_token"]
+    return changes
+
+
+def run_batches(engine_url: str, tickets: list[PlannedTicket], catalogue: dict, progress=None) -> Outcome:
+    """One transaction per batch; the batch's outbox rows are marked published before it commits."""
+    from geo.db import make_engine
+    from geo.history import tune_bulk_session
+    from geo.outbox import mark_own_published
+    engine = make_engine(engine_url)
+    outcome = Outcome()
+    try:
+        batches: dict[int, list[PlannedTicket]] = {}
+        for p in tickets:
+            batches.setdefault(p.batch, []).append(p)
+        for number in sorted(batches):
+            with engine.begin() as conn:
+                tune_bulk_session(conn)
+                done = execute_batch(conn, batches[number], catalogue)
+                mark_own_published(conn, datetime.now(timezone.utc))
+            outcome.add(done)
+            if progress is not None:
+                progress(len(batches[number]))
+    finally:
+        engine.dispose()
+    return outcome
+
+
+def _worker(engine_url: str, tickets: list[PlannedTicket], catalogue: dict, queue) -> Outcome:
+    return run_batches(engine_url, tickets, catalogue, progress=queue.put)
+
+
+@dataclass
+class HistoryReport:
+    skipped: bool
+    existing: int = 0
+    deleted: int = 0
+    outcome: Outcome = field(default_factory=Outcome)
+    planned: int = 0
+    seconds: float = 0.0
+    first: datetime | None = None
+    last: datetime | None = None
+
+
+def generate_history(*, tickets: int = DEFAULT_TICKETS, months: int = DEFAULT_MONTHS, seed: int = DEFAULT_SEED,
+                     force: bool = False, end: datetime | None = None, workers: int = 2, engine=None,
+                     quiet: bool = False) -> HistoryReport:
+    """Plan the history from the seed and write it through the services (see the module's docstring)."""
+    from geo import history as db
+    from geo.db import get_engine
+    from services.tickets import categories
+    from settings import get_settings
+    from tqdm import tqdm
+    if tickets < 1 or months < 1:
+        raise ValueError("--tickets and --months must be positive")
+    started = clock.monotonic()
+    engine = engine or get_engine()
+    settings = get_settings()
+    with engine.begin() as conn:
+        existing = db.history_count(conn)
+        if existing and not force:
+            return HistoryReport(skipped=True, existing=existing)
+        deleted = 0
+        if existing:
+            referring = db.live_references_to_history(conn)
+            if referring:
+                raise ValueError(f"{len(referring)} live ticket(s) refer to history tickets "
+                                 f"({', '.join(referring[:5])}…); they would lose that link: nothing deleted")
+            deleted = db.delete_history(conn)
+        catalogue = categories(conn)
+        locations = db.report_locations(conn)
+    if not catalogue or not locations:
+        raise ValueError("no categories or places: load the reference data first (python -m etl reference)")
+    end = end or datetime.now(timezone.utc)
+    plan = make_plan(catalogue, locations, tickets=tickets, months=months, seed=seed, end=end,
+                     tz=ZoneInfo(settings.timezone), cutoff_hour=settings.same_day_cutoff_hour)
+    plan = [p for p in plan if p.steps]
+    report = HistoryReport(skipped=False, existing=existing, deleted=deleted, planned=len(plan),
+                           first=min(p.registered_at for p in plan), last=max(p.registered_at for p in plan))
+    url = engine.url.render_as_string(hide_password=False)
+    with tqdm(total=len(plan), unit="工单", desc="history", disable=quiet, file=sys.stderr) as bar:
+        if workers <= 1:
+            report.outcome = run_batches(url, plan, catalogue, progress=bar.update)
+        else:
+            report.outcome = _run_parallel(url, plan, catalogue, workers, bar)
+    report.seconds = clock.monotonic() - started
+    return report
+
+
+def _run_parallel(url: str, plan: list[PlannedTicket], catalogue: dict, workers: int, bar) -> Outcome:
+    """Workers take contiguous ranges of batches (so of days: no two share a day's number counter)."""
+    from concurrent.futures import ProcessPoolExecutor
+    batches = sorted({p.batch for p in plan})
+    share = math.ceil(len(batches) / workers)
+    parts = [set(batches[i:i + share]) for i in range(0, len(batches), share)]
+    context = multiprocessing.get_context("spawn")
+    outcome = Outcome()
+    with context.Manager() as manager, ProcessPoolExecutor(len(parts), mp_context=context) as pool:
+        queue = manager.Queue()
+        futures = [pool.submit(_worker, url, [p for p in plan if p.batch in part], catalogue, queue)
+                   for part in parts]
+        while not all(f.done() for f in futures):
+            try:
+                bar.update(queue.get(timeout=0.5))
+            except Exception:       # queue.Empty: nothing finished in the last half second
+                pass
+        while not queue.empty():
+            bar.update(queue.get())
+        for future in futures:
+            outcome.add(future.result())      # re-raises a worker's error here
+    return outcome
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+
+def register(subparsers) -> None:
+    cmd = subparsers.add_parser("history", help="generate a realistic ticket history through the services")
+    cmd.add_argument("--tickets", type=int, default=DEFAULT_TICKETS, help=f"about how many (default {DEFAULT_TICKETS})")
+    cmd.add_argument("--months", type=int, default=DEFAULT_MONTHS, help=f"ending now (default {DEFAULT_MONTHS})")
+    cmd.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    cmd.add_argument("--force", action="store_true", help="delete the generated history first (live tickets stay)")
+    cmd.add_argument("--workers", type=int, default=2, help="processes writing at once (default 2)")
+    cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    cmd.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = generate_history(tickets=args.tickets, months=args.months, seed=args.seed, force=args.force,
+                                  workers=args.workers, quiet=args.quiet)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if report.skipped:
+        print(f"history already there ({report.existing} tickets); --force replaces it")
+        return 0
+    for line in report.outcome.refused:
+        print(f"error: {line}", file=sys.stderr)
+    deleted = f"deleted {report.deleted} old history tickets; " if report.deleted else ""
+    print(f"{deleted}wrote {report.outcome.tickets} tickets and {report.outcome.steps} steps "
+          f"({report.first:%Y-%m-%d} – {report.last:%Y-%m-%d}) in {report.seconds:.0f} s")
+    return 1 if report.outcome.refused else 0

@@ -1,0 +1,100 @@
+"""SQL of the elders' one-key phones (一键通): the device registry and the alarm tickets it raises."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import shapely
+from sqlalchemy import Connection, text
+
+from workorders.states import OPEN_STATES
+
+DEVICE_COLUMNS = "device_id, elder_name, phone, address, grid_code, ST_X(geom) AS lon, ST_Y(geom) AS lat"
+# Namespace of the advisory locks taken per device (the second key is the hash of the device id).
+ALARM_LOCK_NAMESPACE = 96715
+
+
+def places_of_points(conn: Connection, points: Sequence[tuple[float, float]]) -> list[dict | None]:
+    """For each (lon, lat): its grid, community name and kind, or None outside every grid.
+
+    One round trip for a whole file; a point on a shared edge goes to the smaller grid code, exactly as intake's
+    place_of_point decides, so an elder's registered grid is the grid their alarm tickets land in.
+    """
+    if not points:
+        return []
+    rows = conn.execute(text("""
+        SELECT p.n, g.code AS grid_code, c.name AS community_name, c.kind AS community_kind
+        FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lon, lat, n)
+        LEFT JOIN LATERAL (
+            SELECT g.code, g.community_code FROM grids g
+            WHERE ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+            ORDER BY g.code LIMIT 1) g ON true
+        LEFT JOIN communities c ON c.code = g.community_code
+        ORDER BY p.n"""), {"lons": [float(p[0]) for p in points], "lats": [float(p[1]) for p in points]})
+    keep = ("grid_code", "community_name", "community_kind")
+    return [{k: r[k] for k in keep} if r["grid_code"] else None for r in rows.mappings()]
+
+
+def existing_device_ids(conn: Connection, device_ids: Iterable[str]) -> set[str]:
+    return set(conn.scalars(text("SELECT device_id FROM elder_devices WHERE device_id = ANY(:ids)"),
+                            {"ids": list(device_ids)}))
+
+
+def upsert_devices(conn: Connection, rows: Sequence[dict]) -> None:
+    """Insert or replace devices by device_id; rows carry lon/lat and the grid_code already found for them."""
+    if not rows:
+        return
+    conn.execute(text("""
+        INSERT INTO elder_devices (device_id, elder_name, phone, address, grid_code, geom)
+        VALUES (:device_id, :elder_name, :phone, :address, :grid_code, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+        ON CONFLICT (device_id) DO UPDATE SET elder_name = EXCLUDED.elder_name, phone = EXCLUDED.phone,
+            address = EXCLUDED.address, grid_code = EXCLUDED.grid_code, geom = EXCLUDED.geom"""), list(rows))
+
+
+def delete_devices(conn: Connection, device_ids: Iterable[str]) -> int:
+    return conn.execute(text("DELETE FROM elder_devices WHERE device_id = ANY(:ids)"),
+                        {"ids": list(device_ids)}).rowcount
+
+
+def count_devices(conn: Connection) -> int:
+    return conn.scalar(text("SELECT count(*) FROM elder_devices"))
+
+
+def device_by_id(conn: Connection, device_id: str) -> dict | None:
+    row = conn.execute(text(f"SELECT {DEVICE_COLUMNS} FROM elder_devices WHERE device_id = :id"),
+                       {"id": device_id}).mappings().first()
+    return dict(row) if row else None
+
+
+def devices_by_ids(conn: Connection, device_ids: Iterable[str]) -> dict[str, dict]:
+    rows = conn.execute(text(f"SELECT {DEVICE_COLUMNS} FROM elder_devices WHERE device_id = ANY(:ids)"),
+                        {"ids": list(device_ids)}).mappings()
+    return {r["device_id"]: dict(r) for r in rows}
+
+
+def lock_device(conn: Connection, device_id: str) -> None:
+    """Serialise alarms of one device until the transaction ends: two quick presses make one ticket."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:ns, hashtext(:id))"),
+                 {"ns": ALARM_LOCK_NAMESPACE, "id": device_id})
+
+
+def open_alarm_ticket_id(conn: Connection, device_id: str) -> int | None:
+    """The device's newest alarm ticket that is still open, if any."""
+    return conn.scalar(text("""
+        SELECT id FROM tickets
+        WHERE channel = 'elder_phone' AND source_ref = :id AND state = ANY(:open)
+        ORDER BY registered_at DESC, id DESC LIMIT 1"""), {"id": device_id, "open": sorted(OPEN_STATES)})
+
+
+# ------------------------------------------------------------------------------------ for the generated registry
+
+def building_places(conn: Connection) -> list[dict]:
+    """Numbered buildings of the gazetteer (name, lon, lat) in a stable order."""
+    return [dict(r) for r in conn.execute(text("""
+        SELECT name, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM places
+        WHERE kind = 'building' ORDER BY name, id""")).mappings()]
+
+
+def district_shape(conn: Connection):
+    """The loaded district(s) as one shapely geometry, or None before any reference data is loaded."""
+    wkb = conn.scalar(text("SELECT ST_AsBinary(ST_Union(geom)) FROM districts"))
+    return shapely.from_wkb(bytes(wkb)) if wkb is not None else None

@@ -1,0 +1,72 @@
+"""Dispatch (派单): what a dispatcher sees for a cell or a ticket, and the one-click assignment."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from geo import crews as crews_db
+from geo import tickets as tickets_db
+from geo.db import get_engine
+from geo.queries import grid_detail
+from services.tickets import NotFound, Transitioned, categories, transition, utcnow
+from settings import get_settings
+from workorders.states import OPEN_STATES
+
+DISPATCHABLE = ("registered", "returned", "reopened", "escalated")
+
+
+def eta_minutes(metres: float, speed_kmh: float) -> float:
+    return metres / (speed_kmh * 1000 / 60)
+
+
+def crew_options(ticket: dict, now: datetime, limit: int = 6) -> list[dict]:
+    """Nearest available crews able to handle the ticket's category, with a straight-line ETA and whether
+    they can still make the arrival deadline."""
+    speed = get_settings().crew_speed_kmh
+    with get_engine().connect() as conn:
+        category = categories(conn)[ticket["category_code"]]
+        departments = sorted({ticket["lead_department_code"], *ticket["co_department_codes"],
+                              *category.departments})
+        crews = crews_db.nearest_crews(conn, ticket["lon"], ticket["lat"], departments, ticket["grid_code"], limit)
+    for crew in crews:
+        crew["eta_minutes"] = eta_minutes(crew["metres"], speed)
+        due = ticket["arrival_due_at"]
+        crew["late"] = bool(due and now + timedelta(minutes=crew["eta_minutes"]) > due)
+    return crews
+
+
+def cell_panel(grid_code: str, selected: str | None = None, now: datetime | None = None) -> dict | None:
+    """The cell, its open tickets by deadline, and for the selected (or most urgent) ticket: crews and cameras."""
+    now = now or utcnow()
+    with get_engine().connect() as conn:
+        cell = grid_detail(conn, grid_code)
+        if cell is None:
+            return None
+        tickets = tickets_db.list_tickets(conn, {"grid": grid_code, "state": sorted(OPEN_STATES)}, limit=200)
+    tickets.sort(key=lambda t: (t["arrival_due_at"] or t["resolve_due_at"], t["resolve_due_at"]))
+    chosen = next((t for t in tickets if t["number"] == selected), tickets[0] if tickets else None)
+    options, cameras = [], []
+    if chosen:
+        options = crew_options(chosen, now) if chosen["state"] in DISPATCHABLE else []
+        with get_engine().connect() as conn:
+            cameras = crews_db.nearest_cameras(conn, chosen["lon"], chosen["lat"])
+    return {"cell": cell, "tickets": tickets, "selected": chosen, "crews": options, "cameras": cameras}
+
+
+def grid_of_ticket(number: str) -> str:
+    with get_engine().connect() as conn:
+        ticket = tickets_db.ticket_by_number(conn, number)
+    if ticket is None:
+        raise NotFound(f"没有工单 {number}")
+    return ticket["grid_code"]
+
+
+def assign(number: str, crew: str, actor: str) -> Transitioned:
+    """One click: ticket → dispatched with this crew, crew → en route; every open screen hears it on the stream."""
+    return transition(number, "dispatch", actor, crew=crew)
+
+
+def record_arrival(number: str, actor: str, now: datetime | None = None) -> tuple[Transitioned, float | None]:
+    """Crew on site; returns minutes late against the arrival deadline (negative = early, None = no deadline)."""
+    done = transition(number, "arrive", actor, now=now)
+    due, at = done.ticket["arrival_due_at"], done.ticket["on_site_at"]
+    return done, ((at - due).total_seconds() / 60 if due else None)

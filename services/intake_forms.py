@@ -1,0 +1,315 @@
+"""The intake forms (/hotline for 热线, 信函 and 当面; /report for 民情网): form values → NewTicket.
+
+Every refusal is an IntakeError naming the input at fault, in Chinese, so the screen shows it beside that input.
+Also here: the caller's earlier tickets, address suggestions, map points, and the summary shown after submitting.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from geo import tickets as ticket_sql
+from geo.callers import tickets_by_phone
+from geo.db import get_engine
+from geo.intake_reference import department_names, grid_contexts, point_context, resident_departments
+from services import tickets as intake
+from services.tickets import CHANNELS, Created, IntakeError, NewTicket, NotFound
+from settings import get_settings
+from workorders.catalogue import Category
+from workorders.deadlines import RESOLVE_DAYS
+from workorders.states import STATES, TransitionRefused
+
+# Channels registered at the operator's desk (/hotline?channel=…), with the screen's title for each.
+DESK_CHANNELS: dict[str, str] = {"hotline": "96715 热线", "letter": "信函", "walk_in": "当面来访"}
+PUBLIC_CHANNEL = "web"
+DEFAULT_OPERATOR = "坐席"
+PRIORITY_LABELS = {1: "特急", 2: "紧急", 3: "一般", 4: "较缓"}
+PLACE_KINDS = {"road": "道路", "building": "门牌", "community": "社区", "grid": "网格", "landmark": "地标"}
+MAX_NAME_LENGTH = 40
+PHONE_DIGITS = (5, 15)            # what intake accepts: extensions and landlines without area code included
+CALLER_LOOKUP_MIN_DIGITS = 7      # shorter numbers are still being typed; a lookup would only find noise
+PHONE_PUNCTUATION = set(" -+()（）—")
+# Which input of the form shows an error about which NewTicket field.
+ERROR_SLOTS = {"citizen_phone": "phone", "citizen_name": "name", "category": "category", "variant": "variant",
+               "description": "description", "address": "address", "location": "location", "grid_code": "location",
+               "window_department": "window"}
+
+
+def error_slot(field: str) -> str:
+    """The form input that shows an IntakeError about ``field``; anything else goes to the form as a whole."""
+    return ERROR_SLOTS.get(field, "form")
+
+
+# ------------------------------------------------------------------------------------------------ formatting
+
+def local_time(moment: datetime | None) -> str | None:
+    """A timestamp as the operator and the citizen read it: local time (Asia/Shanghai), to the minute."""
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def digits(phone: str | None) -> str:
+    return "".join(ch for ch in (phone or "") if ch.isdigit())
+
+
+def mask_name(name: str | None) -> str:
+    """王建国 → 王**: the family name stays so a citizen recognises their own request."""
+    name = (name or "").strip()
+    return name[0] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def mask_phone(phone: str | None) -> str:
+    """13812341234 → 138****1234; short numbers keep their last two digits only."""
+    number = digits(phone)
+    if len(number) >= 8:
+        return number[:3] + "*" * (len(number) - 7) + number[-4:]
+    return "*" * max(len(number) - 2, 0) + number[-2:]
+
+
+def priority_label(priority: int) -> str:
+    return f"{priority} · {PRIORITY_LABELS.get(priority, '')}"
+
+
+def deadline_rule(category: Category, variant: str | None = None) -> str:
+    """The category's time limits in words, shown while the operator is still typing (before any ticket)."""
+    parts = []
+    if category.arrival_minutes:
+        parts.append(f"{category.arrival_minutes} 分钟内到场")
+    # The same order of rules as workorders.deadlines.compute_deadlines.
+    rule = category.variants.get(variant or category.default_variant or "") if category.variants else None
+    same_day = f"当日办结（{get_settings().same_day_cutoff_hour}:00 后登记次日办结）"
+    if rule and rule.resolve == "same_day":
+        parts.append(same_day)
+    elif rule and rule.resolve_hours:
+        parts.append(f"{rule.resolve_hours} 小时内办结")
+    elif category.resolve_hours:
+        parts.append(f"{category.resolve_hours} 小时内办结")
+    elif category.complexity == "simple":
+        parts.append(same_day)
+    else:
+        parts.append(f"{RESOLVE_DAYS[category.complexity]} 天内办结")
+    return " · ".join(parts)
+
+
+# ------------------------------------------------------------------------------------------------ reference
+
+def catalogue() -> dict[str, Category]:
+    with get_engine().connect() as conn:
+        return intake.categories(conn)
+
+
+def reception_windows() -> list[dict]:
+    """The 12 departments resident in the center whose window can receive a walk-in visitor."""
+    with get_engine().connect() as conn:
+        return resident_departments(conn)
+
+
+# ------------------------------------------------------------------------------------------------ form → request
+
+def _phone(value: str | None, required: bool, label: str) -> str | None:
+    text = (value or "").strip()
+    if not text:
+        if required:
+            raise IntakeError("citizen_phone", f"请填写{label}")
+        return None
+    if any(not (ch.isdigit() or ch in PHONE_PUNCTUATION) for ch in text):
+        raise IntakeError("citizen_phone", f"{label}只能包含数字")
+    low, high = PHONE_DIGITS
+    if not low <= len(digits(text)) <= high:
+        raise IntakeError("citizen_phone", f"{label}应为 {low}–{high} 位数字")
+    return digits(text)
+
+
+def _location(values: dict) -> dict[str, Any]:
+    """lon/lat of a picked suggestion or map click; else the typed address (intake looks it up); else refused."""
+    picked = values.get("location") or None
+    address = (values.get("address") or "").strip() or None
+    if picked:
+        try:
+            lon, lat = float(picked["lon"]), float(picked["lat"])
+        except (KeyError, TypeError, ValueError):
+            raise IntakeError("location", "位置无效，请重新选择地址或在地图上点选")
+        return {"lon": lon, "lat": lat, "address": address or picked.get("label")}
+    if address:
+        return {"address": address}
+    raise IntakeError("location", "请填写地址并选择一条建议，或在地图上点选位置")
+
+
+class FormInvalid(IntakeError):
+    """Several inputs of a form are wrong at once: ``errors`` maps each NewTicket field to its message."""
+
+    def __init__(self, errors: dict[str, str]):
+        field, message = next(iter(errors.items()))
+        super().__init__(field, message)
+        self.errors = errors
+
+
+def form_request(channel: str, values: dict, *, windows: set[str] | None = None) -> NewTicket:
+    """Check the whole form (every wrong input is named at once) and build the request; what only the service can
+    judge (the category exists, the address is found, the point is in the district) it judges after.
+
+    ``values``: phone, name, category, variant, address, location ({lon, lat, label} or None), description,
+    window (walk-in only), operator.
+    """
+    if channel not in DESK_CHANNELS and channel != PUBLIC_CHANNEL:
+        raise IntakeError("channel", f"本页面不受理渠道 {channel!r}")
+    errors: dict[str, str] = {}
+
+    def check(rule, *args):
+        try:
+            return rule(*args)
+        except IntakeError as error:
+            errors.setdefault(error.field, error.message)
+            return None
+
+    phone = check(_phone, values.get("phone"), channel in ("hotline", PUBLIC_CHANNEL),
+                  "来电号码" if channel == "hotline" else "联系电话")
+    name = (values.get("name") or "").strip() or None
+    if name and len(name) > MAX_NAME_LENGTH:
+        errors["citizen_name"] = f"姓名不能超过 {MAX_NAME_LENGTH} 字"
+    if not values.get("category"):
+        errors["category"] = "请选择事项类别"
+    attributes: dict[str, Any] = {}
+    if channel == "walk_in":
+        window = values.get("window")
+        if window and window in (windows or set()):
+            attributes["window_department"] = window
+        else:
+            errors["window_department"] = "请选择接待来访群众的部门窗口"
+    where = check(_location, values)
+    description = (values.get("description") or "").strip()
+    if not description:
+        errors["description"] = "请填写诉求内容"
+    if errors:
+        raise FormInvalid(errors)
+    operator = (values.get("operator") or "").strip()
+    return NewTicket(
+        channel=channel, category=values["category"], variant=values.get("variant") or None,
+        description=description, citizen_name=name, citizen_phone=phone, attributes=attributes,
+        registered_by=(operator or DEFAULT_OPERATOR) if channel in DESK_CHANNELS else None, **where)
+
+
+def form_errors(error: IntakeError) -> dict[str, str]:
+    """Error messages by form input (slot) for an IntakeError of the form or of the service."""
+    errors = error.errors if isinstance(error, FormInvalid) else {error.field: error.message}
+    slots: dict[str, str] = {}
+    for field, message in errors.items():
+        slots.setdefault(error_slot(field), message)
+    return slots
+
+
+def submit(channel: str, values: dict, form_key: str) -> dict:
+    """Register the form as a ticket; the same form key and values (a double submit) give the same ticket."""
+    windows = {w["code"] for w in reception_windows()} if channel == "walk_in" else None
+    request = form_request(channel, values, windows=windows)
+    created = intake.create_ticket(request, idempotency=(f"form:{channel}", form_key))
+    return ticket_summary(created)
+
+
+# ------------------------------------------------------------------------------------------------ after submit
+
+def ticket_summary(created: Created) -> dict:
+    """What the operator sees after submitting: number, deadlines, routing and the likely duplicates."""
+    ticket = created.ticket
+    duplicates = created.duplicates if created.created else _duplicates_of(ticket)
+    with get_engine().connect() as conn:
+        co_names = department_names(conn, list(ticket["co_department_codes"] or []))
+        category = intake.categories(conn)[ticket["category_code"]]
+    variant = category.variants.get(ticket["variant"] or "")
+    return {
+        "number": ticket["number"], "created": created.created, "channel": CHANNELS[ticket["channel"]],
+        "category_name": ticket["category_name"], "variant_name": variant.name if variant else None,
+        "priority": priority_label(ticket["priority"]), "state": STATES[ticket["state"]],
+        "registered_at": local_time(ticket["registered_at"]),
+        "arrival_due_at": local_time(ticket["arrival_due_at"]), "resolve_due_at": local_time(ticket["resolve_due_at"]),
+        "department": ticket["lead_department_name"],
+        "co_departments": [co_names.get(c, c) for c in ticket["co_department_codes"] or []],
+        "handled_by_community": ticket["handled_by_community"],
+        "place": " · ".join(p for p in (ticket["grid_name"], ticket["community_name"], ticket["street_name"]) if p),
+        "address": ticket["address"],
+        "duplicates": [{
+            "number": d["number"], "category_name": d["category_name"], "state": STATES.get(d["state"], d["state"]),
+            "registered_at": local_time(d["registered_at"]), "metres": round(float(d["metres"])),
+            "address": d["address"], "description": _shorten(d["description"], 60),
+        } for d in duplicates],
+        "merged_into": None,
+    }
+
+
+def _duplicates_of(ticket: dict) -> list[dict]:
+    """Duplicates of an existing ticket (a repeated submit returns the first answer's ticket without them)."""
+    settings = get_settings()
+    with get_engine().connect() as conn:
+        return ticket_sql.open_tickets_near(
+            conn, ticket["category_code"], ticket["lon"], ticket["lat"], settings.duplicate_radius_m,
+            ticket["registered_at"] - timedelta(hours=settings.duplicate_window_hours), exclude_id=ticket["id"])
+
+
+def _shorten(text: str | None, length: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[:length - 1] + "…"
+
+
+def merge_into(number: str, into: str, operator: str | None) -> str:
+    """Merge the ticket just registered into an open one it repeats; returns the new state's label."""
+    try:
+        merged = intake.merge(number, into, (operator or "").strip() or DEFAULT_OPERATOR)
+    except NotFound:
+        raise IntakeError("merge", f"没有工单 {number}")
+    except TransitionRefused:
+        raise IntakeError("merge", f"未能合并：工单 {into} 或 {number} 当前状态不可合并（可能已办结、已关闭或已合并）")
+    return STATES[merged.ticket["state"]]
+
+
+# ------------------------------------------------------------------------------------------------ caller lookup
+
+def caller_history(phone: str | None, limit: int = 8) -> dict | None:
+    """The caller's earlier tickets, for the operator's own screen (names and numbers in full); None while the
+    number is too short to be a number."""
+    number = digits(phone)
+    if len(number) < CALLER_LOOKUP_MIN_DIGITS:
+        return None
+    with get_engine().connect() as conn:
+        rows, total = tickets_by_phone(conn, number, limit)
+    return {"phone": number, "total": total, "tickets": [{
+        "number": r["number"], "state": STATES.get(r["state"], r["state"]), "category_name": r["category_name"],
+        "channel": CHANNELS.get(r["channel"], r["channel"]), "registered_at": local_time(r["registered_at"]),
+        "name": r["citizen_name"], "phone": r["citizen_phone"],
+        "place": r["address"] or f"{r['street_name']} · {r['community_name']}",
+    } for r in rows]}
+
+
+# ------------------------------------------------------------------------------------------------ where
+
+def address_suggestions(query: str | None, limit: int = 8) -> list[dict]:
+    """Gazetteer matches of what was typed, each with where it is (grid, community, street)."""
+    query = "".join((query or "").split())
+    if not query:
+        return []
+    with get_engine().connect() as conn:
+        places = ticket_sql.search_places(conn, query, limit=limit)
+        contexts = grid_contexts(conn, [p["grid_code"] for p in places if p["grid_code"]])
+    suggestions = []
+    for place in places:
+        where = contexts.get(place["grid_code"], {})
+        suggestions.append({
+            "label": place["name"], "kind": PLACE_KINDS.get(place["kind"], place["kind"]),
+            "lon": place["lon"], "lat": place["lat"], "grid_name": where.get("grid_name"),
+            "community_name": where.get("community_name"), "street_name": where.get("street_name")})
+    return suggestions
+
+
+def locate(lon: float, lat: float, label: str | None = None, source: str = "map") -> dict:
+    """A chosen point with the names of where it is; refused outside the district."""
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise IntakeError("location", "位置无效，请重新选择")
+    with get_engine().connect() as conn:
+        where = point_context(conn, lon, lat)
+    if where is None:
+        raise IntakeError("location", "该位置不在本辖区内，请在辖区范围内选择")
+    return {"lon": lon, "lat": lat, "label": label or f"地图选点（{lon:.5f}, {lat:.5f}）", "source": source,
+            **{k: where[k] for k in ("grid_name", "community_name", "street_name")}}

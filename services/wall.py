@@ -1,0 +1,54 @@
+"""What the wall screen shows: today's figures, deadlines about to breach, the newest tickets (masked)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from geo import wall as db
+from geo.db import get_engine
+from services.tickets import utcnow
+from settings import get_settings
+from workorders.privacy import mask_name, mask_phone
+
+WATCH_HORIZON = timedelta(hours=2)
+
+
+def local_day(now: datetime) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(get_settings().timezone)
+    start = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
+    return start, start + timedelta(days=1)
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def kpis(now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    start, end = local_day(now)
+    with get_engine().connect() as conn:
+        f = db.day_figures(conn, start, end, now)
+    return {
+        "received": f["received"], "closed": f["closed"], "closure_rate": share(f["closed"], f["received"]),
+        "on_time_rate": share(f["closed_on_time"], f["closed"]), "overdue": f["overdue"], "open": f["open"],
+        "crews_out": f["crews_out"], "arrival_minutes": f["arrival_minutes"],
+        "arrival_sla_minutes": f["arrival_sla_minutes"], "arrival_on_time": share(f["arrivals_on_time"], f["arrivals"]),
+    }
+
+
+def watch_list(now: datetime | None = None, limit: int = 12) -> list[dict]:
+    now = now or utcnow()
+    with get_engine().connect() as conn:
+        rows = db.deadline_watch(conn, now, now + WATCH_HORIZON, limit)
+    for row in rows:
+        row["breached"] = row["due"] < now
+    return rows
+
+
+def ticker(limit: int = 12) -> list[dict]:
+    """Newest tickets with personal data masked on the server (the browser never receives the full name/phone)."""
+    with get_engine().connect() as conn:
+        rows = db.newest_tickets(conn, limit)
+    for row in rows:
+        row["citizen"] = f"{mask_name(row.pop('citizen_name'))} {mask_phone(row.pop('citizen_phone'))}"
+    return rows

@@ -1,0 +1,74 @@
+"""Driving the intake forms from a browser test: wait for a condition, type with the keyboard, read the console."""
+from __future__ import annotations
+
+import random
+import time
+from typing import Callable, TypeVar
+
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+# Chromium's own notes about software WebGL are warnings about this machine, not errors of the page.
+IGNORED_CONSOLE = ("GPU stall due to ReadPixels", "software WebGL")
+T = TypeVar("T")
+
+
+def console_errors(driver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser")
+            if e["level"] == "SEVERE" and not any(s in e["message"] for s in IGNORED_CONSOLE)]
+
+
+def wait_until(condition: Callable[[], T], timeout: float = 20, what: str = "the page") -> T:
+    """Poll ``condition`` until it returns something truthy; fail naming ``what`` when it never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = condition()
+        except Exception:       # an element replaced by a re-render between find and read
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def new_phone() -> str:
+    return "137" + "".join(random.choice("0123456789") for _ in range(8))
+
+
+def keys(driver, *sequence) -> None:
+    """Type into whatever has the focus, as a person at the keyboard would."""
+    ActionChains(driver).send_keys(*sequence).perform()
+
+
+def ctrl_enter(driver) -> None:
+    ActionChains(driver).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL).perform()
+
+
+def focused_id(driver) -> str:
+    return driver.execute_script("return document.activeElement.id || ''")
+
+
+def error_text(driver, error_type: str, field: str) -> str:
+    return driver.execute_script(
+        "const el = document.getElementById(JSON.stringify({field: arguments[1], type: arguments[0]}));"
+        "return el ? el.textContent : null;", error_type, field)
+
+
+def pick_category_by_typing(driver, dropdown_id: str, typed: str) -> None:
+    """Focus is on the category picker: type part of the name or code, Enter takes the first match."""
+    keys(driver, typed)
+    wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option"), what="the category list")
+    keys(driver, Keys.ENTER)
+    wait_until(lambda: driver.find_element(By.ID, dropdown_id).text.strip(), what="the category to be picked")
+
+
+def type_address_and_take_the_first_suggestion(driver, address_id: str, typed: str) -> None:
+    """Focus is on the address: type, wait for suggestions of exactly what was typed, Enter takes the first."""
+    keys(driver, typed)
+    wait_until(lambda: driver.execute_script(
+        "const s = document.querySelector('.suggestion'); return s && s.dataset.query === arguments[0];", typed),
+        what=f"suggestions for {typed}")
+    keys(driver, Keys.ENTER)
