@@ -22,7 +22,7 @@
   const state = {
     tickets: new Map(), crews: new Map(), map: null, graph: null, source: null, cursor: null,
     dirty: false, inFlight: false, ticketsChanged: false, crewsChanged: false, pendingNumbers: [], paintedAt: new Map(), receivedAt: new Map(), renders: 0,
-    batches: 0, renderMs: [],
+    batches: 0, snapshots: 0, renderMs: [],
     lastBatchAt: null, connected: false,
   };
   window.liveMap = state;
@@ -159,6 +159,7 @@
     fetch("/live/snapshot", {cache: "no-store"}).then(r => r.json()).then(function (snap) {
       state.tickets.clear();
       state.crews.clear();
+      state.snapshots += 1;
       for (const t of snap.tickets) state.tickets.set(t.number, t);
       for (const c of snap.crews) state.crews.set(c.code, c);
       state.cursor = snap.cursor;

@@ -111,7 +111,7 @@ LAYER_MODELS = {
 
 
 # ------------------------------------------------------------------------------------------- work orders (工单)
-from sqlalchemy import BigInteger, Date, DateTime, Float, Index, SmallInteger, UniqueConstraint, text  # noqa: E402
+from sqlalchemy import BigInteger, Date, DateTime, Float, Identity, Index, SmallInteger, UniqueConstraint, text  # noqa: E402
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB  # noqa: E402
 
 
@@ -136,6 +136,10 @@ class Ticket(Base):
         Index("ix_tickets_merged_into_id", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL")),
         Index("ix_tickets_related_ticket_id", "related_ticket_id",
               postgresql_where=text("related_ticket_id IS NOT NULL")),
+        # migration 0005: the analytics refresh finds the tickets whose deadlines passed since it last ran
+        Index("ix_tickets_unresolved_due", "resolve_due_at", postgresql_where=text("resolved_at IS NULL")),
+        Index("ix_tickets_arrival_pending", "arrival_due_at",
+              postgresql_where=text("on_site_at IS NULL AND arrival_due_at IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)          # 20261126-000123
@@ -186,6 +190,8 @@ class Ticket(Base):
 class TicketEvent(Base):
     """Every change of a ticket: who, when, what, why. The ticket's full history."""
     __tablename__ = "ticket_events"
+    # migration 0005: the department ranking counts returns
+    __table_args__ = (Index("ix_ticket_events_returns", "ticket_id", postgresql_where=text("action = 'return'")),)
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     at = mapped_column(DateTime(timezone=True), nullable=False)
@@ -302,3 +308,43 @@ class CrewTrack(Base):
     at = mapped_column(DateTime(timezone=True), nullable=False)
     speed_kmh: Mapped[float | None] = mapped_column(Float)
     geom = mapped_column(area("POINT"), nullable=False)
+
+
+# ------------------------------------------------------------------------------------------- analytics (migration 0005)
+
+class TicketGridHourly(Base):
+    """Tickets pre-aggregated per grid × registration hour (UTC-truncated) × category × channel × lead department,
+    with the counts of geo.stats as of ``analytics_refresh.refreshed_at``. Derived data: refreshed by
+    geo.analytics, never written by hand."""
+    __tablename__ = "ticket_grid_hourly"
+    hour = mapped_column(DateTime(timezone=True), primary_key=True)
+    grid_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    street_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    department_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, server_default="0")
+    closed: Mapped[int] = mapped_column(Integer, server_default="0")
+    due: Mapped[int] = mapped_column(Integer, server_default="0")
+    on_time: Mapped[int] = mapped_column(Integer, server_default="0")
+    arrival_due: Mapped[int] = mapped_column(Integer, server_default="0")
+    arrived_on_time: Mapped[int] = mapped_column(Integer, server_default="0")
+    evaluated: Mapped[int] = mapped_column(Integer, server_default="0")
+    satisfied: Mapped[int] = mapped_column(Integer, server_default="0")
+    reopened: Mapped[int] = mapped_column(Integer, server_default="0")
+    escalated: Mapped[int] = mapped_column(Integer, server_default="0")
+    returned: Mapped[int] = mapped_column(Integer, server_default="0")
+
+
+class TicketHoursDirty(Base):
+    """Registration hours whose tickets changed since the last refresh (written by triggers on tickets)."""
+    __tablename__ = "ticket_hours_dirty"
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    hour = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class AnalyticsRefresh(Base):
+    __tablename__ = "analytics_refresh"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    refreshed_at = mapped_column(DateTime(timezone=True), nullable=False)
+    full_refresh_at = mapped_column(DateTime(timezone=True))

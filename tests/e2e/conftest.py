@@ -22,27 +22,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(engine, database_url):
-    """`python app.py` on a free port against the test database (the engine fixture made sure data is there)."""
-    port = free_port()
-    log = open(ROOT / "var" / f"e2e-app-{port}.log", "w") if (ROOT / "var").is_dir() else subprocess.DEVNULL
+def start_app(database_url: str, port: int, extra_env: dict | None = None) -> subprocess.Popen:
+    """`python app.py` on ``port`` against ``database_url``, answering /healthz before this returns."""
+    log = open(ROOT / "var" / f"e2e-app-{port}.log", "a") if (ROOT / "var").is_dir() else subprocess.DEVNULL
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "DATABASE_URL": database_url, "PORT": str(port)})
+                            env={**os.environ, "DATABASE_URL": database_url, "PORT": str(port), **(extra_env or {})})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(url + "/healthz", timeout=2)
-            break
+            return proc
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError(f"app.py exited with {proc.returncode}")
             time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("app.py did not answer within 60 s")
-    yield url
+    proc.kill()
+    raise RuntimeError("app.py did not answer within 60 s")
+
+
+@pytest.fixture(scope="session")
+def app_url(engine, database_url):
+    """The dashboard on a free port against the test database (the engine fixture made sure data is there)."""
+    port = free_port()
+    proc = start_app(database_url, port)
+    yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(10)
 

@@ -117,3 +117,95 @@ def test_the_wall_shows_masked_personal_data_only(app_url, browser, inner_point)
     html = browser.page_source
     assert "李明华" not in html and "13812345678" not in html
     assert console_errors(browser) == []
+
+
+def test_a_ticket_posted_through_the_api_is_found_by_its_number(app_url, browser, inner_point):
+    open_live(browser, app_url + "/")
+    number = post_ticket(app_url, inner_point[1], inner_point[2])
+    wait_until(browser, "return window.liveMap.paintedAt.has(arguments[0]);", 20, number)
+    assert painted(browser, number)
+
+
+def test_a_crew_position_moves_the_crew_on_every_open_map(app_url, browser, inner_point):
+    open_live(browser, app_url + "/")
+    body = json.dumps({"lon": inner_point[1], "lat": inner_point[2]}).encode()
+    request = urllib.request.Request(app_url + "/api/v1/crews/WATER-02/position", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    assert urllib.request.urlopen(request, timeout=10).status == 202
+    wait_until(browser, """const c = window.liveMap.crews.get('WATER-02');
+                           return c && Math.abs(c.lon - arguments[0]) < 1e-6 && Math.abs(c.lat - arguments[1]) < 1e-6;""",
+               20, inner_point[1], inner_point[2])
+
+
+def test_a_browser_that_reconnects_catches_up_or_reloads(engine, database_url, browser, inner_point):
+    """The dashboard process dies and comes back: the browser resumes from its last event id; when the stream
+    no longer holds that id, it reloads the open tickets from PostGIS."""
+    from events.bus import get_redis
+    from events.relay import Relay
+    from settings import get_settings
+    from tests.e2e.conftest import free_port, start_app
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    app = start_app(database_url, port)
+    try:
+        open_live(browser, url + "/")
+        app.terminate()
+        app.wait(10)
+        missed = create_ticket_direct(inner_point[1], inner_point[2])     # while no dashboard runs
+        app = start_app(database_url, port)                                # its relay publishes the backlog
+        wait_until(browser, "return window.liveMap.tickets.has(arguments[0]);", 30, missed)
+        snapshots_before = browser.execute_script("return window.liveMap.snapshots;")
+
+        app.terminate()
+        app.wait(10)
+        trimmed_away = create_ticket_direct(inner_point[1], inner_point[2])
+        Relay(engine=engine).drain()                                   # published, then trimmed away unseen
+        get_redis().xtrim(get_settings().event_stream, maxlen=0)
+        app = start_app(database_url, port)
+        wait_until(browser, "return window.liveMap.tickets.has(arguments[0]);", 30, trimmed_away)
+        assert browser.execute_script("return window.liveMap.snapshots;") == snapshots_before + 1
+    finally:
+        app.terminate()
+        app.wait(10)
+
+
+def test_a_map_left_open_through_1000_updates_does_not_grow_without_bound(app_url, engine):
+    """JS heap after a forced GC, measured after 200 updates and again after 1,000 more: the live layers hold
+    what is open now and bounded logs, so the heap must settle, not climb with every update."""
+    from datetime import datetime, timezone
+
+    from events.bus import get_redis, publish_position
+    driver = start_chromium(1600, 1000, extra_flags=("--js-flags=--expose-gc",))
+    with engine.connect() as conn:
+        crews = [r[0] for r in conn.execute(text("SELECT code FROM crews WHERE grid_code IS NULL ORDER BY code"))]
+        points = conn.execute(text("""SELECT ST_X(p), ST_Y(p) FROM (SELECT (ST_Dump(ST_GeneratePoints(geom, 400, 3))).geom p
+                                      FROM districts) q""")).all()
+    r = get_redis()
+
+    def updates(n: int, offset: int) -> None:
+        for i in range(n):
+            lon, lat = points[(offset + i) % len(points)]
+            publish_position(r, crews[(offset + i) % len(crews)], lon, lat, datetime.now(timezone.utc))
+            if i % 10 == 9:
+                time.sleep(0.05)          # ~150 updates/s: many arrive together, as on a busy evening
+
+    def heap_after_gc() -> int:
+        time.sleep(2)
+        driver.execute_script("window.gc(); window.gc();")
+        return driver.execute_script("return performance.memory.usedJSHeapSize;")
+
+    try:
+        open_live(driver, app_url + "/")
+        updates(200, 0)
+        wait_until(driver, "return window.liveMap.batches > 0;", 20)
+        settled = heap_after_gc()
+        updates(1000, 200)
+        time.sleep(3)
+        grown = heap_after_gc()
+        logs = driver.execute_script("return [window.liveMap.paintedAt.size, window.liveMap.receivedAt.size, "
+                                     "window.liveMap.renderMs.length];")
+    finally:
+        driver.quit()
+    print(f"JS heap after GC: {settled / 1e6:.1f} MB after 200 updates, {grown / 1e6:.1f} MB after 1,200")
+    assert grown - settled < 15e6
+    assert logs[0] <= 2000 and logs[1] <= 2000 and logs[2] <= 200
