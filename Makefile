@@ -21,7 +21,8 @@ var/test.env: $(VENV)/.installed FORCE
 FORCE:
 
 run: var/run.env
-	source var/run.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference && exec $(PY) app.py
+	source var/run.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference && \
+		{ $(PY) -m etl simulate --on-run --burst 12 --parent-pid $$$$ & exec $(PY) app.py; }
 
 test: var/test.env
 	source var/test.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \

@@ -69,9 +69,13 @@ server = app.server
 
 if __name__ == "__main__":
     settings = get_settings()
-    if settings.run_relay_in_app:   # one-process set-up: outbox → Redis stream in a daemon thread
+    # One-process set-up: outbox → Redis stream, positions → tracks and the escalation sweep in daemon threads
+    # (deployments run `python -m etl relay | positions | escalate` as services instead).
+    if settings.run_relay_in_app:
         from events.relay import start_in_background
         start_in_background()
         from services.live import start_position_ingester
         start_position_ingester()
+        from services.tickets import start_escalation_loop
+        start_escalation_loop()
     app.run(host=settings.host, port=settings.port, debug=settings.debug)

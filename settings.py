@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # How long the dashboard keeps the reference-data figure before asking PostGIS again.
     map_cache_seconds: int = Field(default=60, ge=0)
 
+    # `make run` starts the live simulator (python -m etl simulate) beside the dashboard; false: a quiet map.
+    simulate_on_run: bool = True
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

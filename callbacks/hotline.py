@@ -10,10 +10,13 @@ from services.intake_forms import IntakeError, caller_history, form_errors, merg
 from services.tickets import IdempotencyConflict
 
 FORM = ids.HOTLINE
-CLEARED_FIELDS = ("phone", "name", "category", "variant", "window", "address", "description")
-# What each field holds when empty (Dash 4 text inputs keep their text when given None).
-CLEARED = {"phone": "", "name": "", "category": None, "variant": None, "window": None, "address": "",
-           "description": ""}
+CLEARED_FIELDS = ("phone", "name", "category", "category_input", "variant", "window", "address",
+                  "description")
+# The property each field's value is in (the chosen category code is kept in a store) …
+FIELD_PROPERTY = {"category": "data"}
+# … and what it holds when empty (Dash 4 text inputs keep their text when given None).
+CLEARED = {"phone": "", "name": "", "category": None, "category_input": "", "variant": None,
+           "window": None, "address": "", "description": ""}
 
 
 @callback(Output(FORM.history, "children"), Input(FORM.phone, "value"), prevent_initial_call=True)
@@ -23,12 +26,14 @@ def lookup_caller(phone):
 
 @callback(Output(FORM.result_data, "data"), Output({"type": FORM.error, "field": ALL}, "children"),
           Output(FORM.form_key, "data"),
-          *[Output(getattr(FORM, name), "value", allow_duplicate=name in ("address", "variant"))
+          *[Output(getattr(FORM, name), FIELD_PROPERTY.get(name, "value"),
+                   allow_duplicate=name in ("address", "variant", "category", "category_input"))
             for name in CLEARED_FIELDS],
           Output(FORM.location, "data", allow_duplicate=True),
           Input(FORM.submit, "n_clicks"),
           State(FORM.channel, "data"), State(FORM.form_key, "data"), State(FORM.operator, "value"),
-          *[State(getattr(FORM, name), "value") for name in CLEARED_FIELDS], State(FORM.location, "data"),
+          *[State(getattr(FORM, name), FIELD_PROPERTY.get(name, "value")) for name in CLEARED_FIELDS],
+          State(FORM.location, "data"),
           running=[(Output(FORM.submit, "disabled"), True, False)], prevent_initial_call=True)
 def register_ticket(n_clicks, channel, form_key, operator, *values):
     unchanged = (no_update,) * (len(CLEARED_FIELDS) + 1)

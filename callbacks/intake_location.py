@@ -1,5 +1,5 @@
-"""Callbacks both intake forms share (/hotline, /report): address suggestions, picking one or clicking the map
-sets the location, the chosen point on the locator map, and the category's priority and time limits."""
+"""Callbacks both intake forms share (/hotline, /report): the category picker, address suggestions, picking one or
+clicking the map sets the location, the chosen point on the locator map, and the category's time limits."""
 from __future__ import annotations
 
 from dash import ALL, Input, Output, Patch, State, callback, clientside_callback, ctx, no_update
@@ -7,8 +7,8 @@ from dash import ALL, Input, Output, Patch, State, callback, clientside_callback
 from layers.locator import POINT_TRACE_INDEX, POINT_ZOOM
 from screens import ids
 from screens.ids import IntakeForm
-from screens.intake_parts import category_hint, location_line, suggestions_list, variant_options
-from services.intake_forms import IntakeError, address_suggestions, catalogue, locate
+from screens.intake_parts import category_hint, category_list, location_line, suggestions_list, variant_options
+from services.intake_forms import IntakeError, address_suggestions, catalogue, locate, matching_categories
 
 
 def _stale(location: dict | None, address: str) -> bool:
@@ -87,9 +87,29 @@ def register(form: IntakeForm, public: bool) -> None:
             patch["layout"]["uirevision"] = "locator"
         return location_line(location), patch
 
+    @callback(Output(form.category_options, "children"), Output(form.category, "data", allow_duplicate=True),
+              Input(form.category_input, "value"), State(form.category, "data"), prevent_initial_call=True)
+    def filter_categories(typed, chosen):
+        categories = catalogue()
+        typed = (typed or "").strip()
+        named = next((c.code for c in categories.values() if typed in (c.name, c.code)), None)
+        if named:                                   # a whole name or code typed (or the picked one shown)
+            return [], named if named != chosen else no_update
+        return (category_list(form, matching_categories(categories, typed), typed, public),
+                None if chosen else no_update)      # any other text: no category until one is picked
+
+    @callback(Output(form.category, "data"), Output(form.category_input, "value", allow_duplicate=True),
+              Output(form.category_options, "children", allow_duplicate=True),
+              Input({"type": form.category_option, "index": ALL}, "n_clicks"), prevent_initial_call=True)
+    def choose_category(_clicks):
+        if not isinstance(ctx.triggered_id, dict) or not ctx.triggered[0]["value"]:
+            return no_update, no_update, no_update
+        category = catalogue().get(ctx.triggered_id["index"])
+        return (category.code, category.name, []) if category else (no_update, no_update, no_update)
+
     @callback(Output(form.category_hint, "children"), Output(form.variant, "options"),
               Output(form.variant, "value"), Output(form.variant_row, "className"),
-              Input(form.category, "value"), Input(form.variant, "value"), prevent_initial_call=True)
+              Input(form.category, "data"), Input(form.variant, "value"), prevent_initial_call=True)
     def category_details(code, variant):
         category = catalogue().get(code) if code else None
         if ctx.triggered_id == form.category:
@@ -103,8 +123,7 @@ def register(form: IntakeForm, public: bool) -> None:
         """function (_messages) {
             const error = document.querySelector('.intake-form .field-error:not(:empty)');
             const field = error && error.closest('.field');
-            const input = field && field.querySelector(
-                'input:not([type=radio]):not(.dash-dropdown-focus-target), textarea, button.dash-dropdown');
+            const input = field && field.querySelector('input, textarea');
             if (input) input.focus();
         }""",
         Input({"type": form.error, "field": ALL}, "children"), prevent_initial_call=True)

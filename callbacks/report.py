@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
-from callbacks.hotline import CLEARED
+from callbacks.hotline import CLEARED, FIELD_PROPERTY
 from callbacks.intake_location import error_messages
 from screens import ids
 from screens.intake_parts import new_form_key, receipt
@@ -11,16 +11,18 @@ from services.intake_forms import PUBLIC_CHANNEL, IntakeError, form_errors, subm
 from services.tickets import IdempotencyConflict
 
 FORM = ids.REPORT
-CLEARED_FIELDS = ("phone", "name", "category", "variant", "address", "description")
+CLEARED_FIELDS = ("phone", "name", "category", "category_input", "variant", "address", "description")
 
 
 @callback(Output(FORM.result_data, "data"), Output({"type": FORM.error, "field": ALL}, "children"),
           Output(FORM.form_key, "data"),
-          *[Output(getattr(FORM, name), "value", allow_duplicate=name in ("address", "variant"))
+          *[Output(getattr(FORM, name), FIELD_PROPERTY.get(name, "value"),
+                   allow_duplicate=name in ("address", "variant", "category", "category_input"))
             for name in CLEARED_FIELDS],
           Output(FORM.location, "data", allow_duplicate=True),
           Input(FORM.submit, "n_clicks"), State(FORM.form_key, "data"),
-          *[State(getattr(FORM, name), "value") for name in CLEARED_FIELDS], State(FORM.location, "data"),
+          *[State(getattr(FORM, name), FIELD_PROPERTY.get(name, "value")) for name in CLEARED_FIELDS],
+          State(FORM.location, "data"),
           running=[(Output(FORM.submit, "disabled"), True, False)], prevent_initial_call=True)
 def report_problem(n_clicks, form_key, *values):
     unchanged = (no_update,) * (len(CLEARED_FIELDS) + 1)

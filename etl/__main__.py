@@ -46,7 +46,7 @@ def _categories(args: argparse.Namespace) -> int:
 
 
 # Modules that bring their own sub-command (relay, history, devices, simulate …).
-COMMAND_MODULES: tuple[str, ...] = ("etl.relay", "etl.positions", "etl.escalate", "etl.scores", "etl.history", "etl.devices")
+COMMAND_MODULES: tuple[str, ...] = ("etl.relay", "etl.positions", "etl.escalate", "etl.scores", "etl.history", "etl.devices", "etl.simulate", "etl.aggregate")
 
 
 def build_parser() -> argparse.ArgumentParser:

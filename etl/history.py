@@ -190,7 +190,7 @@ class Odds:
     duplicate: float = 0.012
     returned: float = 0.03            # of categories with another department to send the ticket to
     joint_meeting: float = 0.006      # of complex and normal non-emergency tickets
-    late: float = 0.045
+    late: float = 0.035
     late_arrival: float = 0.06
     evaluated: float = 0.88
     satisfied: float = 0.83
@@ -212,6 +212,9 @@ def make_plan(catalogue: dict, locations: list[dict], *, tickets: int, months: i
     categories = [c for c in CATEGORY_WEIGHTS if c in catalogue]
     weights = np.array([[CATEGORY_WEIGHTS[c] * seasonal_factor(c, d, t) * WEEKDAY_FACTOR[d.weekday()]
                          for c in categories] for d, t in zip(days, temps)])
+    today_start = datetime.combine(days[-1], time(), tzinfo=tz)
+    elapsed_today = (end_local - today_start) / timedelta(days=1)
+    weights[-1] *= elapsed_today                  # the history ends now: only today's hours so far
     duplicates = int(round(tickets * odds.duplicate))
     counts = rng.multinomial(tickets - duplicates, (weights / weights.sum()).ravel()).reshape(weights.shape)
     pools = {"any": locations}
@@ -222,8 +225,9 @@ def make_plan(catalogue: dict, locations: list[dict], *, tickets: int, months: i
         for ci, code in enumerate(categories):
             for _ in range(counts[di, ci]):
                 registered = _moment(rng, day, code, tz)
-                if registered >= end:            # today's hours still to come
-                    registered = end - timedelta(minutes=float(rng.uniform(1, 600)))
+                if registered >= end:            # an hour of today still to come: some time earlier today
+                    registered = (today_start + (end_local - today_start) * float(rng.uniform(0, 1))).astimezone(
+                        timezone.utc)
                 plan.append(_ticket(rng, len(plan), code, registered, pools, NewTicket, seed))
     plan.sort(key=lambda p: p.registered_at)
     for i, p in enumerate(plan):
@@ -339,7 +343,7 @@ def lifecycle(rng: np.random.Generator, ticket: PlannedTicket, category, deadlin
 def _resolve_time(rng, reg: datetime, due: datetime, after: datetime, urgent: bool, odds: Odds) -> datetime:
     if rng.random() < odds.late:
         return max(due, after) + _minutes(10 + rng.exponential(14 * 60))
-    share = rng.beta(1.3, 6.0) if urgent else rng.beta(2.0, 2.6)
+    share = rng.beta(1.3, 6.0) if urgent else rng.beta(1.6, 3.2)
     at = reg + (due - reg) * float(share)
     # On time: after the last step and before the deadline (when the steps left room for it).
     return min(max(at, after + _minutes(rng.uniform(10, 90))), max(due - _minutes(1), after + _minutes(5)))
@@ -357,17 +361,19 @@ def _escalations(line: Timeline, rng, due: datetime, t: datetime, resolve: datet
 
 def _after_resolve(line: Timeline, rng, t: datetime, operator: str, odds: Odds) -> None:
     if rng.random() >= odds.evaluated:     # no answer to the callback: the operator closes it after a few days
-        line.add(t + _minutes(rng.uniform(24, 72) * 60), "close", operator)
+        line.add(t + _minutes(rng.uniform(24, 48) * 60), "close", operator)
         return
     rating = _rating(rng, odds)
     reopen = rating == "unsatisfied" and rng.random() < odds.reopen_unsatisfied
-    t = line.add(t + _minutes(rng.uniform(30, 24 * 60)), "evaluate", "citizen", satisfaction=rating, reopen=reopen)
+    # The callback (回访) mostly reaches the citizen the same day, else the next.
+    delay = rng.uniform(30, 8 * 60) if rng.random() < 0.75 else rng.uniform(8 * 60, 30 * 60)
+    t = line.add(t + _minutes(delay), "evaluate", "citizen", satisfaction=rating, reopen=reopen)
     if not reopen:
         return
     # 不满意 → reopened → dispatched again → resolved → rated again (then closed, whatever the rating).
     t = line.add(t + _minutes(rng.uniform(30, 180)), "dispatch", operator)
     t = line.add(t + _minutes(rng.uniform(10, 60)), "accept", CURRENT_LEAD)
-    t = line.add(t + _minutes(rng.uniform(60, 48 * 60)), "resolve", CURRENT_LEAD)
+    t = line.add(t + _minutes(rng.uniform(60, 24 * 60)), "resolve", CURRENT_LEAD)
     second = "satisfied" if rng.random() < odds.second_satisfied else "unsatisfied"
     line.add(t + _minutes(rng.uniform(60, 24 * 60)), "evaluate", "citizen", satisfaction=second, reopen=False)
 

@@ -51,15 +51,18 @@ def crew_places(conn: Connection, codes: list[str]) -> dict[str, dict]:
     return {r["code"]: dict(r) for r in rows.mappings()}
 
 
-def unfinished_simulated_tickets(conn: Connection, limit: int = 2000) -> list[str]:
-    """Numbers of the simulator's tickets still in progress (open, or resolved and waiting for the citizen),
-    oldest first: a restarted simulator carries them on, so no crew stays stuck en route."""
-    return list(conn.execute(text("""
-        SELECT number FROM tickets
-        WHERE source_ref LIKE :p AND state = ANY(:states)
-        ORDER BY registered_at DESC LIMIT :n"""),
-        {"p": MARK_PREFIX + "%", "states": sorted(OPEN_STATES | {"resolved", "evaluated"}), "n": limit}).scalars()
-    )[::-1]
+def unfinished_simulated_tickets(conn: Connection, limit: int = 2000) -> list[dict]:
+    """The simulator's tickets still in progress (open, or resolved and waiting for the citizen) with what it needs
+    to carry them on: a restarted simulator finishes them, so no crew stays en route for ever. Those holding a crew
+    come first (they free it), then the rest, oldest first."""
+    rows = conn.execute(text("""
+        SELECT number, category_code, ST_X(geom) AS lon, ST_Y(geom) AS lat, citizen_phone, crew_code,
+               evaluation_token, reopened_count
+        FROM tickets WHERE source_ref LIKE :p AND state = ANY(:states)
+        ORDER BY (crew_code IS NOT NULL AND state = ANY(:holding)) DESC, registered_at LIMIT :n"""),
+        {"p": MARK_PREFIX + "%", "states": sorted(OPEN_STATES | {"resolved", "evaluated"}),
+         "holding": ["dispatched", "accepted", "on_site", "escalated"], "n": limit})
+    return [dict(r) for r in rows.mappings()]
 
 
 def ticket_states(conn: Connection, numbers: list[str]) -> dict[str, tuple[str, str | None]]:

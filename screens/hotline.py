@@ -9,9 +9,9 @@ import dash
 from dash import dcc, html
 
 from screens import ids
-from screens.intake_parts import (KEYBOARD_HINT, address_input, category_dropdown, category_hint, field, form_error,
+from screens.intake_parts import (KEYBOARD_HINT, address_input, category_combo, category_hint, field, form_error,
                                   form_stores, history_panel, location_line, locator)
-from services.intake_forms import DEFAULT_OPERATOR, DESK_CHANNELS, catalogue, reception_windows
+from services.intake_forms import DEFAULT_OPERATOR, DESK_CHANNELS, reception_windows
 
 dash.register_page(__name__, path="/hotline", title="铁东区 96715 · 受理登记", name="受理登记")
 
@@ -39,11 +39,11 @@ def _header(channel: str) -> html.Header:
 def _form(channel: str) -> html.Section:
     phone_label = "来电号码" if channel == "hotline" else "联系电话"
     # Rendered on every channel (the submit callback reads it) but shown for walk-ins only.
-    window = html.Div(field(FORM, "window", "接待窗口", dcc.Dropdown(
+    # All 12 windows at once: the operator sees where the visitor stands; ← → move between them.
+    window = html.Div(field(FORM, "window", "接待窗口", dcc.RadioItems(
         id=FORM.window, options=[{"label": w["name"], "value": w["code"]} for w in reception_windows()],
-        placeholder="来访群众在哪个部门的窗口", className="intake-dropdown", maxHeight=420,
-        labels={"search": "输入部门名称", "no_options_found": "没有匹配的部门", "clear_selection": "清除"}),
-        required=True), className="window-row" if channel == "walk_in" else "window-row hidden")
+        className="window-choice"), required=True),
+        className="window-row" if channel == "walk_in" else "window-row hidden")
     return html.Section([
         html.Div([
             field(FORM, "phone", phone_label, dcc.Input(
@@ -54,7 +54,7 @@ def _form(channel: str) -> html.Section:
                                                      placeholder="可不填", className="intake-input"),
                   html_for=FORM.name),
         ], className="field-row"),
-        field(FORM, "category", "事项类别", category_dropdown(FORM, catalogue()), required=True,
+        field(FORM, "category", "事项类别", category_combo(FORM), required=True,
               hint=html.Div(category_hint(None), id=FORM.category_hint, className="category-hint")),
         html.Div(field(FORM, "variant", "子类", dcc.RadioItems(id=FORM.variant, options=[], inline=True,
                                                               className="variant-choice")),
@@ -85,12 +85,13 @@ def layout(channel: str = "hotline", **_query) -> html.Div:
                 locator(FORM, width_px=480, height_px=500),
                 html.Div("点击地图设置位置 · 滚轮缩放 · 拖动平移", className="map-hint"),
             ], className="card map-card"),
+            # The caller's history on top while a call is taken; the last registration's result under it.
             html.Section([
+                html.Div(history_panel(None), id=FORM.history, className="card history-card"),
                 html.Div(html.Div([html.H2("受理结果", className="card-title"),
                                    html.Div("提交后在此显示工单号、办理时限、承办单位和可能重复的工单",
                                             className="muted")], className="card"),
                          id=FORM.result),
-                html.Div(history_panel(None), id=FORM.history, className="card history-card"),
             ], className="side-col"),
         ], className="desk-grid"),
         *form_stores(FORM, channel),

@@ -8,13 +8,12 @@ COUNTS = "map-counts"
 
 
 class IntakeForm:
-    """Ids of one intake form (/hotline, /report): `<prefix>-<part>`; `error`, `suggestion` and `merge` are the
-    ``type`` of pattern-matching ids ({"type": error, "field": …}, {"type": suggestion, "index": i})."""
-    PARTS = ("phone", "name", "category", "category_hint", "variant", "variant_row", "window", "address",
-             "suggestions", "suggestion_data", "location", "location_text", "map", "map_click", "map_view",
-             "description",
-             "submit", "result", "result_data", "history", "form_key", "channel", "operator", "error",
-             "suggestion", "merge")
+    """Ids of one intake form (/hotline, /report): `<prefix>-<part>`; `error`, `suggestion`, `category_option` and
+    `merge` are the ``type`` of pattern-matching ids ({"type": error, "field": …}, {"type": suggestion, "index": i})."""
+    PARTS = ("phone", "name", "category", "category_input", "category_options", "category_option", "category_hint",
+             "variant", "variant_row", "window", "address", "suggestions", "suggestion_data", "location",
+             "location_text", "map", "map_click", "map_view", "description", "submit", "result", "result_data",
+             "history", "form_key", "channel", "operator", "error", "suggestion", "merge")
 
     def __init__(self, prefix: str):
         for part in self.PARTS:

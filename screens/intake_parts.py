@@ -41,21 +41,27 @@ def form_error(form: IntakeForm) -> html.Div:
     return html.Div(id={"type": form.error, "field": "form"}, className="field-error form-error", role="alert")
 
 
-def category_options(catalogue: dict[str, Category], show_codes: bool = True) -> list[dict]:
-    """Searchable by the Chinese name and by the code (typing "water" or "漏水" both find 漏水); the most urgent
-    first. Citizens are not shown the codes."""
-    return [{"label": html.Span([html.Span(c.name, className="opt-name"),
-                                 html.Span(c.code, className="opt-code") if show_codes else None]),
-             "value": c.code, "search": f"{c.name} {c.code} {c.code.replace('_', ' ')}"}
-            for c in sorted(catalogue.values(), key=lambda c: (c.priority, c.code))]
+def category_combo(form: IntakeForm, public: bool = False) -> html.Div:
+    """The category picker: type part of the Chinese name or the code, Enter takes the first match (↓ walks the
+    list). A plain text input, so a Chinese input method works in it; the chosen code is kept in a store."""
+    return html.Div([
+        dcc.Input(id=form.category_input, type="text", autoComplete="off", n_submit=0,
+                  placeholder="输入或选择问题类别" if public else "输入类别名称或代码，如 漏水 / water",
+                  className="intake-input combo-input"),
+        html.Div(id=form.category_options, className="combo-options", role="listbox"),
+        dcc.Store(id=form.category),
+    ], className="combo category-combo")
 
 
-def category_dropdown(form: IntakeForm, catalogue: dict[str, Category], public: bool = False) -> dcc.Dropdown:
-    return dcc.Dropdown(id=form.category, options=category_options(catalogue, show_codes=not public),
-                        placeholder="选择或输入问题类别" if public else "输入类别名称或代码",
-                        clearable=True, searchable=True, maxHeight=420, className="intake-dropdown",
-                        labels={"search": "输入以筛选，Enter 选第一项", "no_options_found": "没有匹配的类别",
-                                "clear_selection": "清除", "clear_search": "清除"})
+def category_list(form: IntakeForm, categories: list[Category], query: str, public: bool = False) -> list:
+    if not categories:
+        return [html.Div("没有匹配的类别", className="combo-empty")]
+    return [html.Button([
+        html.Span(c.name, className="sg-name"),
+        None if public else html.Span(c.code, className="opt-code"),
+        None if public else html.Span(PRIORITY_LABELS.get(c.priority, ""), className=f"badge prio-{c.priority}"),
+    ], id={"type": form.category_option, "index": c.code}, className="combo-option category-option",
+        tabIndex="-1", n_clicks=0, type="button", **{"data-query": query}) for c in categories]
 
 
 def category_hint(category: Category | None, variant: str | None = None, public: bool = False) -> list:
@@ -76,18 +82,19 @@ def variant_options(category: Category | None) -> list[dict]:
 # ------------------------------------------------------------------------------------------------ where
 
 def address_input(form: IntakeForm, placeholder: str = "输入道路门牌、社区或网格名称，例如 胜利路12号") -> html.Div:
+    # data-next: after a suggestion is picked the cursor moves on to the description (forms.js).
     return html.Div([
         dcc.Input(id=form.address, type="text", placeholder=placeholder, autoComplete="off",
-                  className="intake-input intake-address", n_submit=0),
-        html.Div(id=form.suggestions, className="suggestions", role="listbox"),
-    ], className="address-box")
+                  className="intake-input combo-input intake-address", n_submit=0),
+        html.Div(id=form.suggestions, className="combo-options suggestions", role="listbox"),
+    ], className="combo address-box", **{"data-next": ".intake-description"})
 
 
 def suggestions_list(form: IntakeForm, suggestions: list[dict], query: str) -> list:
     if not query:
         return []
     if not suggestions:
-        return [html.Div("没有匹配的地址：请换个写法，或在地图上点选位置", className="suggestion-empty")]
+        return [html.Div("没有匹配的地址：请换个写法，或在地图上点选位置", className="combo-empty")]
     items = []
     for i, place in enumerate(suggestions):
         where = " · ".join(p for p in (place.get("street_name"), place.get("community_name"), place.get("grid_name"))
@@ -95,7 +102,7 @@ def suggestions_list(form: IntakeForm, suggestions: list[dict], query: str) -> l
         items.append(html.Button([
             html.Span(place["label"], className="sg-name"), html.Span(place["kind"], className="sg-kind"),
             html.Span(where, className="sg-where"),
-        ], id={"type": form.suggestion, "index": i}, className="suggestion", tabIndex="-1", n_clicks=0,
+        ], id={"type": form.suggestion, "index": i}, className="combo-option suggestion", tabIndex="-1", n_clicks=0,
             type="button", **{"data-query": query}))   # forms.js: Enter picks the first one only if still current
     return items
 

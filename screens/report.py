@@ -6,9 +6,9 @@ import dash
 from dash import dcc, html
 
 from screens import ids
-from screens.intake_parts import (address_input, category_dropdown, category_hint, field, form_error, form_stores,
+from screens.intake_parts import (address_input, category_combo, category_hint, field, form_error, form_stores,
                                   location_line, locator, public_header)
-from services.intake_forms import PUBLIC_CHANNEL, catalogue
+from services.intake_forms import PUBLIC_CHANNEL
 
 dash.register_page(__name__, path="/report", title="铁东区 96715 民情网 · 我要反映", name="我要反映")
 
@@ -25,7 +25,7 @@ def layout(**_query) -> html.Div:
                 html.P("说明遇到的问题和位置，我们会转给负责的部门办理。提交后请记下工单号，用于查询进度。",
                        className="page-intro"),
                 html.Div(style={"height": "14px"}),
-                field(FORM, "category", "问题类别", category_dropdown(FORM, catalogue(), public=True), required=True,
+                field(FORM, "category", "问题类别", category_combo(FORM, public=True), required=True,
                       hint=html.Div(category_hint(None, public=True), id=FORM.category_hint,
                                     className="category-hint")),
                 html.Div(field(FORM, "variant", "子类", dcc.RadioItems(id=FORM.variant, options=[], inline=True,

@@ -95,6 +95,16 @@ def deadline_rule(category: Category, variant: str | None = None) -> str:
 
 # ------------------------------------------------------------------------------------------------ reference
 
+def matching_categories(categories: dict[str, Category], query: str | None) -> list[Category]:
+    """Categories whose Chinese name or code contains what was typed (all of them for nothing typed): names that
+    start with it first, then the most urgent."""
+    query = "".join((query or "").split()).lower()
+    found = [c for c in categories.values()
+             if not query or query in c.name.lower() or query in c.code.lower() or query in c.code.replace("_", "")]
+    return sorted(found, key=lambda c: (not c.name.startswith(query) and not c.code.startswith(query), c.priority,
+                                        c.code))
+
+
 def catalogue() -> dict[str, Category]:
     with get_engine().connect() as conn:
         return intake.categories(conn)

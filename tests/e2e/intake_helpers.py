@@ -57,18 +57,25 @@ def error_text(driver, error_type: str, field: str) -> str:
         "return el ? el.textContent : null;", error_type, field)
 
 
-def pick_category_by_typing(driver, dropdown_id: str, typed: str) -> None:
-    """Focus is on the category picker: type part of the name or code, Enter takes the first match."""
-    keys(driver, typed)
-    wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option"), what="the category list")
-    keys(driver, Keys.ENTER)
-    wait_until(lambda: driver.find_element(By.ID, dropdown_id).text.strip(), what="the category to be picked")
-
-
-def type_address_and_take_the_first_suggestion(driver, address_id: str, typed: str) -> None:
-    """Focus is on the address: type, wait for suggestions of exactly what was typed, Enter takes the first."""
+def type_and_take_the_first_entry(driver, typed: str) -> None:
+    """Focus is on a picker (category, address): type, wait for the list made for exactly what was typed, Enter
+    takes its first entry."""
     keys(driver, typed)
     wait_until(lambda: driver.execute_script(
-        "const s = document.querySelector('.suggestion'); return s && s.dataset.query === arguments[0];", typed),
-        what=f"suggestions for {typed}")
+        "const combo = document.activeElement.closest('.combo');"
+        "const first = combo && combo.querySelector('.combo-option');"
+        "return first && first.dataset.query === arguments[0];", typed), what=f"the list for {typed}")
     keys(driver, Keys.ENTER)
+
+
+def pick_category_by_typing(driver, input_id: str, typed: str) -> str:
+    """Focus is on the category field: type part of the name or code, Enter takes the first match; returns the
+    name now shown in the field."""
+    type_and_take_the_first_entry(driver, typed)
+    return wait_until(lambda: driver.find_element(By.ID, input_id).get_attribute("value") != typed
+                      and driver.find_element(By.ID, input_id).get_attribute("value"), what="the category")
+
+
+def type_address_and_take_the_first_suggestion(driver, typed: str) -> None:
+    """Focus is on the address: type, wait for suggestions of exactly what was typed, Enter takes the first."""
+    type_and_take_the_first_entry(driver, typed)

@@ -27,10 +27,17 @@ def test_map_draws_every_cell_and_camera_and_a_click_opens_the_panel(app_url, br
     assert sizes["grids"] == 932
     assert sizes["cameras"] == 11_000
     with engine.connect() as conn:
-        assert sizes["crews"] == conn.execute(text("SELECT count(*) FROM crews")).scalar()
+        crews = conn.execute(text("SELECT count(*) FROM crews")).scalar()
         code, name, lon, lat = conn.execute(text("""
             SELECT code, name, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
             FROM grids ORDER BY ST_Area(geom) DESC LIMIT 1""")).one()
+
+    # Crews are a live MapLibre layer (assets/livemap.js), every one of them on it.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not browser.execute_script(
+            "return window.liveMap && window.liveMap.crews.size === arguments[0] && window.liveMap.renders > 0;", crews):
+        time.sleep(0.25)
+    assert browser.execute_script("return window.liveMap.crews.size;") == crews
 
     click_lonlat(browser, lon, lat, zoom=14.5)
     panel = browser.find_element(By.ID, ids.PANEL)

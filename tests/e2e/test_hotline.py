@@ -37,14 +37,13 @@ def test_a_call_taken_with_the_keyboard_alone(app_url, browser, engine):
     phone = new_phone()
     open_desk(browser, app_url)
     keys(browser, phone, Keys.TAB, "王建国", Keys.TAB)
-    assert focused_id(browser) == FORM.category
-    pick_category_by_typing(browser, FORM.category, "water")
-    assert "漏水" in browser.find_element(By.ID, FORM.category).text
+    assert focused_id(browser) == FORM.category_input
+    assert pick_category_by_typing(browser, FORM.category_input, "water") == "漏水"
     wait_until(lambda: "30 分钟内到场" in browser.find_element(By.ID, FORM.category_hint).text,
                what="the category's priority and time limits")
     keys(browser, Keys.TAB)
     assert focused_id(browser) == FORM.address          # hidden variant and window fields are skipped
-    type_address_and_take_the_first_suggestion(browser, FORM.address, "胜利路12号")
+    type_address_and_take_the_first_suggestion(browser, "胜利路12号")
     wait_until(lambda: focused_id(browser) == FORM.description, what="the cursor to move on to the description")
     wait_until(lambda: "已定位" in browser.find_element(By.ID, FORM.location_text).text, what="the location")
     keys(browser, "楼上漏水，天花板滴水", Keys.ENTER)
@@ -72,9 +71,9 @@ def test_a_call_taken_with_the_keyboard_alone(app_url, browser, engine):
 
 def fill_quickly(browser, phone: str, address: str, description: str) -> None:
     keys(browser, phone, Keys.TAB, Keys.TAB)
-    pick_category_by_typing(browser, FORM.category, "streetlight")
+    pick_category_by_typing(browser, FORM.category_input, "streetl")
     keys(browser, Keys.TAB)
-    type_address_and_take_the_first_suggestion(browser, FORM.address, address)
+    type_address_and_take_the_first_suggestion(browser, address)
     wait_until(lambda: focused_id(browser) == FORM.description, what="the address to be picked")
     keys(browser, description)
 
@@ -93,7 +92,7 @@ def test_an_unknown_address_and_a_click_outside_the_district_are_refused(app_url
     phone = new_phone()
     open_desk(browser, app_url)
     keys(browser, phone, Keys.TAB, Keys.TAB)
-    pick_category_by_typing(browser, FORM.category, "noise")
+    pick_category_by_typing(browser, FORM.category_input, "nois")
     keys(browser, Keys.TAB, "火星路999号")
     wait_until(lambda: "没有匹配的地址" in browser.find_element(By.ID, FORM.suggestions).text,
                what="the no-match hint")
@@ -135,7 +134,7 @@ def test_a_map_click_sets_the_location_and_a_duplicate_can_be_merged(app_url, br
         phone = new_phone()
         open_desk(browser, app_url, "?channel=letter")
         keys(browser, phone, Keys.TAB, Keys.TAB)
-        pick_category_by_typing(browser, FORM.category, "greening")
+        pick_category_by_typing(browser, FORM.category_input, "green")
         click_map(browser, lon, lat)
         wait_until(lambda: "已定位" in browser.find_element(By.ID, FORM.location_text).text,
                    what="the clicked point to be located")
@@ -158,18 +157,19 @@ def test_a_walk_in_records_the_window(app_url, browser, engine):
     open_desk(browser, app_url, "?channel=walk_in")
     assert "当面来访" in browser.find_element(By.CSS_SELECTOR, ".channel-tab.active").text
     keys(browser, phone, Keys.TAB, Keys.TAB)
-    pick_category_by_typing(browser, FORM.category, "streetlight")
+    pick_category_by_typing(browser, FORM.category_input, "streetl")
+    keys(browser, Keys.TAB)                      # into the windows, shown on this channel only; none chosen yet
+    assert browser.execute_script("return document.activeElement.closest('.window-choice') !== null")
     keys(browser, Keys.TAB)
-    assert focused_id(browser) == FORM.window      # shown on this channel only; left empty for now
-    keys(browser, Keys.TAB)
-    type_address_and_take_the_first_suggestion(browser, FORM.address, "站前街3号")
+    type_address_and_take_the_first_suggestion(browser, "站前街3号")
     wait_until(lambda: focused_id(browser) == FORM.description, what="the address to be picked")
     keys(browser, "路灯杆倾斜")
     ctrl_enter(browser)
     assert "请选择" in wait_until(lambda: error_text(browser, FORM.error, "window"), what="the window error")
-    wait_until(lambda: focused_id(browser) == FORM.window, what="the focus to go to the window picker")
+    wait_until(lambda: browser.execute_script("return document.activeElement.closest('.window-choice') !== null"),
+               what="the focus to go to the windows")
     assert tickets_of(engine, phone) == []
-    pick_category_by_typing(browser, FORM.window, "司法")
+    browser.find_element(By.XPATH, "//*[contains(@class, 'window-choice')]//label[contains(., '区司法局')]").click()
     ctrl_enter(browser)
     registered_number(browser)
     [ticket] = tickets_of(engine, phone)

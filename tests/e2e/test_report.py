@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from screens import ids
 from services.tickets import NewTicket, create_ticket, transition
-from tests.e2e.intake_helpers import (console_errors, new_phone, pick_category_by_typing,
-                                      type_address_and_take_the_first_suggestion, wait_until)
+from tests.e2e.intake_helpers import (console_errors, new_phone, type_address_and_take_the_first_suggestion,
+                                      wait_until)
 
 FORM = ids.REPORT
 
@@ -18,12 +18,12 @@ FORM = ids.REPORT
 def test_a_citizen_reports_and_follows_the_ticket_without_seeing_personal_data(app_url, browser, engine):
     phone, name = new_phone(), "张三丰"
     browser.get(app_url + "/report")
-    wait_until(lambda: browser.find_element(By.ID, FORM.category), what="the report form")
-    browser.find_element(By.ID, FORM.category).click()
-    pick_category_by_typing(browser, FORM.category, "路灯")
+    wait_until(lambda: browser.find_element(By.ID, FORM.category_input), what="the report form")
+    browser.find_element(By.ID, FORM.category_input).send_keys("路灯")       # a whole name needs no pick
+    wait_until(lambda: "3 天内办结" in browser.find_element(By.ID, FORM.category_hint).text, what="the category")
     browser.find_element(By.ID, FORM.description).send_keys("小区门口路灯不亮一周了")
     browser.find_element(By.ID, FORM.address).click()
-    type_address_and_take_the_first_suggestion(browser, FORM.address, "和平路1号")
+    type_address_and_take_the_first_suggestion(browser, "和平路1号")
     wait_until(lambda: "已定位" in browser.find_element(By.ID, FORM.location_text).text, what="the location")
     browser.find_element(By.ID, FORM.name).send_keys(name)
     browser.find_element(By.ID, FORM.phone).send_keys(phone)

@@ -5,7 +5,7 @@ import pytest
 
 from callbacks.intake_location import error_messages
 from services.intake_forms import (FormInvalid, IntakeError, deadline_rule, digits, form_errors, form_request,
-                                   mask_name, mask_phone)
+                                   mask_name, mask_phone, matching_categories)
 from services.ticket_views import normalise_number
 from workorders.catalogue import load_catalogue
 
@@ -141,3 +141,18 @@ def test_deadline_words_follow_the_catalogue():
                                            ("2026-11-26", None), ("'; drop table", None), ("", None), (None, None)])
 def test_ticket_numbers_are_read_as_people_type_them(typed, number):
     assert normalise_number(typed) == number
+
+
+def test_categories_are_found_by_part_of_the_name_or_the_code():
+    catalogue = load_catalogue()
+    codes = lambda typed: [c.code for c in matching_categories(catalogue, typed)]  # noqa: E731
+    assert codes("漏") == ["water_leak", "gas_leak"]               # 漏水 starts with it, 燃气泄漏 only has it
+    assert codes("燃气") == ["gas_leak"]
+    assert codes("W") == ["water_leak", "power_fault"]            # names first that start with it, then priority
+    assert codes("waterleak") == ["water_leak"]
+    assert codes("street") == ["streetlight"]
+    assert codes("火星") == []
+    everything = codes(" ")
+    assert len(everything) == len(catalogue) and everything[0] in ("water_leak", "heating_cold", "power_fault",
+                                                                    "gas_leak")
+    assert everything[-2:] == ["greening", "other"]               # the least urgent last

@@ -1,0 +1,138 @@
+"""`/analytics` — the leader view: where and how many requests, how they trend, which grids are hot and how the
+departments do, for a chosen window, category, channel and street; and a replay of any past day hour by hour.
+
+Layout only; ids and the builders of its parts are in screens/analytics_parts.py, callbacks/analytics.py wires
+them."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import dash
+from dash import dcc, html
+from flask import request
+
+from layers.charts import GRANULARITIES, hours_figure
+from layers.heatmap import MODES, analytics_map_figure
+from layers.style import STYLE_PATH
+from screens.analytics_parts import (DROPDOWN_LABELS, GRAPH_CONFIG, MAP_CONFIG, REPLAY_STEP_MS, AUTO_REFRESH_MS,
+                                     SCORE_NOTE, SOURCES, ids)
+from services import analytics
+from services.reference_map import current_map_data
+
+dash.register_page(__name__, path="/analytics", title="铁东区 96715 · 领导驾驶舱", name="领导驾驶舱")
+
+
+def _options(pairs: list[tuple[str, str]]) -> list[dict]:
+    return [{"label": name, "value": code} for code, name in pairs]
+
+def _filters(opts: analytics.Options, start: date, end: date, first: date | None, today: date) -> html.Section:
+    dropdown = dict(multi=True, clearable=True, searchable=True, maxHeight=420, labels=DROPDOWN_LABELS,
+                    className="an-dropdown")
+    return html.Section([
+        html.Div([
+            html.Span("时间", className="an-filter-label"),
+            dcc.DatePickerRange(id=ids.DATES, start_date=start, end_date=end, display_format="YYYY-MM-DD",
+                                min_date_allowed=first or today - timedelta(days=3 * 365), max_date_allowed=today,
+                                first_day_of_week=1, month_format="YYYY年M月", minimum_nights=0,
+                                start_date_placeholder_text="开始日期", end_date_placeholder_text="结束日期",
+                                className="an-dates"),
+            html.Div([html.Button(label, id={"type": ids.QUICK, "range": key}, n_clicks=0, className="an-quick")
+                      for key, label in analytics.QUICK_RANGES.items()], className="an-quick-group"),
+        ], className="an-filter an-filter-time"),
+        html.Div([html.Span("类别", className="an-filter-label"),
+                  dcc.Dropdown(id=ids.CATEGORY, options=_options(opts.categories), placeholder="全部类别", **dropdown)],
+                 className="an-filter"),
+        html.Div([html.Span("渠道", className="an-filter-label"),
+                  dcc.Dropdown(id=ids.CHANNEL, options=_options(opts.channels), placeholder="全部渠道", **dropdown)],
+                 className="an-filter"),
+        html.Div([html.Span("街道", className="an-filter-label"),
+                  dcc.Dropdown(id=ids.STREET, options=_options(opts.streets), placeholder="全部街道", **dropdown)],
+                 className="an-filter"),
+    ], className="an-filters")
+
+
+def _map_card(figure, first: date | None, today: date) -> html.Section:
+    yesterday = today - timedelta(days=1)
+    return html.Section([
+        html.Div([
+            html.H2("区域分布", className="an-card-title"),
+            dcc.RadioItems(id=ids.MAP_SOURCE, options=[{"label": v, "value": k} for k, v in SOURCES.items()],
+                           value="window", inline=True, className="an-toggle"),
+            dcc.RadioItems(id=ids.MAP_MODE, options=[{"label": v, "value": k} for k, v in MODES.items()],
+                           value="heat", inline=True, className="an-toggle"),
+        ], className="an-card-head"),
+        html.Div([
+            dcc.Graph(id=ids.MAP, figure=figure, config=MAP_CONFIG, className="an-map"),
+            html.Div(id=ids.MAP_CAPTION, className="an-map-caption"),
+        ], className="an-map-wrap"),
+        html.Div([
+            html.Div([
+                dcc.DatePickerSingle(id=ids.REPLAY_DAY, date=max(yesterday, first) if first else yesterday,
+                                     display_format="YYYY-MM-DD", min_date_allowed=first or today - timedelta(days=3 * 365),
+                                     max_date_allowed=today, first_day_of_week=1, month_format="YYYY年M月",
+                                     placeholder="回放日期", className="an-replay-day"),
+                html.Button("▶ 播放", id=ids.REPLAY_PLAY, n_clicks=0, className="an-play"),
+            ], className="an-replay-controls"),
+            html.Div([
+                dcc.Graph(id=ids.REPLAY_HOURS, figure=hours_figure([0] * 24, 0), config={**GRAPH_CONFIG,
+                                                                                         "staticPlot": False},
+                          className="an-replay-hours"),
+                dcc.Slider(id=ids.REPLAY_HOUR, min=0, max=23, step=1, value=8, included=False,
+                           marks={h: f"{h}时" for h in range(0, 24, 3)}, updatemode="drag",
+                           allow_direct_input=False, className="an-replay-slider"),
+            ], className="an-replay-track"),
+            html.Div(id=ids.REPLAY_READOUT, className="an-replay-readout"),
+            dcc.Interval(id=ids.REPLAY_TICK, interval=REPLAY_STEP_MS, disabled=True),
+        ], id=ids.REPLAY_BAR, className="an-replay hidden"),
+    ], className="an-card an-map-card")
+
+
+def _side() -> html.Div:
+    return html.Div([
+        html.Section([
+            html.Div([html.H2("受理趋势", className="an-card-title"),
+                      dcc.RadioItems(id=ids.TREND_GRAIN, options=[{"label": v, "value": k}
+                                                                  for k, v in GRANULARITIES.items()],
+                                     value="day", inline=True, className="an-toggle")], className="an-card-head"),
+            dcc.Graph(id=ids.TREND, config=GRAPH_CONFIG, className="an-trend"),
+        ], className="an-card an-trend-card"),
+        html.Section([
+            html.Div([html.H2("热点网格 TOP 10", className="an-card-title"),
+                      html.Span("与上一个等长时段相比", className="an-card-note")], className="an-card-head"),
+            html.Div(id=ids.HOTSPOTS, className="an-table-wrap"),
+        ], className="an-card an-hotspot-card"),
+    ], className="an-side")
+
+
+def layout(**_query) -> html.Div:
+    data = current_map_data()
+    first, _last = analytics.history_extent()
+    today = analytics.today()
+    start, end = analytics.quick_range(analytics.DEFAULT_RANGE, today, first)
+    figure = analytics_map_figure(data.grids, data.streets, data.district, {},
+                                  style=request.host_url.rstrip("/") + STYLE_PATH, bounds=data.bounds)
+    district = data.district["name"].iloc[0] if len(data.district) else ""
+    return html.Div([
+        html.Header([
+            html.Div([html.H1(f"{district} 96715 · 领导驾驶舱"),
+                      html.Span("诉求态势 · 热点网格 · 部门考核", className="an-subtitle")], className="an-brand"),
+            html.Nav([html.A("指挥地图", href="/"), html.A("大屏", href="/wall")], className="an-nav"),
+            html.Div([html.Span(id=ids.REFRESH_STATUS, className="an-refresh-status"),
+                      html.Button("立即更新", id=ids.REFRESH_NOW, n_clicks=0, className="an-refresh")],
+                     className="an-refresh-box"),
+        ], className="an-header"),
+        _filters(analytics.options(), start, end, first, today),
+        html.Div(id=ids.ERROR, className="an-error", role="alert"),
+        html.Section(id=ids.KPIS, className="an-kpis"),
+        html.Div([_map_card(figure, first, today), _side()], className="an-main"),
+        html.Section([
+            html.Div([html.H2("承办单位排名", className="an-card-title"),
+                      html.Span(SCORE_NOTE, className="an-card-note")],
+                     className="an-card-head"),
+            html.Div(id=ids.DEPARTMENTS, className="an-table-wrap"),
+        ], className="an-card an-dept-card"),
+        dcc.Store(id=ids.GRID_COUNTS),
+        dcc.Store(id=ids.TREND_DATA),
+        dcc.Store(id=ids.REPLAY_DATA),
+        dcc.Interval(id=ids.AUTO_TICK, interval=AUTO_REFRESH_MS),
+    ], id=ids.PAGE, className="analytics-page")

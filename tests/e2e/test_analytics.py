@@ -1,0 +1,113 @@
+"""The leader view in headless Chromium: the map holds the 932 cells and their heat points (never one point per
+ticket); changing the window and the channel updates the map, the trend and the tables; the map switches between
+heatmap and cells; the replay shows a past day hour by hour; the console stays clean."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from sqlalchemy import text
+
+from screens.analytics_parts import ids
+from services import analytics
+from services.tickets import NewTicket, create_ticket
+from tests.e2e.test_command_map import console_errors
+
+GRAPH = f"#{ids.MAP} .js-plotly-plot"
+DAY = datetime(2024, 6, 12, tzinfo=ZoneInfo("Asia/Shanghai"))     # long before every other test's tickets
+MAP_READY = f"""
+const gd = document.querySelector('{GRAPH}');
+return !!(gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
+          && gd._fullLayout.map._subplot.map && gd._fullLayout.map._subplot.map.loaded());
+"""
+
+
+@pytest.fixture
+def letters_of_one_day(engine):
+    """Three letters about greening from one grid at 10 o'clock of DAY; the aggregate refreshed to hold them."""
+    with engine.connect() as conn:
+        grid, name = conn.execute(text("SELECT code, name FROM grids ORDER BY code OFFSET 17 LIMIT 1")).one()
+    numbers = [create_ticket(NewTicket(channel="letter", category="greening", description=f"绿地被毁 来信{i}",
+                                       grid_code=grid, citizen_name="赵六", citizen_phone="13900003333",
+                                       registered_at=DAY + timedelta(hours=10, minutes=5 + 15 * i)),
+                             engine=engine).ticket["number"] for i in range(3)]
+    analytics.refresh(engine=engine)
+    yield grid, name
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM tickets WHERE number = ANY(:n)"), {"n": numbers})
+    analytics.refresh(engine=engine)
+
+
+def wait_until(driver, script: str, *args, timeout: float = 30, what: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = driver.execute_script(script, *args)
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what or script}")
+
+
+def cell_count(driver, grid: str) -> float:
+    return driver.execute_script(f"""
+        const t = document.querySelector('{GRAPH}').data[0];
+        return t.z[t.locations.indexOf(arguments[0])];""", grid)
+
+
+def click_label(driver, group: str, value: str) -> None:
+    driver.find_element(By.XPATH, f"//*[@id='{group}']//label[.//input[@value='{value}']]").click()
+
+
+def test_filters_update_map_and_tables_and_the_replay_shows_a_past_hour(app_url, browser, letters_of_one_day):
+    grid, grid_name = letters_of_one_day
+    browser.get(app_url + "/analytics")
+    wait_until(browser, MAP_READY, timeout=60, what="the map")
+    wait_until(browser, f"return document.getElementById('{ids.KPIS}').innerText.includes('受理量');",
+               what="the KPI tiles")
+    sizes = browser.execute_script(f"""
+        const gd = document.querySelector('{GRAPH}');
+        return gd.data.map(t => [t.name, (t.locations || t.lon).filter(v => v !== null).length]);""")
+    assert dict(sizes[:2]) == {"cells": 932, "heat": 932}        # aggregates per cell, not tickets
+    wait_until(browser, f"return document.getElementById('{ids.MAP_CAPTION}').innerText.includes('受理');",
+               what="the caption")
+    assert "2024-06-12" not in browser.find_element(By.ID, ids.MAP_CAPTION).text   # default: the last 30 days
+
+    # The whole history, letters only: the map, the trend and the hot spots follow.
+    browser.find_element(By.XPATH, f"//button[contains(@class, 'an-quick') and text()='全部']").click()
+    browser.find_element(By.ID, ids.CHANNEL).click()
+    browser.find_element(By.XPATH, "//*[@role='option'][.//input[@value='letter']]").click()
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    wait_until(browser, f"""
+        const t = document.querySelector('{GRAPH}').data[0];
+        return t.z[t.locations.indexOf(arguments[0])] >= 3;""", grid, what="the letters on the map")
+    wait_until(browser, f"return document.getElementById('{ids.HOTSPOTS}').innerText.includes(arguments[0]);",
+               grid_name, what="the grid among the hot spots")
+    assert "2024-06-12至" in browser.find_element(By.ID, ids.MAP_CAPTION).text
+    days_on_trend = browser.execute_script(
+        f"return document.querySelector('#{ids.TREND} .js-plotly-plot').data[0].x.length;")
+    assert days_on_trend > 365
+    assert browser.find_elements(By.CSS_SELECTOR, f"#{ids.DEPARTMENTS} tbody tr")
+
+    # Heatmap ↔ cells: only the visibility changes.
+    click_label(browser, ids.MAP_MODE, "cells")
+    wait_until(browser, f"""const d = document.querySelector('{GRAPH}').data;
+                            return d[0].visible === true && d[1].visible === false;""", what="the cells")
+
+    # Replay DAY at 10 o'clock: the three letters of that hour, per grid.
+    click_label(browser, ids.MAP_SOURCE, "replay")
+    day = browser.find_element(By.ID, ids.REPLAY_DAY)
+    wait_until(browser, f"return document.getElementById('{ids.REPLAY_BAR}').offsetParent !== null;",
+               what="the replay bar")
+    day.click()
+    day.send_keys(Keys.CONTROL, "a")
+    day.send_keys("2024-06-12", Keys.ENTER)
+    thumb = browser.find_element(By.CSS_SELECTOR, f"#{ids.REPLAY_HOUR} [role=slider]")
+    thumb.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)                 # 8 → 10 o'clock
+    wait_until(browser, f"""return document.getElementById('{ids.MAP_CAPTION}').innerText
+                            .includes('回放 2024-06-12 10:00–10:59 · 受理 3 件');""", what="the replayed hour")
+    assert cell_count(browser, grid) == 3
+    assert console_errors(browser) == []

@@ -1,0 +1,138 @@
+"""`python -m etl simulate` against the test database and Redis db 15: tickets through the services, dispatch,
+arrivals, resolutions, positions on the stream, a burst, SIGTERM, and Redis down."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import text
+
+from settings import get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+WINTER_MORNING = "2026-01-15T08:00+08:00"     # a busy simulated hour, whatever the real time is
+
+
+def simulate(*args: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "etl", "simulate", *args], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+
+
+def wait_until(condition, what: str, seconds: float = 25.0, step: float = 0.25):
+    """Poll until ``condition()`` is truthy; a deadline, not a timing assert (fails only if it never happens)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"gave up waiting for: {what}")
+
+
+def actions(engine, seed: int) -> dict[str, int]:
+    """How often each action happened to the tickets of one simulator seed."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("""
+            SELECT e.action, count(*) FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+            WHERE t.source_ref = :m GROUP BY 1"""), {"m": f"simulate:{seed}"})
+        return dict(rows.all())
+
+
+def tickets(engine, seed: int) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(text("""
+            SELECT t.number, t.channel, t.state, t.crew_code, t.registered_at,
+                   (SELECT count(*) FROM outbox o WHERE o.event_type = 'ticket.created'
+                      AND o.payload -> 'ticket' ->> 'number' = t.number) AS published
+            FROM tickets t WHERE t.source_ref = :m ORDER BY t.id"""), {"m": f"simulate:{seed}"}).mappings()]
+
+
+@pytest.fixture
+def seed() -> int:
+    return random.randrange(10**6, 10**9)
+
+
+@pytest.fixture
+def stream():
+    r = redis.Redis.from_url(get_settings().redis_url, decode_responses=True)
+    name = get_settings().position_stream
+    newest = r.xrevrange(name, count=1)
+    head = newest[0][0] if newest else "0-0"
+
+    def crews_posted_since() -> set[str]:
+        return {fields["crew"] for _, fields in r.xrange(name, min=f"({head}")}
+    return crews_posted_since
+
+
+def test_burst_fires_n_tickets_at_once_through_the_intake(engine, seed):
+    done = simulate("--burst", "20", "--duration", "0", "--seed", str(seed), "--start", WINTER_MORNING)
+    out, err = done.communicate(timeout=60)
+    assert done.returncode == 0, err
+    created = tickets(engine, seed)
+    assert len(created) == 20
+    assert all(t["state"] == "registered" and t["published"] == 1 for t in created)   # event + outbox each
+    assert actions(engine, seed) == {"register": 20}
+    assert "burst: 20 tickets fired at once" in err and "tickets 20 ·" in out
+
+
+def test_a_running_simulation_dispatches_drives_resolves_and_stops_on_sigterm(engine, seed, stream):
+    sim = simulate("--speed", "900", "--seed", str(seed), "--start", WINTER_MORNING,
+                   "--burst", "10", "--human-share", "0.3", "--human-wait", "1", "--max-posts", "20")
+    try:
+        wait_until(lambda: {"dispatch", "accept", "arrive", "resolve"} <= set(actions(engine, seed)),
+                   "tickets dispatched, accepted, arrived at and resolved")
+        crews = {t["crew_code"] for t in tickets(engine, seed) if t["crew_code"]}
+        wait_until(lambda: crews & stream(), "positions of the simulated crews on crews:positions")
+    finally:
+        sim.send_signal(signal.SIGTERM)
+        _, err = sim.communicate(timeout=30)
+    assert sim.returncode == 0, err
+    assert "stopped at simulated" in err and "Traceback" not in err
+    created = tickets(engine, seed)
+    assert len(created) >= 10 and all(t["published"] == 1 for t in created)
+    seen = actions(engine, seed)
+    assert seen["register"] == len(created)
+    assert seen["dispatch"] >= seen["arrive"] >= seen["resolve"] >= 1
+    assert {t["channel"] for t in created} >= {"hotline"}
+
+
+def test_redis_down_positions_pause_tickets_go_on(engine, seed):
+    with socket.socket() as s:       # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sim = simulate("--speed", "900", "--seed", str(seed), "--start", WINTER_MORNING,
+                   "--burst", "10", "--human-share", "0", "--duration", "3", "--no-resume",
+                   env={"REDIS_URL": f"redis://127.0.0.1:{port}/0"})
+    _, err = sim.communicate(timeout=60)
+    assert sim.returncode == 0, err
+    assert len(tickets(engine, seed)) >= 10
+    assert actions(engine, seed).get("dispatch", 0) >= 1
+    assert err.count("Redis unavailable") == 1          # logged once, not once per position
+
+
+
+def test_no_database_one_clear_line(monkeypatch, capsys):
+    from etl.__main__ import main
+    from geo.db import get_engine
+    with socket.socket() as s:       # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/tiedong")
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        assert main(["simulate", "--duration", "0"]) == 1
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+    err = capsys.readouterr().err
+    assert err.startswith("error: database unavailable:") and err.count("\n") == 1
