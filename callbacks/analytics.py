@@ -108,7 +108,8 @@ def show_map(window, mode, source, replay, hour):
     codes = current_map_data().grids["code"]
     patch = Patch()
     if source == "replay" and replay:
-        updates = map_update(codes, replay["by_hour"].get(str(hour), {}), top=replay["peak"] or 1)
+        updates = map_update(codes, replay["by_hour"].get(str(hour), {}), top=replay["peak"] or 1,
+                             heat_spread=0.5)   # a lone ticket of the hour must show clearly
         count = replay["totals"][hour]
         caption = f"回放 {replay['day']} {hour:02d}:00–{hour:02d}:59 · 受理 {count:,} 件"
         readout = [f"{hour:02d}:00–{hour:02d}:59 受理 ", _strong(count), f" 件 · 全天 {sum(replay['totals']):,} 件"]
@@ -128,3 +129,14 @@ def show_map(window, mode, source, replay, hour):
 
 def _strong(count: int) -> html.Strong:
     return html.Strong(f"{count:,}")
+
+
+@callback(Output({"type": ids.QUICK, "range": ALL}, "className"), Input(ids.DATES, "start_date"),
+          Input(ids.DATES, "end_date"), State({"type": ids.QUICK, "range": ALL}, "id"))
+def mark_quick_range(start, end, buttons):
+    """The quick range that the chosen dates are, if any, shows as pressed."""
+    first, _last = analytics.history_extent()
+    today = analytics.today()
+    chosen = (str(start)[:10], str(end)[:10])
+    return ["an-quick active" if tuple(d.isoformat() for d in analytics.quick_range(b["range"], today, first)) == chosen
+            else "an-quick" for b in buttons]

@@ -34,7 +34,7 @@ import sys
 import time as clock
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -303,7 +303,7 @@ class Timeline:
 
 # Actor placeholder: the ticket's lead department when the step runs (it changes when a ticket is returned).
 CURRENT_LEAD = "@lead"
-# Department placeholder: the next department of the category after the one that returned the ticket.
+# Department placeholder: where a returned ticket goes next (see _next_department).
 NEXT_DEPARTMENT = "@next"
 
 
@@ -448,15 +448,16 @@ class Outcome:
 OTHER_DESTINATIONS = ("cgj", "zjj", "mzj", "scj", "wjj")
 
 
-def _next_department(catalogue: dict, code: str, returned_by: str, index: int) -> str:
-    remaining = [d for d in catalogue[code].departments if d != returned_by]
-    if remaining:
-        return remaining[0]
-    return OTHER_DESTINATIONS[index % len(OTHER_DESTINATIONS)]
+def _next_department(st: dict, index: int) -> str | None:
+    """Where a returned ticket goes. The services re-route it on return to the category's next department; only
+    when none is left (the lead is still the one that returned it) does the dispatcher choose one."""
+    if st["lead"] != st.get("returned_by"):
+        return None
+    return next(d for d in OTHER_DESTINATIONS[index % len(OTHER_DESTINATIONS):] + OTHER_DESTINATIONS
+                if d != st["returned_by"])
 
 
-def execute_batch(conn, tickets: list[PlannedTicket], catalogue: dict, plan_master_of: dict[int, int] | None = None
-                  ) -> Outcome:
+def execute_batch(conn, tickets: list[PlannedTicket]) -> Outcome:
     """Run the steps of ``tickets`` in time order through the services, on the caller's connection."""
     from services.tickets import IntakeError, NotFound, create_ticket, evaluate, transition
     from workorders.states import TransitionRefused
@@ -477,7 +478,7 @@ def execute_batch(conn, tickets: list[PlannedTicket], catalogue: dict, plan_mast
                 after = evaluate(st["token"], step.satisfaction, reopen=step.reopen, now=step.at, conn=conn)
                 st["lead"] = after["lead_department_code"]
             else:
-                st.update(_transition(conn, transition, step, ticket, st, state, catalogue))
+                st.update(_transition(conn, transition, step, ticket, st, state))
             outcome.steps += 1
         except (IntakeError, TransitionRefused, NotFound, KeyError) as error:
             st["refused"] = True
@@ -486,10 +487,9 @@ def execute_batch(conn, tickets: list[PlannedTicket], catalogue: dict, plan_mast
     return outcome
 
 
-def _transition(conn, transition, step: Step, ticket: PlannedTicket, st: dict, state: dict, catalogue) -> dict:
+def _transition(conn, transition, step: Step, ticket: PlannedTicket, st: dict, state: dict) -> dict:
     actor = st["lead"] if step.actor == CURRENT_LEAD else step.actor
-    department = (_next_department(catalogue, ticket.category, st["lead"], ticket.index)
-                  if step.department == NEXT_DEPARTMENT else step.department)
+    department = _next_department(st, ticket.index) if step.department == NEXT_DEPARTMENT else step.department
     data = step.data
     if step.action == "merge":
         data = {"into": state[ticket.master]["number"]}
@@ -498,12 +498,14 @@ def _transition(conn, transition, step: Step, ticket: PlannedTicket, st: dict, s
     done = transition(st["number"], step.action, actor, reason=step.reason, department=department, data=data,
                       now=step.at, conn=conn).ticket
     changes = {"lead": done["lead_department_code"]}
+    if step.action == "return":
+        changes["returned_by"] = actor
     if step.action == "resolve":
         changes["token"] = done["evaluation_token"]
     return changes
 
 
-def run_batches(engine_url: str, tickets: list[PlannedTicket], catalogue: dict, progress=None) -> Outcome:
+def run_batches(engine_url: str, tickets: list[PlannedTicket], progress=None) -> Outcome:
     """One transaction per batch; the batch's outbox rows are marked published before it commits."""
     from geo.db import make_engine
     from geo.history import tune_bulk_session
@@ -517,7 +519,7 @@ def run_batches(engine_url: str, tickets: list[PlannedTicket], catalogue: dict, 
         for number in sorted(batches):
             with engine.begin() as conn:
                 tune_bulk_session(conn)
-                done = execute_batch(conn, batches[number], catalogue)
+                done = execute_batch(conn, batches[number])
                 mark_own_published(conn, datetime.now(timezone.utc))
             outcome.add(done)
             if progress is not None:
@@ -527,8 +529,8 @@ def run_batches(engine_url: str, tickets: list[PlannedTicket], catalogue: dict, 
     return outcome
 
 
-def _worker(engine_url: str, tickets: list[PlannedTicket], catalogue: dict, queue) -> Outcome:
-    return run_batches(engine_url, tickets, catalogue, progress=queue.put)
+def _worker(engine_url: str, tickets: list[PlannedTicket], queue) -> Outcome:
+    return run_batches(engine_url, tickets, progress=queue.put)
 
 
 @dataclass
@@ -581,14 +583,14 @@ def generate_history(*, tickets: int = DEFAULT_TICKETS, months: int = DEFAULT_MO
     url = engine.url.render_as_string(hide_password=False)
     with tqdm(total=len(plan), unit="工单", desc="history", disable=quiet, file=sys.stderr) as bar:
         if workers <= 1:
-            report.outcome = run_batches(url, plan, catalogue, progress=bar.update)
+            report.outcome = run_batches(url, plan, progress=bar.update)
         else:
-            report.outcome = _run_parallel(url, plan, catalogue, workers, bar)
+            report.outcome = _run_parallel(url, plan, workers, bar)
     report.seconds = clock.monotonic() - started
     return report
 
 
-def _run_parallel(url: str, plan: list[PlannedTicket], catalogue: dict, workers: int, bar) -> Outcome:
+def _run_parallel(url: str, plan: list[PlannedTicket], workers: int, bar) -> Outcome:
     """Workers take contiguous ranges of batches (so of days: no two share a day's number counter)."""
     from concurrent.futures import ProcessPoolExecutor
     batches = sorted({p.batch for p in plan})
@@ -598,7 +600,7 @@ def _run_parallel(url: str, plan: list[PlannedTicket], catalogue: dict, workers:
     outcome = Outcome()
     with context.Manager() as manager, ProcessPoolExecutor(len(parts), mp_context=context) as pool:
         queue = manager.Queue()
-        futures = [pool.submit(_worker, url, [p for p in plan if p.batch in part], catalogue, queue)
+        futures = [pool.submit(_worker, url, [p for p in plan if p.batch in part], queue)
                    for part in parts]
         while not all(f.done() for f in futures):
             try:

@@ -195,10 +195,11 @@ def grid_of(points: list[Point], grid_rows: list[dict[str, Any]]) -> list[str | 
 def make_crews(rng: np.random.Generator, frame: LocalFrame, area: BaseGeometry, density,
                grid_rows: list[dict[str, Any]], community_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     crews: list[dict[str, Any]] = []
-    statuses = ["available", "en_route", "on_scene", "off_duty"]
+    # No ticket exists yet, so nobody is on the way anywhere: crews start on duty or off duty.
+    statuses = ["available", "off_duty"]
 
     def status() -> str:
-        return str(rng.choice(statuses, p=[0.72, 0.1, 0.08, 0.1]))
+        return str(rng.choice(statuses, p=[0.85, 0.15]))
 
     for code, name, _kind, _resident, count in names.DEPARTMENTS:
         if count == 0:

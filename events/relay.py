@@ -12,6 +12,10 @@ outbox order.
 While Redis (or PostgreSQL) is down, intake is unaffected — tickets and their outbox rows are committed by the
 services — and the relay retries with a growing pause, logging one line when the outage starts and one when
 it ends, not one per attempt.
+
+Wake-up is a poll every ``idle_poll`` seconds (200 ms) while the outbox is empty: one probe of the partial index
+on unpublished rows. LISTEN/NOTIFY would only shorten that wait and loses notifications while nobody listens, so
+the poll would be needed anyway.
 """
 from __future__ import annotations
 

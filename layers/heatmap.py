@@ -30,7 +30,10 @@ COUNT_SCALE = [[0.0, "rgba(24, 52, 84, 0.55)"], [0.02, "#1d4e74"], [0.25, "#2a8b
                [0.75, "#f08a3c"], [1.0, "#ff4d4f"]]
 HEAT_SCALE = [[0.0, "rgba(0, 0, 0, 0)"], [0.15, "rgba(42, 139, 176, 0.55)"], [0.4, "rgba(224, 192, 96, 0.75)"],
               [0.7, "rgba(240, 138, 60, 0.9)"], [1.0, "rgba(255, 77, 79, 0.95)"]]
-HEAT_RADIUS_PX = 22
+HEAT_RADIUS_PX = 18
+# The heat of a place adds up the weights of the cell points around it, and downtown cells are small and many: with
+# the cells' colour range the whole centre saturates. Twice that range leaves red for the hottest cores.
+HEAT_SPREAD = 2.0
 # Street outlines fainter than on the command map: here they are a frame of reference, the counts are the subject.
 OUTLINE = "rgba(232, 241, 255, 0.45)"
 
@@ -86,10 +89,11 @@ def analytics_map_figure(grids: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, dis
     lons, lats = cell_points(grids)
     figure = go.Figure([
         cells_trace(grids, z, top, visible=mode == "cells"),
-        heat_trace(lons, lats, z, top, visible=mode == "heat"),
+        heat_trace(lons, lats, z, top * HEAT_SPREAD, visible=mode == "heat"),
         outline_trace(streets, "street_lines", OUTLINE, 1.0),
         outline_trace(district, "district_line", DISTRICT_LINE, 2.0),
     ])
+    # The map is about 1040 × 720 px on a 1920 × 1080 screen; a little less keeps the district clear of the caption.
     view = fit_view(bounds or tuple(grids.total_bounds), width_px=1050, height_px=640)
     figure.update_layout(map={"style": style, **view}, margin={"l": 0, "r": 0, "t": 0, "b": 0},
                          paper_bgcolor=BACKGROUND, showlegend=False, uirevision="analytics-map",
@@ -97,12 +101,14 @@ def analytics_map_figure(grids: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, dis
     return figure
 
 
-def map_update(codes: Iterable[str], counts: Mapping[str, int], top: float | None = None) -> dict[str, Any]:
+def map_update(codes: Iterable[str], counts: Mapping[str, int], top: float | None = None,
+               heat_spread: float = HEAT_SPREAD) -> dict[str, Any]:
     """What changes on the map for new counts: z and the colour range of both traces (trace index → props).
-    ``top`` fixes the colour range (the replay keeps one range for all hours of a day)."""
+    ``top`` fixes the colour range (the replay keeps one range for all hours of a day); an hour's few tickets lie
+    apart and need no ``heat_spread``."""
     z = cell_values(codes, counts)
     zmax = top if top else colour_top(z)
-    return {CELLS_INDEX: {"z": z, "zmax": zmax}, HEAT_INDEX: {"z": z, "zmax": zmax}}
+    return {CELLS_INDEX: {"z": z, "zmax": zmax}, HEAT_INDEX: {"z": z, "zmax": zmax * heat_spread}}
 
 
 def mode_update(mode: str) -> dict[int, dict[str, Any]]:

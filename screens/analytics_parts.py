@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
-from services import stats
+from services import analytics, stats
 
 
 class ids:
@@ -44,7 +44,8 @@ SOURCES = {"window": "区间分布", "replay": "单日回放"}
 AUTO_REFRESH_MS = 5 * 60_000     # the counts follow new tickets every five minutes without a click
 REPLAY_STEP_MS = 1500            # one hour of the replay per 1.5 s: a map redraw here takes about 0.5–1 s
 SCORE_NOTE = ("按综合得分排序：按时办结 {on_time_rate}%、满意 {satisfaction_rate}%、重启 {reopen_rate}%、"
-              "退回 {returned_rate}%（后两项越低越好）").format(**stats.SCORE_WEIGHTS)
+              "退回 {returned_rate}%（后两项越低越好）；受理少于 {min} 件的单位列于其后，不参与排名").format(
+    min=analytics.MIN_RANKED, **stats.SCORE_WEIGHTS)
 GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": False, "locale": "zh-CN"}
 MAP_CONFIG = {**GRAPH_CONFIG, "scrollZoom": True}
 DROPDOWN_LABELS = {"search": "输入以筛选", "no_options_found": "没有匹配项", "clear_selection": "清除",
@@ -133,7 +134,7 @@ def department_table(rows: list[dict]) -> html.Table | html.Div:
                                html.Th("重启率", className="num"), html.Th("退回次数", className="num"),
                                html.Th("退回率", className="num"), html.Th("综合得分", className="num")]))
     body = html.Tbody([html.Tr([
-        html.Td(i, className="rank"),
+        html.Td(r["rank"] or "—", className="rank", title="" if r["rank"] else "受理量不足，不参与排名"),
         html.Td(r["name"], className="name"),
         html.Td(f"{r['received']:,}", className="num"),
         rate_cell(r["on_time_rate"], 0.95, 0.85),
@@ -142,5 +143,5 @@ def department_table(rows: list[dict]) -> html.Table | html.Div:
         html.Td(f"{r['returns']:,}", className="num"),
         rate_cell(r["returned_rate"], 0.02, 0.05, penalty=True),
         html.Td("—" if r["score"] is None else f"{r['score']:.1f}", className="num strong"),
-    ]) for i, r in enumerate(rows, start=1)])
+    ], className="" if r["rank"] else "unranked") for r in rows])
     return html.Table([head, body], className="an-table departments")

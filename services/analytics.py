@@ -25,6 +25,8 @@ from settings import get_settings
 QUICK_RANGES = {"today": "今日", "7d": "近7天", "30d": "近30天", "365d": "近一年", "all": "全部"}
 DEFAULT_RANGE = "30d"
 HOTSPOT_COUNT = 10
+# Departments with fewer tickets than this in the window are listed but not ranked.
+MIN_RANKED = 20
 # The page refreshes the aggregate when it is older than this (a cheap incremental refresh of the changed hours).
 FRESH_SECONDS = 60
 
@@ -225,21 +227,32 @@ def fill_days(rows: list[dict], window: stats.Window) -> list[dict]:
 
 
 def weekly(daily: list[dict]) -> list[dict]:
-    """Daily sums added up per ISO week (Monday first); ``days`` tells how much of a week the window holds."""
+    """Daily sums added up per ISO week (Monday first); ``days`` tells how much of a week the window holds. The
+    rows may carry only some of the counts (the screen keeps three of them for its trend)."""
     weeks: dict[date, dict] = {}
     for row in daily:
         monday = row["day"] - timedelta(days=row["day"].weekday())
-        week = weeks.setdefault(monday, {"week": monday, "days": 0, **{m: 0 for m in db.MEASURES}})
+        measures = [m for m in db.MEASURES if m in row]
+        week = weeks.setdefault(monday, {"week": monday, "days": 0, **{m: 0 for m in measures}})
         week["days"] += 1
-        for m in db.MEASURES:
+        for m in measures:
             week[m] += row[m]
     return [weeks[k] for k in sorted(weeks)]
 
 
-def rank_departments(rows: list[dict]) -> list[dict]:
-    """Scored like the annual assessment (services.stats), best first; departments without a score last."""
+def rank_departments(rows: list[dict], min_received: int = MIN_RANKED) -> list[dict]:
+    """Scored like the annual assessment (services.stats), best first. A department with fewer than
+    ``min_received`` tickets (or no score) is listed after the ranked ones with ``rank`` None: three tickets all
+    done in time are no proof of a 100-point department."""
     scored = [stats.scored_department(r) for r in rows]
-    return sorted(scored, key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"]))
+    order = sorted(scored, key=lambda r: (r["score"] is None or r["received"] < min_received, -(r["score"] or 0),
+                                          r["code"]))
+    rank = 0
+    for row in order:
+        ranked = row["score"] is not None and row["received"] >= min_received
+        rank += ranked
+        row["rank"] = rank if ranked else None
+    return order
 
 
 # ------------------------------------------------------------------------------------------------ replay

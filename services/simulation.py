@@ -201,7 +201,7 @@ class Demand:
                 place = {**elder, "grid": None}
                 name, phone, priority = elder["elder_name"], elder["phone"], 1
                 text = f"一键通呼叫：{text}"
-        if name and rng.random() < ANONYMOUS_SHARE:
+        if name and channel != "elder_phone" and rng.random() < ANONYMOUS_SHARE:
             name, phone = None, None
         variant = None
         if category == "heating_cold":
@@ -396,7 +396,8 @@ class Stats:
     positions_skipped: int = 0
 
     def line(self) -> str:
-        return (f"tickets {self.created} · dispatched {self.dispatched} (by people {self.taken_by_people}) · "
+        return (f"tickets {self.created} · left for people {self.left_to_people} (taken {self.taken_by_people}) · "
+                f"dispatched by the desk {self.dispatched} · "
                 f"arrived {self.arrived} (late {self.late_arrivals}) · resolved {self.resolved} · "
                 f"evaluated {self.evaluated} (reopened {self.reopened}) · closed {self.closed} · "
                 f"refused transitions {self.refused} · positions {self.positions} (skipped {self.positions_skipped})")
@@ -464,16 +465,18 @@ class SimulationError(RuntimeError):
 
 
 class Simulator:
-    def __init__(self, options: Options, stop, keep_running: Callable[[], bool] = lambda: True):
+    def __init__(self, options: Options, stop, keep_running: Callable[[], bool] = lambda: True,
+                 monotonic: Callable[[], float] = time.monotonic):
         from settings import get_settings
         if options.speed <= 0:
             raise ValueError("speed must be positive")
+        self._real = monotonic                              # the wall clock (seconds), replaceable in tests
         self.options = options
         self.stop = stop                                    # threading.Event
         self.keep_running = keep_running
         self.settings = get_settings()
         self.tz = ZoneInfo(self.settings.timezone)
-        self.clock = SimClock(options.start or datetime.now(timezone.utc), options.speed)
+        self.clock = SimClock(options.start or datetime.now(timezone.utc), options.speed, monotonic)
         self.odds = Odds(human_share=options.human_share)
         self.rng = np.random.default_rng(np.random.SeedSequence(options.seed).spawn(2)[1])   # outcomes
         self.stats = Stats()
@@ -482,12 +485,12 @@ class Simulator:
         self._agenda: list[tuple[float, int, Callable, tuple]] = []
         self._seq = 0
         self._tokens = options.max_posts
-        self._last_refill = time.monotonic()
+        self._last_refill = self._real()
         self._positions_paused_until = 0.0
         self._redis_down = False
         self._failing: set[str] = set()
         self._next_poll = 0.0
-        self._next_report = time.monotonic() + options.report_every
+        self._next_report = self._real() + options.report_every
         self.categories: dict = {}
         self.demand: Demand | None = None
 
@@ -503,9 +506,9 @@ class Simulator:
         if self.options.duration == 0:
             return self.stats
         self._schedule_arrival(self.clock.at(now))
-        deadline = None if self.options.duration is None else time.monotonic() + self.options.duration
+        deadline = None if self.options.duration is None else self._real() + self.options.duration
         while not self.stop.is_set() and self.keep_running():
-            if deadline is not None and time.monotonic() >= deadline:
+            if deadline is not None and self._real() >= deadline:
                 break
             now = self.clock.now()
             self._run_due(now)
@@ -549,8 +552,8 @@ class Simulator:
         return self.clock.at(seconds).astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
 
     def _report_progress(self) -> None:
-        if time.monotonic() >= self._next_report:
-            self._next_report = time.monotonic() + self.options.report_every
+        if self._real() >= self._next_report:
+            self._next_report = self._real() + self.options.report_every
             log.info("simulated %s · %s", self._local(self.clock.now()), self.stats.line())
 
     # -------------------------------------------------------------------------------------------- agenda
@@ -560,9 +563,12 @@ class Simulator:
         heapq.heappush(self._agenda, (at, self._seq, fn, args))
 
     def _step(self, run: TicketRun, minutes: float, fn: Callable) -> None:
-        """Schedule the ticket's next step; any step scheduled for it before becomes stale."""
+        """Schedule the ticket's next step in ``minutes``; any step scheduled for it before becomes stale."""
+        self._step_at(run, self.clock.now() + minutes * 60, fn)
+
+    def _step_at(self, run: TicketRun, at: float, fn: Callable) -> None:
         run.generation += 1
-        self._schedule(self.clock.now() + minutes * 60, self._guarded, run, run.generation, fn)
+        self._schedule(at, self._guarded, run, run.generation, fn)
 
     def _run_due(self, now: float) -> None:
         while self._agenda and self._agenda[0][0] <= now and not self.stop.is_set():
@@ -627,7 +633,7 @@ class Simulator:
             self._step(run, desk_minutes(self.rng, run.emergency), self._dispatch)
         else:
             self.stats.left_to_people += 1
-            run.people_until = time.monotonic() + self.options.human_wait
+            run.people_until = self._real() + self.options.human_wait
 
     def _track(self, ticket: dict) -> TicketRun:
         """Follow a ticket (a full ticket row, or geo.simulation.unfinished_simulated_tickets's)."""
@@ -645,15 +651,14 @@ class Simulator:
             return
         run = self._track(row)
         self.stats.resumed += 1
-        run.generation += 1   # spread over real time: a long backlog must not hold up the new requests
-        self._schedule(index * RESUME_SPACING_SECONDS * self.options.speed, self._guarded, run, run.generation,
-                       self._resync)
+        # spread over real time: a long backlog must not hold up the new requests
+        self._step_at(run, index * RESUME_SPACING_SECONDS * self.options.speed, self._resync)
 
     def _watch_people(self) -> None:
         """Tickets left for a person: follow what they did on the map, or dispatch once the wait is over."""
-        if time.monotonic() < self._next_poll:
+        if self._real() < self._next_poll:
             return
-        self._next_poll = time.monotonic() + PEOPLE_POLL_SECONDS
+        self._next_poll = self._real() + PEOPLE_POLL_SECONDS
         waiting = [r for r in self.tickets.values() if r.people_until is not None]
         if not waiting:
             return
@@ -671,7 +676,7 @@ class Simulator:
                 run.people_until = None
                 self.stats.taken_by_people += state == "dispatched"
                 self._step(run, 0, self._resync)
-            elif time.monotonic() >= run.people_until:
+            elif self._real() >= run.people_until:
                 run.people_until = None
                 self._step(run, 0, self._dispatch)
 
@@ -707,15 +712,12 @@ class Simulator:
         """A dispatched ticket: drive its crew there (unless already on the way); without a crew the department
         goes by itself, off the map."""
         current = self.crews.get(crew) if crew else None
-        if crew and current and current.ticket == run.number:
+        if current and current.ticket == run.number and current.trip:     # on its way: arrives as planned
             run.crew = crew
-            if current.trip is None:                # already there, waiting for the arrival to be recorded
-                self._step(run, 0, self._arrive)
-            return
-        if crew and not (current and current.ticket):
+            return self._step_at(run, current.trip.arrive, self._arrive)
+        if crew and not (current and current.ticket and current.ticket != run.number):
             run.crew = crew
-            self._step(run, 0, self._depart)
-            return
+            return self._step(run, 0, self._depart)
         run.crew = None                             # no crew, or one already busy on another of our tickets
         self._step(run, float(self.rng.uniform(*OFF_MAP_ARRIVAL_MINUTES)), self._arrive)
 
@@ -763,8 +765,7 @@ class Simulator:
         crew.trip = Trip(tuple(street_path(crew.position, run.point, self.rng)), now,
                          drive_speed(self.rng, self.settings.crew_speed_kmh, self.odds))
         self._post(crew, now, force=True)
-        run.generation += 1
-        self._schedule(crew.trip.arrive, self._guarded, run, run.generation, self._arrive)
+        self._step_at(run, crew.trip.arrive, self._arrive)
 
     def _arrive(self, run: TicketRun) -> None:
         from services.dispatch import record_arrival
@@ -838,7 +839,7 @@ class Simulator:
 
     def _post_positions(self, now: float) -> None:
         """Moving crews report where they are, the longest-silent first, within the real-time budget."""
-        real = time.monotonic()
+        real = self._real()
         self._tokens = min(self.options.max_posts, self._tokens + (real - self._last_refill) * self.options.max_posts)
         self._last_refill = real
         moving = sorted((c for c in self.crews.values() if c.trip), key=lambda c: c.last_post)
@@ -857,7 +858,7 @@ class Simulator:
         crew.last_post = now
         moving = crew.trip is not None and crew.trip.depart <= now < crew.trip.arrive
         lon, lat = crew.trip.position(now) if crew.trip else crew.position
-        if time.monotonic() < self._positions_paused_until:
+        if self._real() < self._positions_paused_until:
             self.stats.positions_skipped += 1
             return
         try:
@@ -879,4 +880,4 @@ class Simulator:
         if not self._redis_down:
             log.warning(message)
         self._redis_down = True
-        self._positions_paused_until = time.monotonic() + REDIS_RETRY_SECONDS
+        self._positions_paused_until = self._real() + REDIS_RETRY_SECONDS

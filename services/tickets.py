@@ -283,6 +283,10 @@ def transition(number: str, action: str, actor: str, *, reason: str | None = Non
         return Transitioned(updated, notice)
 
 
+# Actions after which a crew on its way to (or at) the ticket is free again; resolve frees it on its own.
+RELEASES_CREW = frozenset({"return", "refuse", "merge", "close"})
+
+
 def _effects(conn, ticket, action, target, actor, reason, department, crew, data, now) -> tuple[dict, str | None]:
     changes: dict[str, Any] = {}
     notice = None
@@ -334,6 +338,8 @@ def _effects(conn, ticket, action, target, actor, reason, department, crew, data
         if into["state"] in FINAL_STATES:
             raise TransitionRefused(f"cannot merge into {into['number']}: it is {into['state']}")
         changes["merged_into_id"] = into["id"]
+    if action in RELEASES_CREW and ticket["crew_code"] and ticket["state"] in ("dispatched", "accepted", "on_site"):
+        _crew_status(conn, ticket["crew_code"], "available", now)   # the crew is not needed there any more
     return changes, notice
 
 

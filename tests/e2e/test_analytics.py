@@ -90,6 +90,10 @@ def test_filters_update_map_and_tables_and_the_replay_shows_a_past_hour(app_url,
     days_on_trend = browser.execute_script(
         f"return document.querySelector('#{ids.TREND} .js-plotly-plot').data[0].x.length;")
     assert days_on_trend > 365
+    click_label(browser, ids.TREND_GRAIN, "week")
+    wait_until(browser, f"""const x = document.querySelector('#{ids.TREND} .js-plotly-plot').data[0].x;
+                            return x.length > 52 && x.length < arguments[0] / 6;""", days_on_trend,
+               what="the weekly trend")
     assert browser.find_elements(By.CSS_SELECTOR, f"#{ids.DEPARTMENTS} tbody tr")
 
     # Heatmap ↔ cells: only the visibility changes.

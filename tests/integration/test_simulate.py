@@ -15,7 +15,10 @@ import pytest
 import redis
 from sqlalchemy import text
 
+from services.dispatch import assign, crew_options
+from services.tickets import history, utcnow
 from settings import get_settings
+from workorders.states import TransitionRefused
 
 ROOT = Path(__file__).resolve().parents[2]
 WINTER_MORNING = "2026-01-15T08:00+08:00"     # a busy simulated hour, whatever the real time is
@@ -26,7 +29,7 @@ def simulate(*args: str, env: dict | None = None) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
 
 
-def wait_until(condition, what: str, seconds: float = 25.0, step: float = 0.25):
+def wait_until(condition, what: str, seconds: float = 40.0, step: float = 0.25):
     """Poll until ``condition()`` is truthy; a deadline, not a timing assert (fails only if it never happens)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -49,10 +52,14 @@ def actions(engine, seed: int) -> dict[str, int]:
 def tickets(engine, seed: int) -> list[dict]:
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(text("""
-            SELECT t.number, t.channel, t.state, t.crew_code, t.registered_at,
-                   (SELECT count(*) FROM outbox o WHERE o.event_type = 'ticket.created'
-                      AND o.payload -> 'ticket' ->> 'number' = t.number) AS published
-            FROM tickets t WHERE t.source_ref = :m ORDER BY t.id"""), {"m": f"simulate:{seed}"}).mappings()]
+            WITH mine AS (SELECT id, number, channel, state, crew_code, registered_at FROM tickets
+                          WHERE source_ref = :m),
+            created AS (SELECT o.payload -> 'ticket' ->> 'number' AS number, count(*) AS n FROM outbox o
+                        WHERE o.event_type = 'ticket.created'
+                          AND o.created_at >= (SELECT min(registered_at) FROM mine) GROUP BY 1)
+            SELECT mine.*, coalesce(created.n, 0) AS published
+            FROM mine LEFT JOIN created USING (number) ORDER BY mine.id"""),
+            {"m": f"simulate:{seed}"}).mappings()]
 
 
 @pytest.fixture
@@ -84,24 +91,55 @@ def test_burst_fires_n_tickets_at_once_through_the_intake(engine, seed):
 
 
 def test_a_running_simulation_dispatches_drives_resolves_and_stops_on_sigterm(engine, seed, stream):
-    sim = simulate("--speed", "900", "--seed", str(seed), "--start", WINTER_MORNING,
-                   "--burst", "10", "--human-share", "0.3", "--human-wait", "1", "--max-posts", "20")
+    """Emergencies go out at once; the other tickets wait for a person, and the one a person dispatches on the map
+    is driven by the simulator like its own."""
+    sim = simulate("--speed", "900", "--seed", str(seed), "--start", WINTER_MORNING, "--burst", "10",
+                   "--human-share", "1", "--human-wait", "8", "--max-posts", "20")
     try:
+        number, crew = wait_until(lambda: dispatch_one_by_hand(engine, seed), "a ticket left for a person")
         wait_until(lambda: {"dispatch", "accept", "arrive", "resolve"} <= set(actions(engine, seed)),
                    "tickets dispatched, accepted, arrived at and resolved")
-        crews = {t["crew_code"] for t in tickets(engine, seed) if t["crew_code"]}
-        wait_until(lambda: crews & stream(), "positions of the simulated crews on crews:positions")
+        wait_until(lambda: "arrive" in [e["action"] for e in history(number)[1]], "the hand-dispatched crew arrives")
+        wait_until(lambda: (posted := stream()) and crew in posted and desk_crews(engine, seed, crew) & posted,
+                   "positions of the crews (the desk's and the hand-dispatched one) on crews:positions")
     finally:
         sim.send_signal(signal.SIGTERM)
         _, err = sim.communicate(timeout=30)
     assert sim.returncode == 0, err
     assert "stopped at simulated" in err and "Traceback" not in err
+    assert "taken 1)" in err.splitlines()[-1]
     created = tickets(engine, seed)
     assert len(created) >= 10 and all(t["published"] == 1 for t in created)
     seen = actions(engine, seed)
     assert seen["register"] == len(created)
     assert seen["dispatch"] >= seen["arrive"] >= seen["resolve"] >= 1
-    assert {t["channel"] for t in created} >= {"hotline"}
+    events = history(number)[1]
+    assert [e["actor"] for e in events if e["action"] == "dispatch"][0] == "值班调度员"
+    assert {e["action"] for e in events} >= {"register", "dispatch", "accept", "arrive"}
+
+
+def desk_crews(engine, seed: int, hand_crew: str) -> set[str]:
+    return {t["crew_code"] for t in tickets(engine, seed) if t["crew_code"]} - {hand_crew}
+
+
+def dispatch_one_by_hand(engine, seed: int) -> tuple[str, str] | None:
+    """As a person on the map: the nearest able crew for a waiting non-emergency ticket of this run."""
+    with engine.connect() as conn:
+        numbers = conn.execute(text("""
+            SELECT t.number FROM tickets t JOIN categories c ON c.code = t.category_code
+            WHERE t.source_ref = :m AND t.state = 'registered' AND c.rules ->> 'arrival_minutes' IS NULL
+            ORDER BY t.id DESC"""), {"m": f"simulate:{seed}"}).scalars().all()   # the newest: far from the wait
+    for number in numbers:
+        ticket = history(number)[0]
+        options = crew_options(ticket, utcnow())
+        able = [c for c in options if c["department_code"] != "grid" or c["grid_code"] == ticket["grid_code"]]
+        if able:
+            try:
+                assign(number, able[0]["code"], "值班调度员")
+            except TransitionRefused:
+                continue                 # the desk took it meanwhile
+            return number, able[0]["code"]
+    return None
 
 
 def test_redis_down_positions_pause_tickets_go_on(engine, seed):

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import uuid
 from datetime import date, datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 

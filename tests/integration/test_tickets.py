@@ -232,3 +232,11 @@ def test_concurrent_requests_with_one_key_make_one_ticket(engine, grid_point):
     for t in threads:
         t.join()
     assert not errors and len(set(numbers)) == 1 and len(numbers) == 4
+
+
+def test_refusing_a_ticket_frees_the_crew_on_its_way(engine, grid_point):
+    number = svc.create_ticket(new(grid_point)).ticket["number"]
+    svc.transition(number, "dispatch", "调度员", crew="WATER-03")
+    svc.transition(number, "refuse", "调度员", reason="重复报修，已由物业处理")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT status FROM crews WHERE code = 'WATER-03'")).scalar() == "available"

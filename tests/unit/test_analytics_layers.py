@@ -10,7 +10,7 @@ from dash import html
 from shapely.geometry import Polygon, box
 
 from layers.charts import hours_figure, moving_average, trend_figure
-from layers.heatmap import (CELLS_INDEX, HEAT_INDEX, analytics_map_figure, cell_points, cell_values, colour_top,
+from layers.heatmap import (CELLS_INDEX, HEAT_INDEX, HEAT_SPREAD, analytics_map_figure, cell_points, cell_values, colour_top,
                             map_update, mode_update)
 
 # A U-shaped cell: its centroid lies outside it, the heatmap point must not.
@@ -49,7 +49,7 @@ def test_heatmap_weights_each_cell_point_by_its_count():
     assert heat.type == "densitymap"
     assert list(heat.z) == [3.0, 0.0, 7.0]          # weights, one point per cell, not one per ticket
     assert len(heat.lon) == len(heat.lat) == 3
-    assert heat.zmin == 0 and heat.zmax == 7.0
+    assert heat.zmin == 0 and heat.zmax == 7.0 * HEAT_SPREAD    # the centre's many small cells add up
     assert heat.hoverinfo == "skip"
 
 
@@ -85,8 +85,10 @@ def test_the_mode_decides_which_trace_is_visible_and_outlines_never_take_clicks(
 
 def test_map_update_changes_only_z_and_range_of_both_traces():
     update = map_update(["G1", "G2", "G3"], {"G2": 2})
-    assert update == {CELLS_INDEX: {"z": [0.0, 2.0, 0.0], "zmax": 2.0}, HEAT_INDEX: {"z": [0.0, 2.0, 0.0], "zmax": 2.0}}
-    assert map_update(["G1"], {"G1": 1}, top=6)[HEAT_INDEX]["zmax"] == 6     # the replay's day-wide range
+    assert update == {CELLS_INDEX: {"z": [0.0, 2.0, 0.0], "zmax": 2.0},
+                      HEAT_INDEX: {"z": [0.0, 2.0, 0.0], "zmax": 2.0 * HEAT_SPREAD}}
+    replay = map_update(["G1"], {"G1": 1}, top=6, heat_spread=1)            # the replay's day-wide range
+    assert replay[CELLS_INDEX]["zmax"] == replay[HEAT_INDEX]["zmax"] == 6
     assert mode_update("heat") == {CELLS_INDEX: {"visible": False}, HEAT_INDEX: {"visible": True}}
 
 
@@ -183,9 +185,11 @@ def test_kpi_tiles_show_rates_and_change_in_points():
 def test_department_table_colours_rates_by_how_they_read():
     from screens.analytics_parts import department_table
     row = {"code": "water", "name": "自来水公司", "received": 10, "on_time_rate": 0.96, "satisfaction_rate": 0.8,
-           "reopen_rate": 0.0, "returns": 1, "returned_rate": 0.09, "score": 88.456}
-    table = department_table([row])
-    cells = table.children[1].children[0].children
+           "reopen_rate": 0.0, "returns": 1, "returned_rate": 0.09, "score": 88.456, "rank": 1}
+    table = department_table([row, {**row, "code": "gas", "rank": None}])
+    first, second = table.children[1].children
+    cells = first.children
     assert [c.className for c in cells[3:6]] == ["num good", "num bad", "num good"]
     assert cells[7].className == "num bad" and cells[8].children == "88.5"
+    assert (cells[0].children, second.children[0].children, second.className) == (1, "—", "unranked")
     assert isinstance(department_table([]), html.Div)

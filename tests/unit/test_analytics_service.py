@@ -97,14 +97,21 @@ def test_weekly_sums_iso_weeks_and_counts_their_days():
         (date(2026, 10, 26), 1, 2, 2, 1), (date(2026, 11, 2), 7, 5, 4, 4), (date(2026, 11, 9), 1, 0, 0, 0)]
 
 
+def test_weekly_sums_whatever_counts_the_rows_carry():
+    rows = [{"day": date(2026, 11, 2), "received": 3, "due": 1}, {"day": date(2026, 11, 3), "received": 4, "due": 0}]
+    assert analytics.weekly(rows) == [{"week": date(2026, 11, 2), "days": 2, "received": 7, "due": 1}]
+
+
 def test_departments_ranked_by_score_with_unscored_last():
     base = {m: 0 for m in MEASURES}
     rows = [{**base, "code": "b", "name": "乙", "received": 10, "due": 10, "on_time": 5, "returns": 0},
             {**base, "code": "a", "name": "甲", "received": 10, "due": 10, "on_time": 10, "returns": 0},
             {**base, "code": "c", "name": "丙", "received": 0, "returns": 0}]
-    ranked = analytics.rank_departments(rows)
-    assert [r["code"] for r in ranked] == ["a", "b", "c"]
+    ranked = analytics.rank_departments(rows, min_received=5)
+    assert [(r["code"], r["rank"]) for r in ranked] == [("a", 1), ("b", 2), ("c", None)]
     assert ranked[0]["on_time_rate"] == 1.0 and ranked[2]["score"] is None
+    few = analytics.rank_departments(rows, min_received=11)          # a and b too small a sample: not ranked
+    assert [(r["code"], r["rank"]) for r in few] == [("a", None), ("b", None), ("c", None)]
 
 
 def test_replay_payload_groups_hours_and_keeps_one_colour_range_for_the_day():
