@@ -123,7 +123,11 @@ def show_map(window, mode, source, replay, hour):
     visibility = mode_update(mode)
     for index, props in updates.items():
         for key, value in {**props, **visibility[index]}.items():
-            patch["data"][index][key] = value
+            target = patch["data"][index]
+            *parents, leaf = key.split(".")          # "colorbar.dtick": one property, not the whole colour bar
+            for parent in parents:
+                target = target[parent]
+            target[leaf] = value
     return patch, caption, hours, readout
 
 

@@ -97,7 +97,7 @@ class Outage:
 class Relay:
     def __init__(self, engine: Engine | None = None, redis_client: redis.Redis | None = None, *,
                  stream: str | None = None, maxlen: int | None = None, batch_size: int = 500,
-                 idle_poll: float = 0.2, max_backoff: float = 5.0):
+                 idle_poll: float = 0.05, max_backoff: float = 5.0):
         settings = get_settings()
         self.engine = engine or get_engine()
         self.redis = redis_client or redis.Redis.from_url(settings.redis_url, socket_timeout=5,
@@ -105,6 +105,7 @@ class Relay:
         self.stream = stream or settings.event_stream
         self.maxlen = maxlen or settings.event_stream_maxlen
         self.batch_size = batch_size
+        # 50 ms: the relay's wait is part of every ticket's way to the wall; an empty poll is one index probe.
         self.idle_poll = idle_poll
         self.max_backoff = max_backoff
         self.stats = RelayStats()

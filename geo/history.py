@@ -36,6 +36,11 @@ def delete_history(conn: Connection) -> int:
     days = conn.execute(text("""
         SELECT min((registered_at AT TIME ZONE 'UTC')::date) - 1, max((registered_at AT TIME ZONE 'UTC')::date) + 1
         FROM tickets WHERE source_ref LIKE :p"""), {"p": MARK_PREFIX + "%"}).first()
+    # Their outbox rows (published by the history itself) go too; live tickets never share a history number.
+    conn.execute(text("""
+        DELETE FROM outbox o USING tickets t
+        WHERE t.source_ref LIKE :p AND o.published_at IS NOT NULL AND o.topic = 'tickets'
+          AND o.payload->'ticket'->>'number' = t.number"""), {"p": MARK_PREFIX + "%"})
     deleted = conn.execute(text("DELETE FROM tickets WHERE source_ref LIKE :p"), {"p": MARK_PREFIX + "%"}).rowcount
     if deleted and days[0] is not None:
         conn.execute(text("""

@@ -164,7 +164,8 @@ def open_tickets_near(conn: Connection, category: str, lon: float, lat: float, r
           AND t.state NOT IN ('closed', 'merged', 'refused', 'resolved', 'evaluated')
           AND ST_DWithin(t.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :deg)
           AND (CAST(:exclude AS bigint) IS NULL OR t.id <> :exclude)
-        ORDER BY metres LIMIT 5"""),
+        ORDER BY metres, t.registered_at DESC  -- equally near: the newest first
+        LIMIT 5"""),
         {"category": category, "lon": lon, "lat": lat, "since": since, "exclude": exclude_id,
          # index-friendly degree pre-filter (generous), then exact metres below
          "deg": radius_m / 80_000.0}).mappings().all()

@@ -66,7 +66,7 @@ def cells_trace(grids: gpd.GeoDataFrame, z: list[float], zmax: float, visible: b
         name=CELLS_TRACE, uid=CELLS_TRACE, geojson=grid_geojson(grids), locations=grids["code"].tolist(),
         z=z, zmin=0, zmax=zmax, colorscale=COUNT_SCALE, visible=visible,
         marker={"opacity": 0.85, "line": {"width": 0.4, "color": "rgba(10, 22, 36, 0.9)"}},
-        colorbar=colour_bar(f"受理量（{unit}）"), customdata=customdata,
+        colorbar={**colour_bar(f"受理量（{unit}）"), "dtick": whole_ticks(zmax)}, customdata=customdata,
         hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[2]} · %{customdata[1]}<br>"
                        f"受理 %{{z:,.0f}} {unit}<extra></extra>"))
 
@@ -108,7 +108,13 @@ def map_update(codes: Iterable[str], counts: Mapping[str, int], top: float | Non
     apart and need no ``heat_spread``."""
     z = cell_values(codes, counts)
     zmax = top if top else colour_top(z)
-    return {CELLS_INDEX: {"z": z, "zmax": zmax}, HEAT_INDEX: {"z": z, "zmax": zmax * heat_spread}}
+    return {CELLS_INDEX: {"z": z, "zmax": zmax, "colorbar.dtick": whole_ticks(zmax)},
+            HEAT_INDEX: {"z": z, "zmax": zmax * heat_spread}}
+
+
+def whole_ticks(zmax: float) -> int | None:
+    """Colour-bar step for counts: whole tickets when the range is small (no "0.5 件"), else Plotly's choice."""
+    return 1 if zmax <= 5 else None
 
 
 def mode_update(mode: str) -> dict[int, dict[str, Any]]:

@@ -1,6 +1,6 @@
 """The leader view in headless Chromium: the map holds the 932 cells and their heat points (never one point per
 ticket); changing the window and the channel updates the map, the trend and the tables; the map switches between
-heatmap and cells; the replay shows a past day hour by hour; the console stays clean."""
+heatmap and cells; the replay shows a past day hour by hour and plays on; the console stays clean."""
 from __future__ import annotations
 
 import time
@@ -114,4 +114,13 @@ def test_filters_update_map_and_tables_and_the_replay_shows_a_past_hour(app_url,
     wait_until(browser, f"""return document.getElementById('{ids.MAP_CAPTION}').innerText
                             .includes('回放 2024-06-12 10:00–10:59 · 受理 3 件');""", what="the replayed hour")
     assert cell_count(browser, grid) == 3
+
+    # ▶ plays the following hours, one per step; pressed again it pauses.
+    browser.find_element(By.ID, ids.REPLAY_PLAY).click()
+    wait_until(browser, f"return document.getElementById('{ids.MAP_CAPTION}').innerText.includes('回放 2024-06-12 11:00');",
+               what="the replay playing on")
+    assert cell_count(browser, grid) == 0                         # the letters came at ten, none at eleven
+    browser.find_element(By.ID, ids.REPLAY_PLAY).click()
+    wait_until(browser, f"return document.getElementById('{ids.REPLAY_PLAY}').innerText.includes('播放');",
+               what="the pause")
     assert console_errors(browser) == []

@@ -156,8 +156,11 @@ def test_overview_puts_it_together_for_the_screen(history_db):
     assert len(view.daily) == 30 and sum(w["received"] for w in view.weekly) == view.kpis["received"]
     assert view.previous_kpis["received"] > 0 and len(view.hotspots) == analytics.HOTSPOT_COUNT
     assert view.hotspots[0]["change"] == analytics.change(view.hotspots[0]["received"], view.hotspots[0]["previous"])
-    scores = [d["score"] for d in view.departments if d["score"] is not None]
-    assert scores and scores == sorted(scores, reverse=True)
+    ranked = [d for d in view.departments if d["rank"]]
+    assert [d["rank"] for d in ranked] == list(range(1, len(ranked) + 1))
+    assert [d["score"] for d in ranked] == sorted((d["score"] for d in ranked), reverse=True)
+    assert view.departments[:len(ranked)] == ranked                 # the unranked (small samples) come after
+    assert all(d["received"] < analytics.MIN_RANKED or d["score"] is None for d in view.departments[len(ranked):])
 
 
 # ------------------------------------------------------------------------------------------------ refresh

@@ -81,6 +81,7 @@ def test_history_is_skipped_when_present_and_force_replaces_only_history(history
     first = generate_history(tickets=120, months=1, seed=3, end=END, workers=1, engine=engine, quiet=True)
     with engine.connect() as conn:
         numbers = set(conn.execute(text("SELECT number FROM tickets")).scalars())
+    outbox_rows = scalar(engine, "SELECT count(*) FROM outbox")
     grid = scalar(engine, "SELECT code FROM grids ORDER BY code LIMIT 1")
     live = create_ticket(NewTicket(channel="hotline", category="sanitation", description="垃圾未清运",
                                    grid_code=grid), engine=engine).ticket["number"]
@@ -95,6 +96,8 @@ def test_history_is_skipped_when_present_and_force_replaces_only_history(history
         after = set(conn.execute(text("SELECT number FROM tickets WHERE source_ref LIKE 'history:%'")).scalars())
         assert conn.execute(text("SELECT count(*) FROM tickets WHERE number = :n"), {"n": live}).scalar() == 1
     assert after == numbers                       # same seed, same history, same numbers (counters wound back)
+    # The old history's outbox rows went with it; the live ticket's row stays.
+    assert scalar(engine, "SELECT count(*) FROM outbox") == outbox_rows + 1
 
 
 def test_history_refuses_without_reference_data(scratch_engine):

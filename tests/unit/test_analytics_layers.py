@@ -85,8 +85,9 @@ def test_the_mode_decides_which_trace_is_visible_and_outlines_never_take_clicks(
 
 def test_map_update_changes_only_z_and_range_of_both_traces():
     update = map_update(["G1", "G2", "G3"], {"G2": 2})
-    assert update == {CELLS_INDEX: {"z": [0.0, 2.0, 0.0], "zmax": 2.0},
+    assert update == {CELLS_INDEX: {"z": [0.0, 2.0, 0.0], "zmax": 2.0, "colorbar.dtick": 1},
                       HEAT_INDEX: {"z": [0.0, 2.0, 0.0], "zmax": 2.0 * HEAT_SPREAD}}
+    assert map_update(["G1"], {"G1": 40})[CELLS_INDEX]["colorbar.dtick"] is None   # Plotly picks the steps
     replay = map_update(["G1"], {"G1": 1}, top=6, heat_spread=1)            # the replay's day-wide range
     assert replay[CELLS_INDEX]["zmax"] == replay[HEAT_INDEX]["zmax"] == 6
     assert mode_update("heat") == {CELLS_INDEX: {"visible": False}, HEAT_INDEX: {"visible": True}}
