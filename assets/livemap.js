@@ -155,8 +155,15 @@
     source.onerror = function () { state.connected = false; };   // EventSource retries with Last-Event-ID
   }
 
+  function fetchSnapshot() {
+    return fetch("/live/snapshot", {cache: "no-store"}).then(r => r.json());
+  }
+
   function loadSnapshot() {
-    fetch("/live/snapshot", {cache: "no-store"}).then(r => r.json()).then(function (snap) {
+    // The first snapshot was asked for while the map was still loading (see the poller below).
+    const pending = state.prefetched || fetchSnapshot();
+    state.prefetched = null;
+    pending.then(function (snap) {
       state.tickets.clear();
       state.crews.clear();
       state.snapshots += 1;
@@ -187,7 +194,12 @@
   // Dash may re-create the graph (page change); keep looking and re-attach to whichever map is current.
   window.setInterval(function () {
     const found = findMap();
-    if (!found) { state.map = null; return; }
+    if (!found) {
+      state.map = null;
+      const host = LIVE_GRAPHS.some(id => document.getElementById(id));
+      if (host && !state.source && !state.prefetched) state.prefetched = fetchSnapshot();   // overlap with map load
+      return;
+    }
     if (found.map === state.map) return;
     if (!found.map.loaded()) return;          // attach once the new map has its style and sources
     state.map = found.map;

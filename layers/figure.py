@@ -25,7 +25,7 @@ def fit_view(bounds: tuple[float, float, float, float], width_px: int = 1600, he
 
 
 def command_map_figure(data: MapData, style: str | dict[str, Any], measure: str = "street",
-                       labels_size: int = 15) -> go.Figure:
+                       labels_size: int = 15, cameras: bool = True) -> go.Figure:
     # Order is drawing order: polygons first, then outlines, then points on top. Tickets and crews are not here:
     # they are live layers owned by MapLibre (assets/livemap.js), so their updates never redraw these traces.
     traces = [
@@ -33,7 +33,7 @@ def command_map_figure(data: MapData, style: str | dict[str, Any], measure: str 
         outline_trace(data.communities, "community_lines", COMMUNITY_LINE, 0.8),
         outline_trace(data.streets, "street_lines", STREET_LINE, 2.2),
         outline_trace(data.district, "district_line", DISTRICT_LINE, 3.5),
-        camera_trace(data.cameras),
+        *([camera_trace(data.cameras)] if cameras else []),
         street_label_trace(data.streets, labels_size),
     ]
     figure = go.Figure(traces)

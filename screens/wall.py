@@ -19,7 +19,10 @@ REFRESH_MS = 10_000
 
 def layout(**_query) -> html.Div:
     data = current_map_data()
-    figure = command_map_figure(data, style=request.host_url.rstrip("/") + STYLE_PATH, labels_size=20)
+    # No camera layer on the wall: from five metres 11,000 camera dots are noise, and leaving them out halves the
+    # points the wall PC must draw before its first paint (the dispatch map at / keeps every camera).
+    figure = command_map_figure(data, style=request.host_url.rstrip("/") + STYLE_PATH, labels_size=20,
+                                cameras=False)
     district = data.district["name"].iloc[0] if len(data.district) else ""
     return html.Div([
         html.Header([

@@ -53,9 +53,15 @@ def _looks_like_id(entry_id: str) -> bool:
 
 # ------------------------------------------------------------------------------------------------ snapshot
 
+# What the live layers use of a ticket and a crew (the snapshot is sent to every opening screen: keep it small).
+LIVE_TICKET_FIELDS = ("number", "state", "priority", "category_name", "lon", "lat", "grid_code", "crew_code",
+                      "arrival_due_at", "resolve_due_at", "updated_at")
+LIVE_CREW_FIELDS = ("code", "name", "status", "grid_code", "lon", "lat")
+
+
 def live_ticket(ticket: dict) -> dict:
     view = public_view(ticket)
-    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in view.items()}
+    return {k: (view[k].isoformat() if isinstance(view[k], datetime) else view[k]) for k in LIVE_TICKET_FIELDS}
 
 
 def snapshot() -> dict:
@@ -73,7 +79,8 @@ def snapshot() -> dict:
     for crew in crews:
         crew.update({k: latest[crew["code"]][k] for k in ("lon", "lat")} if crew["code"] in latest else {})
     return {"cursor": encode_cursor(cursor) if cursor else None,
-            "tickets": [live_ticket(t) for t in open_tickets], "crews": crews}
+            "tickets": [live_ticket(t) for t in open_tickets],
+            "crews": [{k: crew[k] for k in LIVE_CREW_FIELDS} for crew in crews]}
 
 
 # ------------------------------------------------------------------------------------------------ batches

@@ -9,6 +9,7 @@ import urllib.request
 import uuid
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from sqlalchemy import text
 
@@ -28,6 +29,19 @@ def wait_until(driver, script: str, timeout: float = 20, *args):
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for: {script}")
+
+
+def click_when_there(driver, css: str, timeout: float = 15) -> None:
+    """Click an element of the panel; the panel may re-render under the click (a live update), so retry."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            driver.find_element(By.CSS_SELECTOR, css).click()
+            return
+        except (NoSuchElementException, StaleElementReferenceException):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
 
 
 def open_live(driver, url: str) -> None:
@@ -93,10 +107,8 @@ def test_dispatch_in_one_browser_updates_another(app_url, browser, inner_point):
             wait_until(driver, "return window.liveMap.tickets.has(arguments[0]);", 20, number)
         click_lonlat(browser, inner_point[1], inner_point[2], zoom=15)
         wait_until(browser, f"return document.getElementById('{ids.PANEL}').innerText.includes('待办工单');", 15)  # noqa: E501
-        row = browser.find_element(By.CSS_SELECTOR, f"[id*='\"number\":\"{number}\"']")
-        row.click()
-        wait_until(browser, f"return !!document.querySelector(\"[id*='{ids.ASSIGN}'][id*='{number}']\");", 15)
-        browser.find_element(By.CSS_SELECTOR, f"[id*='{ids.ASSIGN}'][id*='{number}']").click()
+        click_when_there(browser, f"[id*='\"number\":\"{number}\"']")
+        click_when_there(browser, f"[id*='{ids.ASSIGN}'][id*='{number}']")
         wait_until(browser, f"return document.getElementById('{ids.PANEL}').innerText.includes('已派单');", 15)
         wait_until(second, "const t = window.liveMap.tickets.get(arguments[0]); return t && t.state === 'dispatched';",
                    20, number)
