@@ -61,10 +61,7 @@ def _refreshed(moment: datetime | None) -> str:
 @callback(Output(ids.TREND, "figure"), Input(ids.TREND_DATA, "data"), Input(ids.TREND_GRAIN, "value"))
 def show_trend(rows, granularity):
     daily = [{**r, "day": date.fromisoformat(r["day"])} for r in rows or []]
-    with_rates = analytics.weekly(daily) if granularity == "week" else daily
-    for row in with_rates:
-        row["on_time_rate"] = row["on_time"] / row["due"] if row["due"] else None
-    return trend_figure(with_rates, granularity)
+    return trend_figure(analytics.trend_rows(daily, granularity), granularity)
 
 
 @callback(Output(ids.REPLAY_BAR, "className"), Input(ids.MAP_SOURCE, "value"))
@@ -122,13 +119,18 @@ def show_map(window, mode, source, replay, hour):
         readout, hours = no_update, no_update
     visibility = mode_update(mode)
     for index, props in updates.items():
-        for key, value in {**props, **visibility[index]}.items():
-            target = patch["data"][index]
-            *parents, leaf = key.split(".")          # "colorbar.dtick": one property, not the whole colour bar
-            for parent in parents:
-                target = target[parent]
-            target[leaf] = value
+        _set_trace(patch, index, {**props, **visibility[index]})
     return patch, caption, hours, readout
+
+
+def _set_trace(patch: Patch, index: int, props: dict) -> None:
+    """Set trace properties in place; "colorbar.dtick" sets that one property, not the whole colour bar."""
+    for key, value in props.items():
+        target = patch["data"][index]
+        *parents, leaf = key.split(".")
+        for parent in parents:
+            target = target[parent]
+        target[leaf] = value
 
 
 def _strong(count: int) -> html.Strong:

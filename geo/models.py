@@ -111,7 +111,8 @@ LAYER_MODELS = {
 
 
 # ------------------------------------------------------------------------------------------- work orders (工单)
-from sqlalchemy import BigInteger, Date, DateTime, Float, Identity, Index, SmallInteger, UniqueConstraint, text  # noqa: E402
+from sqlalchemy import (BigInteger, Date, DateTime, Float, Identity, Index, SmallInteger,  # noqa: E402
+                        UniqueConstraint, text)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB  # noqa: E402
 
 

@@ -14,7 +14,7 @@ from flask import request
 from layers.charts import GRANULARITIES, hours_figure
 from layers.heatmap import MODES, analytics_map_figure
 from layers.style import STYLE_PATH
-from screens.analytics_parts import (DROPDOWN_LABELS, GRAPH_CONFIG, MAP_CONFIG, REPLAY_STEP_MS, AUTO_REFRESH_MS,
+from screens.analytics_parts import (AUTO_REFRESH_MS, DROPDOWN_LABELS, GRAPH_CONFIG, MAP_CONFIG, REPLAY_STEP_MS,
                                      SCORE_NOTE, SOURCES, ids)
 from services import analytics
 from services.reference_map import current_map_data
@@ -24,6 +24,7 @@ dash.register_page(__name__, path="/analytics", title="铁东区 96715 · 领导
 
 def _options(pairs: list[tuple[str, str]]) -> list[dict]:
     return [{"label": name, "value": code} for code, name in pairs]
+
 
 def _filters(opts: analytics.Options, start: date, end: date, first: date | None, today: date) -> html.Section:
     dropdown = dict(multi=True, clearable=True, searchable=True, maxHeight=420, labels=DROPDOWN_LABELS,
@@ -68,14 +69,14 @@ def _map_card(figure, first: date | None, today: date) -> html.Section:
         html.Div([
             html.Div([
                 dcc.DatePickerSingle(id=ids.REPLAY_DAY, date=max(yesterday, first) if first else yesterday,
-                                     display_format="YYYY-MM-DD", min_date_allowed=first or today - timedelta(days=3 * 365),
-                                     max_date_allowed=today, first_day_of_week=1, month_format="YYYY年M月",
-                                     placeholder="回放日期", className="an-replay-day"),
+                                     display_format="YYYY-MM-DD",
+                                     min_date_allowed=first or today - timedelta(days=3 * 365), max_date_allowed=today,
+                                     first_day_of_week=1, month_format="YYYY年M月", placeholder="回放日期",
+                                     className="an-replay-day"),
                 html.Button("▶ 播放", id=ids.REPLAY_PLAY, n_clicks=0, className="an-play"),
             ], className="an-replay-controls"),
             html.Div([
-                dcc.Graph(id=ids.REPLAY_HOURS, figure=hours_figure([0] * 24, 0), config={**GRAPH_CONFIG,
-                                                                                         "staticPlot": False},
+                dcc.Graph(id=ids.REPLAY_HOURS, figure=hours_figure([0] * 24, 0), config=GRAPH_CONFIG,
                           className="an-replay-hours"),
                 dcc.Slider(id=ids.REPLAY_HOUR, min=0, max=23, step=1, value=8, included=False,
                            marks={h: f"{h}时" for h in range(0, 24, 3)}, updatemode="drag",

@@ -240,6 +240,14 @@ def weekly(daily: list[dict]) -> list[dict]:
     return [weeks[k] for k in sorted(weeks)]
 
 
+def trend_rows(daily: list[dict], granularity: str) -> list[dict]:
+    """The trend's rows, per day or per ISO week, with their on-time rate (None without tickets due)."""
+    rows = weekly(daily) if granularity == "week" else [dict(r) for r in daily]
+    for row in rows:
+        row["on_time_rate"] = stats.ratio(row["on_time"], row["due"])
+    return rows
+
+
 def rank_departments(rows: list[dict], min_received: int = MIN_RANKED) -> list[dict]:
     """Scored like the annual assessment (services.stats), best first. A department with fewer than
     ``min_received`` tickets (or no score) is listed after the ranked ones with ``rank`` None: three tickets all

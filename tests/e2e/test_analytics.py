@@ -49,7 +49,9 @@ def wait_until(driver, script: str, *args, timeout: float = 45, what: str = ""):
         if value:
             return value
         time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what or script}")
+    shown = driver.execute_script(f"""return ['{ids.MAP_CAPTION}', '{ids.ERROR}', '{ids.REPLAY_READOUT}']
+        .map(id => id + ': ' + (document.getElementById(id) || {{innerText: '(none)'}}).innerText).join(' | ');""")
+    raise AssertionError(f"timed out waiting for {what or script}; the page shows {shown}")
 
 
 def cell_count(driver, grid: str) -> float:
@@ -126,8 +128,8 @@ def test_filters_update_map_and_tables_and_the_replay_shows_a_past_hour(app_url,
 
     # ▶ plays the following hours, one per step; pressed again it pauses.
     browser.find_element(By.ID, ids.REPLAY_PLAY).click()
-    wait_until(browser, f"return document.getElementById('{ids.MAP_CAPTION}').innerText.includes('回放 2024-06-12 11:00');",
-               what="the replay playing on")
+    wait_until(browser, f"""return document.getElementById('{ids.MAP_CAPTION}').innerText
+                            .includes('回放 2024-06-12 11:00');""", what="the replay playing on")
     assert cell_count(browser, grid) == 0                         # the letters came at ten, none at eleven
     browser.find_element(By.ID, ids.REPLAY_PLAY).click()
     wait_until(browser, f"return document.getElementById('{ids.REPLAY_PLAY}').innerText.includes('播放');",

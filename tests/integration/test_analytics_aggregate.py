@@ -261,7 +261,8 @@ def test_aggregate_cli_refreshes_and_reports(history_db):
                           capture_output=True, text=True)
     assert full.returncode == 0, full.stderr
     assert full.stdout.startswith("aggregated all hours:")
-    quick = subprocess.run([sys.executable, "-m", "etl", "aggregate"], cwd=ROOT, env=env, capture_output=True, text=True)
+    quick = subprocess.run([sys.executable, "-m", "etl", "aggregate"], cwd=ROOT, env=env, capture_output=True,
+                           text=True)
     assert quick.returncode == 0 and "aggregated 0 changed hour(s): 0 row(s)" in quick.stdout
     bad = subprocess.run([sys.executable, "-m", "etl", "aggregate"], cwd=ROOT, capture_output=True, text=True,
                          env={**env, "DATABASE_URL": _with_db(url, "no_such_database_here")})

@@ -10,8 +10,8 @@ from dash import html
 from shapely.geometry import Polygon, box
 
 from layers.charts import hours_figure, moving_average, trend_figure
-from layers.heatmap import (CELLS_INDEX, HEAT_INDEX, HEAT_SPREAD, analytics_map_figure, cell_points, cell_values, colour_top,
-                            map_update, mode_update)
+from layers.heatmap import (CELLS_INDEX, HEAT_INDEX, HEAT_SPREAD, analytics_map_figure, cell_points, cell_values,
+                            colour_top, map_update, mode_update)
 
 # A U-shaped cell: its centroid lies outside it, the heatmap point must not.
 U_CELL = Polygon([(2, 0), (5, 0), (5, 3), (4, 3), (4, 1), (3, 1), (3, 3), (2, 3)])

@@ -102,6 +102,14 @@ def test_weekly_sums_whatever_counts_the_rows_carry():
     assert analytics.weekly(rows) == [{"week": date(2026, 11, 2), "days": 2, "received": 7, "due": 1}]
 
 
+def test_trend_rows_carry_the_on_time_rate_per_day_or_week():
+    rows = [{"day": date(2026, 11, 2), "received": 3, "due": 2, "on_time": 1},
+            {"day": date(2026, 11, 3), "received": 1, "due": 0, "on_time": 0}]
+    assert [r["on_time_rate"] for r in analytics.trend_rows(rows, "day")] == [0.5, None]
+    assert [(r["week"], r["on_time_rate"]) for r in analytics.trend_rows(rows, "week")] == [(date(2026, 11, 2), 0.5)]
+    assert "on_time_rate" not in rows[0]                              # the caller's rows are left alone
+
+
 def test_departments_ranked_by_score_with_unscored_last():
     base = {m: 0 for m in MEASURES}
     rows = [{**base, "code": "b", "name": "乙", "received": 10, "due": 10, "on_time": 5, "returns": 0},
