@@ -82,6 +82,15 @@
     }
   }
 
+  // Plotly re-adds its own layers when its traces change (a relayout, a recolour): keep ours on top.
+  function keepOnTop(map) {
+    const layers = map.getStyle().layers;
+    const n = layers.length;
+    if (n >= 2 && layers[n - 2].id === "live-crews" && layers[n - 1].id === "live-tickets") return;
+    if (map.getLayer("live-crews")) map.moveLayer("live-crews");
+    if (map.getLayer("live-tickets")) map.moveLayer("live-tickets");
+  }
+
   function render() {
     if (!state.map || !state.dirty) return;
     state.dirty = false;
@@ -91,6 +100,7 @@
     const map = state.map;
     state.pendingNumbers = [];
     addLayers(map);
+    keepOnTop(map);
     // Only the sources that changed are re-sent to MapLibre's worker.
     const changed = [];
     if (state.ticketsChanged) { map.getSource("live-tickets").setData(collection(state.tickets, ticketFeature));
@@ -207,7 +217,9 @@
     // No 300 ms label fade after each update: on a software-rendered wall PC every fade frame costs the CPU the
     // next update needs. (Plotly creates the map, so the option is set on the instance.)
     state.map._fadeDuration = 0;
-    state.map.on("styledata", function () { if (state.map === found.map) addLayers(found.map); });
+    state.map.on("styledata", function () {
+      if (state.map === found.map) { addLayers(found.map); keepOnTop(found.map); }
+    });
     if (!state.source) loadSnapshot();
     else { state.ticketsChanged = state.crewsChanged = true; scheduleRender(); }
   }, 300);

@@ -6,6 +6,7 @@ from dash import dcc, html
 from flask import request
 
 from layers.crews import STATUS_COLOURS, STATUS_LABELS
+from layers.tickets import TICKET_GROUPS
 from layers.figure import command_map_figure
 from layers.grids import MEASURES
 from layers.style import STYLE_PATH
@@ -20,8 +21,13 @@ GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True, "displayModeBar": Fals
 def _legend() -> html.Div:
     items = [html.Span([html.I(style={"backgroundColor": colour}), STATUS_LABELS[status]], className="legend-item")
              for status, colour in STATUS_COLOURS.items()]
-    return html.Div([html.Span("处置力量", className="legend-title"), *items,
-                     html.Span([html.I(className="cam"), "摄像头"], className="legend-item")], className="legend")
+    tickets = [html.Span([html.I(className="ticket", style={"backgroundColor": colour}), label],
+                         className="legend-item") for colour, label in TICKET_GROUPS]
+    return html.Div([
+        html.Div([html.Span("工单", className="legend-title"), *tickets], className="legend-row"),
+        html.Div([html.Span("处置力量", className="legend-title"), *items,
+                  html.Span([html.I(className="cam"), "摄像头"], className="legend-item")], className="legend-row"),
+    ], className="legend")
 
 
 def layout(**_query) -> html.Div:
