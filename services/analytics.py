@@ -21,6 +21,7 @@ from geo import analytics as db
 from geo.db import get_engine
 from services import stats
 from settings import get_settings
+from workorders.errors import FieldError
 
 QUICK_RANGES = {"today": "今日", "7d": "近7天", "30d": "近30天", "365d": "近一年", "all": "全部"}
 DEFAULT_RANGE = "30d"
@@ -31,13 +32,8 @@ MIN_RANKED = 20
 FRESH_SECONDS = 60
 
 
-class AnalyticsError(ValueError):
+class AnalyticsError(FieldError):
     """A bad filter; ``field`` names the input at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 def _tz() -> ZoneInfo:

@@ -22,6 +22,7 @@ from geo.db import get_engine
 from settings import get_settings
 from workorders.catalogue import Category, category_from_row
 from workorders.deadlines import compute_deadlines
+from workorders.errors import FieldError
 from workorders.routing import RoutingExhausted, route
 from workorders.states import ACTIONS, FINAL_STATES, TransitionRefused, next_state
 
@@ -37,13 +38,8 @@ MAX_DESCRIPTION = 4000
 ADDRESS_MATCH_MIN_SCORE = 0.5
 
 
-class IntakeError(ValueError):
+class IntakeError(FieldError):
     """A request that cannot become a ticket; ``field`` names the input at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 class NotFound(LookupError):
