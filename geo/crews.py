@@ -9,7 +9,11 @@ def set_crew_status(conn: Connection, code: str, status: str) -> bool:
 
 
 def crew_exists(conn: Connection, code: str) -> bool:
-    return bool(conn.execute(text("SELECT 1 FROM crews WHERE code = :c"), {"c": code}).scalar())
+    return bool(known_crews(conn, [code]))
+
+
+def known_crews(conn: Connection, codes: list[str]) -> set[str]:
+    return set(conn.execute(text("SELECT code FROM crews WHERE code = ANY(:c)"), {"c": list(codes)}).scalars())
 
 
 def store_positions(conn: Connection, rows: list[dict]) -> int:
@@ -59,7 +63,9 @@ def nearest_crews(conn: Connection, lon: float, lat: float, departments: list[st
 
 def nearest_cameras(conn: Connection, lon: float, lat: float, limit: int = 5) -> list[dict]:
     return [dict(r) for r in conn.execute(text("""
-        WITH here AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS p)
-        SELECT k.code, k.kind, k.grid_code, ST_Distance(k.geom::geography, here.p::geography) AS metres
-        FROM cameras k, here ORDER BY k.geom <-> here.p LIMIT :n"""),
+        WITH here AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS p),
+        candidates AS (   -- KNN in degrees picks candidates; exact metres order them (a degree of lon is shorter)
+            SELECT k.code, k.kind, k.grid_code, ST_Distance(k.geom::geography, here.p::geography) AS metres
+            FROM cameras k, here ORDER BY k.geom <-> here.p LIMIT :n * 4)
+        SELECT * FROM candidates ORDER BY metres LIMIT :n"""),
         {"lon": lon, "lat": lat, "n": limit}).mappings()]

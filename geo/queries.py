@@ -60,8 +60,9 @@ def crew_positions(conn: Connection) -> pd.DataFrame:
         FROM crews w JOIN departments d ON d.code = w.department_code ORDER BY w.code"""), conn)
 
 
-def grid_detail(conn: Connection, code: str, nearby_crews: int = 6, listed_cameras: int = 8) -> dict | None:
-    """What the side panel shows for one grid cell; None when there is no such grid."""
+def grid_detail(conn: Connection, code: str) -> dict | None:
+    """The cell part of the dispatcher's panel (its people, camera count, its own grid worker); None when there
+    is no such grid. Crews and cameras near a ticket come from geo.crews."""
     row = conn.execute(text("""
         SELECT g.code, g.name, g.worker_name, g.worker_phone, g.cadre_name, g.cadre_phone,
                c.code AS community_code, c.name AS community, c.kind AS community_kind,
@@ -72,24 +73,9 @@ def grid_detail(conn: Connection, code: str, nearby_crews: int = 6, listed_camer
         WHERE g.code = :code"""), {"code": code}).mappings().first()
     if row is None:
         return None
-    cameras = conn.execute(text("""
-        SELECT code, kind FROM cameras WHERE grid_code = :code ORDER BY code LIMIT :n"""),
-        {"code": code, "n": listed_cameras}).mappings().all()
-    # Nearest response crews to the cell (grid workers are listed apart).
-    crews = conn.execute(text("""
-        WITH cell AS (SELECT ST_PointOnSurface(geom) AS p FROM grids WHERE code = :code),
-        candidates AS (   -- index-assisted KNN in degrees, then exact metres (a degree of lon is shorter here)
-            SELECT w.code, w.name, w.kind, w.status, w.department_code,
-                   ST_Distance(w.geom::geography, cell.p::geography) AS metres
-            FROM crews w, cell WHERE w.grid_code IS NULL
-            ORDER BY w.geom <-> cell.p LIMIT :n * 4)
-        SELECT c.code, c.name, c.kind, c.status, d.name AS department, c.metres
-        FROM candidates c JOIN departments d ON d.code = c.department_code
-        ORDER BY c.metres LIMIT :n"""), {"code": code, "n": nearby_crews}).mappings().all()
     own = conn.execute(text("SELECT code, name, status FROM crews WHERE grid_code = :code ORDER BY code"),
                        {"code": code}).mappings().all()
-    return {**dict(row), "cameras": [dict(c) for c in cameras], "crews": [dict(c) for c in crews],
-            "grid_crews": [dict(c) for c in own]}
+    return {**dict(row), "grid_crews": [dict(c) for c in own]}
 
 
 def grid_at(conn: Connection, lon: float, lat: float) -> str | None:

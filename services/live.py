@@ -181,7 +181,7 @@ def ingest_positions_once(consumer: str, block_ms: int = 1000, count: int = 500)
              "at": datetime.fromisoformat(f["at"]), "speed": float(f["speed_kmh"]) if f.get("speed_kmh") else None}
             for _, f in entries if f]
     with get_engine().begin() as conn:
-        known = {row["crew"] for row in rows if crews_db.crew_exists(conn, row["crew"])}
+        known = crews_db.known_crews(conn, list({row["crew"] for row in rows}))   # one query per batch
         crews_db.store_positions(conn, [row for row in rows if row["crew"] in known])
     r.xack(stream, TRACKS_GROUP, *[entry_id for entry_id, _ in entries])
     return len(rows)

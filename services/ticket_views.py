@@ -36,17 +36,25 @@ def normalise_number(number: str | None) -> str | None:
     return text if NUMBER_PATTERN.match(text) else None
 
 
-# ------------------------------------------------------------------------------------------------ public
-
-def public_progress(number: str | None) -> dict | None:
-    """Progress of one ticket for the citizen (/track/<number>); None when there is no such ticket."""
+def _history(number: str | None) -> tuple[dict, list[dict]] | None:
+    """The ticket and its events for a number as typed; None for a malformed or unknown number."""
     number = normalise_number(number)
     if number is None:
         return None
     try:
-        ticket, events = intake.history(number)
+        return intake.history(number)
     except NotFound:
         return None
+
+
+# ------------------------------------------------------------------------------------------------ public
+
+def public_progress(number: str | None) -> dict | None:
+    """Progress of one ticket for the citizen (/track/<number>); None when there is no such ticket."""
+    found = _history(number)
+    if found is None:
+        return None
+    ticket, events = found
     with get_engine().connect() as conn:
         names = department_names(conn, [e["data"].get("department") for e in events if e["data"].get("department")])
     return {
@@ -85,13 +93,10 @@ def _public_event(event: dict, department_names_by_code: dict[str, str]) -> dict
 
 def operator_detail(number: str | None) -> dict | None:
     """Everything about one ticket for the center's own staff (/tickets/<number>): personal data in full."""
-    number = normalise_number(number)
-    if number is None:
+    found = _history(number)
+    if found is None:
         return None
-    try:
-        ticket, events = intake.history(number)
-    except NotFound:
-        return None
+    ticket, events = found
     window = (ticket["attributes"] or {}).get("window_department")
     with get_engine().connect() as conn:
         names = department_names(conn, [*ticket["co_department_codes"], *([window] if window else []),

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from typing import Iterator
 import subprocess
 import sys
 import uuid
@@ -44,20 +46,29 @@ def _admin(url: str):
     return conn
 
 
-@pytest.fixture
-def scratch_url(database_url):
-    """A brand-new empty database, migrated to head, dropped after the test."""
-    name = f"{urlsplit(database_url).path.lstrip('/')}_scratch_{uuid.uuid4().hex[:8]}"
+@contextmanager
+def scratch_database(database_url: str, label: str = "scratch") -> Iterator[str]:
+    """A brand-new database beside the test database, migrated to head; dropped when the block ends."""
+    name = f"{urlsplit(database_url).path.lstrip('/')}_{label}_{uuid.uuid4().hex[:8]}"
     admin = _admin(database_url)
     with admin.cursor() as cur:
         cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = _with_db(database_url, name)
-    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True,
-                   env={**os.environ, "DATABASE_URL": url}, capture_output=True)
-    yield url
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    admin.close()
+    try:
+        subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True,
+                       env={**os.environ, "DATABASE_URL": url}, capture_output=True)
+        yield url
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
+@pytest.fixture
+def scratch_url(database_url):
+    """A brand-new empty database, migrated to head, dropped after the test."""
+    with scratch_database(database_url) as url:
+        yield url
 
 
 @pytest.fixture

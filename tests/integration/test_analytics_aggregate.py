@@ -7,13 +7,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from datetime import date, datetime, timedelta, timezone
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from psycopg2 import sql
 from sqlalchemy import text
 
 from geo import analytics as agg
@@ -21,7 +18,7 @@ from geo import stats as raw
 from geo.db import make_engine
 from services import analytics, stats
 from services.tickets import NewTicket, create_ticket, transition
-from tests.conftest import ROOT, _admin, _with_db
+from tests.conftest import ROOT, _with_db, scratch_database
 
 TZ = ZoneInfo("Asia/Shanghai")
 END = datetime(2025, 12, 1, tzinfo=TZ)             # history: October and November 2025
@@ -33,14 +30,7 @@ NOV = stats.Window(date(2025, 11, 1), date(2025, 11, 30))
 @pytest.fixture(scope="module")
 def history_db(database_url):
     """A scratch database: migrated, reference data, ~400 history tickets, the aggregate filled once."""
-    name = f"{urlsplit(database_url).path.lstrip('/')}_analytics_{uuid.uuid4().hex[:8]}"
-    admin = _admin(database_url)
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = _with_db(database_url, name)
-    try:
-        subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True,
-                       env={**os.environ, "DATABASE_URL": url}, capture_output=True)
+    with scratch_database(database_url, "analytics") as url:
         engine = make_engine(url)
         from etl.history import generate_history
         from etl.reference import load_reference_and_catalogue
@@ -50,10 +40,6 @@ def history_db(database_url):
         assert report.full                                   # never refreshed before: every ticket counted
         yield url, engine
         engine.dispose()
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.close()
 
 
 def scope(window: stats.Window, **kw) -> agg.Scope:

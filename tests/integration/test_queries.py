@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from geo.crews import nearest_cameras, nearest_crews
 from geo.queries import grid_at, grid_detail, map_data
 
 
@@ -26,14 +27,21 @@ def test_a_point_on_a_shared_edge_belongs_to_exactly_one_grid(engine):
         assert grid_at(conn, 0.0, 0.0) is None
 
 
-def test_grid_detail_lists_cameras_and_nearest_crews(engine):
+def test_grid_detail_and_the_crews_and_cameras_nearest_to_it(engine):
     with engine.connect() as conn:
-        code = conn.execute(text("""SELECT grid_code FROM cameras GROUP BY grid_code
-                                    ORDER BY count(*) DESC, grid_code LIMIT 1""")).scalar()
+        code, lon, lat = conn.execute(text("""
+            SELECT g.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom))
+            FROM grids g JOIN cameras k ON k.grid_code = g.code
+            GROUP BY g.code ORDER BY count(*) DESC, g.code LIMIT 1""")).one()
         detail = grid_detail(conn, code)
         assert grid_detail(conn, "NO-SUCH-GRID") is None
-    assert detail["code"] == code and detail["camera_count"] >= len(detail["cameras"]) > 0
+        departments = list(conn.execute(text("SELECT code FROM departments WHERE code <> 'grid'")).scalars())
+        crews = nearest_crews(conn, lon, lat, departments, None)
+        cameras = nearest_cameras(conn, lon, lat)
+    assert detail["code"] == code and detail["camera_count"] > 0
     assert detail["street"].endswith("街道") and detail["worker_phone"]
-    distances = [c["metres"] for c in detail["crews"]]
+    distances = [c["metres"] for c in crews]
     assert distances == sorted(distances) and len(distances) == 6
+    assert all(c["status"] == "available" and c["grid_code"] is None for c in crews)
+    assert [c["metres"] for c in cameras] == sorted(c["metres"] for c in cameras) and len(cameras) == 5
     assert [c["name"] for c in detail["grid_crews"]] == [f"网格员{detail['worker_name']}"]

@@ -22,6 +22,7 @@ from events.relay import Relay, stream_fields
 from geo import outbox as outbox_sql
 from geo.tickets import add_outbox
 from settings import get_settings
+from tests.waiting import wait_until as wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -30,14 +31,7 @@ REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 # ------------------------------------------------------------------------------------------------ helpers
 
 def wait_until(condition, what: str, seconds: float = 30.0, step: float = 0.05):
-    """Poll until ``condition()`` is truthy; a deadline, not a timing assert (fails only if it never happens)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"gave up waiting for: {what}")
+    return wait_for(condition, what, seconds, step)
 
 
 def free_port() -> int:

@@ -19,6 +19,7 @@ from services.dispatch import assign, crew_options
 from services.tickets import history, utcnow
 from settings import get_settings
 from workorders.states import TransitionRefused
+from tests.waiting import wait_until as wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 WINTER_MORNING = "2026-01-15T08:00+08:00"     # a busy simulated hour, whatever the real time is
@@ -30,14 +31,7 @@ def simulate(*args: str, env: dict | None = None) -> subprocess.Popen:
 
 
 def wait_until(condition, what: str, seconds: float = 40.0, step: float = 0.25):
-    """Poll until ``condition()`` is truthy; a deadline, not a timing assert (fails only if it never happens)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"gave up waiting for: {what}")
+    return wait_for(condition, what, seconds, step)
 
 
 def actions(engine, seed: int) -> dict[str, int]:

@@ -7,20 +7,17 @@ import io
 import os
 import subprocess
 import sys
-import uuid
 from datetime import date, datetime
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
-from psycopg2 import sql
 from sqlalchemy import text
 
 from geo.db import make_engine
 from services import stats
 from services.tickets import NewTicket, create_ticket, evaluate, transition
-from tests.conftest import ROOT, _admin, _with_db
+from tests.conftest import ROOT, scratch_database
 
 TZ = ZoneInfo("Asia/Shanghai")
 MARCH = stats.Window(date(2026, 3, 1), date(2026, 3, 31))
@@ -33,24 +30,13 @@ def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
 @pytest.fixture(scope="module")
 def stats_db(database_url):
     """A scratch database with reference data and the hand-made tickets (module scope: built once)."""
-    name = f"{urlsplit(database_url).path.lstrip('/')}_stats_{uuid.uuid4().hex[:8]}"
-    admin = _admin(database_url)
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = _with_db(database_url, name)
-    try:
-        subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, check=True,
-                       env={**os.environ, "DATABASE_URL": url}, capture_output=True)
+    with scratch_database(database_url, "stats") as url:
         engine = make_engine(url)
         from etl.reference import load_reference_and_catalogue
         load_reference_and_catalogue(engine=engine, quiet=True)
         numbers = build_march(engine)
         yield url, engine, numbers
         engine.dispose()
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.close()
 
 
 def two_grids_in_different_streets(engine) -> tuple[str, str]:
