@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test bench reference lint clean-var
+.PHONY: run test bench reference lint clean-var plotly-bundle
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -m venv $(VENV) || { echo "cannot create a virtualenv: install python3-venv (Debian) and retry"; exit 1; }
@@ -34,6 +34,11 @@ var/bench.env: $(VENV)/.installed FORCE
 bench: var/bench.env
 	source var/bench.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \
 		$(PY) -m bench
+
+# Rebuild assets/vendor/plotly-command-<version>.min.js (only the trace types layers/ draws). Needs Node.js and npm;
+# the built file is committed, so `make run` and `make test` never need them.
+plotly-bundle:
+	cd frontend/plotly && npm ci --no-audit --no-fund && npm run build
 
 clean-var:
 	rm -rf var

@@ -51,6 +51,8 @@ def create_app() -> dash.Dash:
     app = dash.Dash(
         __name__, use_pages=True, pages_folder="screens", compress=True, title="铁东区 96715 指挥中心",
         update_title=None,
+        # Vendored builds are loaded by the pages that need them (assets/plotly_early.js), not by every page.
+        assets_ignore=r"^plotly-command-.*\.js$",
         # Pages hold different components; callbacks of the other pages must not error where theirs are absent.
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])

@@ -20,7 +20,7 @@
   const PAINT_LOG_LIMIT = 2000;   // remembered paint times, for tests and the bench; bounded for long runs
 
   const state = {
-    tickets: new Map(), crews: new Map(), map: null, graph: null, source: null, cursor: null,
+    tickets: new Map(), crews: new Map(), map: null, graph: null, onWall: false, source: null, cursor: null,
     dirty: false, inFlight: false, ticketsChanged: false, crewsChanged: false, pendingNumbers: [], paintedAt: new Map(), receivedAt: new Map(), renders: 0,
     batches: 0, snapshots: 0, renderMs: [],
     lastBatchAt: null, connected: false,
@@ -39,10 +39,22 @@
             properties: {id: c.code, status: c.status, worker: c.grid_code ? 1 : 0, name: c.name || c.code}};
   }
 
-  function collection(items, toFeature) {
+  function collection(items, toFeature, shown) {
     const features = [];
-    for (const item of items.values()) features.push(toFeature(item));
+    for (const item of items.values()) if (!shown || shown(item)) features.push(toFeature(item));
     return {type: "FeatureCollection", features: features};
+  }
+
+  // From five metres the wall needs the crews that are out or can be sent: department crews on duty and anyone on
+  // a job. The grid workers waiting in their cells (one per cell, ~900) and off-duty crews stay on the dispatch
+  // map; leaving them out also spares the wall PC a third of the points it must draw at start-up.
+  function crewOnWall(c) {
+    if (c.status === "off_duty") return false;
+    return !c.grid_code || c.status !== "available";
+  }
+
+  function crewCollection() {
+    return collection(state.crews, crewFeature, state.onWall ? crewOnWall : null);
   }
 
   function applyTicket(t) {
@@ -61,7 +73,7 @@
 
   function addLayers(map) {
     if (!map.getSource("live-crews")) {
-      map.addSource("live-crews", {type: "geojson", data: collection(state.crews, crewFeature)});
+      map.addSource("live-crews", {type: "geojson", data: crewCollection()});
       map.addLayer({id: "live-crews", type: "circle", source: "live-crews", paint: {
         "circle-color": CREW_COLOURS, "circle-radius": ["case", ["==", ["get", "worker"], 1], 2.5, 5],
         "circle-stroke-color": "#0a1624", "circle-stroke-width": ["case", ["==", ["get", "worker"], 1], 0, 1]}});
@@ -105,7 +117,7 @@
     const changed = [];
     if (state.ticketsChanged) { map.getSource("live-tickets").setData(collection(state.tickets, ticketFeature));
                                 changed.push("live-tickets"); }
-    if (state.crewsChanged) { map.getSource("live-crews").setData(collection(state.crews, crewFeature));
+    if (state.crewsChanged) { map.getSource("live-crews").setData(crewCollection());
                               changed.push("live-crews"); }
     state.ticketsChanged = state.crewsChanged = false;
     let finished = false;
@@ -193,7 +205,7 @@
       const host = document.getElementById(id);
       const gd = host && host.querySelector(".js-plotly-plot");
       const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-      if (sub && sub.map) return {gd: gd, map: sub.map};
+      if (sub && sub.map) return {gd: gd, map: sub.map, onWall: id === "wall-map"};
     }
     return null;
   }
@@ -201,19 +213,28 @@
   // ?live=off: a static map (a printout, or a benchmark driving its own updates).
   if (new URLSearchParams(window.location.search).get("live") === "off") return;
 
-  // Dash may re-create the graph (page change); keep looking and re-attach to whichever map is current.
-  window.setInterval(function () {
+  // Dash may re-create the graph (page change); keep looking and re-attach to whichever map is current. Look often
+  // until attached (every 300 ms of delay here is 300 ms more before the wall's first paint), then rarely.
+  const SEARCH_MS = 40, WATCH_MS = 300;
+  function watchForMap() {
+    window.setTimeout(watchForMap, attachOrWait() ? WATCH_MS : SEARCH_MS);
+  }
+
+  function attachOrWait() {
     const found = findMap();
     if (!found) {
       state.map = null;
       const host = LIVE_GRAPHS.some(id => document.getElementById(id));
       if (host && !state.source && !state.prefetched) state.prefetched = fetchSnapshot();   // overlap with map load
-      return;
+      return false;
     }
-    if (found.map === state.map) return;
-    if (!found.map.loaded()) return;          // attach once the new map has its style and sources
+    if (found.map === state.map) return true;
+    // Attach as soon as the style is in: the live sources then load in MapLibre's worker alongside Plotly's
+    // layers instead of after them.
+    if (!found.map.isStyleLoaded()) return false;
     state.map = found.map;
     state.graph = found.gd;
+    state.onWall = found.onWall;
     // No 300 ms label fade after each update: on a software-rendered wall PC every fade frame costs the CPU the
     // next update needs. (Plotly creates the map, so the option is set on the instance.)
     state.map._fadeDuration = 0;
@@ -222,5 +243,7 @@
     });
     if (!state.source) loadSnapshot();
     else { state.ticketsChanged = state.crewsChanged = true; scheduleRender(); }
-  }, 300);
+    return true;
+  }
+  watchForMap();
 })();

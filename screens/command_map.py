@@ -7,11 +7,10 @@ from flask import request
 
 from layers.crews import STATUS_COLOURS, STATUS_LABELS
 from layers.tickets import TICKET_GROUPS
-from layers.figure import command_map_figure
 from layers.grids import MEASURES
 from layers.style import STYLE_PATH
 from screens import ids
-from services.reference_map import current_map_data
+from services.reference_map import base_map_figure, current_map_data
 
 dash.register_page(__name__, path="/", title="铁东区 96715 指挥中心 · 网格地图", name="网格地图")
 
@@ -32,7 +31,7 @@ def _legend() -> html.Div:
 
 def layout(**_query) -> html.Div:
     data = current_map_data()
-    figure = command_map_figure(data, style=request.host_url.rstrip("/") + STYLE_PATH)
+    figure = base_map_figure(request.host_url.rstrip("/") + STYLE_PATH)
     district = data.district["name"].iloc[0] if len(data.district) else "未加载辖区"
     return html.Div([
         dcc.Graph(id=ids.MAP, figure=figure, config=GRAPH_CONFIG, className="map-full"),

@@ -6,10 +6,9 @@ import dash
 from dash import dcc, html
 from flask import request
 
-from layers.figure import command_map_figure
 from layers.style import STYLE_PATH
 from screens import ids
-from services.reference_map import current_map_data
+from services.reference_map import base_map_figure, current_map_data
 from settings import get_settings
 
 dash.register_page(__name__, path="/wall", title="铁东区社会治理综合指挥中心 · 大屏", name="大屏")
@@ -21,8 +20,7 @@ def layout(**_query) -> html.Div:
     data = current_map_data()
     # No camera layer on the wall: from five metres 11,000 camera dots are noise, and leaving them out halves the
     # points the wall PC must draw before its first paint (the dispatch map at / keeps every camera).
-    figure = command_map_figure(data, style=request.host_url.rstrip("/") + STYLE_PATH, labels_size=20,
-                                cameras=False)
+    figure = base_map_figure(request.host_url.rstrip("/") + STYLE_PATH, labels_size=20, cameras=False)
     district = data.district["name"].iloc[0] if len(data.district) else ""
     return html.Div([
         html.Header([

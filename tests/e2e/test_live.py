@@ -131,6 +131,37 @@ def test_the_wall_shows_masked_personal_data_only(app_url, browser, inner_point)
     assert console_errors(browser) == []
 
 
+PLOTLY_REQUESTS = """return performance.getEntriesByType('resource').filter(e => /plotly[^/]*\\.min\\.js/.test(e.name))
+                            .map(e => e.name + ' ' + e.startTime);"""
+FIRST_UPDATE_REQUEST = """return performance.getEntriesByType('resource')
+    .filter(e => e.name.includes('_dash-update-component')).map(e => e.startTime)[0];"""
+
+
+WALL_CREWS = """const shown = window.liveMap.map.getSource('live-crews').serialize().data.features.map(f => f.properties);
+return {known: window.liveMap.crews.size, shown: shown.length,
+        idleWorkers: shown.filter(p => p.worker === 1 && p.status === 'available').length,
+        offDuty: shown.filter(p => p.status === 'off_duty').length};"""
+
+
+def test_the_wall_starts_our_plotly_build_before_its_layout_arrives_and_shows_the_crews_that_matter(app_url, browser):
+    browser.get(app_url + "/wall")
+    wait_until(browser, "return !!(window.liveMap && window.liveMap.renders > 0 && window.liveMap.map.loaded());", 60)
+    plotly = browser.execute_script(PLOTLY_REQUESTS)
+    assert len(plotly) == 1 and "/assets/vendor/plotly-command-" in plotly[0]
+    assert float(plotly[0].split()[-1]) < browser.execute_script(FIRST_UPDATE_REQUEST)
+    # Grid workers idling in their cells and off-duty crews stay on the dispatch map, not on the wall.
+    crews = browser.execute_script(WALL_CREWS)
+    assert crews["idleWorkers"] == 0 and crews["offDuty"] == 0 and 0 < crews["shown"] < crews["known"]
+    assert console_errors(browser) == []
+
+
+def test_a_page_without_a_map_does_not_fetch_plotly(app_url, browser):
+    browser.get(app_url + "/track")
+    wait_until(browser, "return !!document.querySelector('#react-entry-point input');", 30)
+    time.sleep(1)
+    assert browser.execute_script(PLOTLY_REQUESTS) == []
+
+
 def test_a_ticket_posted_through_the_api_is_found_by_its_number(app_url, browser, inner_point):
     open_live(browser, app_url + "/")
     number = post_ticket(app_url, inner_point[1], inner_point[2])

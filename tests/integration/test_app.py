@@ -30,3 +30,16 @@ def test_the_map_page_is_chinese_and_carries_the_figure(client):
     page = client.get("/")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'lang="zh-CN"' in html and "铁东区 96715 指挥中心" in html
+
+
+def test_base_map_figure_is_built_once_per_host_and_rebuilt_after_the_data_is_forgotten(engine):
+    from services.reference_map import base_map_figure, forget_map_data
+    wall = base_map_figure("http://wall.local/map-style.json", labels_size=20, cameras=False)
+    assert base_map_figure("http://wall.local/map-style.json", labels_size=20, cameras=False) is wall
+    other_host = base_map_figure("http://10.0.0.5/map-style.json", labels_size=20, cameras=False)
+    assert other_host is not wall and other_host["layout"]["map"]["style"] == "http://10.0.0.5/map-style.json"
+    assert [t["name"] for t in wall["data"]] == ["grids", "community_lines", "street_lines", "district_line",
+                                                 "street_labels"]
+    assert "cameras" in [t["name"] for t in base_map_figure("http://wall.local/map-style.json")["data"]]
+    forget_map_data()
+    assert base_map_figure("http://wall.local/map-style.json", labels_size=20, cameras=False) is not wall
