@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     position_stream: str = "crews:positions"
     position_stream_maxlen: int = 200_000
     latest_positions_key: str = "crews:latest"
+    # Retention, so that a system left running for months does not fill its disk: crew tracks older than this are
+    # deleted by the position ingester, published outbox events by the relay (0 keeps them for ever). Checked
+    # every `retention_every_seconds`.
+    track_retention_days: float = Field(default=90.0, ge=0)
+    outbox_retention_days: float = Field(default=7.0, ge=0)
+    retention_every_seconds: float = Field(default=3600.0, gt=0)
     # Dispatch: straight-line ETA at this speed (urban driving, lights included).
     crew_speed_kmh: float = Field(default=25.0, gt=0)
 

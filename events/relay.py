@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 
 from geo import outbox as sql
 from geo.db import get_engine
+from services.retention import Every, prune_outbox
 from settings import get_settings
 
 log = logging.getLogger("events.relay")
@@ -153,7 +154,9 @@ class Relay:
         stop = stop or threading.Event()
         backoff = self.idle_poll
         log.info("relay publishing outbox → redis stream %r", self.stream)
+        retention = Every(lambda: prune_outbox(engine=self.engine), "published outbox events")
         while not stop.is_set():
+            retention.due()
             try:
                 n = self.publish_batch()
             except redis.RedisError as error:      # down, loading, OOM, a read-only replica: retry, never crash

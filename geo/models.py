@@ -207,7 +207,8 @@ class TicketEvent(Base):
 class Outbox(Base):
     """Events written in the same transaction as the change; a relay publishes them to Redis."""
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),)
+    __table_args__ = (Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+                      Index("ix_outbox_created_brin", "created_at", postgresql_using="brin"))
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     topic: Mapped[str] = mapped_column(String(32))
     event_type: Mapped[str] = mapped_column(String(32))
@@ -303,7 +304,8 @@ class Place(Base):
 class CrewTrack(Base):
     """Where a crew has been: one row per reported position (the latest also sits in Redis and crews.geom)."""
     __tablename__ = "crew_tracks"
-    __table_args__ = (Index("ix_crew_tracks_crew_at", "crew_code", "at"),)
+    __table_args__ = (Index("ix_crew_tracks_crew_at", "crew_code", "at"),
+                      Index("ix_crew_tracks_at_brin", "at", postgresql_using="brin"))
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     crew_code: Mapped[str] = mapped_column(ForeignKey("crews.code", ondelete="CASCADE"))
     at = mapped_column(DateTime(timezone=True), nullable=False)

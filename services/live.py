@@ -20,6 +20,7 @@ from events.bus import (cursor_still_held, get_redis, latest_positions, live_str
 from geo import crews as crews_db
 from geo import tickets as tickets_db
 from geo.db import get_engine
+from services.retention import Every, prune_tracks
 from services.tickets import IntakeError, NotFound, public_view
 from workorders.states import OPEN_STATES
 
@@ -191,7 +192,9 @@ def run_position_ingester(stop: threading.Event, consumer: str | None = None) ->
     """Loop ingest_positions_once until ``stop``; Redis or PostGIS outages are logged once and retried."""
     consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
     failing = False
+    retention = Every(prune_tracks, "crew track points")
     while not stop.is_set():
+        retention.due()
         try:
             ingest_positions_once(consumer)
             if failing:
