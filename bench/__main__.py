@@ -1,9 +1,10 @@
-"""python -m bench [live|wall|all] — run the benchmarks and write bench/results/<name>-<time>.{json,md}."""
+"""python -m bench [live|wall|all] | soak [MINUTES] | wall-ab REV [LOADS] — run the benchmarks, write
+bench/results/<name>-<time>.{json,md}."""
 from __future__ import annotations
 
 import sys
 
-from bench import live_latency
+from bench import live_latency, soak, wall_ab
 
 
 def main(argv: list[str]) -> int:
@@ -11,7 +12,13 @@ def main(argv: list[str]) -> int:
     if which in ("live", "wall", "all"):
         live_latency.main(which)
         return 0
-    print(f"unknown benchmark {which!r}: live | wall | all", file=sys.stderr)
+    if which == "wall-ab" and len(argv) > 1:
+        wall_ab.run(argv[1], int(argv[2]) if len(argv) > 2 else 10)
+        return 0
+    if which == "soak":
+        soak.main(float(argv[1]) if len(argv) > 1 else 20)
+        return 0
+    print(f"unknown benchmark {which!r}: live | wall | all | soak [MINUTES] | wall-ab REV [LOADS]", file=sys.stderr)
     return 2
 
 

@@ -91,9 +91,9 @@ def ensure_open_tickets(target: int) -> int:
     return have + missing
 
 
-def start_app(port: int) -> subprocess.Popen:
-    log = open(RESULTS / "bench-app.log", "w")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+def start_app(port: int, cwd: Path = ROOT) -> subprocess.Popen:
+    log = open(RESULTS / f"bench-app-{port}.log", "w")
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, "PORT": str(port)})
     for _ in range(200):
         try:
