@@ -19,8 +19,15 @@ def _tile(label: str, value, tone: str = "") -> html.Div:
                     className=f"tile {tone}")
 
 
+def arrival_text(minutes: float | None) -> str:
+    """Average arrival for the tile; under a minute reads "<1分" (a bare "0分" looks like a broken figure)."""
+    if minutes is None:
+        return "—"
+    return "<1分" if minutes < 0.5 else f"{minutes:.0f}分"
+
+
 def tiles(k: dict) -> list:
-    arrival = "—" if k["arrival_minutes"] is None else f"{k['arrival_minutes']:.0f}分"
+    arrival = arrival_text(k["arrival_minutes"])
     sla = "" if k["arrival_sla_minutes"] is None else f" / 时限{k['arrival_sla_minutes']:.0f}分"
     return [
         _tile("今日受理", f"{k['received']:,}"),
