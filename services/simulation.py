@@ -35,10 +35,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from etl.history import (CATEGORY_WEIGHTS, CHANNEL_ONLY, DESCRIPTIONS, HOUR_PROFILES, OFFICE_HOURS, OPERATORS,
-                         WEEKDAY_FACTOR, in_heating_season, seasonal_factor)
 from etl.names import mobile_phone, person_name
 from geo.crs import metres_per_degree
+from workorders.demand import (CATEGORY_WEIGHTS, CHANNEL_ONLY, DESCRIPTIONS, HOUR_PROFILES, OFFICE_HOURS, OPERATORS,
+                               WEEKDAY_FACTOR, in_heating_season, seasonal_factor)
 
 log = logging.getLogger("simulate")
 
@@ -46,7 +46,7 @@ log = logging.getLogger("simulate")
 DAILY_TICKETS = 45.0
 
 # ------------------------------------------------------------------------------------------------ demand model
-# Category shares, hour profiles and texts are the history generator's (etl/history.py), so the live load
+# Category shares, hour profiles and texts are the history generator's (workorders/demand.py), so the live load
 # continues the generated past; the seasons are recomputed here from the climate alone (no weather anomaly).
 
 # Channel mix of live intake (the hotline is the main door, ~55 %). CHANNEL_ONLY (from the history) limits some

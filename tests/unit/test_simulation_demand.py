@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from etl.history import CHANNEL_ONLY, DESCRIPTIONS
+from workorders.demand import CHANNEL_ONLY, DESCRIPTIONS
 from services.simulation import (DAILY_TICKETS, Demand, Places, category_intensity, default_rate, demand_shape,
                                  season_factor)
 

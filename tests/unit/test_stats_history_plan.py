@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from etl.history import (CURRENT_LEAD, in_heating_season, make_plan, seasonal_factor, temperatures)
+from etl.history import CURRENT_LEAD, make_plan, temperatures
+from workorders.demand import in_heating_season, seasonal_factor
 from workorders.catalogue import load_catalogue
 from workorders.states import ACTIONS
 
