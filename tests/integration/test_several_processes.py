@@ -1,0 +1,119 @@
+"""Several dashboard processes at once, as deployed (Dockerfile, docker-compose.yml): `gunicorn app:server -w 2
+-k gthread` beside a second, separate `python app.py`, with the outbox relay as a process of its own. A ticket taken
+by either is streamed to the live clients of both and is in the snapshot of both: no state lives only in one
+process's memory."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from contextlib import ExitStack
+
+import pytest
+from sqlalchemy import text
+
+from tests.e2e.conftest import ROOT, free_port, start_app
+
+CATEGORY = "sanitation"
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=2)
+            return
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+class StreamReader(threading.Thread):
+    """Reads /live/events from ``cursor`` and collects the ticket numbers of every batch."""
+
+    def __init__(self, url: str, cursor: str):
+        super().__init__(daemon=True)
+        self.request = urllib.request.Request(f"{url}/live/events?cursor={urllib.request.quote(cursor)}")
+        self.numbers: set[str] = set()
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        try:
+            with urllib.request.urlopen(self.request, timeout=30) as answer:
+                for raw in answer:
+                    line = raw.decode("utf-8").strip()
+                    if line.startswith("data:"):
+                        batch = json.loads(line[5:])
+                        self.numbers |= {t["number"] for t in batch.get("tickets", [])}
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            self.error = error
+
+
+def post_ticket(url: str, lon: float, lat: float) -> str:
+    body = json.dumps({"category": CATEGORY, "description": "多进程测试：楼下垃圾无人清运", "lon": lon, "lat": lat})
+    request = urllib.request.Request(url + "/api/v1/tickets", data=body.encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=15) as answer:
+        return json.loads(answer.read())["ticket"]["number"]
+
+
+def snapshot(url: str) -> dict:
+    with urllib.request.urlopen(url + "/live/snapshot", timeout=15) as answer:
+        return json.loads(answer.read())
+
+
+@pytest.fixture
+def inner_points(engine):
+    with engine.connect() as conn:
+        return conn.execute(text("""SELECT ST_X(p), ST_Y(p) FROM (
+            SELECT (ST_Dump(ST_GeneratePoints(geom, 8, (random() * 1000000)::int))).geom p
+            FROM districts) q""")).all()
+
+
+def test_a_ticket_taken_by_any_process_reaches_the_live_clients_of_all(engine, database_url, inner_points):
+    env = {**os.environ, "DATABASE_URL": database_url, "RUN_RELAY_IN_APP": "false"}
+    with ExitStack() as cleanup:
+        gunicorn_port, plain_port = free_port(), free_port()
+        workers = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "app:server", "-b", f"127.0.0.1:{gunicorn_port}", "-w", "2",
+             "-k", "gthread", "--threads", "8", "--timeout", "120"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cleanup.callback(stop, workers)
+        relay = subprocess.Popen([sys.executable, "-m", "etl", "relay"], cwd=ROOT, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cleanup.callback(stop, relay)
+        plain = start_app(database_url, plain_port, {"RUN_RELAY_IN_APP": "false"})
+        cleanup.callback(stop, plain)
+        urls = [f"http://127.0.0.1:{gunicorn_port}", f"http://127.0.0.1:{plain_port}"]
+        wait_healthy(urls[0], workers)
+
+        readers = [StreamReader(url, snapshot(url)["cursor"]) for url in urls for _ in range(2)]
+        for reader in readers:
+            reader.start()
+        time.sleep(1)
+        numbers = {post_ticket(urls[i % 2], lon, lat) for i, (lon, lat) in enumerate(inner_points)}
+        assert len(numbers) == len(inner_points)
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(numbers <= r.numbers for r in readers):
+            time.sleep(0.2)
+        for reader in readers:
+            assert reader.error is None, reader.error
+            assert numbers <= reader.numbers, f"missing on a stream of {reader.request.full_url}"
+        for url in urls:
+            for _ in range(3):          # several requests: under gunicorn they land on either worker
+                assert numbers <= {t["number"] for t in snapshot(url)["tickets"]}
