@@ -118,6 +118,10 @@ def test_filters_update_map_and_tables_and_the_replay_shows_a_past_hour(app_url,
     wait_until(browser, f"return document.getElementById('{ids.REPLAY_BAR}').offsetParent !== null;",
                what="the replay bar")
     day.click()
+    wait_until(browser, """const th = [...document.querySelectorAll("[class*='dash-datepicker-calendar'] th")]
+                               .map(e => e.textContent);
+                           return th.includes('一') && th.includes('日') && !th.includes('Mo');""",
+               what="the calendar's weekday names in Chinese")
     day.send_keys(Keys.CONTROL, "a")
     day.send_keys("2024-06-12", Keys.ENTER)
     thumb = browser.find_element(By.CSS_SELECTOR, f"#{ids.REPLAY_HOUR} [role=slider]")
