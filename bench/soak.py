@@ -3,8 +3,9 @@
 The dashboard process as `make run` starts it (relay, position ingester and escalation sweep in-process), the
 simulator at high speed (days of tickets and crew movements compressed into minutes) and a wall screen left open
 in headless Chromium. Every SAMPLE_S seconds: the dashboard's and the simulator's RSS, threads and open files;
-Redis memory and stream lengths; the wall's JS heap after a forced GC; tickets in the database and events added to
-the streams. Reported: each series at the start of the second half and at the end, and the dashboard's RSS slope
+Redis memory and stream lengths; the wall's JS heap after a forced GC; rows of tickets, crew tracks and outbox, and
+events added to the streams. With short TRACK_RETENTION_DAYS / OUTBOX_RETENTION_DAYS / RETENTION_EVERY_SECONDS in
+the environment it shows the pruning at work as well. Reported: each series at the start of the second half and at the end, and the dashboard's RSS slope
 over the second half (least squares) per hour and per 10,000 events. The first half is warm-up (caches, pools).
 
     python -m bench soak [MINUTES]      (default 20; `make bench` does not run it)
@@ -28,6 +29,7 @@ from sqlalchemy import text  # noqa: E402
 from bench.live_latency import free_port, start_app, wait_for  # noqa: E402
 from events.bus import get_redis, live_streams  # noqa: E402
 from geo.db import get_engine  # noqa: E402
+from settings import get_settings  # noqa: E402
 from tests.e2e.browser import start_chromium  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -59,9 +61,10 @@ def heap_mb(driver) -> float:
     return driver.execute_script("return performance.memory.usedJSHeapSize;") / 1e6
 
 
-def tickets_in_db() -> int:
+def rows_in_db() -> dict:
     with get_engine().connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM tickets")).scalar()
+        return {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("tickets", "crew_tracks", "outbox")}
 
 
 def slope_per_hour(times_s: list[float], values: list[float]) -> float:
@@ -70,7 +73,7 @@ def slope_per_hour(times_s: list[float], values: list[float]) -> float:
 
 def sample(start: float, app, simulator, r, driver) -> dict:
     row = {"t_s": round(time.monotonic() - start, 1), "app": process_stats(app.pid), "redis": redis_stats(r),
-           "tickets": tickets_in_db(), "wall_heap_mb": round(heap_mb(driver), 2)}
+           **rows_in_db(), "wall_heap_mb": round(heap_mb(driver), 2)}
     if simulator.poll() is None:
         row["simulator"] = process_stats(simulator.pid)
     row["events"] = sum(v["added"] or 0 for k, v in row["redis"].items() if isinstance(v, dict))
@@ -103,6 +106,9 @@ def report(rows: list[dict], minutes: float) -> str:
     for stream in live_streams():
         line(f"stream {stream} length", first["redis"][stream]["length"], last["redis"][stream]["length"])
     line("wall JS heap after GC (MB)", first["wall_heap_mb"], last["wall_heap_mb"])
+    for table in ("crew_tracks", "outbox"):
+        if table in first:      # runs before these columns were sampled lack them
+            line(f"rows in {table}", f"{first[table]:,}", f"{last[table]:,}")
     redis_per_entry = (last["redis"]["used_mb"] - first["redis"]["used_mb"]) * 1024 / events if events else float("nan")
     lines += ["", f"dashboard RSS slope over the second half: {slope:+.1f} MB/hour; "
                   f"change per 10,000 events: {per_10k:+.2f} MB ({events:,} events in the second half); "
@@ -139,8 +145,12 @@ def main(minutes: float = 20) -> None:
         app.terminate()
         app.wait(10)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    text_report = report(rows, minutes)
+    settings = get_settings()
+    retention = {k: getattr(settings, k) for k in ("track_retention_days", "outbox_retention_days",
+                                                    "retention_every_seconds")}
+    text_report = f"retention settings: {retention}\n\n" + report(rows, minutes)
     (RESULTS / f"soak-{stamp}.json").write_text(json.dumps({"when": stamp, "simulator": SIMULATOR,
-                                                            "sample_s": SAMPLE_S, "rows": rows}, indent=1))
+                                                            "sample_s": SAMPLE_S, "retention": retention,
+                                                            "rows": rows}, indent=1))
     (RESULTS / f"soak-{stamp}.md").write_text(f"# Soak, {stamp}\n\n{text_report}\n")
     print(text_report)
