@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, no_update
 
-from callbacks.intake_location import error_messages
+from callbacks.intake_location import submit_outputs
 from screens import ids
-from screens.intake_parts import history_panel, new_form_key, result_card
-from services.intake_forms import IntakeError, caller_history, form_errors, merge_into, submit
-from services.tickets import IdempotencyConflict
+from screens.intake_parts import history_panel, result_card
+from services.intake_forms import IntakeError, caller_history, merge_into
 
 FORM = ids.HOTLINE
 CLEARED_FIELDS = ("phone", "name", "category", "category_input", "variant", "window", "address",
@@ -36,20 +35,9 @@ def lookup_caller(phone):
           State(FORM.location, "data"),
           running=[(Output(FORM.submit, "disabled"), True, False)], prevent_initial_call=True)
 def register_ticket(n_clicks, channel, form_key, operator, *values):
-    unchanged = (no_update,) * (len(CLEARED_FIELDS) + 1)
-    errors = ctx.outputs_list[1]
-    if not n_clicks:
-        return no_update, error_messages(errors), no_update, *unchanged
     form = dict(zip(CLEARED_FIELDS, values[:-1]), location=values[-1], operator=operator)
-    try:
-        summary = submit(channel, form, form_key)
-    except IntakeError as error:
-        return no_update, error_messages(errors, form_errors(error)), no_update, *unchanged
-    except IdempotencyConflict:
-        # The form was submitted before and then changed: a fresh key lets the operator register it knowingly.
-        message = "这张表单已经登记过一次，内容又有改动。如确需再登记，请再次提交。"
-        return no_update, error_messages(errors, {"form": message}), new_form_key(), *unchanged
-    return summary, error_messages(errors), new_form_key(), *[CLEARED[name] for name in CLEARED_FIELDS], None
+    return submit_outputs(n_clicks, channel, form, form_key, {name: CLEARED[name] for name in CLEARED_FIELDS},
+                          "这张表单已经登记过一次，内容又有改动。如确需再登记，请再次提交。")
 
 
 @callback(Output(FORM.result, "children"), Input(FORM.result_data, "data"), prevent_initial_call=True)

@@ -7,8 +7,11 @@ from dash import ALL, Input, Output, Patch, State, callback, clientside_callback
 from layers.locator import POINT_TRACE_INDEX, POINT_ZOOM
 from screens import ids
 from screens.ids import IntakeForm
-from screens.intake_parts import category_hint, category_list, location_line, suggestions_list, variant_options
-from services.intake_forms import IntakeError, address_suggestions, catalogue, locate, matching_categories
+from screens.intake_parts import (category_hint, category_list, location_line, new_form_key, suggestions_list,
+                                  variant_options)
+from services.intake_forms import (IntakeError, address_suggestions, catalogue, form_errors, locate,
+                                   matching_categories, submit)
+from services.tickets import IdempotencyConflict
 
 
 def _stale(location: dict | None, address: str) -> bool:
@@ -26,6 +29,24 @@ def error_messages(outputs: list[dict], messages: dict[str, str] | None = None) 
     if stray:
         messages["form"] = "；".join([*stray, *([messages["form"]] if "form" in messages else [])])
     return [messages.get(output["id"]["field"], "") for output in outputs]
+
+
+def submit_outputs(n_clicks, channel: str, form: dict, form_key: str, cleared: dict, conflict_message: str,
+                   shown=lambda summary: summary) -> tuple:
+    """Everything a form's submit callback returns, in its output order: the result (``shown`` picks what the
+    screen may keep of the summary), the field errors, the next form key, the cleared fields and location.
+    On an error nothing is cleared; a changed resubmission gets a fresh key so that it can be sent knowingly."""
+    errors = ctx.outputs_list[1]
+    unchanged = (no_update,) * (len(cleared) + 1)
+    if not n_clicks:
+        return no_update, error_messages(errors), no_update, *unchanged
+    try:
+        summary = submit(channel, form, form_key)
+    except IntakeError as error:
+        return no_update, error_messages(errors, form_errors(error)), no_update, *unchanged
+    except IdempotencyConflict:
+        return no_update, error_messages(errors, {"form": conflict_message}), new_form_key(), *unchanged
+    return shown(summary), error_messages(errors), new_form_key(), *cleared.values(), None
 
 
 def register(form: IntakeForm, public: bool) -> None:

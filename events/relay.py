@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 
 from geo import outbox as sql
 from geo.db import get_engine
-from services.retention import Every, prune_outbox
+from geo.retention import Every, prune_outbox
 from settings import get_settings
 
 log = logging.getLogger("events.relay")

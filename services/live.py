@@ -20,7 +20,7 @@ from events.bus import (cursor_still_held, get_redis, latest_positions, live_str
 from geo import crews as crews_db
 from geo import tickets as tickets_db
 from geo.db import get_engine
-from services.retention import Every, prune_tracks
+from geo.retention import Every, prune_tracks
 from services.tickets import IntakeError, NotFound, public_view
 from workorders.states import OPEN_STATES
 

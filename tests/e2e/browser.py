@@ -7,6 +7,8 @@ import tempfile
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from tests.waiting import wait_until
+
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage", "--lang=zh-CN"]
@@ -24,3 +26,17 @@ def start_chromium(width: int = 1600, height: int = 1000, extra_flags: tuple[str
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver")
     return webdriver.Chrome(options=options, service=service)
+
+
+# Chromium's own notes about software WebGL are warnings about this machine, not errors of the page.
+IGNORED_CONSOLE = ("GPU stall due to ReadPixels", "software WebGL")
+
+
+def console_errors(driver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser")
+            if e["level"] == "SEVERE" and not any(s in e["message"] for s in IGNORED_CONSOLE)]
+
+
+def wait_for_js(driver, script: str, *args, seconds: float = 30, what: str | None = None):
+    """Run ``script`` in the page until it returns something truthy, and return that."""
+    return wait_until(lambda: driver.execute_script(script, *args), what or script, seconds=seconds, step=0.2)

@@ -27,18 +27,23 @@ def start_app(database_url: str, port: int, extra_env: dict | None = None) -> su
     log = open(ROOT / "var" / f"e2e-app-{port}.log", "a") if (ROOT / "var").is_dir() else subprocess.DEVNULL
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, "DATABASE_URL": database_url, "PORT": str(port), **(extra_env or {})})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    wait_healthy(f"http://127.0.0.1:{port}", proc)
+    return proc
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Wait until the server ``proc`` answers /healthz at ``url``; kill it and raise if it dies or never does."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(url + "/healthz", timeout=2)
-            return proc
+            return
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(f"app.py exited with {proc.returncode}")
+                raise RuntimeError(f"{' '.join(map(str, proc.args))} exited with {proc.returncode}")
             time.sleep(0.3)
     proc.kill()
-    raise RuntimeError("app.py did not answer within 60 s")
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
 @pytest.fixture(scope="session")

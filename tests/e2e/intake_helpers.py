@@ -1,4 +1,4 @@
-"""Driving the intake forms from a browser test: wait for a condition, type with the keyboard, read the console."""
+"""Driving the intake forms from a browser test: wait for a condition, type with the keyboard."""
 from __future__ import annotations
 
 import random
@@ -9,14 +9,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-# Chromium's own notes about software WebGL are warnings about this machine, not errors of the page.
-IGNORED_CONSOLE = ("GPU stall due to ReadPixels", "software WebGL")
 T = TypeVar("T")
-
-
-def console_errors(driver) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser")
-            if e["level"] == "SEVERE" and not any(s in e["message"] for s in IGNORED_CONSOLE)]
 
 
 def wait_until(condition: Callable[[], T], timeout: float = 20, what: str = "the page") -> T:

@@ -3,7 +3,6 @@ ticket); changing the window and the channel updates the map, the trend and the 
 heatmap and cells; the replay shows a past day hour by hour and plays on; the console stays clean."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,9 +12,9 @@ from selenium.webdriver.common.keys import Keys
 from sqlalchemy import text
 
 from screens.analytics_parts import ids
+from tests.e2e.browser import console_errors, wait_for_js
 from services import analytics
 from services.tickets import NewTicket, create_ticket
-from tests.e2e.test_command_map import console_errors
 
 GRAPH = f"#{ids.MAP} .js-plotly-plot"
 DAY = datetime(2024, 6, 12, tzinfo=ZoneInfo("Asia/Shanghai"))     # long before every other test's tickets
@@ -43,12 +42,11 @@ def letters_of_one_day(engine):
 
 
 def wait_until(driver, script: str, *args, timeout: float = 45, what: str = ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = driver.execute_script(script, *args)
-        if value:
-            return value
-        time.sleep(0.25)
+    """wait_for_js, and on failure say what the page's caption, error line and replay readout show."""
+    try:
+        return wait_for_js(driver, script, *args, seconds=timeout, what=what)
+    except AssertionError:
+        pass
     shown = driver.execute_script(f"""return ['{ids.MAP_CAPTION}', '{ids.ERROR}', '{ids.REPLAY_READOUT}']
         .map(id => id + ': ' + (document.getElementById(id) || {{innerText: '(none)'}}).innerText).join(' | ');""")
     raise AssertionError(f"timed out waiting for {what or script}; the page shows {shown}")

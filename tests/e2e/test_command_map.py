@@ -9,16 +9,8 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import text
 
 from screens import ids
+from tests.e2e.browser import console_errors
 from tests.e2e.mapclick import click_lonlat, trace_sizes, wait_for_map
-
-# Chromium's own notes about software WebGL are warnings about this machine, not errors of the page.
-IGNORED_CONSOLE = ("GPU stall due to ReadPixels", "software WebGL")
-
-
-def console_errors(driver) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser")
-            if e["level"] == "SEVERE" and not any(s in e["message"] for s in IGNORED_CONSOLE)]
-
 
 def test_map_draws_every_cell_and_camera_and_a_click_opens_the_panel(app_url, browser, engine):
     browser.get(app_url + "/")

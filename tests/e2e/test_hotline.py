@@ -8,7 +8,8 @@ from selenium.webdriver.common.keys import Keys
 from sqlalchemy import text
 
 from screens import ids
-from tests.e2e.intake_helpers import (console_errors, ctrl_enter, error_text, focused_id, keys, new_phone,
+from tests.e2e.browser import console_errors
+from tests.e2e.intake_helpers import (ctrl_enter, error_text, focused_id, keys, new_phone,
                                       pick_category_by_typing, type_address_and_take_the_first_suggestion,
                                       wait_until)
 

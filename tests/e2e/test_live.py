@@ -14,21 +14,10 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import text
 
 from screens import ids
-from tests.e2e.browser import start_chromium
+from tests.e2e.browser import console_errors, start_chromium, wait_for_js
 from tests.e2e.mapclick import click_lonlat, wait_for_map
-from tests.e2e.test_command_map import console_errors
 
 LIVE_READY = "return !!(window.liveMap && window.liveMap.map && window.liveMap.connected);"
-
-
-def wait_until(driver, script: str, timeout: float = 20, *args):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = driver.execute_script(script, *args)
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for: {script}")
 
 
 def click_when_there(driver, css: str, timeout: float = 15) -> None:
@@ -47,7 +36,7 @@ def click_when_there(driver, css: str, timeout: float = 15) -> None:
 def open_live(driver, url: str) -> None:
     driver.get(url)
     wait_for_map(driver)
-    wait_until(driver, LIVE_READY, 30)
+    wait_for_js(driver, LIVE_READY, seconds=30)
 
 
 def ticket_state(driver, number: str):
@@ -104,14 +93,14 @@ def test_dispatch_in_one_browser_updates_another(app_url, browser, inner_point):
         open_live(second, app_url + "/")
         number = create_ticket_direct(inner_point[1], inner_point[2])
         for driver in (browser, second):
-            wait_until(driver, "return window.liveMap.tickets.has(arguments[0]);", 20, number)
+            wait_for_js(driver, "return window.liveMap.tickets.has(arguments[0]);", number, seconds=20)
         click_lonlat(browser, inner_point[1], inner_point[2], zoom=15)
-        wait_until(browser, f"return document.getElementById('{ids.PANEL}').innerText.includes('待办工单');", 15)  # noqa: E501
+        wait_for_js(browser, f"return document.getElementById('{ids.PANEL}').innerText.includes('待办工单');", seconds=15)  # noqa: E501
         click_when_there(browser, f"[id*='\"number\":\"{number}\"']")
         click_when_there(browser, f"[id*='{ids.ASSIGN}'][id*='{number}']")
-        wait_until(browser, f"return document.getElementById('{ids.PANEL}').innerText.includes('已派单');", 15)
-        wait_until(second, "const t = window.liveMap.tickets.get(arguments[0]); return t && t.state === 'dispatched';",
-                   20, number)
+        wait_for_js(browser, f"return document.getElementById('{ids.PANEL}').innerText.includes('已派单');", seconds=15)
+        wait_for_js(second, "const t = window.liveMap.tickets.get(arguments[0]); return t && t.state === 'dispatched';",
+                    number, seconds=20)
         assert ticket_state(second, number) == "dispatched"
         assert console_errors(browser) == [] and console_errors(second) == []
     finally:
@@ -122,7 +111,8 @@ def test_the_wall_shows_masked_personal_data_only(app_url, browser, inner_point)
     create_ticket_direct(inner_point[1], inner_point[2])
     browser.set_window_size(1920, 1080)
     browser.get(app_url + "/wall")
-    wait_until(browser, f"const el = document.getElementById('{ids.WALL_TICKER}'); return el && el.innerText.length;", 30)
+    wait_for_js(browser, f"const el = document.getElementById('{ids.WALL_TICKER}'); return el && el.innerText.length;",
+                seconds=30)
     page = browser.find_element(By.TAG_NAME, "body").text
     assert "李*" in page and "138****5678" in page
     assert "李明华" not in page and "13812345678" not in page
@@ -145,7 +135,8 @@ return {known: window.liveMap.crews.size, shown: shown.length,
 
 def test_the_wall_starts_our_plotly_build_before_its_layout_arrives_and_shows_the_crews_that_matter(app_url, browser):
     browser.get(app_url + "/wall")
-    wait_until(browser, "return !!(window.liveMap && window.liveMap.renders > 0 && window.liveMap.map.loaded());", 60)
+    wait_for_js(browser, "return !!(window.liveMap && window.liveMap.renders > 0 && window.liveMap.map.loaded());",
+                seconds=60)
     plotly = browser.execute_script(PLOTLY_REQUESTS)
     assert len(plotly) == 1 and "/assets/vendor/plotly-command-" in plotly[0]
     assert float(plotly[0].split()[-1]) < browser.execute_script(FIRST_UPDATE_REQUEST)
@@ -157,7 +148,7 @@ def test_the_wall_starts_our_plotly_build_before_its_layout_arrives_and_shows_th
 
 def test_a_page_without_a_map_does_not_fetch_plotly(app_url, browser):
     browser.get(app_url + "/track")
-    wait_until(browser, "return !!document.querySelector('#react-entry-point input');", 30)
+    wait_for_js(browser, "return !!document.querySelector('#react-entry-point input');", seconds=30)
     time.sleep(1)
     assert browser.execute_script(PLOTLY_REQUESTS) == []
 
@@ -165,7 +156,7 @@ def test_a_page_without_a_map_does_not_fetch_plotly(app_url, browser):
 def test_a_ticket_posted_through_the_api_is_found_by_its_number(app_url, browser, inner_point):
     open_live(browser, app_url + "/")
     number = post_ticket(app_url, inner_point[1], inner_point[2])
-    wait_until(browser, "return window.liveMap.paintedAt.has(arguments[0]);", 20, number)
+    wait_for_js(browser, "return window.liveMap.paintedAt.has(arguments[0]);", number, seconds=20)
     assert painted(browser, number)
 
 
@@ -175,9 +166,9 @@ def test_a_crew_position_moves_the_crew_on_every_open_map(app_url, browser, inne
     request = urllib.request.Request(app_url + "/api/v1/crews/WATER-02/position", data=body, method="POST",
                                      headers={"Content-Type": "application/json"})
     assert urllib.request.urlopen(request, timeout=10).status == 202
-    wait_until(browser, """const c = window.liveMap.crews.get('WATER-02');
-                           return c && Math.abs(c.lon - arguments[0]) < 1e-6 && Math.abs(c.lat - arguments[1]) < 1e-6;""",
-               20, inner_point[1], inner_point[2])
+    wait_for_js(browser, """const c = window.liveMap.crews.get('WATER-02');
+                            return c && Math.abs(c.lon - arguments[0]) < 1e-6 && Math.abs(c.lat - arguments[1]) < 1e-6;""",
+                inner_point[1], inner_point[2], seconds=20)
 
 
 def test_a_browser_that_reconnects_catches_up_or_reloads(engine, database_url, browser, inner_point):
@@ -196,7 +187,7 @@ def test_a_browser_that_reconnects_catches_up_or_reloads(engine, database_url, b
         app.wait(10)
         missed = create_ticket_direct(inner_point[1], inner_point[2])     # while no dashboard runs
         app = start_app(database_url, port)                                # its relay publishes the backlog
-        wait_until(browser, "return window.liveMap.tickets.has(arguments[0]);", 30, missed)
+        wait_for_js(browser, "return window.liveMap.tickets.has(arguments[0]);", missed, seconds=30)
         snapshots_before = browser.execute_script("return window.liveMap.snapshots;")
 
         app.terminate()
@@ -205,7 +196,7 @@ def test_a_browser_that_reconnects_catches_up_or_reloads(engine, database_url, b
         Relay(engine=engine).drain()                                   # published, then trimmed away unseen
         get_redis().xtrim(get_settings().event_stream, maxlen=0)
         app = start_app(database_url, port)
-        wait_until(browser, "return window.liveMap.tickets.has(arguments[0]);", 30, trimmed_away)
+        wait_for_js(browser, "return window.liveMap.tickets.has(arguments[0]);", trimmed_away, seconds=30)
         assert browser.execute_script("return window.liveMap.snapshots;") == snapshots_before + 1
     finally:
         app.terminate()
@@ -240,7 +231,7 @@ def test_a_map_left_open_through_1000_updates_does_not_grow_without_bound(app_ur
     try:
         open_live(driver, app_url + "/")
         updates(200, 0)
-        wait_until(driver, "return window.liveMap.batches > 0;", 20)
+        wait_for_js(driver, "return window.liveMap.batches > 0;", seconds=20)
         settled = heap_after_gc()
         updates(1000, 200)
         time.sleep(3)

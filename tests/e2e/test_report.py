@@ -9,7 +9,8 @@ from sqlalchemy import text
 
 from screens import ids
 from services.tickets import NewTicket, create_ticket, transition
-from tests.e2e.intake_helpers import (console_errors, new_phone, type_address_and_take_the_first_suggestion,
+from tests.e2e.browser import console_errors
+from tests.e2e.intake_helpers import (new_phone, type_address_and_take_the_first_suggestion,
                                       wait_until)
 
 FORM = ids.REPORT

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 
-from services import retention
+from geo import retention
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 

@@ -16,22 +16,9 @@ from contextlib import ExitStack
 import pytest
 from sqlalchemy import text
 
-from tests.e2e.conftest import ROOT, free_port, start_app
+from tests.e2e.conftest import ROOT, free_port, start_app, wait_healthy
 
 CATEGORY = "sanitation"
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=2)
-            return
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
 def stop(proc: subprocess.Popen) -> None:
