@@ -24,7 +24,8 @@ import shapely
 from sqlalchemy.engine import Engine
 
 from etl import names
-from etl.tiling import Gaussian, make_density, sample_points
+from etl.tiedong import people_density
+from etl.tiling import sample_points
 from geo import devices as db
 from geo.crs import gcj02_to_wgs84, metres_per_degree
 from geo.db import get_engine
@@ -209,7 +210,6 @@ def generate_elder_devices(seed: int | None = None, engine: Engine | None = None
     phone's point is that building; elsewhere the address is a building of their community or a house of their
     village. Contact phones are home landlines (0412-…) or a child's mobile.
     """
-    from etl.reference import URBAN_CORES, RURAL_FLOOR
     seed = get_settings().reference_seed if seed is None else seed
     rng = np.random.default_rng(seed + 2)
     with (engine or get_engine()).connect() as conn:
@@ -221,8 +221,7 @@ def generate_elder_devices(seed: int | None = None, engine: Engine | None = None
         mx, my = metres_per_degree(centre.y)
         to_m = lambda lon, lat: ((np.asarray(lon) - centre.x) * mx, (np.asarray(lat) - centre.y) * my)  # noqa: E731
         area = shapely.transform(district, lambda c: np.column_stack(to_m(c[:, 0], c[:, 1])))
-        density = make_density([Gaussian(*to_m(lon, lat), sigma, w) for lon, lat, sigma, w in URBAN_CORES],
-                               RURAL_FLOOR)
+        density = people_density(to_m)
         # a few spare homes: a point on the district's very edge may fall outside every grid
         homes = sample_points(area, density, count + 50, rng)
         lons, lats = homes[:, 0] / mx + centre.x, homes[:, 1] / my + centre.y
