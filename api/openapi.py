@@ -8,8 +8,8 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from services.tickets import CHANNELS, SATISFACTION
 from workorders.states import ACTIONS, STATES
+from workorders.vocabulary import CHANNELS, SATISFACTION
 
 API_CHANNELS = ["api", "hotline", "letter", "walk_in", "web", "police_110", "grid_worker"]
 KEYED = [{"ApiKeyHeader": []}, {"ApiKeyQuery": []}]

@@ -5,10 +5,10 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.tickets import CHANNELS, SATISFACTION
 from settings import get_settings
 from workorders.catalogue import Category
 from workorders.states import STATES, allowed_actions
+from workorders.vocabulary import CHANNELS, SATISFACTION
 
 # Internal row ids never leave the server: tickets are known by their number.
 HIDDEN_TICKET_FIELDS = ("id", "related_ticket_id", "merged_into_id")

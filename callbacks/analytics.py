@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from dash import ALL, Input, Output, Patch, State, callback, ctx, html, no_update
 
@@ -13,7 +12,7 @@ from screens.analytics_parts import SOURCES, department_table, hotspot_table, id
 from services import analytics
 from services.analytics import AnalyticsError
 from services.reference_map import current_map_data
-from settings import get_settings
+from workorders.clock import to_local
 
 FILTERS = (Input(ids.DATES, "start_date"), Input(ids.DATES, "end_date"), Input(ids.CATEGORY, "value"),
            Input(ids.CHANNEL, "value"), Input(ids.STREET, "value"))
@@ -54,8 +53,7 @@ def show_overview(start, end, categories, channels, streets, _tick, _refresh):
 def _refreshed(moment: datetime | None) -> str:
     if moment is None:
         return "尚未汇总"
-    local = moment.astimezone(ZoneInfo(get_settings().timezone))
-    return f"数据更新于 {local:%m-%d %H:%M:%S}"
+    return f"数据更新于 {to_local(moment):%m-%d %H:%M:%S}"
 
 
 @callback(Output(ids.TREND, "figure"), Input(ids.TREND_DATA, "data"), Input(ids.TREND_GRAIN, "value"))

@@ -7,7 +7,8 @@ from dash import Input, Output, callback, html
 from screens import ids
 from screens.panels import countdown
 from services import wall
-from services.tickets import CHANNELS
+from workorders.clock import local_clock
+from workorders.vocabulary import CHANNELS
 
 
 def _percent(value: float | None) -> str:
@@ -50,8 +51,7 @@ def watch_rows(rows: list[dict]) -> list:
 
 def ticker_rows(rows: list[dict]) -> list:
     return [html.Li([
-        html.Span(f"{r['registered_at'].astimezone(wall.local_day(r['registered_at'])[0].tzinfo):%H:%M}",
-                  className="tk-time"),
+        html.Span(local_clock(r["registered_at"]), className="tk-time"),
         html.Span(f"{r['street']} · {r['community']}", className="tk-place"),
         html.Span(r["category"], className=f"tk-cat p{r['priority']}"),
         html.Span(CHANNELS.get(r["channel"], r["channel"]), className="tk-channel"),

@@ -1,8 +1,10 @@
 """The elders' one-key phones (一键通): `python -m etl devices FILE.csv` and `python -m etl devices --generate`.
 
 CSV columns: device_id, elder_name, phone, address, lon, lat — or their Chinese headers 设备编号, 姓名, 电话, 地址,
-经度, 纬度. Every row is checked (required fields, numbers, the point inside the district, a device id once) and
-each bad row is reported on one line naming its line number and field; nothing is written unless every row is
+经度, 纬度. A layer of the file loader (etl.loader): its text decoding (UTF-8, else GB18030), CSV rows, field names
+(the loader's candidates for lon/lat), GCJ-02 undone by geo.crs, the grid of a point by geo.grids (grid_at), and
+its rejection: every row is checked (required fields, numbers, the point inside the district, a device id once)
+and each bad row is reported on one line naming its line number and field; nothing is written unless every row is
 good. Rows are upserted by device_id, so importing the same file again changes nothing.
 
 `--generate` writes a realistic registry of 4,000 elders of the generated Tiedong district (same seed, same
@@ -11,8 +13,6 @@ registry: running it again changes nothing).
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import math
 import sys
 from dataclasses import dataclass, field
@@ -24,18 +24,28 @@ import shapely
 from sqlalchemy.engine import Engine
 
 from etl import names
-from etl.tiling import Gaussian, make_density, sample_points
+from etl.loader import GCJ02, GENERIC_FIELDS, LoadRejected, match_fields, parse_csv, read_text
+from etl.tiedong import people_density
+from etl.tiling import sample_points
 from geo import devices as db
 from geo.crs import gcj02_to_wgs84, metres_per_degree
-from geo.db import get_engine
+from geo.db import get_engine, transaction
 from settings import get_settings
 
-FIELDS = ("device_id", "elder_name", "phone", "address", "lon", "lat")
+# Field → the header names it is found under, as the loader's candidate tables (first match wins, any case).
+DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
+    "device_id": ("device_id", "设备编号", "设备号"),
+    "elder_name": ("elder_name", "姓名", "老人姓名"),
+    "phone": ("phone", "电话", "联系电话"),
+    "address": ("address", "地址", "住址"),
+    "lon": GENERIC_FIELDS["lon"],
+    "lat": GENERIC_FIELDS["lat"],
+}
+FIELDS = tuple(DEVICE_FIELDS)
 REQUIRED = ("device_id", "elder_name", "lon", "lat")
-CHINESE_HEADERS = {"设备编号": "device_id", "设备号": "device_id", "姓名": "elder_name", "老人姓名": "elder_name",
-                   "电话": "phone", "联系电话": "phone", "地址": "address", "住址": "address",
-                   "经度": "lon", "纬度": "lat"}
 MAX_LENGTH = {"device_id": 64, "elder_name": 50, "phone": 32, "address": 200}
+PHONE_DIGITS = (5, 15)
+PHONE_PUNCTUATION = set("-+ ()")
 
 ELDERS = 4000
 # Given names common among Anshan's elderly (born in the 1930s–50s), beside the generic ones of etl.names.
@@ -45,10 +55,8 @@ ANSHAN_AREA_CODE = "0412"
 NEAREST_BUILDING_M = 250.0
 
 
-class DevicesRejected(Exception):
-    def __init__(self, problems: list[str]):
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
+class DevicesRejected(LoadRejected):
+    """The registry file was refused: one line per problem in ``problems``, and nothing was written."""
 
 
 @dataclass
@@ -76,31 +84,29 @@ class ImportReport:
 
 def read_rows(text: str, source: str = "file") -> list[DeviceRow]:
     """Rows of the CSV text, keyed by the English field names; the header is line 1."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
-    mapping = {raw: CHINESE_HEADERS.get(raw.strip(), raw.strip().lower()) for raw in header}
-    missing = [f for f in REQUIRED if f not in mapping.values()]
+    try:
+        table = parse_csv(text)
+    except LoadRejected as rejected:
+        raise DevicesRejected([f"{source}: {line}" for line in rejected.problems]) from None
+    fields = match_fields(DEVICE_FIELDS, table.columns)
+    missing = [f for f in REQUIRED if f not in fields]
     if missing:
         raise DevicesRejected([f"{source}: line 1: missing column(s) {', '.join(missing)} "
                                f"(expected {', '.join(FIELDS)} or 设备编号, 姓名, 电话, 地址, 经度, 纬度)"])
     rows = []
-    for raw in reader:
-        values = {mapping[k]: (v.strip() if isinstance(v, str) else v)
-                  for k, v in raw.items() if k is not None and mapping.get(k) in FIELDS}
+    for line, raw in table.rows:
+        values = {name: (raw[column] or "").strip() for name, column in fields.items()}
         if not any(values.values()):
             continue    # a blank line is not a device
-        rows.append(DeviceRow(reader.line_num, values))
+        rows.append(DeviceRow(line, values))
     return rows
 
 
 def read_file(path: Path, encoding: str | None = None) -> str:
-    data = path.read_bytes()
-    if encoding:
-        return data.decode(encoding)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:   # spreadsheets saved on Chinese Windows write GBK
-        return data.decode("gb18030")
+        return read_text(path, encoding)
+    except LoadRejected as rejected:
+        raise DevicesRejected([f"{path}: {line}" for line in rejected.problems]) from None
 
 
 # ------------------------------------------------------------------------------------------------ checking
@@ -113,10 +119,8 @@ def check_fields(row: DeviceRow, crs: str) -> None:
     for name, limit in MAX_LENGTH.items():
         if values.get(name) and len(values[name]) > limit:
             row.refuse(name, f"longer than {limit} characters")
-    if values.get("phone"):
-        digits = sum(ch.isdigit() for ch in values["phone"])
-        if not 5 <= digits <= 15 or any(not (ch.isdigit() or ch in "-+ ()") for ch in values["phone"]):
-            row.refuse("phone", f"not a phone number: {values['phone']!r}")
+    if values.get("phone") and not is_phone_number(values["phone"]):
+        row.refuse("phone", f"not a phone number: {values['phone']!r}")
     coords = {}
     for name, low, high in (("lon", -180, 180), ("lat", -90, 90)):
         raw = values.get(name)
@@ -132,12 +136,19 @@ def check_fields(row: DeviceRow, crs: str) -> None:
             continue
         coords[name] = number
     if len(coords) == 2:
-        if crs == "gcj02":
+        if crs == GCJ02:
             lon, lat = gcj02_to_wgs84(coords["lon"], coords["lat"])
             coords = {"lon": float(lon), "lat": float(lat)}
         values["lon"], values["lat"] = coords["lon"], coords["lat"]
     else:
         values["lon"] = values["lat"] = None
+
+
+def is_phone_number(text: str) -> bool:
+    """The registry's phone rule: 5–15 digits, written with nothing but digits and - + ( ) or spaces."""
+    low, high = PHONE_DIGITS
+    digits = sum(ch.isdigit() for ch in text)
+    return low <= digits <= high and all(ch.isdigit() or ch in PHONE_PUNCTUATION for ch in text)
 
 
 def check_duplicates(rows: Sequence[DeviceRow]) -> None:
@@ -167,12 +178,12 @@ def check_places(conn, rows: Sequence[DeviceRow]) -> None:
 
 def import_rows(rows: Sequence[DeviceRow], crs: str = "wgs84", engine: Engine | None = None) -> ImportReport:
     """Check every row, then upsert them all in one transaction; any problem → DevicesRejected, nothing written."""
-    if crs not in ("wgs84", "gcj02"):
+    if crs not in ("wgs84", GCJ02):
         raise ValueError(f"crs must be wgs84 or gcj02, not {crs!r}")
     for row in rows:
         check_fields(row, crs)
     check_duplicates(rows)
-    with (engine or get_engine()).begin() as conn:
+    with transaction(engine) as conn:
         check_places(conn, rows)
         problems = [p for row in rows for p in row.problems]
         if problems:
@@ -209,7 +220,6 @@ def generate_elder_devices(seed: int | None = None, engine: Engine | None = None
     phone's point is that building; elsewhere the address is a building of their community or a house of their
     village. Contact phones are home landlines (0412-…) or a child's mobile.
     """
-    from etl.reference import URBAN_CORES, RURAL_FLOOR
     seed = get_settings().reference_seed if seed is None else seed
     rng = np.random.default_rng(seed + 2)
     with (engine or get_engine()).connect() as conn:
@@ -221,8 +231,7 @@ def generate_elder_devices(seed: int | None = None, engine: Engine | None = None
         mx, my = metres_per_degree(centre.y)
         to_m = lambda lon, lat: ((np.asarray(lon) - centre.x) * mx, (np.asarray(lat) - centre.y) * my)  # noqa: E731
         area = shapely.transform(district, lambda c: np.column_stack(to_m(c[:, 0], c[:, 1])))
-        density = make_density([Gaussian(*to_m(lon, lat), sigma, w) for lon, lat, sigma, w in URBAN_CORES],
-                               RURAL_FLOOR)
+        density = people_density(to_m)
         # a few spare homes: a point on the district's very edge may fall outside every grid
         homes = sample_points(area, density, count + 50, rng)
         lons, lats = homes[:, 0] / mx + centre.x, homes[:, 1] / my + centre.y
@@ -300,13 +309,13 @@ def _run(args: argparse.Namespace) -> int:
         else:
             report = import_csv(args.file, args.crs, args.encoding)
             source = str(args.file)
-    except DevicesRejected as rejected:
+    except LoadRejected as rejected:
         for line in rejected.problems:
             print(f"error: {line}", file=sys.stderr)
         print(f"error: {args.file or 'generated registry'}: nothing imported ({len(rejected.problems)} problem(s))",
               file=sys.stderr)
         return 1
-    except (OSError, UnicodeDecodeError, LookupError, csv.Error) as error:
+    except OSError as error:
         print(f"error: {args.file}: {error}", file=sys.stderr)
         return 1
     print(report.line(source))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import shapely
 from shapely.geometry import LineString, Point
-from sqlalchemy import text
 
+from etl.tiedong import DISTRICT_CODE, URBAN_CORES
+from geo import gazetteer as db
 from geo.crs import metres_per_degree
 from geo.db import get_engine
 from geo.models import Place
@@ -32,32 +32,19 @@ def normalise(name: str) -> str:
 def build_gazetteer(seed: int | None = None, engine=None, only_if_empty: bool = True) -> int:
     engine = engine or get_engine()
     with engine.begin() as conn:
-        if only_if_empty and conn.execute(text("SELECT EXISTS (SELECT 1 FROM places)")).scalar():
+        if only_if_empty and db.is_filled(conn):
             return 0
-        conn.execute(text("DELETE FROM places"))
-        conn.execute(text("""
-            INSERT INTO places (kind, name, search_text, grid_code, geom)
-            SELECT 'community', c.name, replace(c.name, ' ', ''),
-                   (SELECT g.code FROM grids g WHERE ST_Covers(g.geom, ST_PointOnSurface(c.geom)) ORDER BY g.code
-                    LIMIT 1), ST_PointOnSurface(c.geom) FROM communities c
-            UNION ALL
-            SELECT 'grid', g.name, replace(g.name, ' ', ''), g.code, ST_PointOnSurface(g.geom) FROM grids g"""))
-        district = conn.execute(text("SELECT code, ST_AsBinary(ST_Union(geom)) FROM districts GROUP BY code")).first()
-        added = 0
-        if district is not None and district[0] == "210302":   # roads are generated for Tiedong only
-            rows = road_places(shapely.from_wkb(bytes(district[1])), seed)
-            added = insert_rows(conn, Place, rows)
-            conn.execute(text("""UPDATE places p SET grid_code = (SELECT g.code FROM grids g
-                                 WHERE ST_Covers(g.geom, p.geom) ORDER BY g.code LIMIT 1)
-                                 WHERE p.kind IN ('road', 'building')"""))
-            conn.execute(text("DELETE FROM places WHERE grid_code IS NULL"))
-        return conn.execute(text("SELECT count(*) FROM places")).scalar()
+        db.replace_with_areas(conn)
+        district = db.first_district(conn)
+        if district is not None and district[0] == DISTRICT_CODE:   # roads are generated for Tiedong only
+            insert_rows(conn, Place, road_places(district[1], seed))
+            db.place_streets_in_grids(conn)
+        return db.count(conn)
 
 
 def road_places(district, seed: int | None) -> list[dict]:
     """Roads as straight lines through the urban core, buildings numbered along them (odd/even by side)."""
     rng = np.random.default_rng((seed if seed is not None else get_settings().reference_seed) + 1)
-    from etl.reference import URBAN_CORES
     mx, my = metres_per_degree(district.centroid.y)
     rows: list[dict] = []
     for i, name in enumerate(ROAD_NAMES):

@@ -7,9 +7,16 @@ geo.crs for GCJ-02) → check each feature on its own (code, geometry type, repa
 geo.loading: a file with any bad feature changes nothing, unless --skip-bad asks to load the good ones.
 
 Nothing here knows the Tiedong district: the district is whatever the districts table holds.
+
+Other loaders of delivered files stand on the same steps (etl.devices, the elders' one-key phones): the text of a
+file (decode_text: UTF-8, else GB18030), its CSV rows with their line numbers (parse_csv), its fields found from
+candidate names (match_fields), points in GCJ-02 undone by geo.crs, the grid of a point by geo.grids, and a
+LoadRejected that lists every problem while nothing is written.
 """
 from __future__ import annotations
 
+import csv
+import io
 import math
 import tempfile
 import zipfile
@@ -300,18 +307,68 @@ def sniff_shapefile_encoding(source: Path) -> str | None:
 
 
 def read_csv(source: Path, encoding: str | None) -> pd.DataFrame:
-    """Every column as text, so codes keep their leading zeros; Excel's Chinese CSVs are GBK more often than not."""
+    """Every column as text, so codes keep their leading zeros."""
+    table = parse_csv(read_text(source, encoding))
+    return pd.DataFrame([values for _, values in table.rows], columns=table.columns, dtype=object)
+
+
+def read_text(source: Path, encoding: str | None) -> str:
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise LoadRejected([f"cannot read: {exc}"]) from None
+    return decode_text(data, encoding)
+
+
+def decode_text(data: bytes, encoding: str | None) -> str:
+    """The file's text in ``encoding``, else UTF-8 (BOM or not), else GB18030: Excel's Chinese CSVs are GBK more
+    often than not, and GB18030 is its superset."""
     tries = [encoding] if encoding else ["utf-8-sig", "gb18030"]
     for enc in tries:
         try:
-            return pd.read_csv(source, dtype=str, encoding=enc, keep_default_na=False, skipinitialspace=True)
+            return data.decode(enc)
         except UnicodeDecodeError:
             continue
         except LookupError:
             raise LoadRejected([f"unknown encoding {enc!r}"]) from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
-            raise LoadRejected([f"cannot read as CSV: {exc}"]) from None
     raise LoadRejected([f"cannot decode as {' or '.join(tries)}: give --encoding"])
+
+
+@dataclass
+class CsvTable:
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str | None]]]    # (line of the file the row ends on, column → text)
+
+
+def parse_csv(text: str) -> CsvTable:
+    """The rows of CSV text under its header (line 1), values as text; empty lines are skipped, a short row's
+    missing values are None, a column named twice is read again as 'name.1' (as pandas does)."""
+    reader = csv.reader(io.StringIO(text), skipinitialspace=True)
+    try:
+        header = next(reader, None)
+        if not header:
+            raise LoadRejected(["cannot read as CSV: no header line"])
+        columns = _unique_columns(header)
+        rows = []
+        for record in reader:
+            if not record:
+                continue
+            if len(record) > len(columns):
+                raise LoadRejected([f"cannot read as CSV: line {reader.line_num} has {len(record)} fields, "
+                                    f"the header {len(columns)}"])
+            rows.append((reader.line_num, dict(zip(columns, record + [None] * (len(columns) - len(record))))))
+    except csv.Error as exc:
+        raise LoadRejected([f"cannot read as CSV: line {reader.line_num}: {exc}"]) from None
+    return CsvTable(columns, rows)
+
+
+def _unique_columns(header: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = defaultdict(int)
+    columns = []
+    for name in header:
+        columns.append(f"{name}.{seen[name]}" if seen[name] else name)
+        seen[name] += 1
+    return columns
 
 
 # ================================================================================================ fields
@@ -321,12 +378,10 @@ def detect_fields(layer: str, columns: Sequence[str],
     """Map each role the layer knows (code, name, parent, lon, lat, extras) to a column of the file.
 
     ``given`` holds the fields named by options (role → field); an option naming a field the file lacks is an
-    error. Other roles come from the candidate table, compared case-insensitively; roles not found are left out.
+    error. Other roles come from the candidate table (match_fields); roles not found are left out.
     """
     roles = layer_roles(layer)
-    by_lower: dict[str, str] = {}
-    for column in columns:
-        by_lower.setdefault(str(column).lower(), str(column))
+    by_name = _columns_by_name(columns)
     fields: dict[str, str] = {}
     problems = []
     for role, name in (given or {}).items():
@@ -334,23 +389,43 @@ def detect_fields(layer: str, columns: Sequence[str],
             continue
         if role not in roles:
             problems.append(f"{OPTION_OF_ROLE.get(role, role)} does not apply to the {layer} layer")
-        elif name in columns or name.lower() in by_lower:
-            fields[role] = name if name in columns else by_lower[name.lower()]
+        elif name in columns or _name_key(name) in by_name:
+            fields[role] = name if name in columns else by_name[_name_key(name)]
         else:
             problems.append(f"no field {name!r} (given by {OPTION_OF_ROLE.get(role, role)}); "
                             f"fields: {', '.join(map(str, columns)) or 'none'}")
     if problems:
         raise LoadRejected(problems)
-    taken = set(fields.values())
+    return match_fields(roles, columns, fields)
+
+
+def match_fields(roles: Mapping[str, Sequence[str]], columns: Sequence[str],
+                 fields: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Role → column for the roles ``fields`` does not fill yet: in the order of ``roles``, the first of its
+    candidate names the file has (case and surrounding spaces ignored) that no other role took."""
+    by_name = _columns_by_name(columns)
+    found = dict(fields or {})
+    taken = set(found.values())
     for role, candidates in roles.items():
-        if role in fields:
+        if role in found:
             continue
-        column = next((by_lower[c.lower()] for c in candidates
-                       if c.lower() in by_lower and by_lower[c.lower()] not in taken), None)
+        column = next((by_name[_name_key(c)] for c in candidates
+                       if _name_key(c) in by_name and by_name[_name_key(c)] not in taken), None)
         if column is not None:
-            fields[role] = column
+            found[role] = column
             taken.add(column)
-    return fields
+    return found
+
+
+def _name_key(name: str) -> str:
+    return str(name).strip().lower()
+
+
+def _columns_by_name(columns: Sequence[str]) -> dict[str, str]:
+    by_name: dict[str, str] = {}
+    for column in columns:
+        by_name.setdefault(_name_key(column), str(column))
+    return by_name
 
 
 def require_code_field(layer: str, fields: Mapping[str, str], columns: Sequence[str]) -> None:

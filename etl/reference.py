@@ -7,7 +7,6 @@ data is already loaded, replaced with --force.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -19,7 +18,8 @@ from shapely.geometry.base import BaseGeometry
 from tqdm import tqdm
 
 from etl import names
-from etl.tiling import Gaussian, allocate, make_density, partition, population, sample_points
+from etl.tiedong import DISTRICT_CODE, DISTRICT_NAME, URBAN_CORES, people_density
+from etl.tiling import allocate, partition, population, sample_points
 from geo.crs import geometry_gcj02_to_wgs84, metres_per_degree
 from geo.db import get_engine, transaction
 from geo.models import Camera, Community, Crew, Department, District, Grid, Street
@@ -28,17 +28,9 @@ from geo.store import clear_reference, counts, insert_rows
 from settings import get_settings
 
 DATA = Path(__file__).resolve().parent / "data"
-DISTRICT_CODE = "210302"
-DISTRICT_NAME = "铁东区"
 
 STREETS, COMMUNITIES, VILLAGES, GRIDS, CAMERAS = 14, 90, 6, 932, 11_000
 AUXILIARY_POLICE = 90   # one 辅警 per community
-
-# Where people live: Tiedong's dense centre (around the city-hall square and the station) and two smaller cores,
-# thinning out to the hills in the east and the villages in the south. Longitude, latitude, spread (m), weight.
-URBAN_CORES = [(122.992, 41.106, 2300, 1.0), (123.022, 41.094, 1700, 0.6),
-               (122.975, 41.080, 1500, 0.45), (123.055, 41.070, 2000, 0.2)]
-RURAL_FLOOR = 0.012
 
 
 @dataclass
@@ -90,8 +82,7 @@ def generate(seed: int, datum: str, progress: Callable[[str], None] = lambda _: 
     centre = boundary.centroid
     frame = LocalFrame(centre.x, centre.y)
     area = frame.to_metres(boundary)
-    density = make_density([Gaussian(*frame.xy(lon, lat), sigma, w) for lon, lat, sigma, w in URBAN_CORES],
-                           RURAL_FLOOR)
+    density = people_density(frame.xy)
     people = sample_points(area, density, 60_000, rng)
 
     progress("streets")
@@ -154,8 +145,7 @@ def generate(seed: int, datum: str, progress: Callable[[str], None] = lambda _: 
             "cadre_name": cadres[c][0], "cadre_phone": cadres[c][1], "geom": to_wgs(cell)})
 
     progress("cameras")
-    camera_density = make_density([Gaussian(*frame.xy(lon, lat), sigma * 0.9, w)
-                                   for lon, lat, sigma, w in URBAN_CORES], RURAL_FLOOR * 0.6)
+    camera_density = people_density(frame.xy, spread=0.9, floor=0.6)
     camera_xy = sample_points(area, camera_density, CAMERAS, rng)
     cameras = place_points(camera_xy, frame, grid_rows, rng)
 

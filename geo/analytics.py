@@ -180,13 +180,12 @@ def hotspots(conn: Connection, scope: Scope, previous: Scope, limit: int = 10) -
                      WHERE {where} GROUP BY 1),
              prev AS (SELECT a.grid_code, sum(a.received)::int AS received FROM {AGGREGATE} a
                       WHERE {prev_where} GROUP BY 1)
-        SELECT g.code, g.name, c.name AS community, s.name AS street, cur.received,
-               coalesce(prev.received, 0) AS previous
-        FROM cur JOIN grids g ON g.code = cur.grid_code
-        JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code
+        SELECT g.grid_code AS code, g.grid_name AS name, g.community_name AS community, g.street_name AS street,
+               cur.received, coalesce(prev.received, 0) AS previous
+        FROM cur JOIN grid_places g ON g.grid_code = cur.grid_code
         LEFT JOIN prev ON prev.grid_code = cur.grid_code
         WHERE cur.received > 0
-        ORDER BY cur.received DESC, g.code LIMIT :limit"""), {**params, **prev_params, "limit": limit}).mappings()
+        ORDER BY cur.received DESC, g.grid_code LIMIT :limit"""), {**params, **prev_params, "limit": limit}).mappings()
     return [dict(r) for r in rows]
 
 
@@ -259,10 +258,9 @@ def raw_hotspots(conn: Connection, scope: Scope, previous: Scope, limit: int = 1
     rows = conn.execute(text(f"""
         WITH cur AS (SELECT t.grid_code, count(*)::int AS received FROM tickets t WHERE {where} GROUP BY 1),
              prev AS (SELECT t.grid_code, count(*)::int AS received FROM tickets t WHERE {prev_where} GROUP BY 1)
-        SELECT g.code, g.name, c.name AS community, s.name AS street, cur.received,
-               coalesce(prev.received, 0) AS previous
-        FROM cur JOIN grids g ON g.code = cur.grid_code
-        JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code
+        SELECT g.grid_code AS code, g.grid_name AS name, g.community_name AS community, g.street_name AS street,
+               cur.received, coalesce(prev.received, 0) AS previous
+        FROM cur JOIN grid_places g ON g.grid_code = cur.grid_code
         LEFT JOIN prev ON prev.grid_code = cur.grid_code
-        ORDER BY cur.received DESC, g.code LIMIT :limit"""), {**params, **prev_params, "limit": limit}).mappings()
+        ORDER BY cur.received DESC, g.grid_code LIMIT :limit"""), {**params, **prev_params, "limit": limit}).mappings()
     return [dict(r) for r in rows]

@@ -6,6 +6,7 @@ from typing import Iterable, Sequence
 import shapely
 from sqlalchemy import Connection, text
 
+from geo.grids import places_at
 from workorders.states import OPEN_STATES
 
 DEVICE_COLUMNS = "device_id, elder_name, phone, address, grid_code, ST_X(geom) AS lon, ST_Y(geom) AS lat"
@@ -16,22 +17,10 @@ ALARM_LOCK_NAMESPACE = 96715
 def places_of_points(conn: Connection, points: Sequence[tuple[float, float]]) -> list[dict | None]:
     """For each (lon, lat): its grid, community name and kind, or None outside every grid.
 
-    One round trip for a whole file; a point on a shared edge goes to the smaller grid code, exactly as intake's
-    place_of_point decides, so an elder's registered grid is the grid their alarm tickets land in.
+    One round trip for a whole file, and the rule of intake's place lookup (geo.grids), so an elder's registered
+    grid is the grid their alarm tickets land in.
     """
-    if not points:
-        return []
-    rows = conn.execute(text("""
-        SELECT p.n, g.code AS grid_code, c.name AS community_name, c.kind AS community_kind
-        FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lon, lat, n)
-        LEFT JOIN LATERAL (
-            SELECT g.code, g.community_code FROM grids g
-            WHERE ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
-            ORDER BY g.code LIMIT 1) g ON true
-        LEFT JOIN communities c ON c.code = g.community_code
-        ORDER BY p.n"""), {"lons": [float(p[0]) for p in points], "lats": [float(p[1]) for p in points]})
-    keep = ("grid_code", "community_name", "community_kind")
-    return [{k: r[k] for k in keep} if r["grid_code"] else None for r in rows.mappings()]
+    return places_at(conn, points, ("grid_code", "community_name", "community_kind"))
 
 
 def existing_device_ids(conn: Connection, device_ids: Iterable[str]) -> set[str]:

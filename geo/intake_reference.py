@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+from geo.grids import place_at
+
 
 def resident_departments(conn: Connection) -> list[dict]:
     """The departments with a window in the command center (入驻中心), where walk-in visitors are received."""
@@ -11,16 +13,9 @@ def resident_departments(conn: Connection) -> list[dict]:
 
 
 def point_context(conn: Connection, lon: float, lat: float) -> dict | None:
-    """Grid, community and street (codes and names) of a point; None outside every grid of the district.
-
-    The same rule as intake's place lookup: boundary points count, a shared edge goes to the smaller code.
-    """
-    row = conn.execute(text("""
-        SELECT g.code AS grid_code, g.name AS grid_name, c.name AS community_name, s.name AS street_name
-        FROM grids g JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code
-        WHERE ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-        ORDER BY g.code LIMIT 1"""), {"lon": lon, "lat": lat}).mappings().first()
-    return dict(row) if row else None
+    """Grid code and the names of the grid, community and street of a point; None outside every grid of the
+    district (geo.grids: the same rule as intake's place lookup)."""
+    return place_at(conn, lon, lat, ("grid_code", "grid_name", "community_name", "street_name"))
 
 
 def grid_contexts(conn: Connection, grid_codes: list[str]) -> dict[str, dict]:
@@ -28,9 +23,8 @@ def grid_contexts(conn: Connection, grid_codes: list[str]) -> dict[str, dict]:
     if not grid_codes:
         return {}
     rows = conn.execute(text("""
-        SELECT g.code AS grid_code, g.name AS grid_name, c.name AS community_name, s.name AS street_name
-        FROM grids g JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code
-        WHERE g.code = ANY(:codes)"""), {"codes": list(set(grid_codes))}).mappings()
+        SELECT grid_code, grid_name, community_name, street_name FROM grid_places
+        WHERE grid_code = ANY(:codes)"""), {"codes": list(set(grid_codes))}).mappings()
     return {r["grid_code"]: dict(r) for r in rows}
 
 

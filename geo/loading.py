@@ -77,8 +77,9 @@ def find_parents(conn: Connection, layer: str, features_gdf) -> list[str | None]
     """The parent code of each feature of ``features_gdf`` (a GeoDataFrame in EPSG:4326), found on the map.
 
     Areas (streets, communities, grids): the parent covering the largest share of the feature; a parent that only
-    touches it (shared edge, zero area in common) does not count. Points (cameras): the grid covering the point,
-    boundary included (ST_Covers); on an edge shared by two grids the smallest code wins, so reloads agree.
+    touches it (shared edge, zero area in common) does not count. Points (cameras): the grid holding the point by the
+    rule of every point (grid_at, migration 0007: boundary included, a shared edge to the smallest code), so
+    reloads agree.
     None where no parent qualifies.
     """
     parent_table, _ = PARENTS[layer]
@@ -90,9 +91,7 @@ def find_parents(conn: Connection, layer: str, features_gdf) -> list[str | None]
     if layer == "cameras":
         sql = text(f"""
             WITH {_FEATURES}
-            SELECT DISTINCT ON (feature.ord) feature.ord, parent.code
-            FROM feature JOIN {parent_table} AS parent ON ST_Covers(parent.geom, feature.geom)
-            ORDER BY feature.ord, parent.code""")
+            SELECT feature.ord, grid.grid_code FROM feature CROSS JOIN LATERAL grid_at(feature.geom) AS grid""")
     else:
         sql = text(f"""
             WITH {_FEATURES}

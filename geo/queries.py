@@ -7,6 +7,8 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from geo.grids import place_at
+
 # Simplifying the drawn outlines keeps the page light; 0.00001° ≈ 1 m, far below what a screen shows.
 DRAW_TOLERANCE_DEG = 0.00001
 
@@ -41,12 +43,11 @@ def map_data(conn: Connection) -> MapData:
         SELECT code, name, kind, street_code, ST_SimplifyPreserveTopology(geom, :tol) AS geom
         FROM communities ORDER BY code""", tol=tol)
     grids = _frame(conn, """
-        SELECT g.code, g.name, c.name AS community, s.code AS street_code, s.name AS street,
-               g.worker_name, ST_Area(g.geom::geography) / 1e6 AS area_km2,
-               (SELECT count(*) FROM cameras k WHERE k.grid_code = g.code) AS cameras,
+        SELECT g.grid_code AS code, g.grid_name AS name, g.community_name AS community, g.street_code,
+               g.street_name AS street, g.worker_name, ST_Area(g.geom::geography) / 1e6 AS area_km2,
+               (SELECT count(*) FROM cameras k WHERE k.grid_code = g.grid_code) AS cameras,
                ST_SimplifyPreserveTopology(g.geom, :tol) AS geom
-        FROM grids g JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code
-        ORDER BY g.code""", tol=tol)
+        FROM grid_places g ORDER BY g.grid_code""", tol=tol)
     cameras = pd.read_sql(text("""
         SELECT code, kind, grid_code, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM cameras ORDER BY code"""), conn)
     crews = crew_positions(conn)
@@ -64,13 +65,12 @@ def grid_detail(conn: Connection, code: str) -> dict | None:
     """The cell part of the dispatcher's panel (its people, camera count, its own grid worker); None when there
     is no such grid. Crews and cameras near a ticket come from geo.crews."""
     row = conn.execute(text("""
-        SELECT g.code, g.name, g.worker_name, g.worker_phone, g.cadre_name, g.cadre_phone,
-               c.code AS community_code, c.name AS community, c.kind AS community_kind,
-               s.code AS street_code, s.name AS street,
+        SELECT g.grid_code AS code, g.grid_name AS name, g.worker_name, g.worker_phone, g.cadre_name, g.cadre_phone,
+               g.community_code, g.community_name AS community, g.community_kind,
+               g.street_code, g.street_name AS street,
                ST_Area(g.geom::geography) / 1e6 AS area_km2,
-               (SELECT count(*) FROM cameras k WHERE k.grid_code = g.code) AS camera_count
-        FROM grids g JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code
-        WHERE g.code = :code"""), {"code": code}).mappings().first()
+               (SELECT count(*) FROM cameras k WHERE k.grid_code = g.grid_code) AS camera_count
+        FROM grid_places g WHERE g.grid_code = :code"""), {"code": code}).mappings().first()
     if row is None:
         return None
     own = conn.execute(text("SELECT code, name, status FROM crews WHERE grid_code = :code ORDER BY code"),
@@ -79,7 +79,6 @@ def grid_detail(conn: Connection, code: str) -> dict | None:
 
 
 def grid_at(conn: Connection, lon: float, lat: float) -> str | None:
-    """The one grid a point belongs to: boundary points count (ST_Covers); a shared edge goes to the smaller code."""
-    return conn.scalar(text("""
-        SELECT code FROM grids WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-        ORDER BY code LIMIT 1"""), {"lon": lon, "lat": lat})
+    """The one grid a point belongs to (geo.grids: boundary points count, a shared edge goes to the smaller code)."""
+    place = place_at(conn, lon, lat, ("grid_code",))
+    return place["grid_code"] if place else None

@@ -7,6 +7,8 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, text
 
+from geo.grids import place_at
+
 TICKET_COLUMNS = """
     t.id, t.number, t.channel, t.category_code, c.name AS category_name, t.variant, t.description,
     ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat, t.grid_code, g.name AS grid_name, t.community_code,
@@ -28,13 +30,8 @@ TICKET_FROM = """
 # ------------------------------------------------------------------------------------------------ location
 
 def place_of_point(conn: Connection, lon: float, lat: float) -> dict | None:
-    """Grid, community and street of a point; boundary points count, a shared edge goes to the smaller code."""
-    row = conn.execute(text("""
-        SELECT g.code AS grid_code, g.community_code, c.street_code
-        FROM grids g JOIN communities c ON c.code = g.community_code
-        WHERE ST_Covers(g.geom, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-        ORDER BY g.code LIMIT 1"""), {"lon": lon, "lat": lat}).mappings().first()
-    return dict(row) if row else None
+    """Grid, community and street codes of a point (geo.grids: the one rule for every point); None outside."""
+    return place_at(conn, lon, lat, ("grid_code", "community_code", "street_code"))
 
 
 def grid_point(conn: Connection, grid_code: str) -> tuple[float, float] | None:

@@ -4,8 +4,6 @@ Every function returns plain dicts/lists ready for open311.xml, or raises Open31
 """
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from geo import open311 as geo_open311
 from geo import tickets as geo_tickets
 from geo.db import get_engine
@@ -17,12 +15,9 @@ from open311.reports import created_item, request_item, token_item
 from services.tickets import IdempotencyConflict, IntakeError, create_ticket, utcnow
 from settings import get_settings
 from workorders.catalogue import category_from_row
+from workorders.clock import local_zone as _tz
 
 MAX_IDEMPOTENCY_KEY = 200     # the idempotency_keys.key column
-
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
 
 
 def check_jurisdiction(jurisdiction_id: str | None) -> None:

@@ -5,11 +5,11 @@ text description never appear (a description often carries names and numbers the
 """
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from services.tickets import LEVEL_NAMES, SATISFACTION
+from workorders.clock import local_minute as _local, w3c
 from workorders.states import STATES
+from workorders.vocabulary import LEVEL_NAMES, SATISFACTION
 
 # Open311 knows only open and closed. A resolved ticket waits for the citizen's rating, but the work is done and
 # reopening is the exception, so resolved and evaluated count as closed along with the final states.
@@ -23,15 +23,6 @@ def status_of(state: str) -> str:
 
 def states_with_status(status: str) -> list[str]:
     return sorted(CLOSED_STATES if status == "closed" else OPEN_STATES)
-
-
-def w3c(moment: datetime | None, tz: ZoneInfo) -> str | None:
-    """2026-11-26T08:30:00+08:00: local time with its offset, whole seconds."""
-    return moment.astimezone(tz).isoformat(timespec="seconds") if moment else None
-
-
-def _local(moment: datetime, tz: ZoneInfo) -> str:
-    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
 def _detail(ticket: dict) -> str | None:

@@ -8,7 +8,7 @@ from dash import dcc, html
 from screens import ids
 from screens.intake_parts import info_rows, public_header
 from services.ticket_views import evaluation_target
-from services.tickets import SATISFACTION
+from workorders.vocabulary import SATISFACTION
 
 dash.register_page(__name__, path_template="/evaluate/<token>", title="铁东区 96715 · 办理评价", name="办理评价")
 

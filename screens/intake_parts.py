@@ -10,9 +10,10 @@ from flask import request
 from layers.locator import locator_figure
 from layers.style import STYLE_PATH
 from screens.ids import IntakeForm
-from services.intake_forms import PRIORITY_LABELS, deadline_rule
+from services.intake_forms import deadline_rule
 from services.reference_map import current_map_data
 from workorders.catalogue import Category
+from workorders.vocabulary import PRIORITY_LABELS, priority_label
 
 LOCATOR_CONFIG = {"displaylogo": False, "scrollZoom": True, "displayModeBar": False, "locale": "zh-CN"}
 KEYBOARD_HINT = "Enter 提交 · Shift+Enter 换行 · Ctrl+Enter 任意位置提交"
@@ -68,7 +69,7 @@ def category_hint(category: Category | None, variant: str | None = None, public:
     """Priority (the operator's concern) and time limits of the chosen category."""
     if category is None:
         return [html.Span("选择类别后显示办理时限" if public else "选择类别后显示优先级和办理时限", className="muted")]
-    priority = html.Span(f"优先级 {category.priority} · {PRIORITY_LABELS.get(category.priority, '')}",
+    priority = html.Span(f"优先级 {priority_label(category.priority)}",
                          className=f"badge prio-{category.priority}")
     return [None if public else priority, html.Span(deadline_rule(category, variant), className="deadline-rule")]
 

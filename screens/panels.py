@@ -7,10 +7,9 @@ from dash import html
 
 from layers.crews import STATUS_COLOURS, STATUS_LABELS
 from screens import ids
-from workorders.privacy import mask_name, mask_phone
+from workorders.privacy import masked_citizen
 from workorders.states import STATES
-
-PRIORITY_LABELS = {1: "特急", 2: "紧急", 3: "一般", 4: "较缓"}
+from workorders.vocabulary import PRIORITY_LABELS
 
 
 def _row(label: str, value) -> html.Div:
@@ -69,7 +68,7 @@ def _selected_block(panel: dict) -> list:
             _row("状态", STATES.get(ticket["state"], ticket["state"])),
             _row("承办单位", ticket["lead_department_name"]),
             _row("地址", ticket["address"] or f"{ticket['grid_name']}"),
-            _row("诉求人", f"{mask_name(ticket['citizen_name'])} {mask_phone(ticket['citizen_phone'])}"),
+            _row("诉求人", masked_citizen(ticket["citizen_name"], ticket["citizen_phone"])),
             _row("到场时限", countdown(ticket["arrival_due_at"], "到场") if ticket["arrival_due_at"] else "—"),
             _row("办结时限", countdown(ticket["resolve_due_at"], "办结")),
         ], className="panel-block"),

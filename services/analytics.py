@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
@@ -21,6 +20,7 @@ from geo import analytics as db
 from geo.db import get_engine
 from services import stats
 from settings import get_settings
+from workorders.clock import local_date, local_today, local_zone
 from workorders.errors import FieldError
 
 QUICK_RANGES = {"today": "今日", "7d": "近7天", "30d": "近30天", "365d": "近一年", "all": "全部"}
@@ -36,12 +36,8 @@ class AnalyticsError(FieldError):
     """A bad filter; ``field`` names the input at fault."""
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
-
-
 def today() -> date:
-    return datetime.now(_tz()).date()
+    return local_today()
 
 
 # ------------------------------------------------------------------------------------------------ filters
@@ -54,7 +50,7 @@ class Filters:
     streets: tuple[str, ...] = ()
 
     def scope(self, window: stats.Window | None = None) -> db.Scope:
-        start, end = (window or self.window).bounds(_tz())
+        start, end = (window or self.window).bounds(local_zone())
         return db.Scope(start, end, self.categories, self.channels, self.streets)
 
 
@@ -67,7 +63,7 @@ class Options:
 
 
 def options(engine: Engine | None = None) -> Options:
-    from services.tickets import CHANNELS
+    from workorders.vocabulary import CHANNELS
     with (engine or get_engine()).connect() as conn:
         return Options(db.category_names(conn), list(CHANNELS.items()), db.street_names(conn))
 
@@ -168,8 +164,7 @@ def history_extent(engine: Engine | None = None) -> tuple[date | None, date | No
     """First and last local day with tickets in the aggregate."""
     with (engine or get_engine()).connect() as conn:
         first, last = db.extent(conn)
-    tz = _tz()
-    return (first.astimezone(tz).date() if first else None, last.astimezone(tz).date() if last else None)
+    return (local_date(first) if first else None, local_date(last) if last else None)
 
 
 # ------------------------------------------------------------------------------------------------ the screen

@@ -5,26 +5,27 @@ Also here: the caller's earlier tickets, address suggestions, map points, and th
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from geo import tickets as ticket_sql
 from geo.callers import tickets_by_phone
 from geo.db import get_engine
 from geo.intake_reference import department_names, grid_contexts, point_context, resident_departments
 from services import tickets as intake
-from services.tickets import CHANNELS, Created, IntakeError, NewTicket, NotFound
+from services.tickets import Created, IntakeError, NewTicket, NotFound
 from settings import get_settings
 from workorders.catalogue import Category
+from workorders.clock import local_minute
 from workorders.deadlines import RESOLVE_DAYS
+from workorders.privacy import digits
 from workorders.states import STATES, TransitionRefused
+from workorders.vocabulary import CHANNELS, priority_label
 
 # Channels registered at the operator's desk (/hotline?channel=…), with the screen's title for each.
 DESK_CHANNELS: dict[str, str] = {"hotline": "96715 热线", "letter": "信函", "walk_in": "当面来访"}
 PUBLIC_CHANNEL = "web"
 DEFAULT_OPERATOR = "坐席"
-PRIORITY_LABELS = {1: "特急", 2: "紧急", 3: "一般", 4: "较缓"}
 PLACE_KINDS = {"road": "道路", "building": "门牌", "community": "社区", "grid": "网格", "landmark": "地标"}
 MAX_NAME_LENGTH = 40
 PHONE_DIGITS = (5, 15)            # what intake accepts: extensions and landlines without area code included
@@ -42,35 +43,6 @@ def error_slot(field: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ formatting
-
-def local_time(moment: datetime | None) -> str | None:
-    """A timestamp as the operator and the citizen read it: local time (Asia/Shanghai), to the minute."""
-    if moment is None:
-        return None
-    return moment.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
-
-
-def digits(phone: str | None) -> str:
-    return "".join(ch for ch in (phone or "") if ch.isdigit())
-
-
-def mask_name(name: str | None) -> str:
-    """王建国 → 王**: the family name stays so a citizen recognises their own request."""
-    name = (name or "").strip()
-    return name[0] + "*" * max(len(name) - 1, 1) if name else ""
-
-
-def mask_phone(phone: str | None) -> str:
-    """13812341234 → 138****1234; short numbers keep their last two digits only."""
-    number = digits(phone)
-    if len(number) >= 8:
-        return number[:3] + "*" * (len(number) - 7) + number[-4:]
-    return "*" * max(len(number) - 2, 0) + number[-2:]
-
-
-def priority_label(priority: int) -> str:
-    return f"{priority} · {PRIORITY_LABELS.get(priority, '')}"
-
 
 def deadline_rule(category: Category, variant: str | None = None) -> str:
     """The category's time limits in words, shown while the operator is still typing (before any ticket)."""
@@ -232,8 +204,7 @@ def ticket_summary(created: Created) -> dict:
         "number": ticket["number"], "created": created.created, "channel": CHANNELS[ticket["channel"]],
         "category_name": ticket["category_name"], "variant_name": variant.name if variant else None,
         "priority": priority_label(ticket["priority"]), "state": STATES[ticket["state"]],
-        "registered_at": local_time(ticket["registered_at"]),
-        "arrival_due_at": local_time(ticket["arrival_due_at"]), "resolve_due_at": local_time(ticket["resolve_due_at"]),
+        **{k: local_minute(ticket[k]) for k in ("registered_at", "arrival_due_at", "resolve_due_at")},
         "department": ticket["lead_department_name"],
         "co_departments": [co_names.get(c, c) for c in ticket["co_department_codes"] or []],
         "handled_by_community": ticket["handled_by_community"],
@@ -241,7 +212,7 @@ def ticket_summary(created: Created) -> dict:
         "address": ticket["address"],
         "duplicates": [{
             "number": d["number"], "category_name": d["category_name"], "state": STATES.get(d["state"], d["state"]),
-            "registered_at": local_time(d["registered_at"]), "metres": round(float(d["metres"])),
+            "registered_at": local_minute(d["registered_at"]), "metres": round(float(d["metres"])),
             "address": d["address"], "description": _shorten(d["description"], 60),
         } for d in duplicates],
         "merged_into": None,
@@ -285,7 +256,7 @@ def caller_history(phone: str | None, limit: int = 8) -> dict | None:
         rows, total = tickets_by_phone(conn, number, limit)
     return {"phone": number, "total": total, "tickets": [{
         "number": r["number"], "state": STATES.get(r["state"], r["state"]), "category_name": r["category_name"],
-        "channel": CHANNELS.get(r["channel"], r["channel"]), "registered_at": local_time(r["registered_at"]),
+        "channel": CHANNELS.get(r["channel"], r["channel"]), "registered_at": local_minute(r["registered_at"]),
         "name": r["citizen_name"], "phone": r["citizen_phone"],
         "place": r["address"] or f"{r['street_name']} · {r['community_name']}",
     } for r in rows]}

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from geo import stats as db
 from geo.db import get_engine
 from settings import get_settings
+from workorders.clock import local_today, local_zone
 
 DIMENSIONS = tuple(db.DIMENSIONS)
 DIMENSION_LABELS = {"day": "日期", "channel": "渠道", "category": "事项类别", "street": "街道",
@@ -58,7 +59,7 @@ class Window:
 
 def make_window(start: date | str | None, end: date | str | None, today: date | None = None) -> Window:
     """A checked window; missing start = 1 January of end's year, missing end = today."""
-    today = today or datetime.now(ZoneInfo(get_settings().timezone)).date()
+    today = today or local_today()
     end_day = _day("end", end) if end not in (None, "") else today
     start_day = _day("start", start) if start not in (None, "") else date(end_day.year, 1, 1)
     if start_day > end_day:
@@ -131,11 +132,11 @@ def scored_department(counts: dict) -> dict:
 def statistics(dimension: str, window: Window, *, now: datetime | None = None,
                engine: Engine | None = None) -> list[dict]:
     """Counts and rates per value of ``dimension`` (day, channel, category, street, community, grid, department)."""
-    from services.tickets import CHANNELS
+    from workorders.vocabulary import CHANNELS
     if dimension not in db.DIMENSIONS:
         raise StatsError("dimension", f"未知统计维度 {dimension!r}（可选：{', '.join(DIMENSIONS)}）")
     tz = get_settings().timezone
-    start, end = window.bounds(ZoneInfo(tz))
+    start, end = window.bounds(local_zone())
     with (engine or get_engine()).connect() as conn:
         rows = db.counts_by(conn, dimension, start, end, now or _now(), tz)
     if dimension == "channel":
@@ -144,7 +145,7 @@ def statistics(dimension: str, window: Window, *, now: datetime | None = None,
 
 
 def overview(window: Window, *, now: datetime | None = None, engine: Engine | None = None) -> dict:
-    start, end = window.bounds(ZoneInfo(get_settings().timezone))
+    start, end = window.bounds(local_zone())
     with (engine or get_engine()).connect() as conn:
         return with_rates(db.totals(conn, start, end, now or _now()))
 
@@ -154,7 +155,7 @@ def department_scores(start: date | str | None = None, end: date | str | None = 
                       engine: Engine | None = None) -> list[dict]:
     """Assessment rows per department (lead of a ticket registered in the window, or returned one), best first."""
     window = window or make_window(start, end)
-    begin, finish = window.bounds(ZoneInfo(get_settings().timezone))
+    begin, finish = window.bounds(local_zone())
     with (engine or get_engine()).connect() as conn:
         rows = [scored_department(r) for r in db.department_counts(conn, begin, finish, now or _now())]
     return sorted(rows, key=lambda r: (r["score"] is None, -(r["score"] or 0), r["code"]))

@@ -11,9 +11,11 @@ from geo import tickets as ticket_sql
 from geo.db import get_engine
 from geo.intake_reference import department_names
 from services import tickets as intake
-from services.intake_forms import local_time, mask_name, mask_phone, priority_label
-from services.tickets import CHANNELS, SATISFACTION, IntakeError, NotFound
+from services.tickets import IntakeError, NotFound
+from workorders.clock import local_minute
+from workorders.privacy import mask_name, mask_phone
 from workorders.states import ACTIONS, STATES, TransitionRefused
+from workorders.vocabulary import CHANNELS, SATISFACTION, priority_label
 
 NUMBER_PATTERN = re.compile(r"^\d{8}-\d{6}$")
 ACTION_LABELS: dict[str, str] = {
@@ -61,9 +63,9 @@ def public_progress(number: str | None) -> dict | None:
         "number": ticket["number"], "state": ticket["state"], "state_label": STATES[ticket["state"]],
         "category_name": ticket["category_name"], "channel": CHANNELS.get(ticket["channel"], ticket["channel"]),
         "department": ticket["lead_department_name"], "street_name": ticket["street_name"],
-        "community_name": ticket["community_name"], "registered_at": local_time(ticket["registered_at"]),
-        "arrival_due_at": local_time(ticket["arrival_due_at"]), "resolve_due_at": local_time(ticket["resolve_due_at"]),
-        "resolved_at": local_time(ticket["resolved_at"]), "closed_at": local_time(ticket["closed_at"]),
+        "community_name": ticket["community_name"],
+        **{k: local_minute(ticket[k]) for k in ("registered_at", "arrival_due_at", "resolve_due_at", "resolved_at",
+                                                 "closed_at")},
         "merged_into": ticket["merged_into_number"],
         "satisfaction": SATISFACTION.get(ticket["satisfaction"] or ""),
         "events": [_public_event(e, names) for e in events if e["action"] not in INTERNAL_ACTIONS],
@@ -85,7 +87,7 @@ def _public_event(event: dict, department_names_by_code: dict[str, str]) -> dict
         note = "群众不满意，重新办理"
     elif event["actor"] in SYSTEM_ACTORS and event["reason"]:
         note = event["reason"]
-    return {"at": local_time(event["at"]), "label": ACTION_LABELS.get(event["action"], event["action"]),
+    return {"at": local_minute(event["at"]), "label": ACTION_LABELS.get(event["action"], event["action"]),
             "state_label": STATES.get(event["to_state"] or "", ""), "note": note}
 
 
@@ -113,9 +115,9 @@ def operator_detail(number: str | None) -> dict | None:
         "flags": [FLAG_LABELS.get(f, f) for f in ticket["flags"]],
         "satisfaction": SATISFACTION.get(ticket["satisfaction"] or ""),
         "evaluation_comment": ticket["evaluation_comment"],
-        **{k: local_time(ticket[k]) for k in ("registered_at", "arrival_due_at", "resolve_due_at", "dispatched_at",
+        **{k: local_minute(ticket[k]) for k in ("registered_at", "arrival_due_at", "resolve_due_at", "dispatched_at",
                                               "on_site_at", "resolved_at", "closed_at")},
-        "events": [{"at": local_time(e["at"]), "label": ACTION_LABELS.get(e["action"], e["action"]),
+        "events": [{"at": local_minute(e["at"]), "label": ACTION_LABELS.get(e["action"], e["action"]),
                     "actor": e["actor"], "state_label": STATES.get(e["to_state"] or "", ""), "reason": e["reason"],
                     "note": _operator_note(e, names)} for e in events],
     }
@@ -153,9 +155,9 @@ def evaluation_target(token: str | None) -> dict:
     if ticket is None:
         return {"status": "invalid"}
     view = {"number": ticket["number"], "category_name": ticket["category_name"],
-            "department": ticket["lead_department_name"], "resolved_at": local_time(ticket["resolved_at"]),
+            "department": ticket["lead_department_name"], "resolved_at": local_minute(ticket["resolved_at"]),
             "state_label": STATES[ticket["state"]], "citizen": mask_name(ticket["citizen_name"]),
-            "phone": mask_phone(ticket["citizen_phone"]) if ticket["citizen_phone"] else ""}
+            "phone": mask_phone(ticket["citizen_phone"])}
     if ticket["state"] == "resolved":
         return {"status": "open", **view}
     if ticket["satisfaction"]:

@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
@@ -21,17 +20,13 @@ from geo import tickets as db
 from geo.db import get_engine
 from settings import get_settings
 from workorders.catalogue import Category, category_from_row
+from workorders.clock import local_date, local_zone
 from workorders.deadlines import compute_deadlines
 from workorders.errors import FieldError
 from workorders.routing import RoutingExhausted, route
 from workorders.states import ACTIONS, FINAL_STATES, TransitionRefused, next_state
+from workorders.vocabulary import CHANNELS, LEVEL_NAMES, SATISFACTION
 
-CHANNELS: dict[str, str] = {
-    "hotline": "96715热线", "letter": "信函", "walk_in": "当面", "web": "民情网", "elder_phone": "一键通",
-    "grid_worker": "网格员上报", "police_110": "110", "api": "接口", "open311": "Open311",
-}
-SATISFACTION = {"satisfied": "满意", "basically": "基本满意", "unsatisfied": "不满意"}
-LEVEL_NAMES = ("承办单位", "街道", "区")
 ESCALATION_GRACE_HOURS = 24.0
 MAX_DESCRIPTION = 4000
 # Trigram similarity an address needs to be placed without a human choosing (suggestion lists show weaker ones).
@@ -133,10 +128,10 @@ def _create(conn: Connection, request: NewTicket, idempotency, now: datetime) ->
     lon, lat, place = _locate(conn, request)
     related_id = _related(conn, request.related_number)
     settings = get_settings()
-    deadlines = compute_deadlines(category, now, request.variant, tz=ZoneInfo(settings.timezone),
+    deadlines = compute_deadlines(category, now, request.variant, tz=local_zone(),
                                   cutoff_hour=settings.same_day_cutoff_hour)
     routed = route(category, place["street_code"])
-    number = db.next_ticket_number(conn, now.astimezone(ZoneInfo(settings.timezone)).date())
+    number = db.next_ticket_number(conn, local_date(now))
     ticket_id = db.insert_ticket(conn, {
         "number": number, "channel": request.channel, "category_code": category.code,
         "variant": request.variant or category.default_variant, "description": request.description.strip(),

@@ -1,22 +1,15 @@
 """What the wall screen shows: today's figures, deadlines about to breach, the newest tickets (masked)."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from geo import wall as db
 from geo.db import get_engine
 from services.tickets import utcnow
-from settings import get_settings
-from workorders.privacy import mask_name, mask_phone
+from workorders.clock import local_day
+from workorders.privacy import masked_citizen
 
 WATCH_HORIZON = timedelta(hours=2)
-
-
-def local_day(now: datetime) -> tuple[datetime, datetime]:
-    tz = ZoneInfo(get_settings().timezone)
-    start = datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
-    return start, start + timedelta(days=1)
 
 
 def share(part: int, whole: int) -> float | None:
@@ -50,5 +43,5 @@ def ticker(limit: int = 12) -> list[dict]:
     with get_engine().connect() as conn:
         rows = db.newest_tickets(conn, limit)
     for row in rows:
-        row["citizen"] = f"{mask_name(row.pop('citizen_name'))} {mask_phone(row.pop('citizen_phone'))}"
+        row["citizen"] = masked_citizen(row.pop("citizen_name"), row.pop("citizen_phone"))
     return rows

@@ -4,7 +4,11 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from geo.crews import nearest_cameras, nearest_crews
+from geo.devices import places_of_points
+from geo.grids import place_at, places_at
+from geo.intake_reference import point_context
 from geo.queries import grid_at, grid_detail, map_data
+from geo.tickets import place_of_point
 
 
 def test_map_data_holds_every_layer(engine):
@@ -25,6 +29,39 @@ def test_a_point_on_a_shared_edge_belongs_to_exactly_one_grid(engine):
             WHERE ST_Covers(b.geom, p) LIMIT 1""")).one()
         assert grid_at(conn, lon, lat) == min(a, b)
         assert grid_at(conn, 0.0, 0.0) is None
+
+
+def shared_edge_point(conn) -> tuple[str, str, float, float]:
+    return conn.execute(text("""
+        SELECT a.code, b.code, ST_X(p), ST_Y(p) FROM grids a JOIN grids b
+          ON a.code < b.code AND ST_Touches(a.geom, b.geom),
+          LATERAL ST_PointN(ST_Boundary(ST_GeometryN(a.geom, 1)), 1) AS p
+        WHERE ST_Covers(b.geom, p) AND ST_Covers(a.geom, p) LIMIT 1""")).one()
+
+
+def test_every_reader_of_a_points_grid_follows_the_one_rule(engine):
+    with engine.connect() as conn:
+        a, b, lon, lat = shared_edge_point(conn)
+        smaller = min(a, b)
+        place = place_at(conn, lon, lat)
+        assert place["grid_code"] == smaller and place["street_name"].endswith("街道")
+        assert place_of_point(conn, lon, lat) == {k: place[k] for k in ("grid_code", "community_code", "street_code")}
+        assert point_context(conn, lon, lat)["grid_code"] == smaller
+        assert [p and p["grid_code"] for p in places_of_points(conn, [(lon, lat), (0.0, 0.0)])] == [smaller, None]
+        assert places_at(conn, [(lon, lat)], ("grid_code",)) == [{"grid_code": smaller}]
+        stored = conn.execute(text("""
+            SELECT count(*) FILTER (WHERE k.grid_code IS DISTINCT FROM (SELECT grid_code FROM grid_at(k.geom))),
+                   count(*)
+            FROM cameras k""")).one()
+    assert stored == (0, 11_000)     # the generator's own (shapely) placement agrees with grid_at
+
+
+def test_the_point_lookup_is_served_by_the_grids_gist_index(engine):
+    # grid_at must stay inlinable (SQL, STABLE, not STRICT): then the planner sees the grids scan and uses the index.
+    with engine.connect() as conn:
+        plan = "\n".join(conn.execute(text("""
+            EXPLAIN SELECT grid_code FROM grid_at(ST_SetSRID(ST_MakePoint(122.99, 41.10), 4326))""")).scalars())
+    assert "idx_grids_geom" in plan, plan
 
 
 def test_grid_detail_and_the_crews_and_cameras_nearest_to_it(engine):

@@ -135,6 +135,11 @@ def test_device_rows_accept_chinese_headers_and_skip_blank_lines():
                               "address": "胜利路12号", "lon": "123.0", "lat": "41.1"}
 
 
+def test_device_files_take_the_loaders_names_for_longitude_and_latitude():
+    rows = read_rows("device_id,elder_name,Longitude,Latitude\nYJT1,刘淑珍,123.0,41.1\n")
+    assert rows[0].values == {"device_id": "YJT1", "elder_name": "刘淑珍", "lon": "123.0", "lat": "41.1"}
+
+
 def test_device_rows_missing_columns_are_refused():
     with pytest.raises(DevicesRejected) as caught:
         read_rows("device_id,name\nYJT1,x\n")

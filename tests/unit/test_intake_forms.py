@@ -5,9 +5,10 @@ import pytest
 
 from callbacks.intake_location import error_messages
 from services.intake_forms import (FormInvalid, IntakeError, deadline_rule, digits, form_errors, form_request,
-                                   mask_name, mask_phone, matching_categories)
+                                   matching_categories)
 from services.ticket_views import normalise_number
 from workorders.catalogue import load_catalogue
+from workorders.privacy import mask_name, mask_phone, masked_citizen
 
 PLACE = {"lon": 123.0, "lat": 41.05, "label": "胜利路12号", "source": "place"}
 
@@ -114,10 +115,23 @@ def test_names_keep_the_family_name_only(name, masked):
     assert mask_name(name) == masked
 
 
-@pytest.mark.parametrize("phone, masked", [("13812341234", "138****1234"), ("0412-555123", "041***5123"),
-                                           ("12345", "***45"), (None, "")])
+@pytest.mark.parametrize("phone, masked", [("13812341234", "138****1234"), ("0412-5551234", "041****1234"),
+                                           ("+86 138 1234 1234", "861******1234"), (None, "")])
 def test_phones_keep_the_first_three_and_last_four(phone, masked):
     assert mask_phone(phone) == masked
+
+
+# One rule for every screen: a number shorter than 11 digits would give itself away with 7 digits shown (or with
+# the last two of a 5-digit extension), so it is all stars. Before, the evaluation page showed 1234567 as *****67.
+@pytest.mark.parametrize("phone, masked", [("1234567", "*******"), ("0412-555123", "**********"),
+                                           ("12345", "*****"), ("5551234", "*******")])
+def test_shorter_numbers_show_no_digit(phone, masked):
+    assert mask_phone(phone) == masked
+
+
+def test_the_wall_and_the_panel_read_a_missing_part_as_a_dash():
+    assert masked_citizen("王建国", "13812341234") == "王** 138****1234"
+    assert masked_citizen(None, "") == "— —"
 
 
 def test_digits_strip_everything_else():

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from pyproj import CRS
 
-from etl.loader import GCJ02, LAYERS, LAYER_FIELDS, LoadRejected, clean_value, detect_fields, parse_crs
+from etl.loader import (GCJ02, LAYERS, LAYER_FIELDS, LoadRejected, clean_value, decode_text, detect_fields,
+                        match_fields, parse_crs, parse_csv)
 
 
 def test_english_fields_are_found_whatever_their_case():
@@ -100,3 +101,38 @@ def test_unknown_crs_is_refused():
     with pytest.raises(LoadRejected) as refused:
         parse_crs("bd09")
     assert refused.value.problems[0].startswith("unknown CRS 'bd09'")
+
+
+# ------------------------------------------------------------------------------------------------ shared CSV steps
+# (etl.devices stands on these too: its error lines name the file's line numbers.)
+
+def test_csv_rows_carry_the_line_they_end_on():
+    table = parse_csv('code, name\nA, 甲\n\n"B","多行\n名称"\nC\n')
+    assert table.columns == ["code", "name"]
+    assert table.rows == [(2, {"code": "A", "name": "甲"}), (5, {"code": "B", "name": "多行\n名称"}),
+                          (6, {"code": "C", "name": None})]
+
+
+def test_a_column_named_twice_is_read_again_under_another_name_and_a_long_row_is_refused():
+    assert parse_csv("备注,code,备注\n1,2,3\n").columns == ["备注", "code", "备注.1"]
+    with pytest.raises(LoadRejected) as refused:
+        parse_csv("code,name\nA,甲\nB,乙,丙\n")
+    assert refused.value.problems == ["cannot read as CSV: line 3 has 3 fields, the header 2"]
+    with pytest.raises(LoadRejected, match="no header line"):
+        parse_csv("")
+
+
+def test_text_is_utf8_else_gb18030_unless_an_encoding_is_given():
+    assert decode_text("\ufeff经度".encode("utf-8"), None) == "经度"
+    assert decode_text("经度".encode("gbk"), None) == "经度"
+    with pytest.raises(LoadRejected, match="cannot decode as utf-8: give --encoding"):
+        decode_text("经度".encode("gbk"), "utf-8")
+    with pytest.raises(LoadRejected, match="unknown encoding 'klingon'"):
+        decode_text(b"x", "klingon")
+
+
+def test_match_fields_takes_the_first_candidate_once_ignoring_case_and_spaces():
+    roles = {"device_id": ("device_id", "设备编号"), "lon": ("lon", "经度"), "lat": ("lat", "纬度")}
+    assert match_fields(roles, [" Device_ID ", "经度", "LAT", "设备编号"]) == {
+        "device_id": " Device_ID ", "lon": "经度", "lat": "LAT"}
+    assert match_fields(roles, ["x"], {"lon": "x"}) == {"lon": "x"}

@@ -1,0 +1,42 @@
+"""Where a point is: its grid, community and street, read through the SQL function ``grid_at(point)`` and the view
+``grid_places`` (migration 0007), which hold the house rule once for every caller: boundary points count, a
+point on an edge two grids share goes to the smaller grid code.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from sqlalchemy import Connection, text
+
+# The columns of grid_places a caller may ask for (they are put into SQL text).
+PLACE_COLUMNS = ("grid_code", "grid_name", "community_code", "community_name", "community_kind", "street_code",
+                 "street_name")
+
+
+def _columns(columns: Sequence[str], alias: str) -> str:
+    unknown = [c for c in columns if c not in PLACE_COLUMNS]
+    if unknown or not columns:
+        raise ValueError(f"grid_places has no column(s) {unknown or columns}")
+    return ", ".join(f"{alias}.{c}" for c in columns)
+
+
+def place_at(conn: Connection, lon: float, lat: float,
+             columns: Sequence[str] = PLACE_COLUMNS) -> dict | None:
+    """``columns`` of the place holding (lon, lat); None outside every grid."""
+    row = conn.execute(text(f"""
+        SELECT {_columns(columns, "g")} FROM grid_at(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) AS g"""),
+        {"lon": lon, "lat": lat}).mappings().first()
+    return dict(row) if row else None
+
+
+def places_at(conn: Connection, points: Sequence[tuple[float, float]],
+              columns: Sequence[str] = PLACE_COLUMNS) -> list[dict | None]:
+    """``place_at`` for many (lon, lat) in one round trip, in their order."""
+    if not points:
+        return []
+    rows = conn.execute(text(f"""
+        SELECT p.n, g.grid_code IS NOT NULL AS found, {_columns(columns, "g")}
+        FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lon, lat, n)
+        LEFT JOIN LATERAL grid_at(ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) AS g ON true
+        ORDER BY p.n"""), {"lons": [float(p[0]) for p in points], "lats": [float(p[1]) for p in points]})
+    return [{c: r[c] for c in columns} if r["found"] else None for r in rows.mappings()]
