@@ -18,7 +18,7 @@ from shapely.geometry import MultiPolygon, Point, shape
 from shapely.geometry.base import BaseGeometry
 from tqdm import tqdm
 
-from etl import names
+from simulation import names
 from etl.tiling import Gaussian, allocate, make_density, partition, population, sample_points
 from geo.crs import geometry_gcj02_to_wgs84, metres_per_degree
 from geo.db import get_engine, transaction
