@@ -172,6 +172,9 @@ class SimulationError(RuntimeError):
 
 
 class Simulator:
+    """Brings requests in and plays the desk, the crews and the citizens for its own tickets, through ``services``,
+    until ``stop`` (a threading.Event) is set, ``keep_running`` says no, or ``options.duration`` is over."""
+
     def __init__(self, options: Options, services: Services, stop, keep_running: Callable[[], bool] = lambda: True,
                  monotonic: Callable[[], float] = time.monotonic):
         if options.speed <= 0:
