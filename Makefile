@@ -22,7 +22,7 @@ FORCE:
 
 run: var/run.env
 	source var/run.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference && \
-		{ $(PY) -m etl simulate --on-run --burst 12 --parent-pid $$$$ & exec $(PY) app.py; }
+		{ $(PY) -m simulation --on-run --burst 12 --parent-pid $$$$ & exec $(PY) app.py; }
 
 test: var/test.env
 	source var/test.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \

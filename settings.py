@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     # How long the dashboard keeps the reference-data figure before asking PostGIS again.
     map_cache_seconds: int = Field(default=60, ge=0)
 
-    # `make run` starts the live simulator (python -m etl simulate) beside the dashboard; false: a quiet map.
+    # `make run` starts the live simulator (python -m simulation) beside the dashboard; false: a quiet map.
     simulate_on_run: bool = True
 
 

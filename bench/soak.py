@@ -122,7 +122,7 @@ def main(minutes: float = 20) -> None:
     app = start_app(port)
     url = f"http://127.0.0.1:{port}"
     log = open(RESULTS / "soak-simulator.log", "w")
-    simulator = subprocess.Popen([sys.executable, "-m", "etl", "simulate", *SIMULATOR,
+    simulator = subprocess.Popen([sys.executable, "-m", "simulation", *SIMULATOR,
                                   "--duration", str(int(minutes * 60))], cwd=ROOT, stdout=log,
                                  stderr=subprocess.STDOUT)
     driver = start_chromium(1920, 1080, extra_flags=("--js-flags=--expose-gc",))

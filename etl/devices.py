@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 from sqlalchemy.engine import Engine
 
-from etl import names
+from simulation import names
 from etl.loader import GCJ02, GENERIC_FIELDS, LoadRejected, match_fields, parse_csv, read_text
 from etl.tiedong import people_density
 from etl.tiling import sample_points
@@ -48,7 +48,7 @@ PHONE_DIGITS = (5, 15)
 PHONE_PUNCTUATION = set("-+ ()")
 
 ELDERS = 4000
-# Given names common among Anshan's elderly (born in the 1930s–50s), beside the generic ones of etl.names.
+# Given names common among Anshan's elderly (born in the 1930s–50s), beside the generic ones of simulation.names.
 ELDER_GIVEN = ("淑珍 秀英 桂兰 玉兰 凤芝 淑兰 秀兰 桂芝 玉珍 素珍 凤兰 淑芬 秀珍 桂英 玉芬 德福 振山 "
                "长林 玉山 宝林 国祥 永祥 树林 福林 文华 志刚 德胜 振华 凤山 连生").split()
 ANSHAN_AREA_CODE = "0412"

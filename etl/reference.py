@@ -17,7 +17,7 @@ from shapely.geometry import MultiPolygon, Point, shape
 from shapely.geometry.base import BaseGeometry
 from tqdm import tqdm
 
-from etl import names
+from simulation import names
 from etl.tiedong import DISTRICT_CODE, DISTRICT_NAME, URBAN_CORES, people_density
 from etl.tiling import allocate, partition, population, sample_points
 from geo.crs import geometry_gcj02_to_wgs84, metres_per_degree

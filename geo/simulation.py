@@ -1,4 +1,4 @@
-"""SQL of the live simulator (services/simulation.py): where requests come from, crews' places, and the
+"""SQL of the live simulator (wired in simulation/cli.py): where requests come from, crews' places, and the
 simulator's own tickets (marked ``source_ref = 'simulate:<seed>'``, as the history marks ``history:<seed>``)."""
 from __future__ import annotations
 

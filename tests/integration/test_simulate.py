@@ -1,4 +1,4 @@
-"""`python -m etl simulate` against the test database and Redis db 15: tickets through the services, dispatch,
+"""`python -m simulation` against the test database and Redis db 15: tickets through the services, dispatch,
 arrivals, resolutions, positions on the stream, a burst, SIGTERM, and Redis down."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ WINTER_MORNING = "2026-01-15T08:00+08:00"     # a busy simulated hour, whatever 
 
 
 def simulate(*args: str, env: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "etl", "simulate", *args], cwd=ROOT, text=True,
+    return subprocess.Popen([sys.executable, "-m", "simulation", *args], cwd=ROOT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
 
 
@@ -152,8 +152,8 @@ def test_redis_down_positions_pause_tickets_go_on(engine, seed):
 
 
 def test_no_database_one_clear_line(monkeypatch, capsys):
-    from etl.__main__ import main
     from geo.db import get_engine
+    from simulation.cli import main
     with socket.socket() as s:       # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -161,7 +161,7 @@ def test_no_database_one_clear_line(monkeypatch, capsys):
     get_settings.cache_clear()
     get_engine.cache_clear()
     try:
-        assert main(["simulate", "--duration", "0"]) == 1
+        assert main(["--duration", "0"]) == 1
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()

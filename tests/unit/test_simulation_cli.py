@@ -1,4 +1,4 @@
-"""`python -m etl simulate` options: defaults, and one clear error line per bad value (no database needed)."""
+"""`python -m simulation` options: defaults, and one clear error line per bad value (no database needed)."""
 from __future__ import annotations
 
 import os
@@ -6,12 +6,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from etl.__main__ import build_parser
-from etl.simulate import options_from, parent_watch, run
+from simulation.cli import build_parser, options_from, parent_watch, run
 
 
 def parse(*argv: str):
-    return build_parser().parse_args(["simulate", *argv])
+    return build_parser().parse_args(list(argv))
 
 
 def test_defaults_an_hour_a_minute_until_stopped():

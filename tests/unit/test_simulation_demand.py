@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workorders.demand import CHANNEL_ONLY, DESCRIPTIONS
-from services.simulation import (DAILY_TICKETS, Demand, Places, category_intensity, default_rate, demand_shape,
-                                 season_factor)
+from simulation.arrivals import DAILY_TICKETS, Demand, Places, default_rate
+from simulation.demand import CHANNEL_ONLY, DESCRIPTIONS, category_intensity, demand_shape, season_factor
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -1,19 +1,23 @@
-"""The simulator's engine without I/O: refused transitions, stale steps, the position budget and Redis down.
+"""The simulator's engine without I/O: one ticket's calls into the services in order, refused transitions, stale
+steps, the position budget and Redis down.
 
-The services are replaced by recorders here (pure unit tests); tests/integration/test_simulate.py runs the real
-thing against PostGIS and Redis.
+The services are a fake ``Services`` object here (pure unit tests); tests/integration/test_simulate.py runs the
+real thing against PostGIS and Redis.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from datetime import datetime, timezone
 
 import pytest
 
-import services.live
-from services.simulation import MIN_POST_SIM_SECONDS, REDIS_RETRY_SECONDS, CrewRun, Options, Simulator, TicketRun, Trip
-from services.tickets import NotFound
+from services.tickets import NewTicket, NotFound
+from simulation.engine import (MIN_POST_SIM_SECONDS, REDIS_RETRY_SECONDS, CrewRun, Options, Services, Simulator,
+                               TicketRun)
+from simulation.movement import Trip
+from workorders.catalogue import load_catalogue
 from workorders.states import TransitionRefused
 
 A, B = (122.99, 41.10), (123.03, 41.12)
@@ -35,10 +39,34 @@ def wall() -> Wall:
     return Wall()
 
 
+def fake_services(**calls) -> Services:
+    """A Services whose calls fail the test unless given here."""
+    def unexpected(name: str):
+        def call(*args):
+            raise AssertionError(f"unexpected call: {name}{args}")
+        return call
+    return Services(**{f.name: calls.get(f.name, unexpected(f.name)) for f in dataclasses.fields(Services)})
+
+
 @pytest.fixture
-def sim(wall) -> Simulator:
-    return Simulator(Options(speed=60, max_posts=5, start=datetime(2026, 1, 15, tzinfo=timezone.utc)),
+def posts() -> tuple[list[tuple], dict]:
+    """The positions the engine reports, and the answer it gets (the stream entry's id; None: Redis down)."""
+    return [], {"id": "1-0"}
+
+
+def simulator(wall, services: Services) -> Simulator:
+    return Simulator(Options(speed=60, max_posts=5, start=datetime(2026, 1, 15, tzinfo=timezone.utc)), services,
                      threading.Event(), monotonic=wall)
+
+
+@pytest.fixture
+def sim(wall, posts) -> Simulator:
+    sent, answer = posts
+
+    def report_position(crew, lon, lat, speed_kmh):
+        sent.append((crew, lon, lat, speed_kmh))
+        return answer["id"]
+    return simulator(wall, fake_services(report_position=report_position))
 
 
 def tracked(sim: Simulator, number: str = "20260115-000001") -> TicketRun:
@@ -51,6 +79,74 @@ def raising(error: Exception):
     def _arrive(run):          # named like a step, for the log line
         raise error
     return _arrive
+
+
+# ------------------------------------------------------------------------------------------------ one ticket
+
+class Desk:
+    """A fake of the product for one water-leak ticket: the state table's moves, and every call in order."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+        self.row = {"number": "20260115-000001", "category_code": "water_leak", "lon": B[0], "lat": B[1],
+                    "citizen_phone": "13912345678", "crew_code": None, "evaluation_token": None,
+                    "reopened_count": 0, "state": "registered", "lead_department_code": "water",
+                    "co_department_codes": [], "grid_code": "G1", "handled_by_community": False, "on_site_at": None}
+
+    def services(self, posts) -> Services:
+        def log(name, fn):
+            def call(*args):
+                self.calls.append(f"transition {args[1]}" if name == "transition" else name)
+                return fn(*args)
+            return call
+        moves = {"accept": "accepted", "resolve": "resolved", "close": "closed"}
+        return Services(
+            catalogue=log("catalogue", lambda: {"water_leak": load_catalogue()["water_leak"]}),
+            report_places=log("report_places", lambda seed: [{"grid_code": "G1", "worker_name": "王伟",
+                                                               "community_name": "光明社区", "building": [],
+                                                               "outdoor": [(*B, None)]}]),
+            elder_homes=log("elder_homes", lambda: []),
+            unfinished_tickets=log("unfinished_tickets", lambda: []),
+            ticket=log("ticket", lambda number: dict(self.row)),
+            ticket_states=log("ticket_states", lambda numbers: {}),
+            crew_place=log("crew_place", lambda code: {"name": "供水抢修1组", "lon": A[0], "lat": A[1],
+                                                       "home_lon": A[0], "home_lat": A[1]}),
+            create_ticket=log("create_ticket", lambda request: dict(self.row)),
+            transition=log("transition", lambda number, action, actor: self._move(moves[action])),
+            evaluate=log("evaluate", lambda token, rating, comment, reopen: self._move(
+                "reopened" if rating == "unsatisfied" and reopen else "closed")),
+            crew_options=log("crew_options", lambda ticket: [{"code": "WATER-01", "department_code": "water",
+                                                              "grid_code": None}]),
+            assign=log("assign", lambda number, crew, actor: self.row.update(state="dispatched", crew_code=crew)),
+            record_arrival=log("record_arrival", lambda number, actor: self.row.update(state="on_site") or -5.0),
+            report_position=log("report_position",
+                                lambda crew, lon, lat, speed: posts.append((crew, lon, lat)) or "1-0"),
+        )
+
+    def _move(self, state: str) -> dict:
+        self.row.update(state=state, evaluation_token="tok" if state == "resolved" else self.row["evaluation_token"])
+        return dict(self.row)
+
+
+def test_an_emergency_goes_through_the_services_in_order(wall):
+    desk, posted = Desk(), []
+    sim = simulator(wall, desk.services(posted))
+    sim._prepare()
+    sim._create(NewTicket(channel="hotline", category="water_leak", description="楼道自来水管冻裂跑水",
+                          lon=B[0], lat=B[1]))
+    for _ in range(20):                                  # step by step through the agenda until it is done
+        if desk.row["state"] in ("closed", "reopened"):
+            break
+        sim._run_due(sim._agenda[0][0])
+    assert desk.calls[:4] == ["catalogue", "report_places", "elder_homes", "unfinished_tickets"]
+    assert desk.calls[4:15] == ["create_ticket", "ticket", "crew_options", "assign", "crew_place",   # the desk
+                                "ticket", "transition accept", "report_position",                    # drives off
+                                "record_arrival", "report_position",                                 # on site
+                                "transition resolve"]
+    assert desk.calls[15:] in (["evaluate"], ["transition close"])      # the citizen answers, or the operator closes
+    assert posted == [("WATER-01", *A), ("WATER-01", *B)]                # the crew left, then arrived
+    assert sim.stats.dispatched == sim.stats.arrived == sim.stats.resolved == 1 and sim.stats.late_arrivals == 0
+    assert sim.crews["WATER-01"].ticket is None and sim.crews["WATER-01"].trip.end == A     # heading home
 
 
 # ------------------------------------------------------------------------------------------------ refusals
@@ -85,18 +181,6 @@ def test_a_stale_step_does_nothing(sim):
 
 
 # ------------------------------------------------------------------------------------------------ positions
-
-@pytest.fixture
-def posts(monkeypatch):
-    sent: list[tuple] = []
-    answer = {"id": "1-0"}
-
-    def report_position(crew, lon, lat, at=None, speed_kmh=None):
-        sent.append((crew, lon, lat, speed_kmh))
-        return answer["id"]
-    monkeypatch.setattr(services.live, "report_position", report_position)
-    return sent, answer
-
 
 def moving_crews(sim: Simulator, n: int) -> None:
     for i in range(n):

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from services.dispatch import eta_minutes
-from services.simulation import (HANDLING_MINUTES, Odds, SimClock, Trip, choose_crew, citizen_rating,
-                                 desk_minutes, drive_speed, handling_minutes, metres_between, next_step,
-                                 street_path, travel_seconds)
+from simulation.behaviour import (HANDLING_MINUTES, Odds, choose_crew, citizen_rating, desk_minutes, drive_speed,
+                                  handling_minutes, next_step)
+from simulation.engine import SimClock
+from simulation.movement import Trip, metres_between, street_path, travel_seconds
 
 A = (122.99, 41.10)
 B = (123.01, 41.11)

@@ -1,4 +1,4 @@
-"""The history plan (etl.history.make_plan) is pure: seasons, rhythm, channels and steps, without a database."""
+"""The history plan (simulation.plan.make_plan) is pure: seasons, rhythm, channels and steps, without a database."""
 from __future__ import annotations
 
 from collections import Counter
@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from etl.history import CURRENT_LEAD, make_plan, temperatures
-from workorders.demand import in_heating_season, seasonal_factor
+from simulation.demand import in_heating_season, seasonal_factor
+from simulation.plan import CURRENT_LEAD, make_plan, temperatures
 from workorders.catalogue import load_catalogue
 from workorders.states import ACTIONS
 

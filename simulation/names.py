@@ -1,4 +1,6 @@
-"""Names for the generated reference data (zh-CN). Only the street names are real; see the README."""
+"""The invented people and places of the generated Tiedong (zh-CN): citizens' and workers' names and phones (for
+the reference data, the one-key-phone registry, the history and the live simulator), community words, departments,
+crews and camera kinds. Only the street names are real; see the README."""
 from __future__ import annotations
 
 import numpy as np

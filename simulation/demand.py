@@ -1,14 +1,17 @@
-"""Who reports what, when: the demand model shared by the history generator (etl/history.py) and the live
-simulator (services/simulation.py), so that the live load looks like the past.
+"""Who reports what, when: the demand model shared by the history plan (simulation/plan.py) and the live
+simulator (simulation/arrivals.py), so that the live load looks like the past.
 
-Category shares over a year, the channels that only bring some categories, weekday and hour-of-day rhythms, the
-seasons of Anshan (heating from 1 November to 31 March, cold snaps, summer noise, spring thaw) and the texts
-citizens use. Pure data and functions: no database, no randomness of its own.
+Category shares over a year, the channel mix and the channels that only bring some categories, weekday and
+hour-of-day rhythms, Anshan's climate and seasons (heating from 1 November to 31 March, cold snaps, summer noise,
+spring thaw) and the texts citizens use. Pure data and functions: no database, no randomness of its own.
 """
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
+from functools import lru_cache
+
+import numpy as np
 
 # Share of each category over a year before seasons act (they then scale it day by day).
 CATEGORY_WEIGHTS = {
@@ -16,9 +19,15 @@ CATEGORY_WEIGHTS = {
     "road_damage": 0.05, "streetlight": 0.04, "power_fault": 0.05, "gas_leak": 0.012, "neighbour_dispute": 0.06,
     "public_security": 0.05, "greening": 0.03, "other": 0.13,
 }
-CHANNEL_WEIGHTS = {
-    "hotline": 0.60, "grid_worker": 0.13, "web": 0.08, "police_110": 0.05, "elder_phone": 0.04,
-    "walk_in": 0.03, "api": 0.03, "open311": 0.02, "letter": 0.02,
+
+# The share of each door: in the past (the history; the hotline ~68 % once CHANNEL_ONLY acts) and in live intake (the
+# simulator; the hotline ~55 %). The two mixes were tuned apart; they sit side by side here so that a change to one
+# is made looking at the other. The simulator does not play the integrations' doors (api, open311): 0 live.
+PAST, LIVE = 0, 1
+CHANNEL_WEIGHTS: dict[str, tuple[float, float]] = {     # channel: (past, live)
+    "hotline": (0.60, 0.46), "grid_worker": (0.13, 0.20), "web": (0.08, 0.11), "police_110": (0.05, 0.05),
+    "elder_phone": (0.04, 0.09), "walk_in": (0.03, 0.05), "api": (0.03, 0.0), "open311": (0.02, 0.0),
+    "letter": (0.02, 0.04),
 }
 # Channels that only bring some categories: grid workers report what they see on patrol; 110 passes on
 # disturbances; elders press their one-key phone for heating, water and power.
@@ -28,6 +37,8 @@ CHANNEL_ONLY = {
     "police_110": {"noise", "public_security", "neighbour_dispute", "gas_leak"},
     "elder_phone": {"heating_cold", "water_leak", "power_fault", "housing_repair", "other"},
 }
+# Live only: 110 passes on most public-security calls.
+POLICE_110_SECURITY_BOOST = 12.0
 WEEKDAY_FACTOR = (1.12, 1.03, 1.0, 1.0, 0.98, 0.82, 0.78)
 
 # Local hour profiles (24 weights).
@@ -72,12 +83,29 @@ DESCRIPTIONS = {
 OPERATORS = [f"坐席{n:02d}" for n in range(1, 13)]
 
 
+def channel_weights(category: str, era: int) -> dict[str, float]:
+    """The doors that bring ``category`` with their weights (not normalised), in the table's order, for PAST or
+    LIVE."""
+    weights = {c: w[era] for c, w in CHANNEL_WEIGHTS.items()
+               if w[era] > 0 and (c not in CHANNEL_ONLY or category in CHANNEL_ONLY[c])}
+    if era == LIVE and category == "public_security" and "police_110" in weights:
+        weights["police_110"] *= POLICE_110_SECURITY_BOOST
+    return weights
+
+
+def climate_temperature(day: date) -> float:
+    """Anshan's mean daily temperature by the calendar (about −8.5 °C late January, +25.5 °C late July). The history
+    adds a persistent random anomaly to it (the cold snaps); the live simulator uses it as it is."""
+    return 8.5 - 17.0 * math.cos(2 * math.pi * (day.timetuple().tm_yday - 22) / 365.25)
+
+
 def in_heating_season(day: date) -> bool:
     return day.month >= 11 or day.month <= 3
 
 
 def seasonal_factor(category: str, day: date, temp: float) -> float:
-    """How much more (or less) often a category is reported on ``day`` than on an average day."""
+    """How much more (or less) often a category is reported on ``day``, at mean temperature ``temp``, than on an
+    average day."""
     m = day.month
     heating = in_heating_season(day)
     if category == "heating_cold":
@@ -108,3 +136,35 @@ def seasonal_factor(category: str, day: date, temp: float) -> float:
     if category == "neighbour_dispute":
         return 1.2 if 5 <= m <= 9 else 0.9
     return 1.0
+
+
+# ------------------------------------------------------------------------------------------------ live intensity
+# The live simulator has no weather anomaly: it takes the seasons from the climate alone, with two categories
+# recomputed for that (no heating complaints at all out of season; water leaks from the mean frost).
+
+@lru_cache(maxsize=8192)
+def season_factor(category: str, day: date) -> float:
+    """How much more (or less) often a category is reported live on ``day`` than on an average day."""
+    temp = climate_temperature(day)
+    if category == "heating_cold":        # only in the heating season (1 November – 31 March)
+        return seasonal_factor(category, day, temp) if in_heating_season(day) else 0.0
+    if category == "water_leak":          # frozen and burst pipes: more the colder it is
+        return 0.8 + 0.06 * max(0.0, 2.0 - temp)
+    return seasonal_factor(category, day, temp)
+
+
+@lru_cache(maxsize=None)
+def hour_weights(category: str) -> tuple[float, ...]:
+    """The category's 24 local-hour weights, mean 1."""
+    profile = np.array(HOUR_PROFILES.get(category, OFFICE_HOURS), dtype=float)
+    return tuple(profile / profile.mean())
+
+
+def category_intensity(local: datetime) -> dict[str, float]:
+    """Relative intensity of each category at a local time (share × season × hour of day × weekday)."""
+    day, weekday = local.date(), WEEKDAY_FACTOR[local.weekday()]
+    return {c: w * season_factor(c, day) * hour_weights(c)[local.hour] * weekday for c, w in CATEGORY_WEIGHTS.items()}
+
+
+def demand_shape(local: datetime) -> float:
+    return sum(category_intensity(local).values())
