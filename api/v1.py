@@ -25,8 +25,8 @@ from api.openapi import document
 from services import alarms, catalogue, live, ticket_reads
 from services import tickets as service
 from services.api_keys import Caller
-from workorders.contract import Alarm, CrewPosition, Evaluation, IntakeError, Phone, SupervisionAction, \
-    Transition, checked
+from workorders.contract import (Alarm, CrewPosition, Evaluation, IntakeError, Phone, SupervisionAction, Transition,
+                                 checked, phone_digits)
 from workorders.states import STATES
 
 PREFIX = "/api/v1"
@@ -111,7 +111,7 @@ def _phone_digits() -> str | None:
     if not raw:
         return None
     try:
-        return "".join(ch for ch in checked(Phone, raw, "phone") if ch.isdigit())
+        return phone_digits(checked(Phone, raw, "phone"))
     except IntakeError as error:
         raise invalid(error) from None
 

@@ -19,6 +19,7 @@ from services.tickets import CHANNELS, Created, NotFound
 from settings import get_settings
 from workorders.catalogue import Category
 from workorders.contract import LOCATION, IntakeError, NewTicket, Problem
+from workorders.contract import phone_digits as digits
 from workorders.deadlines import RESOLVE_DAYS
 from workorders.states import STATES, TransitionRefused
 
@@ -55,10 +56,6 @@ def local_time(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d %H:%M")
-
-
-def digits(phone: str | None) -> str:
-    return "".join(ch for ch in (phone or "") if ch.isdigit())
 
 
 def mask_name(name: str | None) -> str:

@@ -21,7 +21,7 @@ from geo import tickets as db
 from geo.db import get_engine
 from settings import get_settings
 from workorders.catalogue import Category, category_from_row
-from workorders.contract import IntakeError, NewTicket  # noqa: F401 - also imported from here
+from workorders.contract import IntakeError, NewTicket, phone_digits  # noqa: F401 - doors import these here
 from workorders.deadlines import compute_deadlines
 from workorders.routing import RoutingExhausted, route
 from workorders.states import ACTIONS, FINAL_STATES, TransitionRefused, next_state
@@ -134,7 +134,7 @@ def _create(conn: Connection, request: NewTicket, idempotency, now: datetime) ->
         "number": number, "channel": request.channel, "category_code": category.code,
         "variant": request.variant or category.default_variant, "description": request.description.strip(),
         "lon": lon, "lat": lat, **place, "address": request.address, "citizen_name": request.citizen_name,
-        "citizen_phone": _digits(request.citizen_phone), "priority": request.priority or category.priority,
+        "citizen_phone": phone_digits(request.citizen_phone) or None, "priority": request.priority or category.priority,
         "complexity": category.complexity, "lead_department_code": routed.lead_department,
         "co_department_codes": list(routed.co_departments), "handled_by_community": routed.handled_by_community,
         "state": "registered", "related_ticket_id": related_id, "media_url": request.media_url,
@@ -163,13 +163,6 @@ def _validate(request: NewTicket, catalogue: dict[str, Category]) -> Category:
     if request.variant and request.variant not in category.variants:
         raise IntakeError("variant", f"{category.name} 没有子类 {request.variant!r}")
     return category
-
-
-def _digits(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return digits or None
 
 
 def _locate(conn: Connection, request: NewTicket) -> tuple[float, float, dict]:

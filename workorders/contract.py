@@ -93,6 +93,14 @@ def _quoted(value: Any, length: int = 80) -> str:
     return repr(value[:length] if isinstance(value, str) else value)
 
 
+# pydantic's errors of a value of the wrong type → (rule, what the value should be)
+WRONG_TYPE = {"string_type": ("not_text", "应为字符串"), "int_type": ("not_integer", "应为整数"),
+              "int_from_float": ("not_integer", "应为整数"), "int_parsing": ("not_integer", "应为整数"),
+              "float_type": ("not_number", "应为数字"), "float_parsing": ("not_number", "应为数字"),
+              "dict_type": ("not_object", "应为 JSON 对象"), "bool_type": ("not_boolean", "应为 true 或 false"),
+              "datetime_type": ("not_time", NOT_A_TIME), "datetime_parsing": ("not_time", NOT_A_TIME)}
+
+
 def _words(kind: str, ctx: dict, value: Any, path: str, allowed: Iterable[str]) -> tuple[str, str, bool]:
     """(rule, words, named) for one pydantic error type."""
     if value is None and kind.endswith("_type"):
@@ -101,26 +109,18 @@ def _words(kind: str, ctx: dict, value: Any, path: str, allowed: Iterable[str]) 
         return "missing", "为必填项", True
     if kind == "extra_forbidden":
         return "unknown_field", f"未知字段 {path!r}（可用字段：{', '.join(allowed)}）", False
-    if kind == "string_type":
-        return "not_text", f"应为字符串，收到 {_type_name(value)}", True
+    if kind in WRONG_TYPE:
+        rule, expected = WRONG_TYPE[kind]
+        got = _quoted(value, 40) if isinstance(value, str) and rule == "not_time" else _type_name(value)
+        return rule, f"{expected}，收到 {got}", True
     if kind in ("string_too_long", "too_long"):
         return "too_long", f"不能超过 {ctx['max_length']} 字（收到 {len(value)} 字）", True
-    if kind in ("int_type", "int_from_float", "int_parsing"):
-        return "not_integer", f"应为整数，收到 {_type_name(value)}", True
-    if kind in ("float_type", "float_parsing"):
-        return "not_number", f"应为数字，收到 {_type_name(value)}", True
     if kind == "finite_number":
         return "out_of_range", f"超出范围：应为有限数字，收到 {value!r}", True
     if kind in ("greater_than_equal", "less_than_equal"):
         return "out_of_range", f"超出范围（{_bounds(ctx)}），收到 {value!r}", True
-    if kind == "dict_type":
-        return "not_object", f"应为 JSON 对象，收到 {_type_name(value)}", True
-    if kind == "bool_type":
-        return "not_boolean", f"应为 true 或 false，收到 {_type_name(value)}", True
     if kind == "timezone_aware":
         return "not_time", f"{NOT_A_TIME}，缺少时区", True
-    if kind in ("datetime_type", "datetime_parsing"):
-        return "not_time", f"{NOT_A_TIME}，收到 {_quoted(value, 40)}", True
     if "words" in ctx:              # our own rules say their words themselves
         return kind, ctx["words"], ctx.get("named", True)
     return kind, f"无效（{kind}）", True
@@ -269,6 +269,11 @@ def checked(kind: Any, value: Any, field: str) -> Any:
         return _adapter(kind).validate_python(value)
     except ValidationError as error:
         raise IntakeError.of(problems(error, field=field)) from None
+
+
+def phone_digits(phone: str | None) -> str:
+    """The digits of a phone number, as tickets keep it: "(0412) 555-1234" → "04125551234"."""
+    return "".join(ch for ch in (phone or "") if ch.isdigit())
 
 
 def idempotency_key(raw: str | None, field: str = "Idempotency-Key") -> str | None:
