@@ -57,8 +57,13 @@ def _api_error(error: ApiError) -> Response:
     return error_response(error.status, error.code, error.message, error.field, error.headers)
 
 
+def invalid(error: IntakeError) -> ApiError:
+    """The API's answer to what the contract or a service refused: 400 naming the first input at fault."""
+    return ApiError(400, "invalid", error.message, error.field)
+
+
 def _intake_error(error: IntakeError) -> Response:
-    return error_response(400, "invalid", error.message, error.field)
+    return _api_error(invalid(error))
 
 
 def _not_found(error: NotFound) -> Response:

@@ -1,27 +1,23 @@
-"""Reading and checking what clients send: JSON bodies, query strings, the Idempotency-Key header.
+"""Reading what clients send: JSON bodies (as the contract's models), query strings, the Idempotency-Key header.
 
-Every refusal is an ApiError naming the field at fault, so a malformed request is a 4xx with a message and never
-reaches the services (nor the database) half-understood.
+Every refusal is an ApiError naming the field at fault (what the contract refuses becomes a 400 through
+api.errors.invalid), so a malformed request never reaches the services (nor the database) half-understood.
 """
 from __future__ import annotations
 
 import json
-import math
 from datetime import date, datetime, time
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import request
 
-from api.errors import ApiError
+from api.errors import ApiError, invalid
 from settings import get_settings
+from workorders import contract
+from workorders.contract import MAX_CODE, Contract, IntakeError
 
 MAX_BODY_BYTES = 256 * 1024
-MAX_JSON_FIELD_BYTES = 16 * 1024        # attributes / data objects
-MAX_TEXT = 2000
-MAX_CODE = 32
-MAX_IDEMPOTENCY_KEY = 200               # idempotency_keys.key is 200 characters
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
@@ -54,102 +50,26 @@ def json_body() -> dict[str, Any]:
     return body
 
 
-def only_fields(body: dict, allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        raise bad(unknown[0], f"未知字段 {unknown[0]!r}（可用字段：{', '.join(allowed)}）")
+def body_of(model: type[Contract]) -> Contract:
+    """The JSON body as the contract's ``model``: 415/413/400 for what is no JSON object, 400 naming the first
+    field the model refuses."""
+    return parsed(model, json_body())
 
 
-def text(body: dict, name: str, *, required: bool = False, max_len: int = MAX_TEXT) -> str | None:
-    """A string field; blank counts as absent (and is refused when required)."""
-    value = body.get(name)
-    if value is not None and not isinstance(value, str):
-        raise bad(name, f"{name} 应为字符串，收到 {type(value).__name__}")
-    if value is None or not value.strip():
-        if required:
-            raise bad(name, f"缺少 {name}" if value is None else f"{name} 不能为空")
-        return None
-    if len(value) > max_len:
-        raise bad(name, f"{name} 不能超过 {max_len} 字（收到 {len(value)} 字）")
-    return value
-
-
-def number(body: dict, name: str) -> float | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise bad(name, f"{name} 应为数字，收到 {type(value).__name__}")
+def parsed(model: type[Contract], values: dict[str, Any]) -> Contract:
     try:
-        result = float(value)
-    except OverflowError:
-        raise bad(name, f"{name} 超出范围") from None
-    if not math.isfinite(result):
-        raise bad(name, f"{name} 应为有限数字")
-    return result
-
-
-def integer(body: dict, name: str) -> int | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise bad(name, f"{name} 应为整数，收到 {type(value).__name__}")
-    return value
-
-
-def json_object(body: dict, name: str) -> dict:
-    value = body.get(name)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise bad(name, f"{name} 应为 JSON 对象，收到 {type(value).__name__}")
-    if len(json.dumps(value, ensure_ascii=False).encode("utf-8")) > MAX_JSON_FIELD_BYTES:
-        raise bad(name, f"{name} 超过 {MAX_JSON_FIELD_BYTES // 1024} KB")
-    return value
-
-
-def http_url(body: dict, name: str) -> str | None:
-    value = text(body, name, max_len=MAX_TEXT)
-    if value is None:
-        return None
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise bad(name, f"{name} 应为 http(s) 链接，收到 {value[:80]!r}")
-    return value.strip()
-
-
-def transition_data(action: str, data: dict) -> dict:
-    """The parts of ``data`` the services read for merge and joint_meeting, checked before they are used."""
-    if action == "merge" and not (isinstance(data.get("into"), str) and data["into"].strip()):
-        raise bad("data.into", "合并须在 data.into 中给出主工单编号")
-    if action == "joint_meeting":
-        departments = data.get("departments")
-        if departments is not None and not (isinstance(departments, list) and departments and all(
-                isinstance(d, str) and 0 < len(d) <= MAX_CODE for d in departments)):
-            raise bad("data.departments", "data.departments 应为部门编码列表")
-        meeting_date = data.get("meeting_date")
-        if meeting_date is not None:
-            try:
-                date.fromisoformat(meeting_date if isinstance(meeting_date, str) else "")
-            except ValueError:
-                raise bad("data.meeting_date", f"data.meeting_date 应为日期 YYYY-MM-DD，收到 {meeting_date!r:.40}") \
-                    from None
-        for name in ("decision", "follow_up"):
-            if data.get(name) is not None and not isinstance(data[name], str):
-                raise bad(f"data.{name}", f"data.{name} 应为字符串")
-    return data
+        return model.parse(values)
+    except IntakeError as error:
+        raise invalid(error) from None
 
 
 # ------------------------------------------------------------------------------------------------ headers
 
 def idempotency_key() -> str | None:
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None or not key.strip():
-        return None
-    if len(key) > MAX_IDEMPOTENCY_KEY:
-        raise bad(IDEMPOTENCY_HEADER, f"{IDEMPOTENCY_HEADER} 不能超过 {MAX_IDEMPOTENCY_KEY} 个字符")
-    return key.strip()
+    try:
+        return contract.idempotency_key(request.headers.get(IDEMPOTENCY_HEADER), IDEMPOTENCY_HEADER)
+    except IntakeError as error:
+        raise invalid(error) from None
 
 
 # ------------------------------------------------------------------------------------------------ query strings

@@ -1,6 +1,7 @@
-"""POST /api/v1/tickets: the body → a NewTicket, and who may use which channel.
+"""POST /api/v1/tickets: the body → the contract's NewTicket, and who may use which channel.
 
-Channel rules (the API's own; the services accept any channel they know):
+The fields and their rules are the contract's (workorders.contract.TicketBody). Channel rules are the API's own
+(the services accept any channel they know):
 - anonymous callers (no key) may file only as ``api`` or ``web`` and may not set a priority: a public client
   must not be able to raise urgent alarms or pose as the hotline, 110 or a grid worker;
 - ``grid_worker`` needs a key bound to a crew of kind 网格员 and a photo (``media_url``); such a key files only as
@@ -11,42 +12,36 @@ Channel rules (the API's own; the services accept any channel they know):
 """
 from __future__ import annotations
 
-from api.auth import Caller
+from typing import Any
+
 from api.errors import ApiError
-from api.inputs import MAX_CODE, bad, http_url, integer, json_object, number, only_fields, text
-from services.tickets import MAX_DESCRIPTION, NewTicket
+from api.inputs import bad, parsed
+from services.api_keys import Caller
+from workorders.contract import NewTicket, TicketBody
 
-API_CHANNELS = ("api", "hotline", "letter", "walk_in", "web", "police_110", "grid_worker")
 ANONYMOUS_CHANNELS = ("api", "web")
-TICKET_FIELDS = ("channel", "category", "description", "lat", "lon", "address", "grid_code", "variant",
-                 "citizen_name", "citizen_phone", "priority", "media_url", "attributes", "related_number",
-                 "source_ref")
 
 
-def new_ticket_from(body: dict, caller: Caller | None) -> NewTicket:
-    only_fields(body, TICKET_FIELDS)
-    channel = text(body, "channel", max_len=MAX_CODE) or ("grid_worker" if caller and caller.is_grid_worker
-                                                          else "api")
-    if channel not in API_CHANNELS:
-        raise bad("channel", f"渠道 {channel!r} 不能经此接口登记（可选：{', '.join(API_CHANNELS)}；"
-                             "一键通请用 POST /api/v1/alarms）")
-    ticket = NewTicket(
-        channel=channel,
-        category=text(body, "category", required=True, max_len=MAX_CODE),
-        description=text(body, "description", required=True, max_len=MAX_DESCRIPTION),
-        lon=number(body, "lon"), lat=number(body, "lat"),
-        address=text(body, "address", max_len=300), grid_code=text(body, "grid_code", max_len=MAX_CODE),
-        variant=text(body, "variant", max_len=MAX_CODE),
-        citizen_name=text(body, "citizen_name", max_len=100), citizen_phone=text(body, "citizen_phone", max_len=32),
-        priority=integer(body, "priority"), media_url=http_url(body, "media_url"),
-        attributes=json_object(body, "attributes"),
-        source_ref=text(body, "source_ref", max_len=200), related_number=text(body, "related_number", max_len=20),
-        registered_by=caller.actor if caller else None)
+def new_ticket_from(body: dict[str, Any], caller: Caller | None) -> NewTicket:
+    body = dict(body)
+    worker = caller is not None and caller.is_grid_worker
+    if not _given(body.get("channel")):
+        body["channel"] = "grid_worker" if worker else "api"
+    if worker and not _located(body):
+        body["grid_code"] = caller.crew_grid_code
+    sent = parsed(TicketBody, body)
+    ticket = parsed(NewTicket, {**sent.model_dump(), "registered_by": caller.actor if caller else None})
     check_channel_rights(ticket, caller)
     check_channel_fields(ticket)
-    if caller and caller.is_grid_worker and _no_location(ticket):
-        ticket.grid_code = caller.crew_grid_code
     return ticket
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _located(body: dict) -> bool:
+    return any(_given(body.get(name)) for name in ("lat", "lon", "address", "grid_code"))
 
 
 def check_channel_rights(ticket: NewTicket, caller: Caller | None) -> None:
@@ -71,7 +66,3 @@ def check_channel_fields(ticket: NewTicket) -> None:
             raise bad("priority", "110 转办须带 110 的优先级 priority（1–4）")
         if not ticket.source_ref:
             raise bad("source_ref", "110 转办须带 110 警情编号 source_ref")
-
-
-def _no_location(ticket: NewTicket) -> bool:
-    return ticket.lon is None and ticket.lat is None and not ticket.address and not ticket.grid_code

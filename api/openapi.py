@@ -1,17 +1,27 @@
 """The OpenAPI 3.1 description of everything served under /api/v1 (served at /api/v1/openapi.json).
 
-Written by hand as a dict; tests/integration/test_api_openapi.py checks that its paths and methods are exactly
-the application's routes under /api/v1, so a route added without its description fails the suite.
+The request bodies' schemas are generated from the contract's models the views parse with (REQUEST_BODIES), so
+what the document says a body may hold is what the checks accept; the paths and the answers are written here.
+tests/integration/test_api_openapi.py checks that the paths and methods are exactly the application's routes
+under /api/v1 and that every documented body is refused as its schema says.
 """
 from __future__ import annotations
 
 from copy import deepcopy
 from typing import Any
 
+from workorders.contract import (MAX_IDEMPOTENCY_KEY, Alarm, Contract, CrewPosition, Evaluation, SupervisionAction,
+                                 TicketBody, Transition)
 from workorders.states import ACTIONS, STATES
 from workorders.vocabulary import CHANNELS, SATISFACTION
 
-API_CHANNELS = ["api", "hotline", "letter", "walk_in", "web", "police_110", "grid_worker"]
+# The schema name of each request body → the model its view parses it with.
+REQUEST_BODIES: dict[str, type[Contract]] = {
+    "NewTicket": TicketBody, "Transition": Transition, "Evaluation": Evaluation,
+    "SupervisionAction": SupervisionAction, "Alarm": Alarm, "CrewPosition": CrewPosition,
+}
+# Codes the services check against their own vocabularies, shown as the enum the document promises.
+SERVICE_ENUMS = {("Evaluation", "satisfaction"): list(SATISFACTION)}
 KEYED = [{"ApiKeyHeader": []}, {"ApiKeyQuery": []}]
 OPEN: list = []
 
@@ -46,38 +56,13 @@ IDEMPOTENCY = {"$ref": "#/components/parameters/IdempotencyKey"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
-SCHEMAS: dict[str, Any] = {
+RESULT_SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object", "required": ["error"],
         "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
             "code": {"type": "string", "examples": ["invalid", "missing_api_key", "transition_refused"]},
             "message": {"type": "string"},
             "field": {**NULLABLE_STRING, "description": "the input at fault, when there is one"}}}},
-    },
-    "NewTicket": {
-        "type": "object", "required": ["category", "description"], "additionalProperties": False,
-        "description": "Location: lat and lon together, or address (matched in the gazetteer), or grid_code.",
-        "properties": {
-            "channel": {"type": "string", "enum": API_CHANNELS, "default": "api",
-                        "description": "anonymous callers: api or web only; grid_worker needs a grid worker's "
-                                       "key (and is its default); police_110 needs priority and source_ref"},
-            "category": {"type": "string", "description": "a code of GET /categories"},
-            "description": {"type": "string", "maxLength": 4000},
-            "lat": {"type": "number", "minimum": -90, "maximum": 90},
-            "lon": {"type": "number", "minimum": -180, "maximum": 180},
-            "address": {"type": "string", "maxLength": 300},
-            "grid_code": {"type": "string"},
-            "variant": {"type": "string", "description": "a variant of the category (e.g. heating indoor/outdoor)"},
-            "citizen_name": {"type": "string", "maxLength": 100},
-            "citizen_phone": {"type": "string", "maxLength": 32},
-            "priority": {"type": "integer", "minimum": 1, "maximum": 4,
-                         "description": "1 most urgent; default the category's; needs a key; required for 110"},
-            "media_url": {"type": "string", "format": "uri", "description": "photo; required for grid_worker"},
-            "attributes": {"type": "object"},
-            "related_number": {"type": "string", "description": "越级: the number of the ticket this one repeats"},
-            "source_ref": {"type": "string", "description": "the 110 incident number (required for police_110), "
-                                                            "a partner system's own reference …"},
-        },
     },
     "Ticket": {
         "type": "object", "description": "A work order as the API shows it (times ISO 8601 with offset).",
@@ -140,21 +125,6 @@ SCHEMAS: dict[str, Any] = {
                        "offset": {"type": "integer"},
                        "next_offset": {"type": ["integer", "null"], "description": "null on the last page"}},
     },
-    "Transition": {
-        "type": "object", "required": ["action"], "additionalProperties": False,
-        "properties": {
-            "action": {"type": "string", "enum": list(ACTIONS),
-                       "description": "allowed only from the states of the transition table (else 409); "
-                                      + "; ".join(f"{a.name}: from {', '.join(sorted(a.sources))}"
-                                                  for a in ACTIONS.values())},
-            "reason": {"type": "string", "description": "required for "
-                       + ", ".join(a.name for a in ACTIONS.values() if a.needs_reason)},
-            "department": {"type": "string", "description": "dispatch: the lead department's code"},
-            "crew": {"type": "string", "description": "dispatch: the crew's code"},
-            "data": {"type": "object", "description": "merge: {\"into\": \"<number>\"}; joint_meeting: "
-                                                      "{departments, meeting_date, decision, follow_up}"},
-        },
-    },
     "Transitioned": {
         "type": "object", "required": ["ticket"],
         "properties": {"ticket": _ref("Ticket"),
@@ -174,11 +144,6 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"name": {"type": "string"}, "kind": {"type": "string"}, "grid_code": {"type": "string"},
                        "lon": {"type": "number"}, "lat": {"type": "number"}},
     },
-    "Evaluation": {
-        "type": "object", "required": ["satisfaction"], "additionalProperties": False,
-        "properties": {"satisfaction": {"type": "string", "enum": list(SATISFACTION)},
-                       "comment": {"type": "string", "maxLength": 2000}},
-    },
     "Evaluated": {
         "type": "object",
         "properties": {"evaluation": {"type": "object", "properties": {
@@ -194,21 +159,21 @@ SCHEMAS: dict[str, Any] = {
                        "resolve_due_at": {"type": "string", "format": "date-time"},
                        "category_name": {"type": "string"}, "actions": {"type": "integer"}},
     },
-    "SupervisionAction": {
-        "type": "object", "required": ["note"], "additionalProperties": False,
-        "properties": {"note": {"type": "string", "maxLength": 2000}},
-    },
-    "Alarm": {
-        "type": "object", "required": ["device_id"], "additionalProperties": False,
-        "properties": {"device_id": {"type": "string", "maxLength": 64},
-                       "category": {"type": "string", "default": "other"}},
-    },
-    "CrewPosition": {
-        "type": "object", "required": ["lon", "lat"],
-        "properties": {"lon": {"type": "number"}, "lat": {"type": "number"},
-                       "at": {"type": "string", "format": "date-time"}, "speed_kmh": {"type": "number"}},
-    },
 }
+
+
+
+def body_schema(name: str, model: type[Contract]) -> dict[str, Any]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("title", None)
+    for (body, field), values in SERVICE_ENUMS.items():
+        if body == name:
+            schema["properties"][field]["enum"] = values
+    return schema
+
+
+SCHEMAS: dict[str, Any] = {**RESULT_SCHEMAS,
+                           **{name: body_schema(name, model) for name, model in REQUEST_BODIES.items()}}
 
 RESPONSES = {
     "BadRequest": _json(_ref("Error"), "bad input: the message says what and `field` names it"),
@@ -314,7 +279,7 @@ PATHS: dict[str, Any] = {
         "security": OPEN, "parameters": [_path("code", "the crew's code")], "requestBody": _body("CrewPosition"),
         "responses": {"202": _json({"type": "object", "properties": {
             "crew": {"type": "string"}, "stream_id": {"type": "string"}}}, "queued for the live map"),
-            "400": _error("BadRequest"), "404": _error("NotFound"), "415": _error("UnsupportedMediaType")}}},
+            **POST_ERRORS, "404": _error("NotFound")}}},
 }
 
 DOCUMENT: dict[str, Any] = {
@@ -334,7 +299,7 @@ DOCUMENT: dict[str, Any] = {
         "responses": RESPONSES,
         "parameters": {"IdempotencyKey": {
             "name": "Idempotency-Key", "in": "header", "required": False,
-            "schema": {"type": "string", "maxLength": 200},
+            "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
             "description": "a client-chosen key (e.g. a UUID) that makes retrying the POST safe"}},
         "securitySchemes": {
             "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},

@@ -1,9 +1,10 @@
-"""REST JSON API under /api/v1 (thin: validate → services → JSON). Described by /api/v1/openapi.json.
+"""REST JSON API under /api/v1 (thin: parse → a service → JSON). Described by /api/v1/openapi.json.
 
+Bodies are the contract's models (workorders.contract); every read and write is one call of services/.
 Who may call what: reads of tickets and supervisions, transitions, supervision actions and alarms need an API key
 (X-API-Key header or api_key parameter); categories, address suggestions, the citizen's evaluation (the link's
-token is the credential) and the OpenAPI document are open; filing a ticket is open for the ``api``/``web``
-channels (see api/intake.py for the channel rules).
+token is the credential), crews' positions and the OpenAPI document are open; filing a ticket is open for the
+``api``/``web`` channels (see api/intake.py for the channel rules).
 
 Idempotency-Key: POST /tickets and POST /alarms store it (scope = the key's name, or "anonymous"): the same key
 with the same body answers 200 with the first answer's ticket, another body answers 422. The other POSTs accept
@@ -11,25 +12,23 @@ the header and store nothing (a transition repeated is refused by the state tabl
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from api import alarms, render
-from api.auth import Caller, optional_caller, register_cli, required_caller
-from api.errors import ApiError, json_response, jsonify_stray_errors, register_error_handlers
-from api.inputs import (MAX_CODE, bad, idempotency_key, json_body, json_object, only_fields, query_code,
-                        query_int, query_list, query_time, text, transition_data,
+from api import render
+from api.auth import optional_caller, register_cli, required_caller
+from api.errors import ApiError, invalid, json_response, jsonify_stray_errors, register_error_handlers
+from api.inputs import (bad, body_of, idempotency_key, json_body, query_code, query_int, query_list, query_time,
                         unknown_query_params)
 from api.intake import new_ticket_from
 from api.openapi import document
-from geo import tickets as ticket_db
-from geo.api_keys import crew_kind
-from geo.db import get_engine
+from services import alarms, catalogue, live, ticket_reads
 from services import tickets as service
-from settings import get_settings
-from workorders.states import ACTIONS, STATES
+from services.api_keys import Caller
+from workorders.contract import (Alarm, CrewPosition, Evaluation, IntakeError, Phone, SupervisionAction, Transition,
+                                 checked, phone_digits)
+from workorders.states import STATES
+from workorders.vocabulary import CHANNELS
 
 PREFIX = "/api/v1"
 blueprint = Blueprint("api_v1", __name__, url_prefix=PREFIX)
@@ -55,9 +54,7 @@ def openapi_document() -> Response:
 
 @blueprint.get("/categories")
 def list_categories() -> Response:
-    with get_engine().connect() as conn:
-        catalogue = service.categories(conn)
-    return json_response({"categories": [render.category_json(c) for c in catalogue.values()]})
+    return json_response({"categories": [render.category_json(c) for c in catalogue.categories().values()]})
 
 
 @blueprint.get("/places")
@@ -68,9 +65,7 @@ def suggest_places() -> Response:
         raise bad("q", "请输入要查找的地址 q")
     if len(query) > 100:
         raise bad("q", "地址查询不能超过 100 字")
-    limit = query_int("limit", 8, 1, 50)
-    with get_engine().connect() as conn:
-        places = ticket_db.search_places(conn, query, limit=limit)
+    places = catalogue.search_places(query, limit=query_int("limit", 8, 1, 50))
     return json_response({"places": [render.place_json(p) for p in places]})
 
 
@@ -83,31 +78,20 @@ def create_ticket() -> Response:
     key = idempotency_key()
     created = service.create_ticket(new, idempotency=(_scope(caller), key) if key else None)
     ticket = created.ticket
-    duplicates = created.duplicates if created.created else _possible_duplicates(ticket)
-    body = {"ticket": render.ticket_json(ticket), "duplicates": [render.duplicate_json(d) for d in duplicates]}
+    body = {"ticket": render.ticket_json(ticket),
+            "duplicates": [render.duplicate_json(d) for d in created.duplicates]}
     if created.created:
         return json_response(body, 201, {"Location": f"{PREFIX}/tickets/{ticket['number']}"})
     return json_response(body, 200, {"Idempotent-Replayed": "true"})
-
-
-def _possible_duplicates(ticket: dict) -> list[dict]:
-    """An idempotent replay answers like the first time: the open look-alikes near the ticket."""
-    settings = get_settings()
-    since = ticket["registered_at"] - timedelta(hours=settings.duplicate_window_hours)
-    with get_engine().connect() as conn:
-        return ticket_db.open_tickets_near(conn, ticket["category_code"], ticket["lon"], ticket["lat"],
-                                           settings.duplicate_radius_m, since, exclude_id=ticket["id"])
 
 
 @blueprint.get("/tickets")
 def list_tickets() -> Response:
     required_caller()
     unknown_query_params(LIST_PARAMS)
-    with get_engine().connect() as conn:
-        categories = set(service.categories(conn))
-        filters = _list_filters(categories)
-        limit, offset = query_int("limit", 50, 1, MAX_LIST), query_int("offset", 0, 0, 10_000_000)
-        rows = ticket_db.list_tickets(conn, filters, limit=limit, offset=offset)
+    filters = _list_filters(set(catalogue.categories()))
+    limit, offset = query_int("limit", 50, 1, MAX_LIST), query_int("offset", 0, 0, 10_000_000)
+    rows = ticket_reads.ticket_list(filters, limit=limit, offset=offset)
     return json_response({"tickets": [render.ticket_json(t) for t in rows], "limit": limit, "offset": offset,
                           "next_offset": offset + limit if len(rows) == limit else None})
 
@@ -116,13 +100,21 @@ def _list_filters(categories: set[str]) -> dict:
     since, until = query_time("since"), query_time("until")
     if since and until and since >= until:
         raise bad("until", "until 须晚于 since")
-    phone = "".join(ch for ch in (request.args.get("phone") or "") if ch.isdigit())
-    if request.args.get("phone") and not 5 <= len(phone) <= 15:
-        raise bad("phone", "电话号码无效")
     return {"state": query_list("state", set(STATES)), "category": query_list("category", categories),
-            "channel": query_list("channel", set(service.CHANNELS)), "street": query_code("street"),
+            "channel": query_list("channel", set(CHANNELS)), "street": query_code("street"),
             "grid": query_code("grid"), "community": query_code("community"),
-            "department": query_code("department"), "phone": phone or None, "since": since, "until": until}
+            "department": query_code("department"), "phone": _phone_digits(), "since": since, "until": until}
+
+
+def _phone_digits() -> str | None:
+    """The citizen's phone of the filter as its digits (the contract's rule for a phone)."""
+    raw = (request.args.get("phone") or "").strip()
+    if not raw:
+        return None
+    try:
+        return phone_digits(checked(Phone, raw, "phone"))
+    except IntakeError as error:
+        raise invalid(error) from None
 
 
 @blueprint.get("/tickets/<number>")
@@ -135,44 +127,21 @@ def read_ticket(number: str) -> Response:
 @blueprint.post("/tickets/<number>/transitions")
 def transition_ticket(number: str) -> Response:
     caller = required_caller()
-    body = json_body()
-    only_fields(body, ("action", "reason", "department", "crew", "data"))
-    action = text(body, "action", required=True, max_len=MAX_CODE)
-    if action not in ACTIONS:
-        raise bad("action", f"未知操作 {action!r}（可选：{', '.join(ACTIONS)}）")
-    reason = text(body, "reason")
-    if ACTIONS[action].needs_reason and reason is None:
-        raise bad("reason", f"{ACTIONS[action].label}（{action}）须说明理由 reason")
-    data = transition_data(action, json_object(body, "data"))
-    department, crew = text(body, "department", max_len=MAX_CODE), text(body, "crew", max_len=MAX_CODE)
-    _check_references(department, crew)
-    done = service.transition(number, action, caller.actor, reason=reason, department=department, crew=crew,
-                              data=data)
+    move = body_of(Transition)
+    catalogue.check_references(department=move.department, crew=move.crew)
+    done = service.transition(number, move.action, caller.actor, reason=move.reason, department=move.department,
+                              crew=move.crew, data=move.data)
     return json_response({"ticket": render.ticket_json(done.ticket), "notice": done.notice})
-
-
-def _check_references(department: str | None, crew: str | None) -> None:
-    """A department or crew that does not exist is the caller's typo (400), not a state conflict."""
-    if not (department or crew):
-        return
-    with get_engine().connect() as conn:
-        if department and department not in ticket_db.department_codes(conn):
-            raise bad("department", f"没有部门 {department!r}")
-        if crew and crew_kind(conn, crew) is None:
-            raise bad("crew", f"没有队伍 {crew!r}")
 
 
 # ------------------------------------------------------------------------------------------------ citizens
 
 @blueprint.post("/evaluations/<token>")
 def evaluate(token: str) -> Response:
-    body = json_body()
-    only_fields(body, ("satisfaction", "comment"))
-    satisfaction = text(body, "satisfaction", required=True, max_len=MAX_CODE)
-    comment = text(body, "comment")
+    rating = body_of(Evaluation)
     if len(token) > 64:
         raise service.NotFound("评价链接无效")
-    ticket = service.evaluate(token, satisfaction, comment)
+    ticket = service.evaluate(token, rating.satisfaction, rating.comment)
     return json_response({"evaluation": render.evaluated_json(ticket)})
 
 
@@ -183,17 +152,14 @@ def list_supervisions() -> Response:
     required_caller()
     unknown_query_params(("all",))
     show_all = (request.args.get("all") or "").lower() in ("1", "true", "yes")
-    with get_engine().connect() as conn:
-        rows = ticket_db.supervision_list(conn, open_only=not show_all)
+    rows = ticket_reads.supervisions(open_only=not show_all)
     return json_response({"supervisions": [render.supervision_json(r) for r in rows]})
 
 
 @blueprint.post(f"/supervisions/<int(max={MAX_BIGINT}):supervision_id>/actions")
 def act_on_supervision(supervision_id: int) -> Response:
     caller = required_caller()
-    body = json_body()
-    only_fields(body, ("note",))
-    note = text(body, "note", required=True)
+    note = body_of(SupervisionAction).note
     action_id = service.supervise(supervision_id, caller.actor, note)
     return json_response({"action": {"id": action_id, "supervision_id": supervision_id, "actor": caller.actor,
                                      "note": note.strip()}}, 201)
@@ -204,16 +170,24 @@ def act_on_supervision(supervision_id: int) -> Response:
 @blueprint.post("/alarms")
 def raise_alarm() -> Response:
     caller = required_caller()
-    body = json_body()
-    only_fields(body, ("device_id", "category"))
-    device_id = text(body, "device_id", required=True, max_len=64).strip()
+    press = body_of(Alarm)
     key = idempotency_key()
-    alarm = alarms.raise_alarm(device_id, text(body, "category", max_len=MAX_CODE), registered_by=caller.actor,
+    alarm = alarms.raise_alarm(press.device_id, press.category, registered_by=caller.actor,
                                idempotency=(_scope(caller), key) if key else None)
     body = {"ticket": render.ticket_json(alarm.ticket)}
     if alarm.created:
         return json_response(body, 201, {"Location": f"{PREFIX}/tickets/{alarm.ticket['number']}"})
     return json_response(body, 200)
+
+
+# ------------------------------------------------------------------------------------------------ crews
+
+@blueprint.post("/crews/<code>/position")
+def crew_position(code: str) -> Response:
+    """A crew's mobile client: its position goes to the live map (open: a position is no personal data)."""
+    where = body_of(CrewPosition)
+    entry = live.report_position(code, where.lon, where.lat, where.at, where.speed_kmh)
+    return json_response({"crew": code, "stream_id": entry}, 202)
 
 
 # ------------------------------------------------------------------------------------------------ the rest

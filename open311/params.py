@@ -1,34 +1,35 @@
-"""Open311 query strings and forms → our filters and NewTicket. Pure: no database, no Flask.
+"""Open311 query strings and forms → our filters and the contract's NewTicket. Pure: no database, no Flask.
 
 Every problem found in one request is reported at once (a list of errors, as the spec's error document allows),
-each naming the Open311 parameter at fault.
+each naming the Open311 parameter at fault: the form's own (attributes, e-mail, numbers written as text) and what
+the contract refuses, rendered by problem_texts — which also renders what the services refuse afterwards.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from open311.errors import bad_request
 from open311.mapping import Service, parse_datetime_text
 from open311.reports import states_with_status
-from services.tickets import MAX_DESCRIPTION, NewTicket
+from workorders.contract import LOCATION, IntakeError, NewTicket
 
 MAX_ROWS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 CHANNEL = "open311"
 ATTRIBUTE_KEY = re.compile(r"^attribute\[(.*)\]$")
-# Length caps of the free fields (the database would refuse longer grid codes; the rest keeps records sane).
-LIMITS = {"address_string": 200, "address_id": 32, "first_name": 50, "last_name": 50, "email": 254,
-          "phone": 40, "device_id": 200, "account_id": 200, "media_url": 2000}
-# services.tickets.IntakeError fields → the Open311 parameter a client has to fix.
-INTAKE_PARAMS = {"category": "service_code", "description": "description", "location": "lat/long",
-                 "address": "address_string", "grid_code": "address_id", "citizen_phone": "phone",
-                 "variant": "attribute[variant]", "priority": "attribute[urgent]"}
+# Length caps of Open311's own parameters (those that become a contract field are capped by the contract).
+LIMITS = {"first_name": 50, "last_name": 50, "email": 254, "device_id": 200, "account_id": 200}
+# The contract's fields → the Open311 parameter a client has to fix.
+PARAMS = {"category": "service_code", "description": "description", LOCATION: "lat/long", "lat": "lat",
+          "lon": "long", "address": "address_string", "grid_code": "address_id", "citizen_phone": "phone",
+          "citizen_name": "first_name/last_name", "media_url": "media_url", "variant": "attribute[variant]",
+          "priority": "attribute[urgent]", "attributes": "attribute", "source_ref": "device_id/account_id"}
+# Where Open311 says it in its own parameters' words.
+WORDS = {"no_location": "缺少位置：lat 与 long、address_string 或 address_id 至少提供一项"}
 
 
 class Form(Protocol):
@@ -120,53 +121,48 @@ def new_ticket(form: Form, service: Service, key_name: str) -> Submission:
     for key, limit in LIMITS.items():
         if len(_text(form, key)) > limit:
             errors.append(f"{key}：不能超过 {limit} 个字符")
+    said = len(errors)
     lon, lat = _point(form, errors)
-    address, grid = _text(form, "address_string") or None, _text(form, "address_id") or None
-    if lat is None and not address and not grid and not any(e.startswith(("lat", "long")) for e in errors):
-        errors.append("缺少位置：lat 与 long、address_string 或 address_id 至少提供一项")
-    description = _description(form, service, errors)
+    point_refused = len(errors) > said
     values = _attributes(form, service, errors)
-    media_url = _media_url(form, errors)
     email = _email(form, errors)
-    if errors:
-        raise bad_request(*errors)
     category = service.category
     variant = values.pop("variant", None)
     priority = max(1, category.priority - 1) if values.get("urgent") == "yes" else None
     extras = {"contact_email": email, "open311_account_id": _text(form, "account_id") or None,
               "open311_device_id": _text(form, "device_id") or None}
-    return Submission(NewTicket(
-        channel=CHANNEL, category=category.code, description=description, lon=lon, lat=lat, address=address,
-        grid_code=grid, variant=variant, citizen_name=citizen_name(form), citizen_phone=_text(form, "phone") or None,
-        priority=priority, media_url=media_url, attributes={**values, **{k: v for k, v in extras.items() if v}},
-        source_ref=extras["open311_device_id"] or extras["open311_account_id"], registered_by=key_name,
-    ), extras["open311_account_id"])
+    request = {
+        "channel": CHANNEL, "category": category.code, "description": _description(form, service),
+        "lon": lon, "lat": lat, "address": _text(form, "address_string") or None,
+        "grid_code": _text(form, "address_id") or None, "variant": variant, "citizen_name": citizen_name(form),
+        "citizen_phone": _text(form, "phone") or None, "priority": priority,
+        "media_url": _text(form, "media_url") or None,
+        "attributes": {**values, **{k: v for k, v in extras.items() if v}},
+        "source_ref": extras["open311_device_id"] or extras["open311_account_id"], "registered_by": key_name}
+    try:
+        ticket = NewTicket.parse(request)
+    except IntakeError as refused:
+        # A point that is no number was said already: the contract would only add that the place is missing.
+        errors += [text for problem, text in zip(refused.problems, problem_texts(refused))
+                   if not (point_refused and problem.field in (LOCATION, "lat", "lon"))]
+    if errors:
+        raise bad_request(*errors)
+    return Submission(ticket, extras["open311_account_id"])
 
 
 def _point(form: Form, errors: list[str]) -> tuple[float | None, float | None]:
+    """lat and long as numbers (decimal degrees); whether they are a point of the earth is the contract's."""
     raw_lat, raw_lon = _text(form, "lat"), _text(form, "long")
-    if not raw_lat and not raw_lon:
-        return None, None
-    if not (raw_lat and raw_lon):
-        errors.append("lat/long：须同时提供 lat 与 long")
-        return None, None
     try:
-        lat, lon = float(raw_lat), float(raw_lon)
+        return (float(raw_lon) if raw_lon else None), (float(raw_lat) if raw_lat else None)
     except ValueError:
         errors.append(f"lat/long：应为十进制度数，收到 lat={raw_lat!r}, long={raw_lon!r}")
         return None, None
-    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        errors.append(f"lat/long：超出范围（lat={raw_lat}, long={raw_lon}）")
-        return None, None
-    return lon, lat
 
 
-def _description(form: Form, service: Service, errors: list[str]) -> str:
-    text = _text(form, "description")
-    if len(text) > MAX_DESCRIPTION:
-        errors.append(f"description：不能超过 {MAX_DESCRIPTION} 字（收到 {len(text)} 字）")
+def _description(form: Form, service: Service) -> str:
     # The spec makes description optional; our tickets need text, so the service name stands in for it.
-    return text or f"{service.category.name}（Open311 报告，未填写描述）"
+    return _text(form, "description") or f"{service.category.name}（Open311 报告，未填写描述）"
 
 
 def _attributes(form: Form, service: Service, errors: list[str]) -> dict[str, Any]:
@@ -195,17 +191,6 @@ def _attributes(form: Form, service: Service, errors: list[str]) -> dict[str, An
     return values
 
 
-def _media_url(form: Form, errors: list[str]) -> str | None:
-    url = _text(form, "media_url")
-    if not url:
-        return None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        errors.append(f"media_url：应为 http(s) 链接，收到 {url[:80]!r}")
-        return None
-    return url
-
-
 def _email(form: Form, errors: list[str]) -> str | None:
     email = _text(form, "email")
     if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
@@ -222,5 +207,6 @@ def citizen_name(form: Form) -> str | None:
     return (last + first) or None
 
 
-def intake_error_text(field: str, message: str) -> str:
-    return f"{INTAKE_PARAMS.get(field, field)}：{message}"
+def problem_texts(error: IntakeError) -> list[str]:
+    """What the contract or a service refused, one description per problem, each naming its Open311 parameter."""
+    return [f"{PARAMS.get(p.field, p.field)}：{WORDS.get(p.rule) or p.said('')}" for p in error.problems]

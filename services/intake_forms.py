@@ -1,22 +1,23 @@
-"""The intake forms (/hotline for 热线, 信函 and 当面; /report for 民情网): form values → NewTicket.
+"""The intake forms (/hotline for 热线, 信函 and 当面; /report for 民情网): form values → the contract's NewTicket.
 
-Every refusal is an IntakeError naming the input at fault, in Chinese, so the screen shows it beside that input.
+Every refusal is an IntakeError naming the input at fault, in the form's Chinese, so the screen shows it beside
+that input: the contract's problems are said with each input's label (or the form's own words, FORM_WORDS).
 Also here: the caller's earlier tickets, address suggestions, map points, and the summary shown after submitting.
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from geo import tickets as ticket_sql
 from geo.callers import tickets_by_phone
 from geo.db import get_engine
 from geo.intake_reference import department_names, grid_contexts, point_context, resident_departments
+from services import catalogue as reference
 from services import tickets as intake
-from services.tickets import Created, IntakeError, NewTicket, NotFound
+from services.tickets import Created, NotFound
 from settings import get_settings
 from workorders.catalogue import Category
 from workorders.clock import local_minute
+from workorders.contract import LOCATION, IntakeError, NewTicket, Problem
 from workorders.deadlines import RESOLVE_DAYS
 from workorders.privacy import digits
 from workorders.states import STATES, TransitionRefused
@@ -27,14 +28,19 @@ DESK_CHANNELS: dict[str, str] = {"hotline": "96715 热线", "letter": "信函", 
 PUBLIC_CHANNEL = "web"
 DEFAULT_OPERATOR = "坐席"
 PLACE_KINDS = {"road": "道路", "building": "门牌", "community": "社区", "grid": "网格", "landmark": "地标"}
-MAX_NAME_LENGTH = 40
-PHONE_DIGITS = (5, 15)            # what intake accepts: extensions and landlines without area code included
+MAX_NAME_LENGTH = 40              # the screens' name inputs hold 40 characters
 CALLER_LOOKUP_MIN_DIGITS = 7      # shorter numbers are still being typed; a lookup would only find noise
-PHONE_PUNCTUATION = set(" -+()（）—")
 # Which input of the form shows an error about which NewTicket field.
 ERROR_SLOTS = {"citizen_phone": "phone", "citizen_name": "name", "category": "category", "variant": "variant",
-               "description": "description", "address": "address", "location": "location", "grid_code": "location",
-               "window_department": "window"}
+               "description": "description", "address": "address", LOCATION: "location", "grid_code": "location",
+               "lon": "location", "lat": "location", "window_department": "window"}
+# How the form names each field in a message (the phone's label depends on the channel: see _phone_label).
+FORM_LABELS = {"citizen_name": "姓名", "category": "事项类别", "variant": "子类", "description": "诉求内容",
+               "address": "地址", "lon": "位置", "lat": "位置"}
+# The form's own words for a problem of the contract: (field, rule) → message.
+FORM_WORDS = {("category", "missing"): "请选择事项类别", ("description", "missing"): "请填写诉求内容",
+              ("description", "blank"): "请填写诉求内容",
+              (LOCATION, "no_location"): "请填写地址并选择一条建议，或在地图上点选位置"}
 
 
 def error_slot(field: str) -> str:
@@ -78,8 +84,7 @@ def matching_categories(categories: dict[str, Category], query: str | None) -> l
 
 
 def catalogue() -> dict[str, Category]:
-    with get_engine().connect() as conn:
-        return intake.categories(conn)
+    return reference.categories()
 
 
 def reception_windows() -> list[dict]:
@@ -90,33 +95,30 @@ def reception_windows() -> list[dict]:
 
 # ------------------------------------------------------------------------------------------------ form → request
 
-def _phone(value: str | None, required: bool, label: str) -> str | None:
-    text = (value or "").strip()
-    if not text:
-        if required:
-            raise IntakeError("citizen_phone", f"请填写{label}")
-        return None
-    if any(not (ch.isdigit() or ch in PHONE_PUNCTUATION) for ch in text):
-        raise IntakeError("citizen_phone", f"{label}只能包含数字")
-    low, high = PHONE_DIGITS
-    if not low <= len(digits(text)) <= high:
-        raise IntakeError("citizen_phone", f"{label}应为 {low}–{high} 位数字")
-    return digits(text)
-
-
 def _location(values: dict) -> dict[str, Any]:
-    """lon/lat of a picked suggestion or map click; else the typed address (intake looks it up); else refused."""
+    """lon/lat of a picked suggestion or map click, else the typed address (intake looks it up)."""
     picked = values.get("location") or None
     address = (values.get("address") or "").strip() or None
     if picked:
         try:
             lon, lat = float(picked["lon"]), float(picked["lat"])
         except (KeyError, TypeError, ValueError):
-            raise IntakeError("location", "位置无效，请重新选择地址或在地图上点选")
+            raise IntakeError(LOCATION, "位置无效，请重新选择地址或在地图上点选")
         return {"lon": lon, "lat": lat, "address": address or picked.get("label")}
-    if address:
-        return {"address": address}
-    raise IntakeError("location", "请填写地址并选择一条建议，或在地图上点选位置")
+    return {"address": address}
+
+
+def _phone_label(channel: str) -> str:
+    return "来电号码" if channel == "hotline" else "联系电话"
+
+
+def form_message(problem: Problem, channel: str) -> str:
+    """A problem of the contract as the form says it beside the input."""
+    words = FORM_WORDS.get((problem.field, problem.rule))
+    if words:
+        return words
+    label = _phone_label(channel) if problem.field == "citizen_phone" else FORM_LABELS.get(problem.field)
+    return problem.said(label) if label else problem.message
 
 
 class FormInvalid(IntakeError):
@@ -124,7 +126,7 @@ class FormInvalid(IntakeError):
 
     def __init__(self, errors: dict[str, str]):
         field, message = next(iter(errors.items()))
-        super().__init__(field, message)
+        super().__init__(field, message, [Problem(f, "refused", m, named=False) for f, m in errors.items()])
         self.errors = errors
 
 
@@ -138,21 +140,12 @@ def form_request(channel: str, values: dict, *, windows: set[str] | None = None)
     if channel not in DESK_CHANNELS and channel != PUBLIC_CHANNEL:
         raise IntakeError("channel", f"本页面不受理渠道 {channel!r}")
     errors: dict[str, str] = {}
-
-    def check(rule, *args):
-        try:
-            return rule(*args)
-        except IntakeError as error:
-            errors.setdefault(error.field, error.message)
-            return None
-
-    phone = check(_phone, values.get("phone"), channel in ("hotline", PUBLIC_CHANNEL),
-                  "来电号码" if channel == "hotline" else "联系电话")
+    phone = (values.get("phone") or "").strip() or None
+    if phone is None and channel in ("hotline", PUBLIC_CHANNEL):
+        errors["citizen_phone"] = f"请填写{_phone_label(channel)}"
     name = (values.get("name") or "").strip() or None
     if name and len(name) > MAX_NAME_LENGTH:
         errors["citizen_name"] = f"姓名不能超过 {MAX_NAME_LENGTH} 字"
-    if not values.get("category"):
-        errors["category"] = "请选择事项类别"
     attributes: dict[str, Any] = {}
     if channel == "walk_in":
         window = values.get("window")
@@ -160,25 +153,31 @@ def form_request(channel: str, values: dict, *, windows: set[str] | None = None)
             attributes["window_department"] = window
         else:
             errors["window_department"] = "请选择接待来访群众的部门窗口"
-    where = check(_location, values)
-    description = (values.get("description") or "").strip()
-    if not description:
-        errors["description"] = "请填写诉求内容"
+    try:
+        where = _location(values)
+    except IntakeError as error:
+        errors[error.field], where = error.message, {}
+    operator = (values.get("operator") or "").strip()
+    request = {"channel": channel, "category": values.get("category") or None,
+               "variant": values.get("variant") or None,
+               "description": (values.get("description") or "").strip() or None, "citizen_name": name,
+               "citizen_phone": phone, "attributes": attributes,
+               "registered_by": (operator or DEFAULT_OPERATOR) if channel in DESK_CHANNELS else None, **where}
+    try:
+        ticket = NewTicket.parse({k: v for k, v in request.items() if v is not None})
+    except IntakeError as refused:
+        for problem in refused.problems:
+            errors.setdefault(problem.field, form_message(problem, channel))
     if errors:
         raise FormInvalid(errors)
-    operator = (values.get("operator") or "").strip()
-    return NewTicket(
-        channel=channel, category=values["category"], variant=values.get("variant") or None,
-        description=description, citizen_name=name, citizen_phone=phone, attributes=attributes,
-        registered_by=(operator or DEFAULT_OPERATOR) if channel in DESK_CHANNELS else None, **where)
+    return ticket.model_copy(update={"citizen_phone": digits(phone) or None})
 
 
 def form_errors(error: IntakeError) -> dict[str, str]:
     """Error messages by form input (slot) for an IntakeError of the form or of the service."""
-    errors = error.errors if isinstance(error, FormInvalid) else {error.field: error.message}
     slots: dict[str, str] = {}
-    for field, message in errors.items():
-        slots.setdefault(error_slot(field), message)
+    for problem in error.problems:
+        slots.setdefault(error_slot(problem.field), problem.message)
     return slots
 
 
@@ -195,7 +194,6 @@ def submit(channel: str, values: dict, form_key: str) -> dict:
 def ticket_summary(created: Created) -> dict:
     """What the operator sees after submitting: number, deadlines, routing and the likely duplicates."""
     ticket = created.ticket
-    duplicates = created.duplicates if created.created else _duplicates_of(ticket)
     with get_engine().connect() as conn:
         co_names = department_names(conn, list(ticket["co_department_codes"] or []))
         category = intake.categories(conn)[ticket["category_code"]]
@@ -214,18 +212,9 @@ def ticket_summary(created: Created) -> dict:
             "number": d["number"], "category_name": d["category_name"], "state": STATES.get(d["state"], d["state"]),
             "registered_at": local_minute(d["registered_at"]), "metres": round(float(d["metres"])),
             "address": d["address"], "description": _shorten(d["description"], 60),
-        } for d in duplicates],
+        } for d in created.duplicates],
         "merged_into": None,
     }
-
-
-def _duplicates_of(ticket: dict) -> list[dict]:
-    """Duplicates of an existing ticket (a repeated submit returns the first answer's ticket without them)."""
-    settings = get_settings()
-    with get_engine().connect() as conn:
-        return ticket_sql.open_tickets_near(
-            conn, ticket["category_code"], ticket["lon"], ticket["lat"], settings.duplicate_radius_m,
-            ticket["registered_at"] - timedelta(hours=settings.duplicate_window_hours), exclude_id=ticket["id"])
 
 
 def _shorten(text: str | None, length: int) -> str:
@@ -269,8 +258,8 @@ def address_suggestions(query: str | None, limit: int = 8) -> list[dict]:
     query = "".join((query or "").split())
     if not query:
         return []
+    places = reference.search_places(query, limit=limit)
     with get_engine().connect() as conn:
-        places = ticket_sql.search_places(conn, query, limit=limit)
         contexts = grid_contexts(conn, [p["grid_code"] for p in places if p["grid_code"]])
     suggestions = []
     for place in places:

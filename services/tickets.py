@@ -9,7 +9,7 @@ import hashlib
 import json
 import secrets
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
 
@@ -21,20 +21,15 @@ from geo.db import get_engine
 from settings import get_settings
 from workorders.catalogue import Category, category_from_row
 from workorders.clock import local_date, local_zone
+from workorders.contract import IntakeError, NewTicket, phone_digits  # noqa: F401 - doors import these here
 from workorders.deadlines import compute_deadlines
-from workorders.errors import FieldError
 from workorders.routing import RoutingExhausted, route
 from workorders.states import ACTIONS, FINAL_STATES, TransitionRefused, next_state
 from workorders.vocabulary import CHANNELS, LEVEL_NAMES, SATISFACTION
 
 ESCALATION_GRACE_HOURS = 24.0
-MAX_DESCRIPTION = 4000
 # Trigram similarity an address needs to be placed without a human choosing (suggestion lists show weaker ones).
 ADDRESS_MATCH_MIN_SCORE = 0.5
-
-
-class IntakeError(FieldError):
-    """A request that cannot become a ticket; ``field`` names the input at fault."""
 
 
 class NotFound(LookupError):
@@ -50,31 +45,10 @@ class _KeyRace(Exception):
 
 
 @dataclass
-class NewTicket:
-    channel: str
-    category: str
-    description: str
-    lon: float | None = None
-    lat: float | None = None
-    address: str | None = None
-    grid_code: str | None = None
-    variant: str | None = None
-    citizen_name: str | None = None
-    citizen_phone: str | None = None
-    priority: int | None = None
-    media_url: str | None = None
-    attributes: dict[str, Any] = field(default_factory=dict)
-    source_ref: str | None = None
-    registered_by: str | None = None
-    related_number: str | None = None      # 越级: the ticket this one repeats at a higher level
-    registered_at: datetime | None = None  # history import only; live intake uses the clock
-
-
-@dataclass
 class Created:
     ticket: dict
-    created: bool
-    duplicates: list[dict]
+    created: bool          # False: an idempotent replay (the ticket of the first request)
+    duplicates: list[dict]  # open look-alikes near the ticket, for a replay as for the first answer
 
 
 def utcnow() -> datetime:
@@ -99,7 +73,7 @@ def categories(conn: Connection) -> dict[str, Category]:
 # ------------------------------------------------------------------------------------------------ intake
 
 def request_hash(request: NewTicket) -> str:
-    body = {k: v for k, v in asdict(request).items() if k not in ("registered_at", "registered_by")}
+    body = request.model_dump(exclude={"registered_at", "registered_by"})
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
@@ -116,13 +90,32 @@ def create_ticket(request: NewTicket, *, idempotency: tuple[str, str] | None = N
     raise AssertionError("unreachable")
 
 
+def replayed(conn: Connection, request: NewTicket, idempotency: tuple[str, str] | None) -> Created | None:
+    """The first answer to a request already registered under ``idempotency`` (scope, key), with its duplicates as
+    they stand now; None for a key never used. The same key with another request is refused."""
+    if not idempotency:
+        return None
+    seen = db.find_idempotency_key(conn, *idempotency)
+    if seen is None:
+        return None
+    if seen["request_hash"] != request_hash(request):
+        raise IdempotencyConflict("this Idempotency-Key was already used with a different request")
+    ticket = db.ticket_by_id(conn, seen["ticket_id"])
+    return Created(ticket, False, _duplicates(conn, ticket))
+
+
+def _duplicates(conn: Connection, ticket: dict) -> list[dict]:
+    """Open tickets of the same category near this one, registered shortly before it."""
+    settings = get_settings()
+    since = ticket["registered_at"] - timedelta(hours=settings.duplicate_window_hours)
+    return db.open_tickets_near(conn, ticket["category_code"], ticket["lon"], ticket["lat"],
+                                settings.duplicate_radius_m, since, exclude_id=ticket["id"])
+
+
 def _create(conn: Connection, request: NewTicket, idempotency, now: datetime) -> Created:
-    if idempotency:
-        seen = db.find_idempotency_key(conn, *idempotency)
-        if seen:
-            if seen["request_hash"] != request_hash(request):
-                raise IdempotencyConflict("this Idempotency-Key was already used with a different request")
-            return Created(db.ticket_by_id(conn, seen["ticket_id"]), False, [])
+    replay = replayed(conn, request, idempotency)
+    if replay is not None:
+        return replay
     catalogue = categories(conn)
     category = _validate(request, catalogue)
     lon, lat, place = _locate(conn, request)
@@ -136,7 +129,7 @@ def _create(conn: Connection, request: NewTicket, idempotency, now: datetime) ->
         "number": number, "channel": request.channel, "category_code": category.code,
         "variant": request.variant or category.default_variant, "description": request.description.strip(),
         "lon": lon, "lat": lat, **place, "address": request.address, "citizen_name": request.citizen_name,
-        "citizen_phone": _digits(request.citizen_phone), "priority": request.priority or category.priority,
+        "citizen_phone": phone_digits(request.citizen_phone) or None, "priority": request.priority or category.priority,
         "complexity": category.complexity, "lead_department_code": routed.lead_department,
         "co_department_codes": list(routed.co_departments), "handled_by_community": routed.handled_by_community,
         "state": "registered", "related_ticket_id": related_id, "media_url": request.media_url,
@@ -152,58 +145,36 @@ def _create(conn: Connection, request: NewTicket, idempotency, now: datetime) ->
     db.add_event(conn, ticket_id, now, request.registered_by or CHANNELS[request.channel], "register", None,
                  "registered", data={"channel": request.channel})
     _publish(conn, "ticket.created", ticket, now)
-    duplicates = db.open_tickets_near(conn, category.code, lon, lat, settings.duplicate_radius_m,
-                                      now - timedelta(hours=settings.duplicate_window_hours), exclude_id=ticket_id)
-    return Created(ticket, True, duplicates)
+    return Created(ticket, True, _duplicates(conn, ticket))
 
 
 def _validate(request: NewTicket, catalogue: dict[str, Category]) -> Category:
+    """What the contract cannot know by itself (a NewTicket that exists has passed workorders.contract)."""
     if request.channel not in CHANNELS:
         raise IntakeError("channel", f"未知渠道 {request.channel!r}（可选：{', '.join(CHANNELS)}）")
     if request.category not in catalogue:
         raise IntakeError("category", f"未知事项类别 {request.category!r}（可选：{', '.join(sorted(catalogue))}）")
     category = catalogue[request.category]
-    if not (request.description or "").strip():
-        raise IntakeError("description", "诉求内容不能为空")
-    if len(request.description) > MAX_DESCRIPTION:
-        raise IntakeError("description", f"诉求内容不能超过 {MAX_DESCRIPTION} 字")
     if request.variant and request.variant not in category.variants:
         raise IntakeError("variant", f"{category.name} 没有子类 {request.variant!r}")
-    if request.priority is not None and request.priority not in (1, 2, 3, 4):
-        raise IntakeError("priority", "优先级应为 1（最急）到 4")
-    phone = _digits(request.citizen_phone)
-    if request.citizen_phone and not (phone and 5 <= len(phone) <= 15):
-        raise IntakeError("citizen_phone", f"电话号码无效：{request.citizen_phone!r}")
     return category
 
 
-def _digits(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return digits or None
-
-
 def _locate(conn: Connection, request: NewTicket) -> tuple[float, float, dict]:
-    """Point and grid/community/street from lat/lon, else the address, else a grid code."""
-    if request.lon is not None or request.lat is not None:
-        if request.lon is None or request.lat is None:
-            raise IntakeError("location", "经纬度须同时提供 (lat and lon together)")
-        lon, lat = float(request.lon), float(request.lat)
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise IntakeError("location", f"经纬度超出范围：lat={lat}, lon={lon}")
-    elif request.address and request.address.strip():
+    """Point and grid/community/street from lat/lon, else the address, else a grid code (the contract saw to it
+    that one of them is there)."""
+    if request.lon is not None and request.lat is not None:
+        lon, lat = request.lon, request.lat
+    elif request.address:
         matches = db.search_places(conn, "".join(request.address.split()), limit=1)
         if not matches or matches[0]["score"] < ADDRESS_MATCH_MIN_SCORE:
             raise IntakeError("address", f"找不到地址：{request.address!r}，请选择地图位置或网格")
         lon, lat = matches[0]["lon"], matches[0]["lat"]
-    elif request.grid_code:
+    else:
         point = db.grid_point(conn, request.grid_code)
         if point is None:
             raise IntakeError("grid_code", f"没有网格 {request.grid_code!r}")
         lon, lat = point
-    else:
-        raise IntakeError("location", "需要位置：经纬度、地址或网格编码之一")
     place = db.place_of_point(conn, lon, lat)
     if place is None:
         raise IntakeError("location", f"该位置不在本辖区内 (lat={lat:.6f}, lon={lon:.6f} is outside the district)")

@@ -1,38 +1,59 @@
-"""The category catalogue: read from YAML, checked, and turned into the rules intake applies."""
+"""The category catalogue: read from YAML, checked as it is made (pydantic dataclasses), the rules intake applies."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic.dataclasses import dataclass
+
+from workorders.contract import Priority
 
 CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "config" / "categories.yaml"
 COMPLEXITIES = ("simple", "normal", "complex")
 COMPLEXITY_LABELS = {"simple": "简单", "normal": "一般", "complex": "复杂"}
 
 
-@dataclass(frozen=True)
+class CatalogueError(ValueError):
+    pass
+
+
+Name = Annotated[str, Field(min_length=1)]
+Count = Annotated[int, Field(ge=1)]
+# Lax about types, as YAML is (a street code written 210302014 is the text "210302014"); unknown keys are typos.
+_AS_WRITTEN = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+
+@dataclass(frozen=True, config=_AS_WRITTEN)
 class Variant:
-    code: str
-    name: str
-    resolve: str | None = None          # "same_day"
-    resolve_hours: int | None = None
+    code: Name
+    name: Name
+    resolve: Literal["same_day"] | None = None
+    resolve_hours: Count | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=_AS_WRITTEN)
 class Category:
-    code: str
-    name: str
-    complexity: str
-    departments: tuple[str, ...]
-    priority: int = 3
-    arrival_minutes: int | None = None
-    resolve_hours: int | None = None
+    """One category as config/categories.yaml writes it (and as the database keeps its rules), checked when made."""
+    code: Name
+    name: Name
+    complexity: Literal[COMPLEXITIES]
+    departments: Annotated[tuple[Name, ...], Field(min_length=1)]
+    priority: Priority = 3
+    arrival_minutes: Count | None = None
+    resolve_hours: Count | None = None
     route_to_community: bool = False
     by_street: dict[str, str] = field(default_factory=dict)
     variants: dict[str, Variant] = field(default_factory=dict)
     default_variant: str | None = None
+
+    @model_validator(mode="after")
+    def _default_variant_is_one_of_them(self) -> "Category":
+        if self.variants and self.default_variant not in self.variants:
+            raise ValueError(f"default_variant must be one of {', '.join(self.variants)}")
+        return self
 
     @property
     def lead(self) -> str:
@@ -43,30 +64,26 @@ class Category:
         return self.departments[1:]
 
 
-class CatalogueError(ValueError):
-    pass
+def _catalogue_problem(detail: dict) -> str:
+    """One line of a refusal, in the CLI's words (English, naming the key)."""
+    key = ".".join(str(part) for part in detail["loc"])
+    if key and (detail["type"] in ("missing", "too_short", "string_too_short") or detail.get("input") is None):
+        return f"missing {key}"
+    message = detail["msg"].removeprefix("Value error, ")
+    return f"{key}: {message}" if key else message
 
 
 def parse_category(raw: dict[str, Any]) -> Category:
+    """A category from its YAML form (variants keyed by their code); CatalogueError naming what is wrong."""
     code = raw.get("code")
     where = f"category {code!r}" if code else "a category without code"
-    for key in ("code", "name", "complexity", "departments"):
-        if not raw.get(key):
-            raise CatalogueError(f"{where}: missing {key}")
-    if raw["complexity"] not in COMPLEXITIES:
-        raise CatalogueError(f"{where}: complexity must be one of {', '.join(COMPLEXITIES)}")
-    variants = {k: Variant(k, v["name"], v.get("resolve"), v.get("resolve_hours"))
-                for k, v in (raw.get("variants") or {}).items()}
-    default_variant = raw.get("default_variant")
-    if variants and default_variant not in variants:
-        raise CatalogueError(f"{where}: default_variant must be one of {', '.join(variants)}")
-    return Category(
-        code=str(code), name=str(raw["name"]), complexity=raw["complexity"],
-        departments=tuple(str(d) for d in raw["departments"]), priority=int(raw.get("priority", 3)),
-        arrival_minutes=raw.get("arrival_minutes"), resolve_hours=raw.get("resolve_hours"),
-        route_to_community=bool(raw.get("route_to_community", False)),
-        by_street={str(k): str(v) for k, v in (raw.get("by_street") or {}).items()},
-        variants=variants, default_variant=default_variant)
+    variants = {k: {"code": k, **v} if isinstance(v, dict) else v for k, v in (raw.get("variants") or {}).items()}
+    try:
+        return Category(**{**raw, "variants": variants})
+    except ValidationError as error:
+        raise CatalogueError(f"{where}: " + "; ".join(_catalogue_problem(d) for d in error.errors())) from None
+    except TypeError as error:          # a key Category does not have
+        raise CatalogueError(f"{where}: {error}") from None
 
 
 def load_catalogue(path: Path = CATALOGUE_FILE) -> dict[str, Category]:

@@ -43,7 +43,7 @@ def test_without_a_key_every_post_is_a_new_ticket(client, auth, spot):
 
 def test_keys_are_scoped_by_api_key(client, auth, spot):
     """Two integrations choosing the same Idempotency-Key do not see each other's tickets."""
-    from api.auth import create_api_key
+    from services.api_keys import create_api_key
     from geo.api_keys import delete_api_key
     from geo.db import get_engine
     name = unique("test-other")

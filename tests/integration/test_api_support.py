@@ -28,7 +28,7 @@ def client(engine):
 
 
 def _key(name: str, crew: str | None = None) -> str:
-    from api.auth import create_api_key
+    from services.api_keys import create_api_key
     return create_api_key(name, crew)
 
 

@@ -323,7 +323,7 @@ def test_reads_of_personal_data_need_a_key(client, spot, auth):
 
 
 def test_a_revoked_key_is_403(client, spot):
-    from api.auth import create_api_key, set_active
+    from services.api_keys import create_api_key, set_active
     from geo.api_keys import delete_api_key
     from geo.db import get_engine
     name = unique("test-revoked")

@@ -6,11 +6,12 @@ from datetime import datetime, timezone
 import pytest
 from flask import Flask
 
-from api.auth import Caller, hash_key, new_key
 from api.errors import ApiError
-from api.inputs import idempotency_key, json_body, number, query_list, query_time, text
+from api.inputs import idempotency_key, json_body, parsed, query_list, query_time
 from api.intake import new_ticket_from
 from api.render import iso
+from services.api_keys import Caller, hash_key, new_key
+from workorders.contract import TicketBody
 from etl.devices import DevicesRejected, check_duplicates, check_fields, read_rows
 
 app = Flask(__name__)
@@ -45,13 +46,15 @@ def test_json_body_takes_an_object_and_vendor_json_types():
 
 
 def test_text_and_number_fields_check_their_types():
-    assert text({"a": " x "}, "a") == " x " and text({"a": "  "}, "a") is None and text({}, "a") is None
-    assert refusal(lambda: text({"a": 1}, "a")).field == "a"
-    assert refusal(lambda: text({"a": " "}, "a", required=True)).message == "a 不能为空"
-    assert refusal(lambda: text({"a": "xx"}, "a", max_len=1)).field == "a"
-    assert number({"n": 3}, "n") == 3.0 and number({}, "n") is None
+    body = lambda **fields: parsed(TicketBody, {**TICKET, **fields})  # noqa: E731
+    assert body(address=" x ").address == " x " and body(address="  ").address is None
+    assert body().address is None
+    assert refusal(lambda: body(address=1)).field == "address"
+    assert refusal(lambda: body(description=" ")).message == "description 不能为空"
+    assert refusal(lambda: body(address="x" * 301)).field == "address"
+    assert body(lat=3, lon=123).lat == 3.0 and body(lat=None, lon=None, grid_code="g").lat is None
     for bad in (True, "3", [3], 10 ** 400):
-        assert refusal(lambda: number({"n": bad}, "n")).field == "n"
+        assert refusal(lambda: body(lat=bad)).field == "lat"
 
 
 def test_idempotency_keys_are_trimmed_and_capped():

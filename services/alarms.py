@@ -12,7 +12,7 @@ from datetime import datetime
 from geo import devices as device_db
 from geo import tickets as ticket_db
 from geo.db import get_engine
-from services.tickets import IdempotencyConflict, NewTicket, NotFound, create_ticket, request_hash, utcnow
+from services.tickets import NewTicket, NotFound, create_ticket, replayed, utcnow
 
 ALARM_CHANNEL = "elder_phone"
 ALARM_PRIORITY = 1
@@ -44,9 +44,10 @@ def raise_alarm(device_id: str, category: str | None = None, *, registered_by: s
         if device is None:
             raise NotFound(f"没有登记的一键通设备 {device_id!r}")
         request = alarm_request(device, category, registered_by)
-        replay = _replayed(conn, request, idempotency)
+        # Before the open-ticket rule: a key reused for another device is refused even while this one is open.
+        replay = replayed(conn, request, idempotency)
         if replay is not None:
-            return Alarm(replay, False)
+            return Alarm(replay.ticket, False)
         open_id = device_db.open_alarm_ticket_id(conn, device_id)
         if open_id is not None:
             ticket = ticket_db.ticket_by_id(conn, open_id)
@@ -56,15 +57,3 @@ def raise_alarm(device_id: str, category: str | None = None, *, registered_by: s
         created = create_ticket(request, idempotency=idempotency, now=now, conn=conn)
         return Alarm(created.ticket, created.created)
 
-
-def _replayed(conn, request: NewTicket, idempotency: tuple[str, str] | None) -> dict | None:
-    """The ticket of an earlier press sent with the same Idempotency-Key (checked before the open-ticket rule,
-    so reusing a key for another device is refused even while that device's ticket is open)."""
-    if not idempotency:
-        return None
-    seen = ticket_db.find_idempotency_key(conn, *idempotency)
-    if seen is None:
-        return None
-    if seen["request_hash"] != request_hash(request):
-        raise IdempotencyConflict("this Idempotency-Key was already used with a different request")
-    return ticket_db.ticket_by_id(conn, seen["ticket_id"])
