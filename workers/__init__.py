@@ -4,6 +4,7 @@
 - positions.py   crew positions stream → PostGIS tracks (events.positions), trimming the stream behind the
                  ``tracks`` group, pruning old track points
 - escalation.py  late tickets one level up (services.tickets.escalate_overdue), recording each sweep for /healthz
+- supervisor.py  `make run`: gunicorn, these three and the simulator as child processes
 
 Run one as a process: `python -m workers relay|positions|escalate [--once]` (docker-compose does, one service
 each). `python app.py` runs all three as threads of the dashboard process instead (start_in_process).

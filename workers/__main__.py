@@ -1,7 +1,7 @@
-"""python -m workers relay|positions|escalate [--once]
+"""python -m workers relay|positions|escalate [--once] | supervise
 
 Each worker runs until SIGTERM/SIGINT (it finishes the batch in hand and exits 0); any number of each may run at
-once. `--once` does what is waiting now and exits (cron, tests).
+once. `--once` does what is waiting now and exits (cron, tests). `supervise` is `make run`'s process set-up.
 """
 from __future__ import annotations
 
@@ -61,6 +61,11 @@ def _sweep_once() -> int:
     return 0
 
 
+def _supervise(_args: argparse.Namespace) -> int:
+    from workers.supervisor import main
+    return main()
+
+
 def _stop_on_signals() -> threading.Event:
     from workers.loop import stop_on_signals
     stop = threading.Event()
@@ -88,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     escalate.add_argument("--every", type=float, metavar="SECONDS",
                           help="seconds between sweeps (default: settings ESCALATION_EVERY_SECONDS, 60)")
     escalate.set_defaults(func=_escalate)
+    supervise = sub.add_parser("supervise", help="`make run`: gunicorn, every worker and the simulator, "
+                                                 "restarted when they die, all stopped by one Ctrl+C")
+    supervise.set_defaults(func=_supervise)
     return parser
 
 
