@@ -13,7 +13,8 @@ is restarted after a pause (1 s, doubling to 30 s while it keeps dying young). O
 message naming it and its exit status, and `make run` exits 1.
 
 One Ctrl+C (SIGINT, or SIGTERM) stops everything: each child gets its stop signal (gunicorn SIGINT, its quick
-shutdown; the workers SIGTERM: they finish their batch), 15 s to go, then SIGKILL for its whole process group.
+shutdown; the workers SIGTERM: they finish their batch), 15 s to go (a second Ctrl+C: none), then SIGKILL for its
+whole process group.
 Children run in process groups of their own, so the terminal's Ctrl+C reaches only this process, which stops
 them in order; and each is told by the kernel to die with this process (PR_SET_PDEATHSIG), so even a SIGKILL
 of this one leaves nothing behind.
@@ -29,11 +30,13 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 
 GIVE_UP_DEATHS = 5
 GIVE_UP_WINDOW = 120.0
 STOP_GRACE = 15.0
 PR_SET_PDEATHSIG = 1
+ROOT = Path(__file__).resolve().parents[1]          # gunicorn.conf.py and the packages, whatever the cwd
 
 
 def say(message: str) -> None:
@@ -55,7 +58,7 @@ class Child:
 
     def start(self) -> None:
         parent = os.getpid()
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, process_group=0,
+        self.proc = subprocess.Popen(self.argv, cwd=ROOT, stdin=subprocess.DEVNULL, process_group=0,
                                      preexec_fn=lambda: _die_with(parent),
                                      env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self.started_at, self.restart_at = time.monotonic(), None
@@ -97,10 +100,11 @@ class Supervisor:
     def __init__(self, kids: list[Child]):
         self.kids = kids
         self.stopping = threading.Event()
+        self.hurry = False                 # a second Ctrl+C: no more waiting
 
     def run(self) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: self.stopping.set())
+            signal.signal(signum, self._signalled)
         for kid in self.kids:
             kid.start()
         say("started " + ", ".join(f"{k.name} (pid {k.proc.pid})" for k in self.kids) + "; Ctrl+C stops them all")
@@ -114,6 +118,10 @@ class Supervisor:
                 break
         self.stop_all()
         return status
+
+    def _signalled(self, *_) -> None:
+        self.hurry = self.stopping.is_set()
+        self.stopping.set()
 
     def look_after(self) -> Child | None:
         """Restart children that died; the child that is crash-looping, if one is."""
@@ -145,11 +153,11 @@ class Supervisor:
         for kid in running:
             kid.proc.send_signal(kid.stop_signal)
         deadline = time.monotonic() + STOP_GRACE
-        while any(k.alive() for k in running) and time.monotonic() < deadline:
+        while any(k.alive() for k in running) and time.monotonic() < deadline and not self.hurry:
             time.sleep(0.1)
         for kid in running:
             if kid.alive():
-                say(f"{kid.name} did not stop within {STOP_GRACE:.0f} s: killed")
+                say(f"{kid.name} killed" + ("" if self.hurry else f": not stopped within {STOP_GRACE:.0f} s"))
         for kid in self.kids:
             if kid.proc is not None:
                 _kill_group(kid.proc.pid)          # whatever is left of it (gunicorn's workers, …)
