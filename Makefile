@@ -20,9 +20,10 @@ var/test.env: $(VENV)/.installed FORCE
 
 FORCE:
 
+# Served as in production: gunicorn (gunicorn.conf.py) with the relay, the position ingester, the escalation sweep
+# and the simulator as processes of their own (workers/supervisor.py); one Ctrl+C stops them all.
 run: var/run.env
-	source var/run.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference && \
-		{ $(PY) -m simulation --on-run --burst 12 --parent-pid $$$$ & exec $(PY) app.py; }
+	source var/run.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference && exec $(PY) -m workers supervise
 
 test: var/test.env
 	source var/test.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \

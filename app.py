@@ -8,7 +8,7 @@ import dash
 from flask import Flask, Response, jsonify, request
 
 from layers.style import GLYPHS_PATH, STYLE_PATH, map_style
-
+from services.health import report as health_report
 from settings import get_settings
 
 
@@ -29,11 +29,8 @@ def add_routes(server: Flask) -> None:
 
     @server.get("/healthz")
     def healthz():
-        from sqlalchemy import text
-        from geo.db import get_engine
-        with get_engine().connect() as conn:
-            grids = conn.scalar(text("SELECT count(*) FROM grids"))
-        return jsonify(status="ok", grids=grids)
+        healthy, body = health_report()
+        return jsonify(body), 200 if healthy else 503
 
 
 # Flask blueprints and CLI commands that live beside the dashboard; each module has register(server).
@@ -71,13 +68,9 @@ server = app.server
 
 if __name__ == "__main__":
     settings = get_settings()
-    # One-process set-up: outbox → Redis stream, positions → tracks and the escalation sweep in daemon threads
-    # (deployments run `python -m etl relay | positions | escalate` as services instead).
+    # One-process set-up: the workers (relay, position ingester, escalation sweep) as threads of this process.
+    # Deployments and `make run` serve with gunicorn (gunicorn.conf.py) and run `python -m workers …` beside it.
     if settings.run_relay_in_app:
-        from events.relay import start_in_background
-        start_in_background()
-        from services.live import start_position_ingester
-        start_position_ingester()
-        from services.tickets import start_escalation_loop
-        start_escalation_loop()
+        from workers import start_in_process
+        start_in_process()
     app.run(host=settings.host, port=settings.port, debug=settings.debug)

@@ -45,13 +45,20 @@ class Settings(BaseSettings):
     # Redis stream the outbox relay publishes to, and its cap (far above any backlog: trimming ignores readers).
     event_stream: str = "tickets:events"
     event_stream_maxlen: int = 1_000_000
-    # `python app.py` also runs the outbox relay in a background thread (one-process set-up); turn off where
-    # `python -m etl relay` runs on its own.
+    # `python app.py` also runs the workers (outbox relay, position ingester, escalation sweep) as threads
+    # (one-process set-up); turn off where `python -m workers relay|positions|escalate` run on their own.
     run_relay_in_app: bool = True
-    # Live map: crew positions arrive on this stream; the latest per crew is kept in a Redis hash.
+    # Live map: crew positions arrive on this stream; the latest per crew is kept in a Redis hash. The ingester
+    # trims the stream behind what it has acknowledged, keeping `position_stream_keep_seconds` for reconnecting
+    # browsers; the MAXLEN is only a far safety cap (it would drop entries the ingester has not stored yet).
     position_stream: str = "crews:positions"
-    position_stream_maxlen: int = 200_000
+    position_stream_maxlen: int = 1_000_000
+    position_stream_keep_seconds: float = Field(default=3600.0, ge=0)
     latest_positions_key: str = "crews:latest"
+    # Positions the ingester can never store (malformed) are moved here, with the reason; /healthz counts them.
+    position_dead_letter_stream: str = "crews:positions:dead"
+    # The escalation sweep runs this often (`python -m workers escalate`, or a thread of `python app.py`).
+    escalation_every_seconds: float = Field(default=60.0, gt=0)
     # Retention, so that a system left running for months does not fill its disk: crew tracks older than this are
     # deleted by the position ingester, published outbox events by the relay (0 keeps them for ever). Checked
     # every `retention_every_seconds`.
@@ -69,6 +76,23 @@ class Settings(BaseSettings):
 
     # `make run` starts the live simulator (python -m simulation) beside the dashboard; false: a quiet map.
     simulate_on_run: bool = True
+
+    # gunicorn (gunicorn.conf.py: the Dockerfile, docker-compose and `make run` all serve through it).
+    gunicorn_workers: int = Field(default=4, ge=1)
+    gunicorn_worker_class: str = "gthread"
+    gunicorn_threads: int = Field(default=32, ge=1)
+    gunicorn_timeout: int = Field(default=120, ge=1)
+
+    # /healthz answers 503 when a check is past its limit. It waits at most `health_timeout_seconds` for
+    # PostgreSQL and for Redis. Relay lag: age of the oldest unpublished outbox row. Ingester lag: age of the
+    # oldest position the `tracks` group has not acknowledged. Sweep age: since the last successful escalation
+    # sweep (none recorded: since this process started, so a fresh process is not reported unhealthy).
+    health_timeout_seconds: float = Field(default=2.0, gt=0)
+    health_max_relay_lag_seconds: float = Field(default=60.0, gt=0)
+    health_max_ingester_lag_seconds: float = Field(default=120.0, gt=0)
+    health_max_sweep_age_seconds: float = Field(default=300.0, gt=0)
+    health_max_dead_letters: int = Field(default=0, ge=0)
+    health_max_live_connections: int = Field(default=5000, ge=0)
 
 
 @lru_cache(maxsize=1)

@@ -45,8 +45,8 @@ def _categories(args: argparse.Namespace) -> int:
     return 0
 
 
-# Modules that bring their own sub-command (relay, history, devices …).
-COMMAND_MODULES: tuple[str, ...] = ("etl.relay", "etl.positions", "etl.escalate", "etl.scores", "etl.history", "etl.devices", "etl.aggregate")
+# Modules that bring their own sub-command (history, devices …). The long-running ones are in workers/ and simulation/.
+COMMAND_MODULES: tuple[str, ...] = ("etl.scores", "etl.history", "etl.devices", "etl.aggregate")
 
 
 def build_parser() -> argparse.ArgumentParser:

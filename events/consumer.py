@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 
 import redis
 
+from events.bus import id_key
 from settings import get_settings
 
 DEFAULT_KEEP = 100_000
@@ -108,7 +109,7 @@ class IdempotentConsumer:
         first = self.redis.xrange(self.stream, "-", "+", count=1)
         if not first:
             return True          # we read entries before and the stream is now empty: Redis lost it
-        return _stream_id_key(_text(first[0][0])) > _stream_id_key(position) and \
+        return id_key(_text(first[0][0])) > id_key(position) and \
             not self.redis.xrange(self.stream, position, position)
 
     def poll(self, handler: Callable[[Event], None], *, count: int = 500, block_ms: int | None = None) -> int:
@@ -144,7 +145,3 @@ class IdempotentConsumer:
         """Drop this consumer's position and memory (tests; a consumer retired for good)."""
         self.redis.delete(self.processed.key, self.processed.floor_key, self.position_key)
 
-
-def _stream_id_key(stream_id: str) -> tuple[int, int]:
-    ms, _, seq = stream_id.partition("-")
-    return int(ms), int(seq or 0)

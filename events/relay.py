@@ -10,8 +10,8 @@ outbox order, which explicit ids derived from the outbox id would refuse. Within
 outbox order.
 
 While Redis (or PostgreSQL) is down, intake is unaffected — tickets and their outbox rows are committed by the
-services — and the relay retries with a growing pause, logging one line when the outage starts and one when
-it ends, not one per attempt.
+services — and the worker loop that runs the relay (workers/relay.py) retries with a growing pause, logging one
+line when the outage starts and one when it ends, not one per attempt.
 
 Wake-up is a poll every ``idle_poll`` seconds (200 ms) while the outbox is empty: one probe of the partial index
 on unpublished rows. LISTEN/NOTIFY would only shorten that wait and loses notifications while nobody listens, so
@@ -20,23 +20,16 @@ the poll would be needed anyway.
 from __future__ import annotations
 
 import json
-import logging
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import redis
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from geo import outbox as sql
 from geo.db import get_engine
-from geo.retention import Every, prune_outbox
 from settings import get_settings
-
-log = logging.getLogger("events.relay")
 
 # Never on the stream, whatever a producer put into a payload: the stream reaches every screen.
 PERSONAL_KEYS = frozenset({"citizen_name", "citizen_phone", "description", "evaluation_token", "evaluation_comment",
@@ -68,31 +61,8 @@ def scrub(value: Any) -> Any:
 class RelayStats:
     published: int = 0
     batches: int = 0
-    failed_attempts: int = 0
+    failed_attempts: int = 0      # counted by the worker loop that runs the relay (workers/relay.py)
     outages: int = 0
-
-
-class Outage:
-    """One log line when a dependency goes away and one when it is back; silence in between."""
-
-    def __init__(self, what: str):
-        self.what = what
-        self.since: float | None = None
-
-    def failed(self, error: Exception) -> bool:
-        """True when this failure starts a new outage."""
-        if self.since is not None:
-            return False
-        self.since = time.monotonic()
-        log.warning("%s unavailable (%s: %s); events wait in the outbox, retrying with backoff",
-                    self.what, type(error).__name__, str(error).strip().splitlines()[0] if str(error) else "")
-        return True
-
-    def recovered(self) -> None:
-        if self.since is not None:
-            log.warning("%s back after %.1f s; publishing the outbox backlog", self.what,
-                        time.monotonic() - self.since)
-            self.since = None
 
 
 class Relay:
@@ -110,8 +80,6 @@ class Relay:
         self.idle_poll = idle_poll
         self.max_backoff = max_backoff
         self.stats = RelayStats()
-        self._redis_outage = Outage("redis")
-        self._db_outage = Outage("postgresql")
 
     # ------------------------------------------------------------------------------------------ one batch
 
@@ -145,45 +113,3 @@ class Relay:
         while (n := self.publish_batch()):
             total += n
         return total
-
-    # ------------------------------------------------------------------------------------------ the loop
-
-    def run(self, stop: threading.Event | None = None) -> None:
-        """Publish until ``stop`` is set: full batches back to back, a short idle poll when the outbox is empty,
-        a growing pause (up to ``max_backoff``) while Redis or PostgreSQL is unreachable."""
-        stop = stop or threading.Event()
-        backoff = self.idle_poll
-        log.info("relay publishing outbox → redis stream %r", self.stream)
-        retention = Every(lambda: prune_outbox(engine=self.engine), "published outbox events")
-        while not stop.is_set():
-            retention.due()
-            try:
-                n = self.publish_batch()
-            except redis.RedisError as error:      # down, loading, OOM, a read-only replica: retry, never crash
-                self._failed(self._redis_outage, error)
-            except DBAPIError as error:
-                self._failed(self._db_outage, error)
-            else:
-                self._redis_outage.recovered()
-                self._db_outage.recovered()
-                backoff = self.idle_poll
-                if n == self.batch_size:
-                    continue          # more waiting: no pause
-                stop.wait(self.idle_poll)
-                continue
-            stop.wait(backoff)
-            backoff = min(backoff * 2, self.max_backoff)
-        log.info("relay stopped (%d events published)", self.stats.published)
-
-    def _failed(self, outage: Outage, error: Exception) -> None:
-        self.stats.failed_attempts += 1
-        if outage.failed(error):
-            self.stats.outages += 1
-
-
-def start_in_background(stop_event: threading.Event | None = None, **kwargs) -> tuple[threading.Thread, Relay]:
-    """Run a relay in a daemon thread (the one-process set-up: `python app.py`)."""
-    relay = Relay(**kwargs)
-    thread = threading.Thread(target=relay.run, args=(stop_event,), name="outbox-relay", daemon=True)
-    thread.start()
-    return thread, relay

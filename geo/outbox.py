@@ -1,4 +1,4 @@
-"""SQL of the outbox relay: claim unpublished rows, mark them published, and count the backlog."""
+"""SQL of the outbox relay: claim unpublished rows, mark them published, and measure the backlog."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -35,6 +35,17 @@ def mark_own_published(conn: Connection, at: datetime) -> int:
     return conn.execute(text("""
         UPDATE outbox SET published_at = :at
         WHERE published_at IS NULL AND xmin = xid(pg_current_xact_id())"""), {"at": at}).rowcount
+
+
+def oldest_unpublished_age(conn: Connection, timeout_seconds: float) -> float | None:
+    """Seconds since the oldest unpublished row was written (None: nothing waits): one probe of the partial index
+    on unpublished rows. Cut off after ``timeout_seconds`` (it runs for /healthz, which must answer quickly);
+    run it in a transaction of its own (the limit is the transaction's)."""
+    conn.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
+                 {"ms": str(max(int(timeout_seconds * 1000), 1))})
+    age = conn.execute(text("""SELECT extract(epoch FROM clock_timestamp() - created_at) FROM outbox
+                               WHERE published_at IS NULL ORDER BY id LIMIT 1""")).scalar()
+    return None if age is None else max(float(age), 0.0)
 
 
 def backlog(conn: Connection) -> int:

@@ -1,5 +1,5 @@
-"""Retention: old crew tracks and old published outbox events are deleted by the processes that write them (the
-position ingester, the relay), a batch at a time until a batch comes back short: short locks, short transactions,
+"""Retention: old crew tracks and old published outbox events are deleted by the workers that write them (the
+position ingester, the relay: workers/), a batch at a time until a batch comes back short: short locks, short transactions,
 so a first run after months of history never holds a long lock or a huge transaction.
 
 Both tables are append-only in time order, so a BRIN index on the time column (migration 0006) finds the old rows
@@ -7,8 +7,6 @@ in the first block ranges without scanning the rest; SKIP LOCKED lets two pruner
 """
 from __future__ import annotations
 
-import logging
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -36,7 +34,6 @@ def delete_published_outbox_before(conn: Connection, before: datetime, limit: in
 
 # ------------------------------------------------------------------------------------------------ pruning
 
-log = logging.getLogger(__name__)
 BATCH = 5000
 
 
@@ -60,25 +57,3 @@ def prune_tracks(now: datetime | None = None, engine: Engine | None = None) -> i
 
 def prune_outbox(now: datetime | None = None, engine: Engine | None = None) -> int:
     return _prune(delete_published_outbox_before, get_settings().outbox_retention_days, now, engine)
-
-
-class Every:
-    """Call ``action`` at most once per ``retention_every_seconds`` from a loop that calls ``due()`` often; the
-    first call happens at once (a restarted process catches up). Failures are logged: pruning can wait."""
-
-    def __init__(self, action: Callable[[], int], what: str):
-        self.action, self.what = action, what
-        self.next_at = 0.0
-
-    def due(self) -> None:
-        now = time.monotonic()
-        if now < self.next_at:
-            return
-        self.next_at = now + get_settings().retention_every_seconds
-        try:
-            deleted = self.action()
-        except Exception as error:  # noqa: BLE001 - retention must never stop the feed it rides on
-            log.warning("retention of %s failed: %s", self.what, error)
-            return
-        if deleted:
-            log.info("retention: deleted %d old %s", deleted, self.what)

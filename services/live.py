@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
-import threading
 import time
 from datetime import datetime
 from typing import Iterator
@@ -20,7 +17,6 @@ from events.bus import (cursor_still_held, get_redis, latest_positions, live_str
 from geo import crews as crews_db
 from geo import tickets as tickets_db
 from geo.db import get_engine
-from geo.retention import Every, prune_tracks
 from services.tickets import IntakeError, NotFound, public_view
 from workorders.states import OPEN_STATES
 
@@ -151,64 +147,3 @@ def report_position(crew: str, lon: float, lat: float, at: datetime | None = Non
         with get_engine().begin() as conn:
             crews_db.store_positions(conn, [{"crew": crew, "lon": lon, "lat": lat, "at": at, "speed": speed_kmh}])
         return None
-
-
-# ------------------------------------------------------------------------------------------------ track ingester
-
-TRACKS_GROUP = "tracks"
-
-
-def ingest_positions_once(consumer: str, block_ms: int = 1000, count: int = 500) -> int:
-    """Store one batch of positions from the stream as PostGIS tracks (consumer group: each entry stored once,
-    acknowledged only after the commit; a restarted consumer first re-reads its own pending entries)."""
-    r = get_redis()
-    stream = live_streams()[1]
-    try:
-        r.xgroup_create(stream, TRACKS_GROUP, id="0", mkstream=True)
-    except redis.ResponseError as error:          # BUSYGROUP: it exists already
-        if "BUSYGROUP" not in str(error):
-            raise
-    pending = r.xreadgroup(TRACKS_GROUP, consumer, {stream: "0"}, count=count)
-    entries = [e for _, batch in pending for e in batch]
-    if not entries:
-        claimed = r.xautoclaim(stream, TRACKS_GROUP, consumer, min_idle_time=60_000, count=count)
-        entries = [e for e in claimed[1] if e and e[1]]
-    if not entries:
-        answer = r.xreadgroup(TRACKS_GROUP, consumer, {stream: ">"}, count=count, block=block_ms) or []
-        entries = [e for _, batch in answer for e in batch]
-    if not entries:
-        return 0
-    rows = [{"crew": f["crew"], "lon": float(f["lon"]), "lat": float(f["lat"]),
-             "at": datetime.fromisoformat(f["at"]), "speed": float(f["speed_kmh"]) if f.get("speed_kmh") else None}
-            for _, f in entries if f]
-    with get_engine().begin() as conn:
-        known = crews_db.known_crews(conn, list({row["crew"] for row in rows}))   # one query per batch
-        crews_db.store_positions(conn, [row for row in rows if row["crew"] in known])
-    r.xack(stream, TRACKS_GROUP, *[entry_id for entry_id, _ in entries])
-    return len(rows)
-
-
-def run_position_ingester(stop: threading.Event, consumer: str | None = None) -> None:
-    """Loop ingest_positions_once until ``stop``; Redis or PostGIS outages are logged once and retried."""
-    consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
-    failing = False
-    retention = Every(prune_tracks, "crew track points")
-    while not stop.is_set():
-        retention.due()
-        try:
-            ingest_positions_once(consumer)
-            if failing:
-                log.warning("position ingester: back to normal")
-            failing = False
-        except Exception as error:  # noqa: BLE001 - a feed must outlive outages of what it feeds on
-            if not failing:
-                log.warning("position ingester: %s; retrying", error)
-            failing = True
-            stop.wait(2.0)
-
-
-def start_position_ingester(stop: threading.Event | None = None) -> threading.Thread:
-    thread = threading.Thread(target=run_position_ingester, args=(stop or threading.Event(),),
-                              name="position-ingester", daemon=True)
-    thread.start()
-    return thread

@@ -411,21 +411,3 @@ def history(number: str) -> tuple[dict, list[dict]]:
 
 
 ALL_ACTIONS = tuple(ACTIONS)
-
-
-def start_escalation_loop(every_seconds: float = 60.0, stop=None):
-    """For the one-process set-up (`python app.py`): escalate late tickets every minute in a daemon thread."""
-    import logging
-    import threading
-    stop = stop or threading.Event()
-    log = logging.getLogger(__name__)
-
-    def loop() -> None:
-        while not stop.wait(every_seconds):
-            try:
-                escalate_overdue()
-            except Exception as error:  # noqa: BLE001 - keep sweeping after an outage
-                log.warning("escalation sweep failed: %s", error)
-    thread = threading.Thread(target=loop, name="escalation", daemon=True)
-    thread.start()
-    return thread

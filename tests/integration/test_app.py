@@ -10,9 +10,35 @@ def client(engine):
     return server.test_client()
 
 
-def test_health_reports_the_grids(client):
+def test_health_answers_200_when_the_workers_have_caught_up(client, engine):
+    """What the e2e fixtures wait for: a dashboard whose relay, ingester and sweep have done their work."""
+    from events.relay import Relay
+    from workers.escalation import sweep
+    from workers.positions import ingest_waiting
+    Relay(engine=engine).drain()
+    ingest_waiting()
+    sweep(engine)
     answer = client.get("/healthz")
-    assert answer.status_code == 200 and answer.get_json() == {"status": "ok", "grids": 932}
+    body = answer.get_json()
+    assert answer.status_code == 200 and body["status"] == "ok", body
+    assert {name: check["ok"] for name, check in body["checks"].items()} == {
+        "database": True, "redis": True, "relay_lag": True, "ingester_lag": True, "escalation_sweep_age": True,
+        "dead_letters": True, "live_connections": True}
+
+
+def test_health_answers_503_naming_the_check_past_its_limit(client, monkeypatch):
+    from events.bus import get_redis
+    from settings import get_settings
+    dead = "test:healthz:dead"
+    monkeypatch.setattr(get_settings(), "position_dead_letter_stream", dead)
+    get_redis().xadd(dead, {"stream": "crews:positions", "id": "1-0", "reason": "lon 'x': a number is required"})
+    try:
+        answer = client.get("/healthz")
+    finally:
+        get_redis().delete(dead)
+    body = answer.get_json()
+    assert answer.status_code == 503 and body["status"] == "failing"
+    assert body["checks"]["dead_letters"] == {"ok": False, "value": 1, "limit": 0, "unit": "entries", "stream": dead}
 
 
 def test_style_points_glyphs_at_the_host_that_asked(client):

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,60 +19,15 @@ from events.relay import Relay, stream_fields
 from geo import outbox as outbox_sql
 from geo.tickets import add_outbox
 from settings import get_settings
+from tests.private_redis import private_redis  # noqa: F401 - a fixture
 from tests.waiting import wait_until as wait_for
+from workers.relay import run_relay
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
-
-# ------------------------------------------------------------------------------------------------ helpers
 
 def wait_until(condition, what: str, seconds: float = 30.0, step: float = 0.05):
     return wait_for(condition, what, seconds, step)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    """A redis-server of this test only, without persistence, that can be killed and started again."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        probe = redis.Redis(port=self.port, socket_connect_timeout=0.5)
-        wait_until(lambda: _pings(probe), f"redis-server on port {self.port}", seconds=15)
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=2, socket_connect_timeout=0.5)
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return client.ping()
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture
-def private_redis():
-    server = PrivateRedis()
-    server.start()
-    yield server
-    if server.process and server.process.poll() is None:
-        server.kill()
 
 
 @pytest.fixture
@@ -154,7 +106,7 @@ def test_two_relays_at_once_publish_every_row_exactly_once(scratch_engine, share
 
     relays = [MeetingRelay(scratch_engine, client, stream=stream, batch_size=50, idle_poll=0.05) for _ in range(2)]
     stop = threading.Event()
-    threads = [threading.Thread(target=r.run, args=(stop,)) for r in relays]
+    threads = [threading.Thread(target=run_relay, args=(stop, r)) for r in relays]
     for t in threads:
         t.start()
     try:
@@ -181,7 +133,7 @@ def test_relay_survives_redis_stopped_and_restarted(reference_engine, private_re
     stream = get_settings().event_stream
     relay = Relay(reference_engine, client, batch_size=100, idle_poll=0.05, max_backoff=0.3)
     stop = threading.Event()
-    thread = threading.Thread(target=relay.run, args=(stop,))
+    thread = threading.Thread(target=run_relay, args=(stop, relay))
     thread.start()
     try:
         for n in range(3):
@@ -286,3 +238,53 @@ def test_consumer_notices_a_lost_stream(shared_redis):
     assert not consumer.has_gap()
     client.delete(stream)                      # Redis restarted without persistence
     assert consumer.has_gap()
+
+
+def test_relay_outlives_an_error_that_is_neither_redis_nor_the_database(scratch_engine, shared_redis, caplog):
+    """Before the supervised loop, such an error ended the relay's thread and the outbox grew for ever."""
+    caplog.set_level(logging.INFO, logger="events.relay")
+    client, stream = shared_redis
+    ids = insert_outbox_rows(scratch_engine, 3)
+
+    class Flaky(Relay):
+        failures_left = 3
+
+        def _xadd(self, rows):
+            if self.failures_left:
+                self.failures_left -= 1
+                raise RuntimeError("a bug, neither redis nor the database")
+            super()._xadd(rows)
+
+    relay = Flaky(scratch_engine, client, stream=stream, idle_poll=0.05, max_backoff=0.2)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_relay, args=(stop, relay))
+    thread.start()
+    try:
+        wait_until(lambda: backlog(scratch_engine) == 0, "the relay to publish after the errors", seconds=20)
+        assert thread.is_alive()
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert [int(e["event_id"]) for e in entries(client, stream)] == ids
+    tracebacks = [r for r in caplog.records if r.exc_info]
+    assert len(tracebacks) == 1 and "unexpected RuntimeError" in tracebacks[0].getMessage()   # once, not 3 times
+    assert sum("working again" in r.getMessage() for r in caplog.records) == 1
+    assert relay.stats.failed_attempts == 3 and relay.stats.outages == 1
+
+
+def test_relay_process_finishes_its_batch_and_exits_0_on_sigterm(scratch_url, scratch_engine, shared_redis):
+    import signal
+    client, stream = shared_redis
+    env = {**os.environ, "DATABASE_URL": scratch_url, "REDIS_URL": get_settings().redis_url,
+           "EVENT_STREAM": stream}
+    relay = subprocess.Popen([sys.executable, "-m", "workers", "relay"], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        insert_outbox_rows(scratch_engine, 5)
+        wait_until(lambda: backlog(scratch_engine) == 0, "the relay process to publish")
+    finally:
+        relay.send_signal(signal.SIGTERM)
+        out, _ = relay.communicate(timeout=30)
+    assert relay.returncode == 0, out
+    assert "relay stopped (5 events published)" in out and "Traceback" not in out
+    assert client.xlen(stream) == 5

@@ -66,13 +66,14 @@ def test_zero_days_keeps_everything(scratch_engine, monkeypatch):
 def test_a_running_relay_prunes_its_outbox_at_start(scratch_engine):
     from events.bus import get_redis
     from events.relay import Relay
+    from workers.relay import run_relay
     old = datetime.now(timezone.utc) - timedelta(days=30)
     with scratch_engine.begin() as conn:
         conn.execute(text("""INSERT INTO outbox (topic, event_type, payload, created_at, published_at)
                              VALUES ('ticket', 'test', '{}', :at, :at)"""), {"at": old})
     stop = threading.Event()
     relay = Relay(engine=scratch_engine, redis_client=get_redis(), stream="test:retention")
-    thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    thread = threading.Thread(target=run_relay, args=(stop, relay), daemon=True)
     thread.start()
     try:
         deadline = datetime.now() + timedelta(seconds=10)

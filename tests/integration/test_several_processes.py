@@ -1,7 +1,7 @@
-"""Several dashboard processes at once, as deployed (Dockerfile, docker-compose.yml): `gunicorn app:server -w 2
--k gthread` beside a second, separate `python app.py`, with the outbox relay as a process of its own. A ticket taken
-by either is streamed to the live clients of both and is in the snapshot of both: no state lives only in one
-process's memory."""
+"""Several dashboard processes at once, as deployed (Dockerfile, docker-compose.yml): `gunicorn -c gunicorn.conf.py
+app:server` with 2 workers beside a second, separate `python app.py`, with the workers (relay, position ingester,
+escalation sweep) as processes of their own. A ticket taken by either is streamed to the live clients of both and is
+in the snapshot of both: no state lives only in one process's memory."""
 from __future__ import annotations
 
 import json
@@ -75,18 +75,20 @@ def test_a_ticket_taken_by_any_process_reaches_the_live_clients_of_all(engine, d
     env = {**os.environ, "DATABASE_URL": database_url, "RUN_RELAY_IN_APP": "false"}
     with ExitStack() as cleanup:
         gunicorn_port, plain_port = free_port(), free_port()
-        workers = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "app:server", "-b", f"127.0.0.1:{gunicorn_port}", "-w", "2",
-             "-k", "gthread", "--threads", "8", "--timeout", "120"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cleanup.callback(stop, workers)
-        relay = subprocess.Popen([sys.executable, "-m", "etl", "relay"], cwd=ROOT, env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        cleanup.callback(stop, relay)
+        web = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"], cwd=ROOT,
+            env={**env, "HOST": "127.0.0.1", "PORT": str(gunicorn_port), "GUNICORN_WORKERS": "2",
+                 "GUNICORN_THREADS": "8"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cleanup.callback(stop, web)
+        for worker in ("relay", "positions", "escalate"):
+            process = subprocess.Popen([sys.executable, "-m", "workers", worker], cwd=ROOT, env=env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            cleanup.callback(stop, process)
         plain = start_app(database_url, plain_port, {"RUN_RELAY_IN_APP": "false"})
         cleanup.callback(stop, plain)
         urls = [f"http://127.0.0.1:{gunicorn_port}", f"http://127.0.0.1:{plain_port}"]
-        wait_healthy(urls[0], workers)
+        wait_healthy(urls[0], web)
 
         readers = [StreamReader(url, snapshot(url)["cursor"]) for url in urls for _ in range(2)]
         for reader in readers:

@@ -1,0 +1,47 @@
+"""The escalation sweep as a worker: services.tickets.escalate_overdue (the rule) every ``every`` seconds.
+
+Each successful sweep is recorded in Redis (events.bus.record_worker_run, key ``workers:escalation:last_run``)
+for /healthz. Two sweeps at once are safe: each locks the late tickets it takes (FOR UPDATE SKIP LOCKED), so
+the other passes them by, and a ticket goes up one level per sweep at most.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+import redis
+from sqlalchemy.engine import Engine
+
+from events.bus import ESCALATION_SWEEP, get_redis, record_worker_run
+from services.tickets import escalate_overdue
+from settings import get_settings
+from workers.loop import SupervisedLoop
+
+log = logging.getLogger("workers.escalation")
+
+
+def sweep(engine: Engine | None = None, client: redis.Redis | None = None) -> list[str]:
+    """One sweep; the numbers of the tickets it escalated. Raises when the database (or, recording the run,
+    Redis) fails: the escalations themselves are committed before the run is recorded."""
+    numbers = escalate_overdue(engine=engine)
+    record_worker_run(client or get_redis(), ESCALATION_SWEEP,
+                      ttl_seconds=get_settings().health_max_sweep_age_seconds)
+    return numbers
+
+
+def sweep_loop(every: float | None = None, engine: Engine | None = None,
+               client: redis.Redis | None = None) -> SupervisedLoop:
+    every = every or get_settings().escalation_every_seconds
+
+    def step() -> float:
+        numbers = sweep(engine, client)
+        if numbers:
+            log.info("escalated %d ticket(s): %s", len(numbers), ", ".join(numbers))
+        return every
+
+    return SupervisedLoop("escalation sweep", step, log=log, first_backoff=1.0, max_backoff=min(every, 30.0))
+
+
+def run_sweeps(stop: threading.Event, every: float | None = None) -> None:
+    """Sweep at once, then every ``every`` seconds (settings.escalation_every_seconds), until ``stop``."""
+    sweep_loop(every).run(stop)
