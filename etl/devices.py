@@ -13,7 +13,6 @@ registry: running it again changes nothing).
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from geo import devices as db
 from geo.crs import gcj02_to_wgs84, metres_per_degree
 from geo.db import get_engine, transaction
 from settings import get_settings
+from workorders.contract import Latitude, Longitude, Phone, value_problems
 
 # Field → the header names it is found under, as the loader's candidate tables (first match wins, any case).
 DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -44,8 +44,6 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
 FIELDS = tuple(DEVICE_FIELDS)
 REQUIRED = ("device_id", "elder_name", "lon", "lat")
 MAX_LENGTH = {"device_id": 64, "elder_name": 50, "phone": 32, "address": 200}
-PHONE_DIGITS = (5, 15)
-PHONE_PUNCTUATION = set("-+ ()")
 
 ELDERS = 4000
 # Given names common among Anshan's elderly (born in the 1930s–50s), beside the generic ones of simulation.names.
@@ -119,10 +117,10 @@ def check_fields(row: DeviceRow, crs: str) -> None:
     for name, limit in MAX_LENGTH.items():
         if values.get(name) and len(values[name]) > limit:
             row.refuse(name, f"longer than {limit} characters")
-    if values.get("phone") and not is_phone_number(values["phone"]):
+    if values.get("phone") and value_problems(Phone, values["phone"], "phone"):
         row.refuse("phone", f"not a phone number: {values['phone']!r}")
     coords = {}
-    for name, low, high in (("lon", -180, 180), ("lat", -90, 90)):
+    for name, kind in (("lon", Longitude), ("lat", Latitude)):
         raw = values.get(name)
         if not raw:
             continue
@@ -131,7 +129,7 @@ def check_fields(row: DeviceRow, crs: str) -> None:
         except ValueError:
             row.refuse(name, f"not a number: {raw!r}")
             continue
-        if not math.isfinite(number) or not low <= number <= high:
+        if value_problems(kind, number, name):
             row.refuse(name, f"out of range: {raw!r}")
             continue
         coords[name] = number
@@ -142,13 +140,6 @@ def check_fields(row: DeviceRow, crs: str) -> None:
         values["lon"], values["lat"] = coords["lon"], coords["lat"]
     else:
         values["lon"] = values["lat"] = None
-
-
-def is_phone_number(text: str) -> bool:
-    """The registry's phone rule: 5–15 digits, written with nothing but digits and - + ( ) or spaces."""
-    low, high = PHONE_DIGITS
-    digits = sum(ch.isdigit() for ch in text)
-    return low <= digits <= high and all(ch.isdigit() or ch in PHONE_PUNCTUATION for ch in text)
 
 
 def check_duplicates(rows: Sequence[DeviceRow]) -> None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from services.tickets import NewTicket
+from workorders.contract import NewTicket
 from simulation.demand import (CATEGORY_WEIGHTS, DESCRIPTIONS, LIVE, OPERATORS, WEEKDAY_FACTOR, category_intensity,
                                channel_weights, demand_shape, hour_weights, season_factor)
 from simulation.names import mobile_phone, person_name

@@ -34,7 +34,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy.exc import DBAPIError
 
-from services.tickets import IntakeError, NewTicket, NotFound
+from services.tickets import NotFound
+from workorders.contract import IntakeError, NewTicket
 from settings import get_settings
 from simulation.arrivals import Demand, Places, one_of
 from simulation.behaviour import (UNSATISFIED_COMMENTS, Odds, choose_crew, citizen_rating, desk_minutes,

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from services.tickets import NewTicket
+from workorders.contract import NewTicket
 from simulation.behaviour import Odds, citizen_rating
 from simulation.demand import (CATEGORY_WEIGHTS, DESCRIPTIONS, HOUR_PROFILES, OFFICE_HOURS, OPERATORS, PAST,
                                WEEKDAY_FACTOR, channel_weights, climate_temperature, seasonal_factor)
