@@ -21,7 +21,7 @@ var/test.env: $(VENV)/.installed FORCE
 FORCE:
 
 run: var/run.env
-	source var/run.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference && \
+	source var/run.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference && $(PY) -m flask --app app:server demo-users && \
 		{ $(PY) -m etl simulate --on-run --burst 12 --parent-pid $$$$ & exec $(PY) app.py; }
 
 test: var/test.env

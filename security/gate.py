@@ -147,9 +147,20 @@ def page_of_path(app: dash.Dash, path: str) -> str | None:
     return page.get("path_template") or page["path"]
 
 
+def cross_site_refusal(error: csrf.CrossSiteRefused) -> Response:
+    audit.record("access_denied", actor=current_principal(), target=f"path:{request.path}", outcome="denied",
+                 detail={"reason": error.reason, "method": request.method})
+    return json_refusal(403, "cross_site_request", "拒绝来自其他站点的请求（CSRF）")
+
+
 def check_request(app: dash.Dash) -> Response | None:
+    """before_request. Answers (rather than raises) its refusals: a blueprint's catch-all error handler must not
+    turn them into something else."""
     rule = endpoint_rule(request.endpoint)
-    csrf.check(signed_in="_user_id" in session)
+    try:
+        csrf.check(signed_in="_user_id" in session)
+    except csrf.CrossSiteRefused as error:
+        return cross_site_refusal(error)
     if rule is None:
         return _denied(current_principal(), f"endpoint:{request.endpoint}")
     if rule.kind in ("public", "api_key"):
@@ -187,7 +198,10 @@ def _check_callback(app: dash.Dash, principal) -> Response | None:
             return _denied(principal, f"callback:{output[:150]}")
     name = limits.callback_limit(callback_outputs(output))
     if name:
-        limits.hit(name)
+        try:
+            limits.hit(name)
+        except limits.RateLimited as error:
+            return limits.too_many_requests(error)
     return None
 
 
@@ -198,11 +212,7 @@ def install(app: dash.Dash) -> None:
     def gate():
         return check_request(app)
 
-    @server.errorhandler(csrf.CrossSiteRefused)
-    def cross_site(error: csrf.CrossSiteRefused):
-        audit.record("access_denied", actor=current_principal(), target=f"path:{request.path}", outcome="denied",
-                     detail={"reason": error.reason, "method": request.method})
-        return json_refusal(403, "cross_site_request", "拒绝来自其他站点的请求（CSRF）")
+    server.register_error_handler(limits.RateLimited, limits.too_many_requests)    # a limit hit further in
 
     @server.errorhandler(policy.Forbidden)
     def forbidden(error: policy.Forbidden):

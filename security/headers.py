@@ -2,8 +2,9 @@
 
 - Host allow-list (``ALLOWED_HOSTS``, Flask's TRUSTED_HOSTS): a page on another name that resolves to this
   machine (DNS rebinding against a 127.0.0.1 install) gets 400 before any route runs.
-- Request bodies above ``MAX_REQUEST_BYTES`` are 413 on every route; Werkzeug counts chunked bodies as they are
-  read, so a body without Content-Length is cut off at the same size.
+- Request bodies above ``MAX_REQUEST_BYTES`` are 413 on every route. Werkzeug refuses a larger Content-Length
+  at once; a chunked body (no Content-Length) it only cuts off where the limit is, so it is read here, at most
+  one byte past the limit, and refused when it goes past.
 - Content-Security-Policy: scripts only from this origin plus the hashes of Dash's inline scripts
   (``app.csp_hashes()``: the renderer and the clientside callbacks); MapLibre's workers from blob: URLs; styles
   inline (Plotly and MapLibre write <style> elements); images and map tiles from this origin, data:/blob: URLs
@@ -14,7 +15,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import dash
-from flask import Flask, Response
+from flask import Flask, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from settings import get_settings
 
@@ -60,10 +62,21 @@ class ContentSecurityPolicy:
         return self._value
 
 
+def refuse_large_bodies() -> None:
+    limit = get_settings().max_request_bytes
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise RequestEntityTooLarge()
+    elif "wsgi.input_terminated" in request.environ and len(request.get_data(cache=True)) > limit:
+        raise RequestEntityTooLarge()
+
+
 def install(app: dash.Dash) -> None:
     server: Flask = app.server
     server.config["TRUSTED_HOSTS"] = allowed_hosts()
-    server.config["MAX_CONTENT_LENGTH"] = get_settings().max_request_bytes
+    # One byte of room: Werkzeug stops reading a chunked body there, and refuse_large_bodies sees it went past.
+    server.config["MAX_CONTENT_LENGTH"] = get_settings().max_request_bytes + 1
+    server.before_request(refuse_large_bodies)
     policy = ContentSecurityPolicy(app)
 
     @server.after_request

@@ -2,7 +2,7 @@
 every dashboard process shares them and a restart forgets nothing. A refusal is a 429 with ``Retry-After``.
 
 Where they apply, each named after its setting:
-- ``login``: POST /login.
+- ``login``: POST /login (counted by the view itself, which answers the form with the message).
 - ``anonymous_intake``: POST /api/v1/tickets without an API key, Open311 POST requests, and the /report form's
   submission (the Dash callback that writes ``report-result-data``, found by its identity).
 - ``lookup``: tracking-number and evaluation-token look-ups — the /track and /evaluate pages and their
@@ -14,7 +14,7 @@ import math
 import time
 from functools import lru_cache
 
-from flask import Flask, request
+from flask import Flask, Response, jsonify, request
 from limits import RateLimitItem, parse_many
 from limits.storage import RedisStorage
 from limits.strategies import FixedWindowRateLimiter
@@ -30,7 +30,6 @@ class RateLimited(Exception):
 
 # Flask endpoint (and method) → limit; a condition can exempt requests (a caller with an API key).
 HTTP_LIMITS: dict[tuple[str, str], str] = {
-    ("identity.login", "POST"): "login",
     ("api_v1.create_ticket", "POST"): "anonymous_intake",
     ("open311.requests", "POST"): "anonymous_intake",
     ("api_v1.evaluate", "POST"): "lookup",
@@ -70,14 +69,27 @@ def hit(name: str, key: str | None = None) -> None:
             raise RateLimited(name, max(1, math.ceil(reset - time.time())))
 
 
-def limit_endpoint() -> None:
-    """before_request: the HTTP limits of the table above."""
+def too_many_requests(error: RateLimited) -> Response:
+    response = jsonify(error={"code": "rate_limited", "message": f"请求过于频繁，请 {error.retry_after} 秒后再试",
+                              "field": None})
+    response.status_code = 429
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def limit_endpoint() -> Response | None:
+    """before_request: the HTTP limits of the table above. Answers here rather than raising, so that a
+    blueprint's own catch-all error handler (Open311's) cannot turn the 429 into something else."""
     name = HTTP_LIMITS.get((request.endpoint or "", request.method))
     if name is None:
-        return
+        return None
     if request.endpoint in KEYED_EXEMPT and (request.headers.get("X-API-Key") or request.args.get("api_key")):
-        return
-    hit(name)
+        return None
+    try:
+        hit(name)
+    except RateLimited as error:
+        return too_many_requests(error)
+    return None
 
 
 def callback_limit(outputs: list[tuple[str, str]]) -> str | None:

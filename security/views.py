@@ -93,6 +93,11 @@ def login():
     username = (request.form.get("username") or "").strip()[:64]
     next_path = safe_next(request.form.get("next"))
     try:
+        limits.hit("login")
+    except limits.RateLimited as error:
+        return _login_page(429, f"登录尝试过于频繁，请 {error.retry_after} 秒后再试", username, next_path,
+                           retry_after=error.retry_after)
+    try:
         principal, stamp = identity.authenticate(username, request.form.get("password") or "", request.remote_addr)
     except identity.SignInRefused as refused:
         locked = refused.reason in ("account_locked", "address_slowed")
@@ -127,21 +132,5 @@ def audit_export():
                              "Cache-Control": "no-store"})
 
 
-def register_rate_limited_login(server: Flask) -> None:
-    """/login's own 429 is the form with the message (a person reads it), not the JSON the API gets."""
-
-    @server.errorhandler(limits.RateLimited)
-    def too_many(error: limits.RateLimited):
-        from security.gate import json_refusal
-        if request.endpoint == "identity.login":
-            return _login_page(429, f"登录尝试过于频繁，请 {error.retry_after} 秒后再试",
-                               (request.form.get("username") or "")[:64], safe_next(request.form.get("next")),
-                               retry_after=error.retry_after)
-        response = json_refusal(429, "rate_limited", f"请求过于频繁，请 {error.retry_after} 秒后再试")
-        response.headers["Retry-After"] = str(error.retry_after)
-        return response
-
-
 def install(server: Flask) -> None:
     server.register_blueprint(blueprint)
-    register_rate_limited_login(server)
