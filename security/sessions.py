@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import os
 import secrets
 import time
 from datetime import timedelta
@@ -41,11 +42,20 @@ def secret_key() -> str:
         raise ConfigurationError("SECRET_KEY is not set: APP_ENV=production needs a SECRET_KEY of at least 32 "
                                  "characters (sessions are signed with it); there is no default")
     path = s.var_dir / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:        # exclusive create: of several workers starting at once, one writes the key and all read it
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.1)
+    raise ConfigurationError(f"{path} is empty: delete it to have a new key generated")
 
 
 class SessionInterface(SecureCookieSessionInterface):

@@ -2,8 +2,8 @@
 
 ``/login`` is a server-rendered form that works without JavaScript: ``POST /login`` with ``username`` and
 ``password`` answers 303 to the role's home page (or ``next``, when it is a page of this site the user may open)
-with the session cookie; a refusal answers the form again with the reason (401; 429 with Retry-After when the
-account is locked or the address must wait). ``POST /logout`` (with the session's token) ends the session.
+with the session cookie; a refusal answers the form again with the reason (200 — a form, not an HTTP challenge;
+429 with Retry-After when the account is locked, the address must wait or the rate limit is reached). ``POST /logout`` (with the session's token) ends the session.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ title }} · 铁东区 96715</title><link rel="stylesheet" href="/identity-static/login.css"></head>
 <body class="login-body"><main class="login-card" role="main">
-<div class="login-brand"><span class="login-mark">96715</span><div><div class="login-title">铁东区 96715 指挥中心</div>
+<div class="login-brand"><span class="login-mark">96715</span><div><h1 class="login-title">铁东区 96715 指挥中心</h1>
 <div class="login-sub">有事请找我 · 工作人员{{ title }}</div></div></div>
 {% if notice %}<p class="login-notice" role="status">{{ notice }}</p>{% endif %}
 {% if error %}<p class="login-error" role="alert" id="login-error">{{ error }}</p>{% endif %}
@@ -101,7 +101,7 @@ def login():
         principal, stamp = identity.authenticate(username, request.form.get("password") or "", request.remote_addr)
     except identity.SignInRefused as refused:
         locked = refused.reason in ("account_locked", "address_slowed")
-        return _login_page(429 if locked else 401, refused.message, username, next_path,
+        return _login_page(429 if locked else 200, refused.message, username, next_path,
                            retry_after=refused.retry_after or None)
     sign_in(principal, stamp)
     csrf.token()

@@ -47,3 +47,20 @@ def signed_in_client(server, *roles: str):
 def csrf_headers(client) -> dict[str, str]:
     cookie = client.get_cookie(CSRF_COOKIE)
     return {CSRF_HEADER: cookie.value} if cookie else {}
+
+
+def session_cookie(base_url: str, *roles: str) -> str:
+    """A ``Cookie`` header value of a session signed in at a running server ``base_url`` (any process of the same
+    deployment accepts it: they share the secret key)."""
+    import http.client
+    from urllib.parse import urlencode, urlsplit
+    username, password = make_user(*roles)
+    where = urlsplit(base_url)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    conn.request("POST", "/login", urlencode({"username": username, "password": password}),
+                 {"Content-Type": "application/x-www-form-urlencoded"})
+    answer = conn.getresponse()
+    assert answer.status == 303, answer.read()[:300]
+    cookies = [h.split(";")[0] for h in answer.headers.get_all("Set-Cookie")]
+    conn.close()
+    return "; ".join(cookies)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import start_chromium
+from tests.e2e.browser import sign_in, start_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,8 +56,25 @@ def app_url(engine, database_url):
     proc.wait(10)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "signed_in_as(*roles): the browser fixture signs in a user with these roles")
+
+
+def roles_for(request) -> tuple[str, ...]:
+    """Who the screen under test is for: the test's ``signed_in_as`` mark, else its module's ``SIGNED_IN_AS``."""
+    mark = request.node.get_closest_marker("signed_in_as")
+    if mark:
+        return mark.args
+    role = getattr(request.module, "SIGNED_IN_AS", None)
+    return (role,) if role else ()
+
+
 @pytest.fixture
-def browser():
+def browser(request):
+    """Headless Chromium, signed in through /login as the role the screen is for (nobody for citizens' pages)."""
     driver = start_chromium(1600, 1000)
+    roles = roles_for(request)
+    if roles:
+        sign_in(driver, request.getfixturevalue("app_url"), *roles)
     yield driver
     driver.quit()
