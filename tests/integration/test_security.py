@@ -583,3 +583,24 @@ def test_the_audit_page_and_its_filters_work_for_an_administrator(server):
     search["state"][1]["value"] = "2019-01-01"
     bad = admin.post("/_dash-update-component", json=search, headers=csrf_headers(admin)).get_json()
     assert "结束日期早于开始日期" in json.dumps(bad, ensure_ascii=False)
+
+
+def test_the_map_is_read_only_for_a_leader_the_panel_refuses_to_dispatch(server, engine):
+    from services.tickets import NewTicket, create_ticket
+    with engine.connect() as conn:
+        grid = conn.scalar(text("SELECT code FROM grids ORDER BY code LIMIT 1"))
+    ticket = create_ticket(NewTicket(channel="hotline", category="sanitation", description="只读地图测试",
+                                     grid_code=grid)).ticket
+    button = {"crew": "WATER-01", "ticket": ticket["number"], "type": "assign-crew"}
+    body = callback_body("..grid-panel-body.children...grid-panel.className...grid-panel-state.data..")
+    body["inputs"] = [{"id": "command-map", "property": "clickData", "value": None},
+                      {"id": "live-selected-ticket", "property": "data", "value": None}, [],
+                      [{"id": button, "property": "n_clicks", "value": 1}],
+                      {"id": "grid-panel-close", "property": "n_clicks", "value": None}]
+    body["state"] = [{"id": "grid-panel-state", "property": "data", "value": {"grid": grid, "selected": None}}]
+    body["changedPropIds"] = [json.dumps(button, separators=(",", ":"), sort_keys=True) + ".n_clicks"]
+    leader = signed_in_client(server, "leader")
+    answer = leader.post("/_dash-update-component", json=body, headers=csrf_headers(leader))
+    assert answer.status_code == 200 and "没有权限：派单" in json.dumps(answer.get_json(), ensure_ascii=False)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT state FROM tickets WHERE number = :n"), {"n": ticket["number"]}) == "registered"
