@@ -23,7 +23,8 @@ FORCE:
 # Served as in production: gunicorn (gunicorn.conf.py) with the relay, the position ingester, the escalation sweep
 # and the simulator as processes of their own (workers/supervisor.py); one Ctrl+C stops them all.
 run: var/run.env
-	source var/run.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference && exec $(PY) -m workers supervise
+	source var/run.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference && \
+		$(PY) -m flask --app app:server demo-users && exec $(PY) -m workers supervise
 
 test: var/test.env
 	source var/test.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \

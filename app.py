@@ -59,6 +59,9 @@ def create_app() -> dash.Dash:
     add_routes(app.server)
     for name in HTTP_MODULES:
         importlib.import_module(name).register(app.server)
+    # Sign-in, the gate at every door, CSRF, rate limits, headers: after everything it guards is registered.
+    from security import install as install_security
+    install_security(app)
     return app
 
 

@@ -5,10 +5,13 @@ Nothing else in the code base reads ``os.environ``; ask ``get_settings()`` inste
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent
 
 
 class Settings(BaseSettings):
@@ -93,6 +96,33 @@ class Settings(BaseSettings):
     health_max_sweep_age_seconds: float = Field(default=300.0, gt=0)
     health_max_dead_letters: int = Field(default=0, ge=0)
     health_max_live_connections: int = Field(default=5000, ge=0)
+
+    # ---------------------------------------------------------------------------------------- identity, security
+    # development: a missing SECRET_KEY is generated once and kept in var/secret_key (sessions survive restarts);
+    # production: a missing SECRET_KEY stops the app at start-up.
+    app_env: Literal["development", "production"] = "development"
+    secret_key: str = ""
+    # Where the app keeps what it generates for itself (the development key, the demo users' passwords).
+    var_dir: Path = ROOT / "var"
+    # A signed-in user who does nothing for this long is signed out (the wall's kiosk session never is).
+    session_idle_minutes: float = Field(default=30.0, gt=0)
+    # Host headers the app answers (comma list; a leading dot allows subdomains). A page on another name that
+    # resolves to this machine (DNS rebinding) gets 400.
+    allowed_hosts: str = "127.0.0.1,localhost"
+    # Proxies in front of the app that set X-Forwarded-For/-Proto (0: none; the client address is the peer).
+    forwarded_hops: int = Field(default=0, ge=0, le=5)
+    # Largest request body accepted by any route (bytes; chunked bodies are counted as they arrive).
+    max_request_bytes: int = Field(default=1_048_576, gt=0)
+    # Sign-in failures: this many for one account within the window lock it for `login_lockout_minutes`;
+    # an address with more than `login_address_failures` failures waits longer before each further try.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_minutes: float = Field(default=15.0, gt=0)
+    login_lockout_minutes: float = Field(default=15.0, gt=0)
+    login_address_failures: int = Field(default=10, ge=1)
+    # Rate limits ("N/second|minute|hour|day", per client address; several joined by ";").
+    rate_limit_login: str = "20/minute"
+    rate_limit_anonymous_intake: str = "10/minute;60/hour"
+    rate_limit_lookup: str = "30/minute;300/hour"
 
 
 @lru_cache(maxsize=1)

@@ -30,7 +30,8 @@ from bench.live_latency import free_port, start_app, wait_for  # noqa: E402
 from events.bus import get_redis, live_streams  # noqa: E402
 from geo.db import get_engine  # noqa: E402
 from settings import get_settings  # noqa: E402
-from tests.e2e.browser import start_chromium  # noqa: E402
+from tests.e2e.browser import carry_session, start_chromium  # noqa: E402
+from tests.signing_in import session_cookie  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SAMPLE_S = 20
@@ -129,6 +130,7 @@ def main(minutes: float = 20) -> None:
     r = get_redis()
     rows: list[dict] = []
     try:
+        carry_session(driver, url, session_cookie(url, "wall"))
         driver.get(url + "/wall")
         if not wait_for(driver, "return !!(window.liveMap && window.liveMap.renders > 0);", 60):
             raise RuntimeError("the wall did not draw its live layers")

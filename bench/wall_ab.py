@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench.live_latency import (RESULTS, ROOT, WALL_STAGES, ensure_open_tickets, free_port, start_app,
                                 wall_first_paint)
+from tests.signing_in import session_cookie
 
 
 def run(rev: str, loads: int = 10) -> None:
@@ -35,9 +36,11 @@ def run(rev: str, loads: int = 10) -> None:
         apps[name] = (start_app(port, cwd=cwd), f"http://127.0.0.1:{port}")
     samples: dict[str, list[dict]] = {name: [] for name in apps}
     try:
+        # Signed in at this checkout; the cookie is the host's, so the earlier version (no sign-in) just ignores it.
+        session = session_cookie(apps["after (this checkout)"][1], "wall")
         for _ in range(loads):
             for name, (proc, url) in apps.items():
-                samples[name] += wall_first_paint(url, repeats=1)
+                samples[name] += wall_first_paint(url, repeats=1, session=session)
     finally:
         for proc, _ in apps.values():
             proc.terminate()

@@ -1,13 +1,15 @@
-"""Screenshot a page in headless Chromium: python scripts/screenshot.py URL OUT.png [--zoom Z --lon X --lat Y]."""
+"""Screenshot a page in headless Chromium: python scripts/screenshot.py URL OUT.png [--zoom Z --lon X --lat Y]
+[--user NAME --password PASSWORD] (signs in at /login first; `make run` prints the demo users)."""
 from __future__ import annotations
 
 import argparse
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.e2e.browser import start_chromium  # noqa: E402
+from tests.e2e.browser import sign_in_as, start_chromium  # noqa: E402
 
 WAIT_FOR_MAP = """
 const gd = document.querySelector('.js-plotly-plot');
@@ -25,12 +27,18 @@ def main() -> None:
     parser.add_argument("--lon", type=float)
     parser.add_argument("--lat", type=float)
     parser.add_argument("--click", nargs=2, type=float, metavar=("LON", "LAT"), help="click here (opens a panel)")
+    parser.add_argument("--user", help="sign in as this user first")
+    parser.add_argument("--password")
     args = parser.parse_args()
     driver = start_chromium(args.width, args.height)
     try:
         # The exact viewport of a wall screen, whatever the window decorations would take.
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
             "width": args.width, "height": args.height, "deviceScaleFactor": 1, "mobile": False})
+        if args.user:
+            parts = urlsplit(args.url)
+            sign_in_as(driver, f"{parts.scheme}://{parts.netloc}", args.user, args.password,
+                       next_path=parts.path + (f"?{parts.query}" if parts.query else ""))
         driver.get(args.url)
         for _ in range(120):
             if driver.execute_script(WAIT_FOR_MAP):

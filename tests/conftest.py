@@ -2,6 +2,14 @@
 from __future__ import annotations
 
 import os
+
+# Every test speaks from 127.0.0.1, so the product's per-address rate limits would throttle the suite itself. They
+# stay on with room for a whole run (browser tests sign in dozens of times); tests/integration/test_security.py
+# checks them at small sizes. Set before anything reads the settings.
+for _limit in ("RATE_LIMIT_LOGIN", "RATE_LIMIT_ANONYMOUS_INTAKE", "RATE_LIMIT_LOOKUP"):
+    os.environ.setdefault(_limit, "100000/hour")
+os.environ.setdefault("LOGIN_ADDRESS_FAILURES", "1000")
+
 from contextlib import contextmanager
 from typing import Iterator
 import subprocess

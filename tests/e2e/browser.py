@@ -40,3 +40,33 @@ def console_errors(driver) -> list[str]:
 def wait_for_js(driver, script: str, *args, seconds: float = 30, what: str | None = None):
     """Run ``script`` in the page until it returns something truthy, and return that."""
     return wait_until(lambda: driver.execute_script(script, *args), what or script, seconds=seconds, step=0.2)
+
+
+def sign_in_as(driver, base_url: str, username: str, password: str, next_path: str = "/account") -> None:
+    """Sign in through the /login form, as a person would, and land on ``next_path``."""
+    from selenium.webdriver.common.by import By
+    driver.get(f"{base_url}/login?next={next_path}")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login-submit").click()
+    wait_until(lambda: "/login" not in driver.current_url, "the sign-in", seconds=30)
+
+
+def sign_in(driver, base_url: str, *roles: str, next_path: str = "/account") -> str:
+    """A new user holding ``roles`` (made through the identity service), signed in; returns the username. The
+    page landed on must load without a console error (its messages are read, so the test starts afresh)."""
+    from tests.signing_in import make_user
+    username, password = make_user(*roles)
+    sign_in_as(driver, base_url, username, password, next_path)
+    wait_for_js(driver, "return !!document.getElementById('shell-user');", what="the signed-in shell")
+    assert console_errors(driver) == []
+    return username
+
+
+def carry_session(driver, base_url: str, cookie_header: str) -> None:
+    """Give a fresh browser an existing session (``tests.signing_in.session_cookie``) without loading any page of
+    the app's own (a benchmark's first paint must start with a cold cache)."""
+    driver.get(base_url + "/healthz")
+    for part in cookie_header.split("; "):
+        name, _, value = part.partition("=")
+        driver.add_cookie({"name": name, "value": value, "path": "/"})

@@ -6,12 +6,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import start_chromium
+from tests.e2e.browser import sign_in, start_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,11 +33,16 @@ def start_app(database_url: str, port: int, extra_env: dict | None = None) -> su
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    """Wait until the server ``proc`` answers /healthz at ``url``; kill it and raise if it dies or never does."""
+    """Wait until the server ``proc`` answers /healthz at ``url``; kill it and raise if it dies or never does.
+
+    Any answer counts, 503 included: a server started without its relay (some tests want that) is up but
+    reports relay lag."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(url + "/healthz", timeout=2)
+            return
+        except urllib.error.HTTPError:
             return
         except OSError:
             if proc.poll() is not None:
@@ -56,8 +62,25 @@ def app_url(engine, database_url):
     proc.wait(10)
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "signed_in_as(*roles): the browser fixture signs in a user with these roles")
+
+
+def roles_for(request) -> tuple[str, ...]:
+    """Who the screen under test is for: the test's ``signed_in_as`` mark, else its module's ``SIGNED_IN_AS``."""
+    mark = request.node.get_closest_marker("signed_in_as")
+    if mark:
+        return mark.args
+    role = getattr(request.module, "SIGNED_IN_AS", None)
+    return (role,) if role else ()
+
+
 @pytest.fixture
-def browser():
+def browser(request):
+    """Headless Chromium, signed in through /login as the role the screen is for (nobody for citizens' pages)."""
     driver = start_chromium(1600, 1000)
+    roles = roles_for(request)
+    if roles:
+        sign_in(driver, request.getfixturevalue("app_url"), *roles)
     yield driver
     driver.quit()

@@ -16,6 +16,8 @@ from tests.e2e.browser import console_errors, wait_for_js
 from services import analytics
 from services.tickets import NewTicket, create_ticket
 
+SIGNED_IN_AS = "leader"         # the browser fixture signs in as the role this screen is for
+
 GRAPH = f"#{ids.MAP} .js-plotly-plot"
 DAY = datetime(2024, 6, 12, tzinfo=ZoneInfo("Asia/Shanghai"))     # long before every other test's tickets
 MAP_READY = f"""

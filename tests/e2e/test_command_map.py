@@ -12,6 +12,9 @@ from screens import ids
 from tests.e2e.browser import console_errors
 from tests.e2e.mapclick import click_lonlat, trace_sizes, wait_for_map
 
+SIGNED_IN_AS = "dispatcher"         # the browser fixture signs in as the role this screen is for
+
+
 def test_map_draws_every_cell_and_camera_and_a_click_opens_the_panel(app_url, browser, engine):
     browser.get(app_url + "/")
     wait_for_map(browser)

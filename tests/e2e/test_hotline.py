@@ -13,6 +13,7 @@ from tests.e2e.intake_helpers import (ctrl_enter, error_text, focused_id, keys, 
                                       pick_category_by_typing, type_address_and_take_the_first_suggestion,
                                       wait_until)
 
+SIGNED_IN_AS = "operator"         # the browser fixture signs in as the role this screen is for
 FORM = ids.HOTLINE
 MAP = f"#{FORM.map} .js-plotly-plot"
 

@@ -14,9 +14,10 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import text
 
 from screens import ids
-from tests.e2e.browser import console_errors, start_chromium, wait_for_js
+from tests.e2e.browser import console_errors, sign_in, start_chromium, wait_for_js
 from tests.e2e.mapclick import click_lonlat, wait_for_map
 
+SIGNED_IN_AS = "dispatcher"           # the map is theirs; the wall's tests sign in as the wall
 LIVE_READY = "return !!(window.liveMap && window.liveMap.map && window.liveMap.connected);"
 
 
@@ -89,6 +90,7 @@ def test_a_new_ticket_appears_on_an_open_map(app_url, browser, inner_point):
 def test_dispatch_in_one_browser_updates_another(app_url, browser, inner_point):
     second = start_chromium(1400, 900)
     try:
+        sign_in(second, app_url, "dispatcher")
         open_live(browser, app_url + "/")
         open_live(second, app_url + "/")
         number = create_ticket_direct(inner_point[1], inner_point[2])
@@ -107,6 +109,7 @@ def test_dispatch_in_one_browser_updates_another(app_url, browser, inner_point):
         second.quit()
 
 
+@pytest.mark.signed_in_as("wall")
 def test_the_wall_shows_masked_personal_data_only(app_url, browser, inner_point):
     create_ticket_direct(inner_point[1], inner_point[2])
     browser.set_window_size(1920, 1080)
@@ -133,6 +136,7 @@ return {known: window.liveMap.crews.size, shown: shown.length,
         offDuty: shown.filter(p => p.status === 'off_duty').length};"""
 
 
+@pytest.mark.signed_in_as("wall")
 def test_the_wall_starts_our_plotly_build_before_its_layout_arrives_and_shows_the_crews_that_matter(app_url, browser):
     browser.get(app_url + "/wall")
     wait_for_js(browser, "return !!(window.liveMap && window.liveMap.renders > 0 && window.liveMap.map.loaded());",
@@ -229,6 +233,7 @@ def test_a_map_left_open_through_1000_updates_does_not_grow_without_bound(app_ur
         return driver.execute_script("return performance.memory.usedJSHeapSize;")
 
     try:
+        sign_in(driver, app_url, "dispatcher")
         open_live(driver, app_url + "/")
         updates(200, 0)
         wait_for_js(driver, "return window.liveMap.batches > 0;", seconds=20)

@@ -6,8 +6,13 @@ import pytest
 
 @pytest.fixture(scope="module")
 def client(engine):
+    """A dispatcher's session (the map page is theirs); the style test asks from a wall PC's host name."""
     from app import server
-    return server.test_client()
+    from tests.signing_in import signed_in_client
+    hosts = server.config["TRUSTED_HOSTS"]
+    server.config["TRUSTED_HOSTS"] = [*hosts, "wall.local"]
+    yield signed_in_client(server, "dispatcher")
+    server.config["TRUSTED_HOSTS"] = hosts
 
 
 def test_health_answers_200_when_the_workers_have_caught_up(client, engine):

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.e2e.conftest import ROOT, free_port, start_app, wait_healthy
+from tests.signing_in import session_cookie
 
 CATEGORY = "sanitation"
 
@@ -32,9 +33,10 @@ def stop(proc: subprocess.Popen) -> None:
 class StreamReader(threading.Thread):
     """Reads /live/events from ``cursor`` and collects the ticket numbers of every batch."""
 
-    def __init__(self, url: str, cursor: str):
+    def __init__(self, url: str, cursor: str, cookie: str):
         super().__init__(daemon=True)
-        self.request = urllib.request.Request(f"{url}/live/events?cursor={urllib.request.quote(cursor)}")
+        self.request = urllib.request.Request(f"{url}/live/events?cursor={urllib.request.quote(cursor)}",
+                                              headers={"Cookie": cookie})
         self.numbers: set[str] = set()
         self.error: Exception | None = None
 
@@ -58,8 +60,9 @@ def post_ticket(url: str, lon: float, lat: float) -> str:
         return json.loads(answer.read())["ticket"]["number"]
 
 
-def snapshot(url: str) -> dict:
-    with urllib.request.urlopen(url + "/live/snapshot", timeout=15) as answer:
+def snapshot(url: str, cookie: str) -> dict:
+    with urllib.request.urlopen(urllib.request.Request(url + "/live/snapshot", headers={"Cookie": cookie}),
+                                timeout=15) as answer:
         return json.loads(answer.read())
 
 
@@ -90,7 +93,8 @@ def test_a_ticket_taken_by_any_process_reaches_the_live_clients_of_all(engine, d
         urls = [f"http://127.0.0.1:{gunicorn_port}", f"http://127.0.0.1:{plain_port}"]
         wait_healthy(urls[0], web)
 
-        readers = [StreamReader(url, snapshot(url)["cursor"]) for url in urls for _ in range(2)]
+        cookie = session_cookie(urls[1], "dispatcher")        # the live feed is for the map's users
+        readers = [StreamReader(url, snapshot(url, cookie)["cursor"], cookie) for url in urls for _ in range(2)]
         for reader in readers:
             reader.start()
         time.sleep(1)
@@ -105,4 +109,4 @@ def test_a_ticket_taken_by_any_process_reaches_the_live_clients_of_all(engine, d
             assert numbers <= reader.numbers, f"missing on a stream of {reader.request.full_url}"
         for url in urls:
             for _ in range(3):          # several requests: under gunicorn they land on either worker
-                assert numbers <= {t["number"] for t in snapshot(url)["tickets"]}
+                assert numbers <= {t["number"] for t in snapshot(url, cookie)["tickets"]}

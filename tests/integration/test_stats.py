@@ -209,8 +209,10 @@ def test_scores_cli_refuses_bad_input_with_one_line(stats_db, tmp_path):
 
 @pytest.fixture(scope="module")
 def client(engine):
+    """A leader's session: the exports are the leaders' and supervisors'."""
     from app import server
-    return server.test_client()
+    from tests.signing_in import signed_in_client
+    return signed_in_client(server, "leader")
 
 
 def test_download_department_scores_csv(client):

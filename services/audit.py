@@ -1,0 +1,167 @@
+"""The audit log: who did what, to what, from where, with which outcome — one row per fact, never changed.
+
+Phase 1 writes sign-ins (and failures), sign-outs, password changes, user creation and disabling, and refused
+access. Services call ``record`` for every change and every read of personal data from phase 2 on; a service that
+writes a change passes its own ``conn`` so the change and its audit row commit together.
+
+"From where" is the request's address and user agent, set once per request by the web layer (``set_origin``) so
+services need not know HTTP; the CLI records ``cli``.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from geo import audit as db
+from geo.db import transaction
+from settings import get_settings
+from workorders.errors import FieldError
+from workorders.policy import Principal
+
+OUTCOMES = {"success": "成功", "failure": "失败", "denied": "拒绝"}
+ACTIONS = {
+    "sign_in": "登录", "sign_in_failed": "登录失败", "sign_out": "退出登录", "session_expired": "会话超时",
+    "password_changed": "修改密码", "password_set": "重设密码", "user_created": "创建用户",
+    "user_disabled": "停用用户", "access_denied": "拒绝访问", "audit_export": "导出审计日志",
+}
+MAX_TARGET, MAX_AGENT = 200, 300
+EXPORT_LIMIT = 100_000
+
+
+@dataclass(frozen=True)
+class Origin:
+    address: str | None
+    user_agent: str | None = None
+
+
+CLI = Origin("cli", "flask cli")
+_origin: ContextVar[Origin | None] = ContextVar("audit_origin", default=None)
+
+
+def set_origin(origin: Origin | None) -> None:
+    _origin.set(origin)
+
+
+def record(action: str, *, actor: Principal | str | None = None, target: str | None = None,
+           outcome: str = "success", detail: dict | None = None, origin: Origin | None = None,
+           conn: Connection | None = None) -> int:
+    """Append one entry. ``actor``: the principal, a name (a failed sign-in's typed username), or nobody."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}")
+    where = origin or _origin.get() or Origin(None)
+    entry = {
+        "at": datetime.now(timezone.utc),
+        "user_id": actor.id if isinstance(actor, Principal) else None,
+        "actor": (actor.name if isinstance(actor, Principal) else actor or "anonymous")[:64],
+        "action": action[:64], "target": target[:MAX_TARGET] if target else None, "outcome": outcome,
+        "address": (where.address or None) and where.address[:64],
+        "user_agent": (where.user_agent or None) and where.user_agent[:MAX_AGENT],
+        "detail": detail,
+    }
+    if conn is not None:
+        return db.insert_entry(conn, entry)
+    with transaction() as own:
+        return db.insert_entry(own, entry)
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+@dataclass(frozen=True)
+class Filters:
+    since: date | None = None
+    until: date | None = None      # included
+    actor: str | None = None
+    action: str | None = None
+    outcome: str | None = None
+    target: str | None = None
+
+
+def parse_filters(values: dict) -> Filters:
+    """Filters from a form or a query string; a bad one is a FieldError naming it."""
+    def day(name: str) -> date | None:
+        raw = (values.get(name) or "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw[:10])
+        except ValueError:
+            raise FieldError(name, f"日期格式应为 YYYY-MM-DD，而不是 {raw!r}") from None
+
+    def short(name: str, limit: int = 64) -> str | None:
+        raw = (values.get(name) or "").strip()
+        if len(raw) > limit:
+            raise FieldError(name, f"不能超过 {limit} 个字符")
+        return raw or None
+
+    since, until = day("since"), day("until")
+    if since and until and since > until:
+        raise FieldError("until", "结束日期早于开始日期")
+    outcome = short("outcome")
+    if outcome and outcome not in OUTCOMES:
+        raise FieldError("outcome", f"结果应为 {' / '.join(OUTCOMES)}")
+    return Filters(since, until, short("actor"), short("action"), outcome, short("target", MAX_TARGET))
+
+
+def _bounds(filters: Filters) -> tuple[datetime | None, datetime | None]:
+    zone = ZoneInfo(get_settings().timezone)
+    since = datetime.combine(filters.since, time(), zone) if filters.since else None
+    until = datetime.combine(filters.until + timedelta(days=1), time(), zone) if filters.until else None
+    return since, until
+
+
+def search(filters: Filters, limit: int = 200, offset: int = 0, conn: Connection | None = None) -> list[dict]:
+    since, until = _bounds(filters)
+    kwargs = dict(since=since, until=until, actor=filters.actor, action=filters.action, outcome=filters.outcome,
+                  target=filters.target, limit=limit, offset=offset)
+    if conn is not None:
+        return db.search(conn, **kwargs)
+    with transaction() as own:
+        return db.search(own, **kwargs)
+
+
+def known_actions() -> list[str]:
+    with transaction() as conn:
+        return sorted(set(ACTIONS) | set(db.actions(conn)))
+
+
+CSV_COLUMNS = (("at", "时间"), ("actor", "操作人"), ("action", "操作"), ("target", "对象"), ("outcome", "结果"),
+               ("address", "来源地址"), ("user_agent", "客户端"), ("detail", "详情"))
+
+
+def export_csv(rows: Iterable[dict], made_by: Principal, made_at: datetime | None = None) -> bytes:
+    """CSV in UTF-8 with BOM (Excel shows the Chinese), its first line saying who made it and when."""
+    zone = ZoneInfo(get_settings().timezone)
+    made_at = (made_at or datetime.now(timezone.utc)).astimezone(zone)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([f"审计日志 · 导出人 {made_by.label}（{made_by.name}） · 导出时间 {made_at:%Y-%m-%d %H:%M:%S}"])
+    writer.writerow([title for _, title in CSV_COLUMNS])
+    for row in rows:
+        writer.writerow([_cell(key, row.get(key), zone) for key, _ in CSV_COLUMNS])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _cell(key: str, value, zone: ZoneInfo) -> str:
+    if value is None:
+        return ""
+    if key == "at":
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+    if key == "action":
+        return ACTIONS.get(value, value)
+    if key == "outcome":
+        return OUTCOMES.get(value, value)
+    if key == "detail":
+        return ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
+    return _no_formula(str(value))
+
+
+def _no_formula(text: str) -> str:
+    """A typed username like ``=HYPERLINK(...)`` must not become a formula when the CSV opens in Excel."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

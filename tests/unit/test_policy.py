@@ -1,0 +1,154 @@
+"""The table of rights, checked cell by cell against the issue's statement of who does what."""
+from __future__ import annotations
+
+import pytest
+
+from workorders import policy
+from workorders.policy import Forbidden, Principal, SignInRequired, Target, can, require
+
+# What issue 10 says each role does, written out independently of workorders/policy.py.
+EXPECTED = {
+    "operator": {"intake", "caller_history", "ticket_read"},
+    "dispatcher": {"command_map", "dispatch", "transfer", "ticket_read", "live_feed", "wall"},
+    "department": {"ticket_read", "ticket_handle"},
+    "street": {"ticket_read", "ticket_handle"},
+    "community": {"ticket_read", "ticket_handle"},
+    "supervisor": {"supervision", "ticket_read", "command_map", "live_feed", "analytics", "export", "audit"},
+    "leader": {"analytics", "export", "command_map", "live_feed", "wall"},
+    "wall": {"wall", "live_feed"},
+    "grid_worker": {"grid_tasks", "ticket_read", "ticket_handle"},
+    "admin": {"users", "rules", "api_keys", "audit"},
+}
+SCOPES = {"department": {"department_code": "water"}, "street": {"street_code": "S1"},
+          "community": {"community_code": "C1"}, "grid_worker": {"crew_code": "WGY-1", "grid_code": "G1"}}
+OWN = Target(frozenset({"water"}), "S1", "C1", "G1", "WGY-1")
+OTHERS = Target(frozenset({"gas"}), "S2", "C2", "G2", "WGY-2")
+PAGE_ROLES = {
+    "/": {"dispatcher", "supervisor", "leader"}, "/wall": {"wall", "dispatcher", "leader"},
+    "/hotline": {"operator"}, "/analytics": {"leader", "supervisor"},
+    "/tickets/<number>": {"operator", "dispatcher", "supervisor"}, "/audit": {"admin", "supervisor"},
+}
+PUBLIC_PAGES = ("/login", "/report", "/track", "/track/<number>", "/evaluate/<token>")
+
+
+def person(*roles: str, **scopes) -> Principal:
+    merged = {k: v for r in roles for k, v in SCOPES.get(r, {}).items()} | scopes
+    return Principal(id=1, name="someone", roles=frozenset(roles), **merged)
+
+
+def test_the_table_names_every_role_and_right():
+    assert set(EXPECTED) == set(policy.ROLES) == set(policy.ROLE_RIGHTS)
+    assert set().union(*EXPECTED.values()) == set(policy.RIGHTS)
+
+
+@pytest.mark.parametrize("role", sorted(policy.ROLES))
+@pytest.mark.parametrize("right", sorted(policy.RIGHTS))
+def test_each_role_holds_exactly_its_rights(role, right):
+    assert can(person(role), right) is (right in EXPECTED[role])
+
+
+@pytest.mark.parametrize("role", sorted(policy.ROLES))
+@pytest.mark.parametrize("right", sorted(policy.RIGHTS))
+def test_on_a_ticket_scoped_roles_hold_their_rights_only_on_their_own(role, right):
+    holds = right in EXPECTED[role]
+    scoped = role in policy.ROLE_SCOPE and right in policy.SCOPED_RIGHTS
+    assert can(person(role), right, OWN) is holds
+    assert can(person(role), right, OTHERS) is (holds and not scoped)
+
+
+@pytest.mark.parametrize("right", sorted(policy.RIGHTS))
+def test_nobody_holds_nothing(right):
+    assert can(None, right) is False
+    with pytest.raises(SignInRequired):
+        require(None, right)
+
+
+def test_a_scoped_role_without_its_scope_holds_nothing_on_any_ticket():
+    unscoped = Principal(id=1, name="x", roles=frozenset({"department"}))
+    assert not can(unscoped, "ticket_read", OWN) and not can(unscoped, "ticket_read", Target())
+
+
+def test_a_co_handling_unit_reads_the_ticket_and_a_grid_worker_reads_by_grid_or_crew():
+    assert can(person("department"), "ticket_read", Target(frozenset({"gas", "water"})))
+    assert can(person("grid_worker"), "ticket_handle", Target(grid_code="G1"))
+    assert can(person("grid_worker"), "ticket_handle", Target(grid_code="G9", crew_code="WGY-1"))
+    assert not can(person("grid_worker"), "ticket_handle", Target(grid_code="G9", crew_code="WGY-9"))
+
+
+def test_rights_of_several_roles_add_up():
+    both = person("operator", "department")
+    assert can(both, "intake") and can(both, "ticket_handle", OWN)
+    assert can(both, "ticket_read", OTHERS)          # as an operator: every ticket
+    assert not can(both, "ticket_handle", OTHERS)    # handling stays the department's own
+
+
+def test_require_returns_the_principal_or_raises_forbidden_naming_the_right():
+    leader = person("leader")
+    assert require(leader, "analytics") is leader
+    with pytest.raises(Forbidden) as refused:
+        require(leader, "dispatch")
+    assert refused.value.right == "dispatch" and "派单" in refused.value.message
+
+
+def test_an_unknown_right_is_a_programming_error():
+    with pytest.raises(ValueError):
+        can(person("admin"), "everything")
+
+
+def test_ticket_scope_filters_lists_per_role():
+    assert policy.ticket_scope(person("operator")) is None
+    assert policy.ticket_scope(person("department")) == {"department": {"water"}}
+    assert policy.ticket_scope(person("grid_worker")) == {"grid": {"G1"}, "crew": {"WGY-1"}}
+    assert policy.ticket_scope(person("street", "community")) == {"street": {"S1"}, "community": {"C1"}}
+    assert policy.ticket_scope(person("department", "supervisor")) is None
+    assert policy.ticket_scope(person("leader")) == {} and policy.ticket_scope(None) == {}
+
+
+@pytest.mark.parametrize("role", sorted(policy.ROLES))
+@pytest.mark.parametrize("page", sorted(PAGE_ROLES))
+def test_each_page_opens_for_the_roles_that_use_it(role, page):
+    assert policy.may_open(person(role), page) is (role in PAGE_ROLES[page])
+
+
+@pytest.mark.parametrize("page", PUBLIC_PAGES)
+def test_public_pages_open_for_anyone(page):
+    assert policy.may_open(None, page) and policy.may_open(person("wall"), page)
+
+
+def test_the_account_page_is_for_every_signed_in_user_and_unknown_pages_for_nobody():
+    assert all(policy.may_open(person(r), "/account") for r in policy.ROLES)
+    assert not policy.may_open(None, "/account")
+    assert not policy.may_open(person("admin"), "/no-such-page")
+
+
+@pytest.mark.parametrize("roles, home", [
+    (("dispatcher",), "/"), (("operator",), "/hotline"), (("leader",), "/analytics"), (("wall",), "/wall"),
+    (("supervisor",), "/"), (("admin",), "/audit"), (("department",), "/account"), (("grid_worker",), "/account"),
+    (("wall", "dispatcher"), "/"), (("leader", "operator"), "/hotline"),
+])
+def test_home_page_of_each_role(roles, home):
+    principal = person(*roles)
+    assert policy.home_page(principal) == home and policy.may_open(principal, home)
+
+
+def test_navigation_lists_only_pages_the_role_may_open():
+    assert [p for p, _ in policy.navigation(person("operator"))] == ["/hotline"]
+    assert [p for p, _ in policy.navigation(person("leader"))] == ["/", "/wall", "/analytics"]
+    assert [p for p, _ in policy.navigation(person("admin"))] == ["/audit"]
+
+
+def test_only_a_user_who_is_nothing_but_wall_gets_a_kiosk_session():
+    assert person("wall").is_kiosk
+    assert not person("wall", "dispatcher").is_kiosk and not person("leader").is_kiosk
+
+
+def test_missing_scopes_names_what_a_scoped_role_needs():
+    assert policy.missing_scopes(["department", "operator"], {}) == ["department"]
+    assert policy.missing_scopes(["grid_worker"], {"crew": "WGY-1"}) == []
+    assert policy.missing_scopes(["street", "community"], {"street": "S1"}) == ["community"]
+
+
+def test_every_page_and_data_rule_names_known_roles_and_rights():
+    for rule in policy.PAGES.values():
+        assert rule in (policy.PUBLIC, policy.SIGNED_IN) or rule <= set(policy.ROLES)
+    assert set(policy.DATA_ENDPOINTS.values()) <= set(policy.RIGHTS)
