@@ -38,7 +38,6 @@ PUBLIC_ENDPOINTS = frozenset({
     "identity.static",
 })
 API_KEY_BLUEPRINTS = frozenset({"api_v1", "open311"})
-API_KEY_ENDPOINTS = frozenset({"live.crew_position"})     # POST /api/v1/crews/<code>/position
 PAGE_ENDPOINTS = frozenset({"/", "/<path:path>"})         # Dash's index: every page path
 CALLBACK_ENDPOINT = "/_dash-update-component"
 
@@ -64,7 +63,7 @@ def endpoint_rule(endpoint: str | None) -> Rule | None:
         return Rule("public")       # no route matched: Flask answers 404/405 itself
     if endpoint in PUBLIC_ENDPOINTS:
         return Rule("public")
-    if endpoint in API_KEY_ENDPOINTS or endpoint.split(".")[0] in API_KEY_BLUEPRINTS:
+    if endpoint.split(".")[0] in API_KEY_BLUEPRINTS:
         return Rule("api_key")
     if endpoint in PAGE_ENDPOINTS:
         return Rule("page")

@@ -61,6 +61,15 @@ def inner_point(engine):
                                     FROM grids ORDER BY ST_Area(geom) DESC LIMIT 1""")).one()
 
 
+@pytest.fixture
+def free_water_crew(engine):
+    """A water crew able to take the ticket: the shared test database keeps crews that earlier runs sent out."""
+    with engine.begin() as conn:
+        return conn.execute(text("""UPDATE crews SET status = 'available' WHERE code = (
+                                        SELECT code FROM crews WHERE department_code = 'water' ORDER BY code LIMIT 1)
+                                    RETURNING code""")).scalar_one()
+
+
 def post_ticket(app_url: str, lon: float, lat: float, **extra) -> str:
     body = json.dumps({"category": "water_leak", "description": f"e2e 漏水 {uuid.uuid4().hex[:6]}", "lon": lon,
                        "lat": lat, "citizen_name": "李明华", "citizen_phone": "13812345678", **extra}).encode()
@@ -87,7 +96,7 @@ def test_a_new_ticket_appears_on_an_open_map(app_url, browser, inner_point):
     assert console_errors(browser) == []
 
 
-def test_dispatch_in_one_browser_updates_another(app_url, browser, inner_point):
+def test_dispatch_in_one_browser_updates_another(app_url, browser, inner_point, free_water_crew):
     second = start_chromium(1400, 900)
     try:
         sign_in(second, app_url, "dispatcher")
