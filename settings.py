@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # How long the dashboard keeps the reference-data figure before asking PostGIS again.
     map_cache_seconds: int = Field(default=60, ge=0)
 
+    # gunicorn (gunicorn.conf.py): gevent worker processes, and how many connections each may hold (open maps
+    # included: each keeps one live connection).
+    web_workers: int = Field(default=4, ge=1)
+    web_worker_connections: int = Field(default=1000, ge=10)
+
     # `make run` starts the live simulator (python -m etl simulate) beside the dashboard; false: a quiet map.
     simulate_on_run: bool = True
 

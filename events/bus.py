@@ -62,18 +62,27 @@ def cursor_still_held(r: redis.Redis, stream: str, entry_id: str) -> bool:
     oldest = r.xrange(stream, count=1)
     if not oldest:
         return False            # the stream is gone (Redis restarted without persistence)
-    return _id_key(oldest[0][0]) <= _id_key(entry_id)
+    return id_key(oldest[0][0]) <= id_key(entry_id)
 
 
-def _id_key(entry_id: str) -> tuple[int, int]:
+def id_key(entry_id: str) -> tuple[int, int]:
+    """A stream entry id as a sortable pair ('1700000000000-3' → (1700000000000, 3))."""
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
 
 
 def read_after(r: redis.Redis, cursor: dict[str, str], block_ms: int, count: int = 1000) -> list[tuple[str, str, dict]]:
     """Entries after ``cursor`` on every stream, waiting up to ``block_ms`` for the first: (stream, id, fields)."""
-    answer = r.xread(cursor, count=count, block=block_ms) or []
-    return [(stream, entry_id, fields) for stream, entries in answer for entry_id, fields in entries]
+    return _flat(r.xread(cursor, count=count, block=block_ms))
+
+
+def read_now(r: redis.Redis, cursor: dict[str, str], count: int = 1000) -> list[tuple[str, str, dict]]:
+    """Entries after ``cursor`` that are there now, without waiting (a catch-up; BLOCK 0 would wait for ever)."""
+    return _flat(r.xread(cursor, count=count))
+
+
+def _flat(answer) -> list[tuple[str, str, dict]]:
+    return [(stream, entry_id, fields) for stream, entries in answer or [] for entry_id, fields in entries]
 
 
 def now_utc() -> datetime:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -22,10 +20,10 @@ from events.relay import Relay, stream_fields
 from geo import outbox as outbox_sql
 from geo.tickets import add_outbox
 from settings import get_settings
+from tests.private_redis import PrivateRedis
 from tests.waiting import wait_until as wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -34,48 +32,12 @@ def wait_until(condition, what: str, seconds: float = 30.0, step: float = 0.05):
     return wait_for(condition, what, seconds, step)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    """A redis-server of this test only, without persistence, that can be killed and started again."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        probe = redis.Redis(port=self.port, socket_connect_timeout=0.5)
-        wait_until(lambda: _pings(probe), f"redis-server on port {self.port}", seconds=15)
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(port=self.port, socket_timeout=2, socket_connect_timeout=0.5)
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return client.ping()
-    except redis.RedisError:
-        return False
-
-
 @pytest.fixture
 def private_redis():
     server = PrivateRedis()
     server.start()
     yield server
-    if server.process and server.process.poll() is None:
-        server.kill()
+    server.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from contextlib import ExitStack
@@ -17,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.e2e.conftest import ROOT, free_port, start_app, wait_healthy
+from tests.sse import StreamReader, ticket_numbers
 
 CATEGORY = "sanitation"
 
@@ -27,27 +27,6 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(15)
     except subprocess.TimeoutExpired:
         proc.kill()
-
-
-class StreamReader(threading.Thread):
-    """Reads /live/events from ``cursor`` and collects the ticket numbers of every batch."""
-
-    def __init__(self, url: str, cursor: str):
-        super().__init__(daemon=True)
-        self.request = urllib.request.Request(f"{url}/live/events?cursor={urllib.request.quote(cursor)}")
-        self.numbers: set[str] = set()
-        self.error: Exception | None = None
-
-    def run(self) -> None:
-        try:
-            with urllib.request.urlopen(self.request, timeout=30) as answer:
-                for raw in answer:
-                    line = raw.decode("utf-8").strip()
-                    if line.startswith("data:"):
-                        batch = json.loads(line[5:])
-                        self.numbers |= {t["number"] for t in batch.get("tickets", [])}
-        except Exception as error:  # noqa: BLE001 - reported by the test
-            self.error = error
 
 
 def post_ticket(url: str, lon: float, lat: float) -> str:
@@ -103,4 +82,4 @@ def test_a_ticket_taken_by_any_process_reaches_the_live_clients_of_all(engine, d
             assert numbers <= reader.numbers, f"missing on a stream of {reader.request.full_url}"
         for url in urls:
             for _ in range(3):          # several requests: under gunicorn they land on either worker
-                assert numbers <= {t["number"] for t in snapshot(url)["tickets"]}
+                assert numbers <= ticket_numbers(snapshot(url))
