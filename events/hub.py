@@ -13,7 +13,7 @@ nothing is lost; when it does not (Redis restarted empty, or trimmed past it) ev
 the snapshot once (``reset``).
 
 It runs as a daemon thread: a real one under `python app.py`, a greenlet under gunicorn's gevent worker (the
-worker monkey-patches ``threading``, ``queue`` and the sockets redis-py uses before the app is imported).
+worker monkey-patches ``threading`` and the sockets redis-py uses before the app is imported).
 
 Every ``COUNT_EVERY`` seconds it writes how many browsers it serves to ``live:connections:<host>-<pid>`` (TTL
 ``COUNT_TTL``), so /healthz can add up the open live connections of all processes.
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import random
 import socket
 import threading
@@ -53,23 +52,35 @@ def connections_key() -> str:
 class Subscription:
     """What one browser connection receives, in order: ('entries', [...]), ('status', View) when Redis goes or
     comes back, ('reset', View) when the streams lost this process's position, ('dropped', None) when it fell
-    too far behind."""
-    messages: queue.Queue = field(default_factory=queue.Queue)
+    too far behind.
+
+    A deque under a Condition rather than queue.Queue: the reader peeks at what comes next, and gevent's patched
+    Queue has no mutex to peek under (the Condition is patched alike under gevent)."""
+    _items: deque = field(default_factory=deque)
+    _ready: threading.Condition = field(default_factory=threading.Condition)
     pending: int = 0                    # entries queued and not yet taken (a slow reader is dropped past a limit)
     dropped: bool = False
 
+    def put(self, kind: str, value) -> None:
+        with self._ready:
+            self._items.append((kind, value))
+            if kind == "entries":
+                self.pending += len(value)
+            self._ready.notify()
+
     def peek_kind(self) -> str | None:
-        with self.messages.mutex:
-            return self.messages.queue[0][0] if self.messages.queue else None
+        with self._ready:
+            return self._items[0][0] if self._items else None
 
     def get(self, timeout: float):
-        try:
-            kind, value = self.messages.get(timeout=timeout)
-        except queue.Empty:
-            return None, None
-        if kind == "entries":
-            self.pending -= len(value)
-        return kind, value
+        """The next message, waiting up to ``timeout`` seconds; (None, None) when nothing came."""
+        with self._ready:
+            if not self._ready.wait_for(lambda: self._items, timeout):
+                return None, None
+            kind, value = self._items.popleft()
+            if kind == "entries":
+                self.pending -= len(value)
+            return kind, value
 
 
 @dataclass
@@ -132,7 +143,7 @@ class Hub:
 
     def _broadcast(self, kind: str, value=None) -> None:
         for subscription in list(self._subscriptions):
-            subscription.messages.put((kind, value))
+            subscription.put(kind, value)
 
     def _fan_out(self, entries: list[Entry]) -> None:
         with self._lock:
@@ -146,10 +157,9 @@ class Hub:
                 if subscription.pending > self.max_pending:      # a reader that stopped reading: let it go
                     subscription.dropped = True
                     self._subscriptions.discard(subscription)
-                    subscription.messages.put(("dropped", None))
+                    subscription.put("dropped", None)
                     continue
-                subscription.pending += len(entries)
-                subscription.messages.put(("entries", entries))
+                subscription.put("entries", entries)
 
     # ------------------------------------------------------------------------------------------ the loop
 

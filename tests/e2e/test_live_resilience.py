@@ -62,9 +62,11 @@ def app_on_private_redis(database_url):
     server.stop()
 
 
-def wait_banner(driver, shown: bool, seconds: float = 30):
-    return wait_until(lambda: bool(driver.execute_script(BANNER)) == shown,
-                      f"the outage banner is {'shown' if shown else 'gone'}", seconds=seconds)
+def wait_banner(driver, shown: bool, seconds: float = 30) -> str | None:
+    """Wait until the outage banner is shown (returns its text) or gone."""
+    wait_until(lambda: bool(driver.execute_script(BANNER)) == shown,
+               f"the outage banner is {'shown' if shown else 'gone'}", seconds=seconds)
+    return driver.execute_script(BANNER)
 
 
 def test_a_redis_outage_is_shown_and_the_map_catches_up_by_itself(app_on_private_redis, inner_point):

@@ -1,5 +1,5 @@
-"""Several dashboard processes at once, as deployed (Dockerfile, docker-compose.yml): `gunicorn app:server -w 2
--k gthread` beside a second, separate `python app.py`, with the outbox relay as a process of its own. A ticket taken
+"""Several dashboard processes at once, as deployed (Dockerfile, docker-compose.yml): `gunicorn -c gunicorn.conf.py
+app:server` (gevent workers) with 2 workers beside a second, separate `python app.py`, with the outbox relay as a process of its own. A ticket taken
 by either is streamed to the live clients of both and is in the snapshot of both: no state lives only in one
 process's memory."""
 from __future__ import annotations
@@ -51,13 +51,13 @@ def inner_points(engine):
 
 
 def test_a_ticket_taken_by_any_process_reaches_the_live_clients_of_all(engine, database_url, inner_points):
-    env = {**os.environ, "DATABASE_URL": database_url, "RUN_RELAY_IN_APP": "false"}
+    env = {**os.environ, "DATABASE_URL": database_url, "RUN_RELAY_IN_APP": "false", "WEB_WORKERS": "2"}
     with ExitStack() as cleanup:
         gunicorn_port, plain_port = free_port(), free_port()
         workers = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "app:server", "-b", f"127.0.0.1:{gunicorn_port}", "-w", "2",
-             "-k", "gthread", "--threads", "8", "--timeout", "120"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"],
+            cwd=ROOT, env={**env, "HOST": "127.0.0.1", "PORT": str(gunicorn_port)},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cleanup.callback(stop, workers)
         relay = subprocess.Popen([sys.executable, "-m", "etl", "relay"], cwd=ROOT, env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
