@@ -30,7 +30,7 @@
     dirty: false, inFlight: false, ticketsChanged: false, crewsChanged: false, pendingNumbers: [], paintedAt: new Map(), receivedAt: new Map(), renders: 0,
     batches: 0, snapshots: 0, renderMs: [], gone: new Map(),
     lastBatchAt: null, lastDataAt: null, connected: false, live: true, everConnected: false, snapshotFailing: false,
-    awaitingSnapshot: false, buffered: [], shared: false, banner: false, following: undefined,
+    awaitingSnapshot: false, buffered: [], shared: false, banner: false, following: undefined, feedLog: [],
   };
   window.liveMap = state;
 
@@ -82,6 +82,25 @@
     if (known) return t.at < known.at;
     const gone = state.gone.get(t.number);
     return gone !== undefined && t.at <= gone;
+  }
+
+  // A snapshot replaces what is shown, except what the stream brought that is newer than the snapshot (a reload
+  // after a reset may get a snapshot built up to a second before the last batch): a ticket missing from it was
+  // closed by then, unless the version shown is younger than the snapshot itself.
+  function replaceTickets(tickets, takenAt) {
+    const shown = state.tickets;
+    state.tickets = new Map();
+    for (const t of tickets) {
+      const known = shown.get(t.number);
+      if (known && known.at > t.at) state.tickets.set(t.number, known);
+      else if (!isOlder(t)) state.tickets.set(t.number, t);
+    }
+    for (const [number, known] of shown) {
+      if (state.tickets.has(number)) continue;
+      if (known.at > takenAt) state.tickets.set(number, known);
+      else state.gone.set(number, takenAt);
+    }
+    while (state.gone.size > GONE_LIMIT) state.gone.delete(state.gone.keys().next().value);
   }
 
   function applyTicket(t) {
@@ -225,6 +244,8 @@
   }
 
   function onFeed(message) {
+    state.feedLog.push([Date.now(), message.type, message.live, message.up, message.link]);   // for diagnosis
+    if (state.feedLog.length > 50) state.feedLog.shift();
     if (message.type === "batch") {
       state.cursor = message.id;
       if (state.awaitingSnapshot) state.buffered.push(message.data);
@@ -268,10 +289,9 @@
     pending.then(function (snap) {
       snapshotFailures = 0;
       state.snapshotFailing = false;
-      state.tickets.clear();
+      replaceTickets(rows(snap.tickets), Date.parse(snap.taken_at));
       state.crews.clear();
       state.snapshots += 1;
-      for (const t of rows(snap.tickets)) if (!isOlder(t)) state.tickets.set(t.number, t);
       for (const c of rows(snap.crews)) state.crews.set(c.code, c);
       state.awaitingSnapshot = false;
       for (const data of state.buffered) applyBatch(JSON.parse(data));

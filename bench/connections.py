@@ -1,9 +1,9 @@
 """Open live connections against intake and page latency: gunicorn as gunicorn.conf.py configures it (gevent
 workers, one Redis read per process) beside the gthread set-up it replaces, side by side in one run.
 
-    python -m bench connections [--counts 0,100,1000] [--probes 40] [--before REV]
+    python -m bench connections [--counts 0,100,1000] [--probes 40] [--before REV] [--sides gevent,gthread]
 
-For each server and each count: open that many `/live/events` connections (as open maps do, from the snapshot's
+For each server (after a warm-up of 12 probes, not counted) and each count: open that many `/live/events` connections (as open maps do, from the snapshot's
 cursor), then time `GET /healthz` and `POST /api/v1/tickets` one after the other (`--probes` of each, 0.2 s
 apart, 10 s timeout; after 5 timeouts in a row the rest count as timeouts too). The outbox relay runs as its own
 process, so every posted ticket is fanned out to every open connection: the bench also counts how many of the
@@ -199,6 +199,7 @@ def measure(name: str, cwd: Path, args: list[str], counts: list[int], rounds: in
     url = f"http://127.0.0.1:{port}"
     rows = []
     try:
+        probe(url, 12, points)               # warm-up, not counted: each worker's first requests import and connect
         for count in counts:
             cursor = cursor_of(url)
             with OpenMaps(port, cursor, count) as maps:
@@ -225,7 +226,7 @@ def relay() -> subprocess.Popen:
                             stderr=subprocess.DEVNULL)
 
 
-def run(counts: list[int], rounds: int, before: str | None) -> None:
+def run(counts: list[int], rounds: int, before: str | None, sides: tuple[str, ...] = ("gevent", "gthread")) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     points = inner_points(rounds, seed=23)
     tree, rev = ROOT, "this checkout"
@@ -237,9 +238,12 @@ def run(counts: list[int], rounds: int, before: str | None) -> None:
                              text=True).stdout.strip()
     relay_proc = relay()
     try:
-        rows = measure("gevent (gunicorn.conf.py, this checkout)", ROOT, ["-c", "gunicorn.conf.py"], counts,
-                       rounds, points)
-        rows += measure(f"gthread -w 4 --threads 32 ({rev})", tree, GTHREAD, counts, rounds, points)
+        rows = []
+        if "gevent" in sides:
+            rows += measure("gevent (gunicorn.conf.py, this checkout)", ROOT, ["-c", "gunicorn.conf.py"], counts,
+                            rounds, points)
+        if "gthread" in sides:
+            rows += measure(f"gthread -w 4 --threads 32 ({rev})", tree, GTHREAD, counts, rounds, points)
     finally:
         stop(relay_proc)
         if before:
@@ -279,5 +283,6 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--counts", default="0,100,1000")
     parser.add_argument("--probes", type=int, default=40)
     parser.add_argument("--before", help="serve the gthread side from this commit")
+    parser.add_argument("--sides", default="gevent,gthread", help="which servers to measure (a quick look at one)")
     args = parser.parse_args(argv)
-    run([int(c) for c in args.counts.split(",")], args.probes, args.before)
+    run([int(c) for c in args.counts.split(",")], args.probes, args.before, tuple(args.sides.split(",")))

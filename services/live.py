@@ -17,7 +17,7 @@ import redis
 
 from events.bus import (cursor_still_held, get_redis, id_key, latest_positions, live_streams, now_utc,
                         publish_position, read_now, stream_heads)
-from events.hub import Hub, Subscription, View, get_hub
+from events.hub import Batch, Hub, Subscription, View, get_hub
 from events.wire import wire_time
 from geo import crews as crews_db
 from geo import tickets as tickets_db
@@ -95,12 +95,13 @@ def snapshot() -> dict:
     opened during an outage catches up by itself once Redis is back; without one it is None and the browser
     is told to reload when the feed is live again."""
     cursor, latest = _cursor_and_positions()
+    taken_at = now_utc()          # before the read: whatever a browser holds that is newer than this, it keeps
     with get_engine().connect() as conn:
         open_tickets = tickets_db.list_tickets(conn, {"state": sorted(OPEN_STATES)}, limit=50_000)
         crews = crews_db.live_crews(conn)
     for crew in crews:
         crew.update({k: latest[crew["code"]][k] for k in ("lon", "lat")} if crew["code"] in latest else {})
-    return {"cursor": encode_cursor(cursor) if cursor else None,
+    return {"cursor": encode_cursor(cursor) if cursor else None, "taken_at": wire_time(taken_at),
             "tickets": _table(TICKET_FIELDS, [live_ticket(public_view(t)) for t in open_tickets]),
             "crews": _table(CREW_FIELDS, [live_crew(c) for c in crews])}
 
@@ -133,24 +134,32 @@ def snapshot_json() -> bytes:
 # ------------------------------------------------------------------------------------------------ batches
 
 def to_batch(entries: list[tuple[str, str, dict]]) -> dict:
-    """Stream entries as one message for the browser: ticket rows (TICKET_FIELDS) and crew moves/status."""
-    tickets_stream, positions_stream = live_streams()
+    """Stream entries as one message for the browser: ticket rows (TICKET_FIELDS) and crew moves/status. An entry
+    that cannot be read is left out (and logged): every open map gets this batch, and a reconnect would only read
+    the same entry again."""
     tickets: dict[str, list] = {}
     crews: dict[str, dict] = {}
-    for stream, _, fields in entries:
-        if stream == positions_stream:
-            move = {"code": fields["crew"], "lon": _degrees(fields["lon"]), "lat": _degrees(fields["lat"])}
-            if fields.get("status"):
-                move["status"] = fields["status"]
-            crews.setdefault(move["code"], {}).update(move)
-            continue
-        payload = json.loads(fields.get("payload", "{}"))
-        if "ticket" in payload:
-            row = live_ticket(payload["ticket"])
-            tickets[row[0]] = row                      # later entries of the same ticket win
-        elif payload.get("event") == "crew.status":
-            crews.setdefault(payload["crew"], {"code": payload["crew"]})["status"] = payload["status"]
+    for stream, entry_id, fields in entries:
+        try:
+            _add_entry(stream, fields, tickets, crews)
+        except (KeyError, TypeError, ValueError) as error:
+            log.warning("live feed: entry %s of %s left out (%s: %s)", entry_id, stream, type(error).__name__, error)
     return {"tickets": _table(TICKET_FIELDS, list(tickets.values())), "crews": list(crews.values())}
+
+
+def _add_entry(stream: str, fields: dict, tickets: dict[str, list], crews: dict[str, dict]) -> None:
+    if stream == live_streams()[1]:
+        move = {"code": fields["crew"], "lon": _degrees(fields["lon"]), "lat": _degrees(fields["lat"])}
+        if fields.get("status"):
+            move["status"] = fields["status"]
+        crews.setdefault(move["code"], {}).update(move)
+        return
+    payload = json.loads(fields.get("payload", "{}"))
+    if "ticket" in payload:
+        row = live_ticket(payload["ticket"])
+        tickets[row[0]] = row                      # later entries of the same ticket win
+    elif payload.get("event") == "crew.status":
+        crews.setdefault(payload["crew"], {"code": payload["crew"]})["status"] = payload["status"]
 
 
 # ------------------------------------------------------------------------------------------------ push channel
@@ -166,8 +175,12 @@ def _status(live_now: bool) -> str:
     return f"event: status\ndata: {json.dumps({'live': live_now})}\n\n"
 
 
-def _batch(cursor: dict[str, str], entries: list) -> str:
-    return f"id: {encode_cursor(cursor)}\nevent: batch\ndata: {json.dumps(to_batch(entries), ensure_ascii=False)}\n\n"
+def _batch_data(entries: list) -> str:
+    return json.dumps(to_batch(entries), ensure_ascii=False, separators=(",", ":"))
+
+
+def _batch(cursor: dict[str, str], entries: list, data: str | None = None) -> str:
+    return f"id: {encode_cursor(cursor)}\nevent: batch\ndata: {data or _batch_data(entries)}\n\n"
 
 
 def sse_messages(cursor: dict[str, str] | None, hub: Hub | None = None,
@@ -219,9 +232,11 @@ def _follow(hub: Hub, subscription: Subscription, view: View, cursor: dict[str, 
         if kind is None:
             yield PING
         elif kind == "entries":
-            entries = _newer_than(cursor, value + _more_entries(subscription))
+            more = _more_entries(subscription)
+            entries = _newer_than(cursor, value + more if more else value)
             if entries:
-                yield _advance_and_send(cursor, entries)
+                whole = not more and len(entries) == len(value)     # the usual case: as the hub read it
+                yield _advance_and_send(cursor, entries, _shared_data(value) if whole else None)
         elif kind == "status":
             yield _status(value.up)
         elif kind == "reset":
@@ -243,10 +258,17 @@ def _newer_than(cursor: dict[str, str], entries: list) -> list:
     return [e for e in entries if id_key(e[1]) > id_key(cursor.get(e[0], "0-0"))]
 
 
-def _advance_and_send(cursor: dict[str, str], entries: list) -> str:
+def _advance_and_send(cursor: dict[str, str], entries: list, data: str | None = None) -> str:
     for stream, entry_id, _ in entries:
         cursor[stream] = entry_id
-    return _batch(cursor, entries)
+    return _batch(cursor, entries, data)
+
+
+def _shared_data(batch: Batch) -> str:
+    """The JSON of a hub batch, made by the first browser's connection that sends it and reused by the others."""
+    if "data" not in batch.derived:
+        batch.derived["data"] = _batch_data(batch)
+    return batch.derived["data"]
 
 
 def _catch_up(hub: Hub, cursor: dict[str, str], until: dict[str, str]) -> list | None:
