@@ -346,8 +346,22 @@
     }
     const since = state.lastDataAt ? new Date(state.lastDataAt).toLocaleTimeString("zh-CN", {hour12: false}) : "";
     el.querySelector(".live-banner-since").textContent = since ? "地图停留在 " + since + " 的状态" : "";
+    placeBanner(el);
     el.hidden = false;
   }
+
+  // Over the live map, at the bottom of it: on the wall the map is only part of the screen (the ticker and the
+  // tiles around it must stay readable).
+  function placeBanner(el) {
+    const rect = state.graph && state.graph.getBoundingClientRect();
+    if (!rect || !rect.width) return;
+    el.style.left = (rect.left + rect.width / 2) + "px";
+    el.style.bottom = (window.innerHeight - rect.bottom + 24) + "px";
+  }
+  window.addEventListener("resize", function () {
+    const el = document.getElementById("live-banner");
+    if (el && !el.hidden) placeBanner(el);
+  });
 
   function findMap() {
     for (const id of LIVE_GRAPHS) {
