@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e.browser import console_errors, start_chromium, wait_for_js
 from tests.e2e.conftest import ROOT, free_port, start_app
-from tests.e2e.test_live import create_ticket_direct, inner_point, open_live  # noqa: F401 - fixture
+from tests.e2e.test_live import create_ticket_direct, inner_point, open_live, post_ticket  # noqa: F401 - fixture
 from tests.private_redis import PrivateRedis
 from tests.waiting import wait_until
 
@@ -52,14 +52,25 @@ def test_eight_tabs_of_one_browser_share_one_live_connection(app_url, inner_poin
 
 @pytest.fixture
 def app_on_private_redis(database_url):
-    server = PrivateRedis(persist=True)
-    server.start()
-    port = free_port()
-    app = start_app(database_url, port, {"REDIS_URL": server.url})
-    yield f"http://127.0.0.1:{port}", server
-    app.terminate()
-    app.wait(10)
-    server.stop()
+    """`python app.py` on a Redis of this test and a database of its own: the session's app shares the test
+    database, and its relay would publish this test's tickets to the shared Redis instead."""
+    from etl.reference import load_reference_and_catalogue
+    from geo.db import make_engine
+    from tests.conftest import scratch_database
+    with scratch_database(database_url, "outage") as url:
+        engine = make_engine(url)
+        load_reference_and_catalogue(engine=engine, quiet=True)
+        engine.dispose()
+        server = PrivateRedis(persist=True)
+        server.start()
+        port = free_port()
+        app = start_app(url, port, {"REDIS_URL": server.url})
+        try:
+            yield f"http://127.0.0.1:{port}", server
+        finally:
+            app.terminate()
+            app.wait(10)
+            server.stop()
 
 
 def wait_banner(driver, shown: bool, seconds: float = 30) -> str | None:
@@ -78,7 +89,7 @@ def test_a_redis_outage_is_shown_and_the_map_catches_up_by_itself(app_on_private
     second = None
     try:
         open_live(first, url + "/")
-        before = create_ticket_direct(inner_point[1], inner_point[2])
+        before = post_ticket(url, inner_point[1], inner_point[2])
         wait_for_js(first, HAS, before, seconds=20)
         shown = first.execute_script("return window.liveMap.tickets.size;")
         snapshots = first.execute_script("return window.liveMap.snapshots;")
@@ -86,7 +97,7 @@ def test_a_redis_outage_is_shown_and_the_map_catches_up_by_itself(app_on_private
         server.kill()
         assert "实时数据中断" in wait_banner(first, True)
         first.save_screenshot(str(_screenshots() / "live-outage-banner.png"))
-        during = create_ticket_direct(inner_point[1], inner_point[2])       # waits in the outbox
+        during = post_ticket(url, inner_point[1], inner_point[2])       # waits in the outbox
         second = start_chromium(1400, 900)
         second.get(url + "/")
         wait_for_js(second, "return !!(window.liveMap && window.liveMap.snapshots > 0);", seconds=60)
@@ -103,7 +114,7 @@ def test_a_redis_outage_is_shown_and_the_map_catches_up_by_itself(app_on_private
 
         server.kill()
         wait_banner(first, True)
-        lost = create_ticket_direct(inner_point[1], inner_point[2])
+        lost = post_ticket(url, inner_point[1], inner_point[2])
         shutil.rmtree(server.dir, ignore_errors=True)                    # Redis comes back without its streams
         Path(server.dir).mkdir()
         server.start()
