@@ -80,9 +80,12 @@ class Settings(BaseSettings):
     # `make run` starts the live simulator (python -m simulation) beside the dashboard; false: a quiet map.
     simulate_on_run: bool = True
 
-    # gunicorn (gunicorn.conf.py: the Dockerfile, docker-compose and `make run` all serve through it).
+    # gunicorn (gunicorn.conf.py: the Dockerfile, docker-compose and `make run` all serve through it): gevent
+    # worker processes, and how many connections each may hold (open maps included: each keeps one live
+    # connection). Threads count only for a gthread worker class.
     gunicorn_workers: int = Field(default=4, ge=1)
-    gunicorn_worker_class: str = "gthread"
+    gunicorn_worker_class: str = "gevent"
+    gunicorn_worker_connections: int = Field(default=1000, ge=10)
     gunicorn_threads: int = Field(default=32, ge=1)
     gunicorn_timeout: int = Field(default=120, ge=1)
 

@@ -10,7 +10,8 @@ blueprint = Blueprint("live", __name__)
 
 @blueprint.get("/live/snapshot")
 def snapshot():
-    return jsonify(live.snapshot())
+    # JSON of the compact wire form (services.live); Flask-Compress (Dash's compress=True) compresses it.
+    return Response(live.snapshot_json(), mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
 @blueprint.get("/live/events")

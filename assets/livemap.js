@@ -3,8 +3,12 @@
  * Why: every Plotly map update re-processes every trace (~1 s with the 12,000 static points here), so live
  * data goes into MapLibre GeoJSON sources on the map Plotly created, with at most one redraw in flight and
  * everything that arrives meanwhile merged into the next one. Data: a snapshot from /live/snapshot, then
- * server-sent events from /live/events (the browser resumes from its last event id after a reconnect, and
- * reloads the snapshot when the server says the stream no longer holds it).
+ * server-sent events from /live/events through one connection per browser (livefeed.js: a SharedWorker shared by
+ * all tabs). The feed resumes from its cursor after a reconnect; the tab reloads the snapshot only when the
+ * server says the stream no longer holds it. While the feed is down the map keeps its last state and says so.
+ *
+ * Snapshot and batches come in a compact form (services/live.py): rows under a header, times in one ISO 8601
+ * format. Versions of a ticket are compared as dates (epoch ms), never as strings.
  */
 (function () {
   "use strict";
@@ -18,25 +22,27 @@
   const CREW_COLOURS = ["match", ["get", "status"],
     "available", "#36d67a", "en_route", "#ffb020", "on_scene", "#ff4d4f", "off_duty", "#8795a8", "#ffffff"];
   const PAINT_LOG_LIMIT = 2000;   // remembered paint times, for tests and the bench; bounded for long runs
+  const GONE_LIMIT = 5000;        // tickets that left the map, remembered so that older news cannot bring them back
+  const BANNER_AFTER_MS = 1500;   // a reconnect quicker than this is not worth alarming anybody
 
   const state = {
-    tickets: new Map(), crews: new Map(), map: null, graph: null, onWall: false, source: null, cursor: null,
+    tickets: new Map(), crews: new Map(), map: null, graph: null, onWall: false, started: false, cursor: null,
     dirty: false, inFlight: false, ticketsChanged: false, crewsChanged: false, pendingNumbers: [], paintedAt: new Map(), receivedAt: new Map(), renders: 0,
-    batches: 0, snapshots: 0, renderMs: [],
-    lastBatchAt: null, connected: false,
+    batches: 0, snapshots: 0, renderMs: [], gone: new Map(),
+    lastBatchAt: null, lastDataAt: null, connected: false, live: true, everConnected: false, snapshotFailing: false,
+    awaitingSnapshot: false, buffered: [], shared: false, banner: false, following: undefined, feedLog: [],
   };
   window.liveMap = state;
 
   function ticketFeature(t) {
     return {type: "Feature", id: t.number,
             geometry: {type: "Point", coordinates: [t.lon, t.lat]},
-            properties: {id: t.number, state: t.state, priority: t.priority, category: t.category_name,
-                         due: t.resolve_due_at, grid: t.grid_code}};
+            properties: {id: t.number, state: t.state, priority: t.priority}};
   }
 
   function crewFeature(c) {
     return {type: "Feature", id: c.code, geometry: {type: "Point", coordinates: [c.lon, c.lat]},
-            properties: {id: c.code, status: c.status, worker: c.grid_code ? 1 : 0, name: c.name || c.code}};
+            properties: {id: c.code, status: c.status, worker: c.worker ? 1 : 0}};
   }
 
   function collection(items, toFeature, shown) {
@@ -50,17 +56,64 @@
   // map; leaving them out also spares the wall PC a third of the points it must draw at start-up.
   function crewOnWall(c) {
     if (c.status === "off_duty") return false;
-    return !c.grid_code || c.status !== "available";
+    return !c.worker || c.status !== "available";
   }
 
   function crewCollection() {
     return collection(state.crews, crewFeature, state.onWall ? crewOnWall : null);
   }
 
-  function applyTicket(t) {
+  // Rows under a header (the compact wire form) → objects; ``at`` = updated_at in epoch ms, for comparing.
+  function rows(table) {
+    if (!table || !table.rows) return [];
+    const fields = table.fields;
+    return table.rows.map(function (row) {
+      const item = {};
+      for (let i = 0; i < fields.length; i++) item[fields[i]] = row[i];
+      if (item.updated_at) item.at = Date.parse(item.updated_at);
+      return item;
+    });
+  }
+
+  // Older news never wins: not against the version shown, nor against the version that took a ticket off the map
+  // (relays publish concurrently, and a snapshot overlaps the stream it follows).
+  function isOlder(t) {
     const known = state.tickets.get(t.number);
-    if (known && known.updated_at && t.updated_at && t.updated_at < known.updated_at) return;  // older news
-    if (OPEN.has(t.state)) state.tickets.set(t.number, t); else state.tickets.delete(t.number);
+    if (known) return t.at < known.at;
+    const gone = state.gone.get(t.number);
+    return gone !== undefined && t.at <= gone;
+  }
+
+  // A snapshot replaces what is shown, except what the stream brought that is newer than the snapshot (a reload
+  // after a reset may get a snapshot built up to a second before the last batch): a ticket missing from it was
+  // closed by then, unless the version shown is younger than the snapshot itself.
+  function replaceTickets(tickets, takenAt) {
+    const shown = state.tickets;
+    state.tickets = new Map();
+    for (const t of tickets) {
+      const known = shown.get(t.number);
+      if (known && known.at > t.at) state.tickets.set(t.number, known);
+      else if (!isOlder(t)) state.tickets.set(t.number, t);
+    }
+    for (const [number, known] of shown) {
+      if (state.tickets.has(number)) continue;
+      if (known.at > takenAt) state.tickets.set(number, known);
+      else state.gone.set(number, takenAt);
+    }
+    while (state.gone.size > GONE_LIMIT) state.gone.delete(state.gone.keys().next().value);
+  }
+
+  function applyTicket(t) {
+    if (isOlder(t)) return;
+    if (OPEN.has(t.state)) {
+      state.tickets.set(t.number, t);
+      state.gone.delete(t.number);
+    } else {
+      state.tickets.delete(t.number);
+      state.gone.delete(t.number);
+      state.gone.set(t.number, t.at);
+      while (state.gone.size > GONE_LIMIT) state.gone.delete(state.gone.keys().next().value);
+    }
     state.pendingNumbers.push(t.number);
     state.ticketsChanged = true;
   }
@@ -153,52 +206,162 @@
 
   function applyBatch(batch) {
     const now = Date.now();
-    for (const t of batch.tickets || []) { applyTicket(t); if (!state.receivedAt.has(t.number)) state.receivedAt.set(t.number, now); }
+    const tickets = rows(batch.tickets);
+    for (const t of tickets) { applyTicket(t); if (!state.receivedAt.has(t.number)) state.receivedAt.set(t.number, now); }
     while (state.receivedAt.size > PAINT_LOG_LIMIT) state.receivedAt.delete(state.receivedAt.keys().next().value);
     for (const c of batch.crews || []) applyCrew(c);
     state.batches += 1;
-    state.lastBatchAt = Date.now();
-    document.dispatchEvent(new CustomEvent("live-batch", {detail: batch}));
+    state.lastBatchAt = state.lastDataAt = Date.now();
+    document.dispatchEvent(new CustomEvent("live-batch", {detail: {tickets: tickets, crews: batch.crews || []}}));
     scheduleRender();
   }
 
-  let source = null;
-  function connect(cursor) {
-    if (source) source.close();
-    const url = "/live/events" + (cursor ? "?cursor=" + encodeURIComponent(cursor) : "");
-    source = new EventSource(url);
-    state.source = source;
-    source.addEventListener("batch", function (e) {
-      state.connected = true;
-      applyBatch(JSON.parse(e.data));
-    });
-    source.addEventListener("reset", function () { source.close(); loadSnapshot(); });
-    source.onopen = function () { state.connected = true; };
-    source.onerror = function () { state.connected = false; };   // EventSource retries with Last-Event-ID
+  // ---- the feed: one connection per browser (livefeed.js), or this tab's own where SharedWorker is missing
+
+  let feed = null;
+  function openFeed() {
+    if (feed) return;
+    const script = document.querySelector("script[src*='/livefeed.js']");
+    if (window.SharedWorker && script) {
+      try {
+        const worker = new SharedWorker(script.src, {name: "tiedong-live"});
+        const port = worker.port;
+        port.onmessage = function (e) { onFeed(e.data); };
+        port.start();
+        window.addEventListener("pagehide", function () { port.postMessage({type: "bye"}); });
+        feed = {follow: function (cursor) { port.postMessage({type: "follow", cursor: cursor}); }};
+        state.shared = true;
+        return;
+      } catch (error) { /* blocked (e.g. a sandboxed frame): fall through to a connection of this tab's own */ }
+    }
+    ownFeed();
+  }
+
+  function ownFeed() {
+    const connection = new window.LiveConnection(onFeed);
+    feed = {follow: function (cursor) { connection.follow(cursor); }};
+    state.shared = false;
+  }
+
+  function onFeed(message) {
+    state.feedLog.push([Date.now(), message.type, message.live, message.up, message.link]);   // for diagnosis
+    if (state.feedLog.length > 50) state.feedLog.shift();
+    if (message.type === "batch") {
+      state.cursor = message.id;
+      if (state.awaitingSnapshot) state.buffered.push(message.data);
+      else applyBatch(JSON.parse(message.data));
+    } else if (message.type === "status") {
+      state.live = message.live;
+    } else if (message.type === "link") {
+      state.connected = message.up;
+      if (message.up) state.everConnected = true;
+    } else if (message.type === "state") {
+      state.connected = message.link;
+      state.live = message.live;
+      if (message.link) state.everConnected = true;
+    } else if (message.type === "reset") {
+      state.live = true;
+      // Every open tab of every browser hears this at once: spread the reloads over a second and a half.
+      window.setTimeout(loadSnapshot, Math.random() * 1500);
+    } else if (message.type === "unsupported") {
+      const queued = state.following;
+      ownFeed();
+      if (queued !== undefined) feed.follow(queued);
+    }
+    showBanner();
   }
 
   function fetchSnapshot() {
-    return fetch("/live/snapshot", {cache: "no-store"}).then(r => r.json());
+    return fetch("/live/snapshot", {cache: "no-store"}).then(function (r) {
+      if (!r.ok) throw new Error("snapshot " + r.status);
+      return r.json();
+    });
   }
 
+  let snapshotFailures = 0;
   function loadSnapshot() {
+    // Batches that arrive while the snapshot travels are kept and applied after it (older ones lose to it).
+    state.awaitingSnapshot = true;
+    state.buffered = [];
     // The first snapshot was asked for while the map was still loading (see the poller below).
     const pending = state.prefetched || fetchSnapshot();
     state.prefetched = null;
     pending.then(function (snap) {
-      state.tickets.clear();
+      snapshotFailures = 0;
+      state.snapshotFailing = false;
+      replaceTickets(rows(snap.tickets), Date.parse(snap.taken_at));
       state.crews.clear();
       state.snapshots += 1;
-      for (const t of snap.tickets) state.tickets.set(t.number, t);
-      for (const c of snap.crews) state.crews.set(c.code, c);
+      for (const c of rows(snap.crews)) state.crews.set(c.code, c);
+      state.awaitingSnapshot = false;
+      for (const data of state.buffered) applyBatch(JSON.parse(data));
+      state.buffered = [];
       state.cursor = snap.cursor;
+      state.lastDataAt = Date.now();
       state.ticketsChanged = state.crewsChanged = true;
       document.dispatchEvent(new CustomEvent("live-snapshot", {detail: snap}));
       scheduleRender();
-      if (snap.cursor) connect(snap.cursor);
-      else window.setTimeout(loadSnapshot, 5000);   // Redis unreachable: try again shortly
-    }).catch(function () { window.setTimeout(loadSnapshot, 5000); });
+      state.following = snap.cursor;
+      feed.follow(snap.cursor);
+      showBanner();
+    }).catch(function () {
+      // The dashboard or PostGIS is away: keep what is shown, say so, try again later and not in step.
+      state.snapshotFailing = true;
+      showBanner();
+      const pause = Math.min(30000, 2000 * Math.pow(2, snapshotFailures)) * (0.5 + Math.random());
+      snapshotFailures += 1;
+      window.setTimeout(loadSnapshot, pause);
+    });
   }
+
+  // ---- the outage banner: the map keeps its last state, and says how old it is
+
+  let bannerTimer = null;
+  function feedDown() {
+    return state.snapshotFailing || (state.everConnected && (!state.connected || !state.live));
+  }
+
+  function showBanner() {
+    if (!feedDown()) {
+      window.clearTimeout(bannerTimer);
+      bannerTimer = null;
+      setBanner(false);
+    } else if (!state.banner && bannerTimer === null) {
+      bannerTimer = window.setTimeout(function () { bannerTimer = null; setBanner(feedDown()); }, BANNER_AFTER_MS);
+    }
+  }
+
+  function setBanner(visible) {
+    state.banner = visible;
+    let el = document.getElementById("live-banner");
+    if (!visible) { if (el) el.hidden = true; return; }
+    if (!el) {
+      el = document.createElement("div");
+      el.id = "live-banner";
+      el.className = "live-banner";
+      el.setAttribute("role", "status");
+      el.innerHTML = '<span class="live-banner-dot"></span><span class="live-banner-text">实时数据中断，正在重连…</span>' +
+                     '<span class="live-banner-since"></span>';
+      document.body.appendChild(el);
+    }
+    const since = state.lastDataAt ? new Date(state.lastDataAt).toLocaleTimeString("zh-CN", {hour12: false}) : "";
+    el.querySelector(".live-banner-since").textContent = since ? "地图停留在 " + since + " 的状态" : "";
+    placeBanner(el);
+    el.hidden = false;
+  }
+
+  // Over the live map, at the bottom of it: on the wall the map is only part of the screen (the ticker and the
+  // tiles around it must stay readable).
+  function placeBanner(el) {
+    const rect = state.graph && state.graph.getBoundingClientRect();
+    if (!rect || !rect.width) return;
+    el.style.left = (rect.left + rect.width / 2) + "px";
+    el.style.bottom = (window.innerHeight - rect.bottom + 24) + "px";
+  }
+  window.addEventListener("resize", function () {
+    const el = document.getElementById("live-banner");
+    if (el && !el.hidden) placeBanner(el);
+  });
 
   function findMap() {
     for (const id of LIVE_GRAPHS) {
@@ -225,7 +388,11 @@
     if (!found) {
       state.map = null;
       const host = LIVE_GRAPHS.some(id => document.getElementById(id));
-      if (host && !state.source && !state.prefetched) state.prefetched = fetchSnapshot();   // overlap with map load
+      if (host && !state.started && !state.prefetched) {   // overlap with map load; join the feed first
+        openFeed();
+        state.prefetched = fetchSnapshot();
+        state.prefetched.catch(function () {});           // failures are handled when it is taken
+      }
       return false;
     }
     if (found.map === state.map) return true;
@@ -241,7 +408,7 @@
     state.map.on("styledata", function () {
       if (state.map === found.map) { addLayers(found.map); keepOnTop(found.map); }
     });
-    if (!state.source) loadSnapshot();
+    if (!state.started) { state.started = true; openFeed(); loadSnapshot(); }
     else { state.ticketsChanged = state.crewsChanged = true; scheduleRender(); }
     return true;
   }

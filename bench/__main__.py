@@ -1,16 +1,24 @@
-"""python -m bench [live|wall|all] | soak [MINUTES] | wall-ab REV [LOADS] — run the benchmarks, write
-bench/results/<name>-<time>.{json,md}."""
+"""python -m bench [live|wall|all] | connections [--before REV] | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] — run the
+benchmarks, write bench/results/<name>-<time>.{json,md}. `all` (what `make bench` runs) includes connections."""
 from __future__ import annotations
 
 import sys
 
-from bench import live_latency, soak, wall_ab
+from bench import connections, live_latency, snapshot_size, soak, wall_ab
 
 
 def main(argv: list[str]) -> int:
     which = argv[0] if argv else "all"
     if which in ("live", "wall", "all"):
         live_latency.main(which)
+        if which == "all":
+            connections.main([])
+        return 0
+    if which == "snapshot" and len(argv) > 1:
+        snapshot_size.run(argv[1])
+        return 0
+    if which == "connections":
+        connections.main(argv[1:])
         return 0
     if which == "wall-ab" and len(argv) > 1:
         wall_ab.run(argv[1], int(argv[2]) if len(argv) > 2 else 10)
@@ -18,7 +26,7 @@ def main(argv: list[str]) -> int:
     if which == "soak":
         soak.main(float(argv[1]) if len(argv) > 1 else 20)
         return 0
-    print(f"unknown benchmark {which!r}: live | wall | all | soak [MINUTES] | wall-ab REV [LOADS]", file=sys.stderr)
+    print(f"unknown benchmark {which!r}: live | wall | all | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS]", file=sys.stderr)
     return 2
 
 

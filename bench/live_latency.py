@@ -42,7 +42,8 @@ PLAIN_CLIENT = """
 (async function () {
   const gd = document.querySelector('#command-map .js-plotly-plot');
   const snap = await (await fetch('/live/snapshot')).json();
-  const open = snap.tickets;
+  const rows = table => table.rows.map(r => Object.fromEntries(table.fields.map((f, i) => [f, r[i]])));
+  const open = rows(snap.tickets);
   await Plotly.addTraces(gd, {type: 'scattermap', name: 'tickets', mode: 'markers', hoverinfo: 'skip',
     lon: open.map(t => t.lon), lat: open.map(t => t.lat), ids: open.map(t => t.number),
     marker: {size: 8, color: '#ff5a5f'}});
@@ -51,7 +52,7 @@ PLAIN_CLIENT = """
   const plain = window.__plain = {paintedAt: {}, ready: false};
   const es = new EventSource('/live/events?cursor=' + encodeURIComponent(snap.cursor));
   es.addEventListener('batch', function (e) {
-    for (const t of JSON.parse(e.data).tickets) {
+    for (const t of rows(JSON.parse(e.data).tickets)) {
       if (t.state !== 'registered') continue;
       Plotly.extendTraces(gd, {lon: [[t.lon]], lat: [[t.lat]], ids: [[t.number]]}, [idx]).then(function () {
         map.once('idle', function () { plain.paintedAt[t.number] = Date.now(); });

@@ -94,8 +94,16 @@ def id_key(entry_id: str) -> tuple[int, int]:
 
 def read_after(r: redis.Redis, cursor: dict[str, str], block_ms: int, count: int = 1000) -> list[tuple[str, str, dict]]:
     """Entries after ``cursor`` on every stream, waiting up to ``block_ms`` for the first: (stream, id, fields)."""
-    answer = r.xread(cursor, count=count, block=block_ms) or []
-    return [(stream, entry_id, fields) for stream, entries in answer for entry_id, fields in entries]
+    return _flat(r.xread(cursor, count=count, block=block_ms))
+
+
+def read_now(r: redis.Redis, cursor: dict[str, str], count: int = 1000) -> list[tuple[str, str, dict]]:
+    """Entries after ``cursor`` that are there now, without waiting (a catch-up; BLOCK 0 would wait for ever)."""
+    return _flat(r.xread(cursor, count=count))
+
+
+def _flat(answer) -> list[tuple[str, str, dict]]:
+    return [(stream, entry_id, fields) for stream, entries in answer or [] for entry_id, fields in entries]
 
 
 def now_utc() -> datetime:

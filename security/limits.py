@@ -10,12 +10,16 @@ Where they apply, each named after its setting:
 """
 from __future__ import annotations
 
+import logging
 import math
 import time
 from functools import lru_cache
 
+import redis
+
 from flask import Flask, Response, jsonify, request
 from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
 from limits.storage import RedisStorage
 from limits.strategies import FixedWindowRateLimiter
 
@@ -57,16 +61,35 @@ def _items(spec: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(spec))
 
 
+log = logging.getLogger(__name__)
+_UNCOUNTED_LOG_EVERY_S = 60.0
+_last_uncounted_log = 0.0
+
+
 def hit(name: str, key: str | None = None) -> None:
     """Count one request against the limit ``name`` for ``key`` (default: the client address); raise
-    RateLimited when any of the limit's windows is full."""
+    RateLimited when any of the limit's windows is full.
+
+    While Redis is unreachable the request is let through uncounted: a citizen's report or a ticket must not be
+    refused because the counters are away (intake goes on through a Redis outage), so limits fail open, with a
+    warning at most once a minute."""
     s = get_settings()
     limiter = _limiter(s.redis_url)
     who = key or request.remote_addr or "unknown"
-    for item in _items(getattr(s, f"rate_limit_{name}")):
-        if not limiter.hit(item, name, who):
-            reset, _remaining = limiter.get_window_stats(item, name, who)
-            raise RateLimited(name, max(1, math.ceil(reset - time.time())))
+    try:
+        for item in _items(getattr(s, f"rate_limit_{name}")):
+            if not limiter.hit(item, name, who):
+                reset, _remaining = limiter.get_window_stats(item, name, who)
+                raise RateLimited(name, max(1, math.ceil(reset - time.time())))
+    except (redis.RedisError, StorageError, OSError) as error:
+        _warn_uncounted(name, error)
+
+
+def _warn_uncounted(name: str, error: Exception) -> None:
+    global _last_uncounted_log
+    if time.monotonic() - _last_uncounted_log >= _UNCOUNTED_LOG_EVERY_S:
+        _last_uncounted_log = time.monotonic()
+        log.warning("rate limit %s not counted, Redis unreachable (%s): requests pass", name, error)
 
 
 def too_many_requests(error: RateLimited) -> Response:

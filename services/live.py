@@ -6,21 +6,23 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from datetime import datetime
 from typing import Iterator
 
 import redis
 
-from events.bus import (cursor_still_held, get_redis, latest_positions, live_streams, now_utc, publish_position,
-                        read_after, stream_heads)
+from events.bus import (cursor_still_held, get_redis, id_key, latest_positions, live_streams, now_utc,
+                        publish_position, read_now, stream_heads)
+from events.hub import Batch, Hub, Subscription, View, get_hub
+from events.wire import wire_time
 from geo import crews as crews_db
 from geo import tickets as tickets_db
 from geo.db import get_engine
 from services.tickets import IntakeError, NotFound, public_view
 from workorders.states import OPEN_STATES
 
-HEARTBEAT_SECONDS = 15
 log = logging.getLogger(__name__)
 
 
@@ -48,85 +50,251 @@ def _looks_like_id(entry_id: str) -> bool:
     return ms.isdigit() and (seq == "" or seq.isdigit())
 
 
+# ------------------------------------------------------------------------------------------------ wire form
+
+# What the live layers draw, and nothing else (the snapshot goes to every opening screen; each batch to every open
+# one): rows under a header instead of objects, coordinates to 1e-6° (~0.1 m), times in the one wire format.
+TICKET_FIELDS = ("number", "state", "priority", "lon", "lat", "updated_at")
+CREW_FIELDS = ("code", "status", "worker", "lon", "lat")       # worker: 1 for a cell's grid worker
+
+
+def _degrees(value) -> float | None:
+    return None if value is None else round(float(value), 6)
+
+
+def live_ticket(view: dict) -> list:
+    """One ticket as the live layers get it, from its public view (a row of PostGIS or a stream payload)."""
+    return [view["number"], view["state"], view.get("priority"), _degrees(view.get("lon")), _degrees(view.get("lat")),
+            wire_time(view.get("updated_at"))]
+
+
+def live_crew(crew: dict) -> list:
+    return [crew["code"], crew["status"], 1 if crew.get("grid_code") else 0, _degrees(crew["lon"]),
+            _degrees(crew["lat"])]
+
+
+def _table(fields: tuple[str, ...], rows: list[list]) -> dict:
+    return {"fields": list(fields), "rows": rows}
+
+
 # ------------------------------------------------------------------------------------------------ snapshot
 
-# What the live layers use of a ticket and a crew (the snapshot is sent to every opening screen: keep it small).
-LIVE_TICKET_FIELDS = ("number", "state", "priority", "category_name", "lon", "lat", "grid_code", "crew_code",
-                      "arrival_due_at", "resolve_due_at", "updated_at")
-LIVE_CREW_FIELDS = ("code", "name", "status", "grid_code", "lon", "lat")
-
-
-def live_ticket(ticket: dict) -> dict:
-    view = public_view(ticket)
-    return {k: (view[k].isoformat() if isinstance(view[k], datetime) else view[k]) for k in LIVE_TICKET_FIELDS}
+SNAPSHOT_REUSE_SECONDS = 1.0
+_snapshot_lock = threading.Lock()
+_snapshot_cache: tuple[float, bytes] | None = None
 
 
 def snapshot() -> dict:
     """Open tickets and crews now, with the cursor to follow from. The cursor is read first: an event committed
-    while PostGIS is read is then delivered again, and the browser keeps the newer version (updated_at)."""
-    r = get_redis()
-    try:
-        cursor = stream_heads(r, live_streams())
-        latest = latest_positions(r)
-    except redis.RedisError:
-        cursor, latest = None, {}
+    while PostGIS is read is then delivered again, and the browser keeps the newer version (updated_at).
+
+    With Redis away the cursor is the last position this process's hub saw (still "read first"), so a map
+    opened during an outage catches up by itself once Redis is back; without one it is None and the browser
+    is told to reload when the feed is live again."""
+    cursor, latest = _cursor_and_positions()
+    taken_at = now_utc()          # before the read: whatever a browser holds that is newer than this, it keeps
     with get_engine().connect() as conn:
         open_tickets = tickets_db.list_tickets(conn, {"state": sorted(OPEN_STATES)}, limit=50_000)
         crews = crews_db.live_crews(conn)
     for crew in crews:
         crew.update({k: latest[crew["code"]][k] for k in ("lon", "lat")} if crew["code"] in latest else {})
-    return {"cursor": encode_cursor(cursor) if cursor else None,
-            "tickets": [live_ticket(t) for t in open_tickets],
-            "crews": [{k: crew[k] for k in LIVE_CREW_FIELDS} for crew in crews]}
+    return {"cursor": encode_cursor(cursor) if cursor else None, "taken_at": wire_time(taken_at),
+            "tickets": _table(TICKET_FIELDS, [live_ticket(public_view(t)) for t in open_tickets]),
+            "crews": _table(CREW_FIELDS, [live_crew(c) for c in crews])}
+
+
+def _cursor_and_positions() -> tuple[dict[str, str] | None, dict]:
+    hub = get_hub()
+    if not hub.up and hub.position:            # known to be down: no 2-second connect timeout per snapshot
+        return dict(hub.position), {}
+    try:
+        r = get_redis()
+        return stream_heads(r, live_streams()), latest_positions(r)
+    except redis.RedisError:
+        return (dict(hub.position) if hub.position else None), {}
+
+
+def snapshot_json() -> bytes:
+    """The snapshot as JSON, built at most once a second per process however many browsers ask at once (after a
+    reset every open map asks together). A snapshot a second old is still exact: its cursor is older than its
+    PostGIS read, and the stream brings what happened since."""
+    global _snapshot_cache
+    with _snapshot_lock:                       # one build in flight; the others wait for it and share it
+        cached = _snapshot_cache
+        if cached and time.monotonic() - cached[0] < SNAPSHOT_REUSE_SECONDS:
+            return cached[1]
+        body = json.dumps(snapshot(), ensure_ascii=False, separators=(",", ":")).encode()
+        _snapshot_cache = (time.monotonic(), body)
+        return body
 
 
 # ------------------------------------------------------------------------------------------------ batches
 
 def to_batch(entries: list[tuple[str, str, dict]]) -> dict:
-    """Stream entries as one message for the browser: ticket views and crew moves/status."""
-    tickets_stream, positions_stream = live_streams()
-    tickets: dict[str, dict] = {}
+    """Stream entries as one message for the browser: ticket rows (TICKET_FIELDS) and crew moves/status. An entry
+    that cannot be read is left out (and logged): every open map gets this batch, and a reconnect would only read
+    the same entry again."""
+    tickets: dict[str, list] = {}
     crews: dict[str, dict] = {}
-    for stream, _, fields in entries:
-        if stream == positions_stream:
-            move = {"code": fields["crew"], "lon": float(fields["lon"]), "lat": float(fields["lat"])}
-            if fields.get("status"):
-                move["status"] = fields["status"]
-            crews.setdefault(move["code"], {}).update(move)
-            continue
-        payload = json.loads(fields.get("payload", "{}"))
-        if "ticket" in payload:
-            ticket = payload["ticket"]
-            tickets[ticket["number"]] = ticket          # later entries of the same ticket win
-        elif payload.get("event") == "crew.status":
-            crews.setdefault(payload["crew"], {"code": payload["crew"]})["status"] = payload["status"]
-    return {"tickets": list(tickets.values()), "crews": list(crews.values())}
-
-
-def sse_messages(cursor: dict[str, str] | None, stop_after: float | None = None) -> Iterator[str]:
-    """Server-sent events: 'batch' messages with id = cursor, 'reset' when the browser must reload the snapshot.
-
-    Events that arrive together go out as one message (XREAD returns all that is waiting), so a burst costs the
-    browser one redraw, not one per event.
-    """
-    r = get_redis()
-    started = time.monotonic()
-    yield "retry: 2000\n\n"
-    if cursor is None or not all(cursor_still_held(r, s, i) for s, i in cursor.items()):
-        yield "event: reset\ndata: {}\n\n"
-        return
-    while stop_after is None or time.monotonic() - started < stop_after:
+    for stream, entry_id, fields in entries:
         try:
-            entries = read_after(r, cursor, block_ms=HEARTBEAT_SECONDS * 1000)
-        except redis.RedisError:
-            yield "event: reset\ndata: {}\n\n"       # Redis went away: the browser reloads and retries
+            _add_entry(stream, fields, tickets, crews)
+        except (KeyError, TypeError, ValueError) as error:
+            log.warning("live feed: entry %s of %s left out (%s: %s)", entry_id, stream, type(error).__name__, error)
+    return {"tickets": _table(TICKET_FIELDS, list(tickets.values())), "crews": list(crews.values())}
+
+
+def _add_entry(stream: str, fields: dict, tickets: dict[str, list], crews: dict[str, dict]) -> None:
+    if stream == live_streams()[1]:
+        move = {"code": fields["crew"], "lon": _degrees(fields["lon"]), "lat": _degrees(fields["lat"])}
+        if fields.get("status"):
+            move["status"] = fields["status"]
+        crews.setdefault(move["code"], {}).update(move)
+        return
+    payload = json.loads(fields.get("payload", "{}"))
+    if "ticket" in payload:
+        row = live_ticket(payload["ticket"])
+        tickets[row[0]] = row                      # later entries of the same ticket win
+    elif payload.get("event") == "crew.status":
+        crews.setdefault(payload["crew"], {"code": payload["crew"]})["status"] = payload["status"]
+
+
+# ------------------------------------------------------------------------------------------------ push channel
+
+HEARTBEAT_SECONDS = 15
+MAX_CATCH_UP = 20_000          # further behind than this, the snapshot is the cheaper way to catch up
+MAX_BATCH = 2_000              # entries per message when a backlog is sent
+RESET = "event: reset\ndata: {}\n\n"
+PING = "event: ping\ndata: {}\n\n"       # an event, not a comment: the browser's watchdog must see it
+
+
+def _status(live_now: bool) -> str:
+    return f"event: status\ndata: {json.dumps({'live': live_now})}\n\n"
+
+
+def _batch_data(entries: list) -> str:
+    return json.dumps(to_batch(entries), ensure_ascii=False, separators=(",", ":"))
+
+
+def _batch(cursor: dict[str, str], entries: list, data: str | None = None) -> str:
+    return f"id: {encode_cursor(cursor)}\nevent: batch\ndata: {data or _batch_data(entries)}\n\n"
+
+
+def sse_messages(cursor: dict[str, str] | None, hub: Hub | None = None,
+                 heartbeat: float = HEARTBEAT_SECONDS) -> Iterator[str]:
+    """Server-sent events for one browser: 'batch' messages with id = cursor, 'status' when Redis goes away or
+    comes back (the connection stays open meanwhile), 'reset' when the browser must reload the snapshot, and a
+    'ping' every HEARTBEAT_SECONDS (a dead client is noticed by the failed write).
+
+    The browser is one subscription of this process's hub: no Redis read of its own except the catch-up from
+    an old cursor. Events that arrive together go out as one message, so a burst costs the browser one redraw.
+    """
+    hub = hub or get_hub()
+    subscription, view = hub.subscribe()
+    try:
+        yield "retry: 5000\n\n"
+        yield from _follow(hub, subscription, view, cursor, heartbeat)
+    finally:
+        hub.unsubscribe(subscription)
+
+
+def _follow(hub: Hub, subscription: Subscription, view: View, cursor: dict[str, str] | None,
+            heartbeat: float) -> Iterator[str]:
+    yield _status(view.up)           # every connection says it: the browser may have heard "down" on its last one
+    if not view.up:
+        while not view.up:
+            kind, value = subscription.get(heartbeat)
+            if kind is None:
+                yield PING
+            elif kind == "reset":
+                yield RESET
+                return
+            elif kind == "status":
+                view = value
+        yield _status(True)
+    if cursor is None:
+        yield RESET
+        return
+    try:
+        backlog = _catch_up(hub, cursor, view.position)
+    except redis.RedisError:
+        return                                  # the browser reconnects (with backoff) from the same cursor
+    if backlog is None:
+        yield RESET
+        return
+    for start in range(0, len(backlog), MAX_BATCH):
+        yield _advance_and_send(cursor, backlog[start:start + MAX_BATCH])
+    while True:
+        kind, value = subscription.get(heartbeat)
+        if kind is None:
+            yield PING
+        elif kind == "entries":
+            more = _more_entries(subscription)
+            entries = _newer_than(cursor, value + more if more else value)
+            if entries:
+                whole = not more and len(entries) == len(value)     # the usual case: as the hub read it
+                yield _advance_and_send(cursor, entries, _shared_data(value) if whole else None)
+        elif kind == "status":
+            yield _status(value.up)
+        elif kind == "reset":
+            yield RESET
             return
+        elif kind == "dropped":
+            return                              # too slow to follow: it reconnects from its cursor
+
+
+def _more_entries(subscription: Subscription) -> list:
+    """Entries already queued behind the first (merged into one message), stopping at anything else."""
+    more: list = []
+    while len(more) < MAX_BATCH and subscription.peek_kind() == "entries":
+        more.extend(subscription.get(0)[1])
+    return more
+
+
+def _newer_than(cursor: dict[str, str], entries: list) -> list:
+    return [e for e in entries if id_key(e[1]) > id_key(cursor.get(e[0], "0-0"))]
+
+
+def _advance_and_send(cursor: dict[str, str], entries: list, data: str | None = None) -> str:
+    for stream, entry_id, _ in entries:
+        cursor[stream] = entry_id
+    return _batch(cursor, entries, data)
+
+
+def _shared_data(batch: Batch) -> str:
+    """The JSON of a hub batch, made by the first browser's connection that sends it and reused by the others."""
+    if "data" not in batch.derived:
+        batch.derived["data"] = _batch_data(batch)
+    return batch.derived["data"]
+
+
+def _catch_up(hub: Hub, cursor: dict[str, str], until: dict[str, str]) -> list | None:
+    """What the browser missed between its cursor and the point from which its queue fills: from the hub's memory
+    when it reaches back that far, else from Redis; None when the stream no longer holds the cursor."""
+    ahead = any(id_key(cursor[s]) > id_key(until[s]) for s in until)
+    if not ahead:                       # within what the hub has seen without a break: memory, when it has it
+        recent = hub.recent_after(cursor, until)
+        if recent is not None:
+            return recent
+    # Ahead of this hub (a snapshot of another process) or older than its memory: Redis must still hold it. An
+    # emptied or restarted stream does not, however far its new ids go.
+    r = get_redis()
+    if not all(cursor_still_held(r, s, i) for s, i in cursor.items()):
+        return None
+    backlog: list = []
+    position = dict(cursor)
+    while len(backlog) <= MAX_CATCH_UP:
+        behind = {s: i for s, i in position.items() if id_key(i) < id_key(until[s])}
+        entries = read_now(r, behind) if behind else []
         if not entries:
-            yield ": keep-alive\n\n"
-            continue
-        for stream, entry_id, _ in entries:
-            cursor[stream] = entry_id
-        yield f"id: {encode_cursor(cursor)}\nevent: batch\ndata: {json.dumps(to_batch(entries), ensure_ascii=False)}\n\n"
+            return backlog
+        for stream, entry_id, fields in entries:
+            position[stream] = entry_id
+            if id_key(entry_id) <= id_key(until[stream]):
+                backlog.append((stream, entry_id, fields))
+            else:
+                position[stream] = until[stream]        # the rest of this stream comes through the queue
+    return None
 
 
 # ------------------------------------------------------------------------------------------------ positions

@@ -10,6 +10,8 @@ Keys (all expire by themselves):
 """
 from __future__ import annotations
 
+import functools
+import logging
 import math
 from dataclasses import dataclass
 
@@ -19,6 +21,20 @@ from events.bus import get_redis
 from settings import get_settings
 
 MAX_ADDRESS_WAIT_S = 300
+log = logging.getLogger(__name__)
+
+
+def _fails_open(count):
+    """While Redis is unreachable sign-in goes on without the counters (staff must be able to sign in during an
+    outage; each try still costs an argon2 verification), and the outage is logged."""
+    @functools.wraps(count)
+    def counted(*args, **kwargs):
+        try:
+            return count(*args, **kwargs)
+        except redis.RedisError as error:
+            log.warning("sign-in throttle not counted, Redis unreachable (%s)", error)
+            return None
+    return counted
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,7 @@ def _keys(username: str, address: str | None) -> dict[str, str]:
             "addr_fails": f"auth:fails:addr:{addr}", "addr_wait": f"auth:wait:addr:{addr}"}
 
 
+@_fails_open
 def check(username: str, address: str | None, r: redis.Redis | None = None) -> Refusal | None:
     """Whether a sign-in may be tried now; a Refusal says why not and for how long."""
     r = r or get_redis()
@@ -55,6 +72,7 @@ def check(username: str, address: str | None, r: redis.Redis | None = None) -> R
     return None
 
 
+@_fails_open
 def failed(username: str, address: str | None, r: redis.Redis | None = None) -> Refusal | None:
     """Count a failure; the Refusal that now applies (the lock it caused, the wait it set), if any."""
     s = get_settings()
@@ -80,6 +98,7 @@ def failed(username: str, address: str | None, r: redis.Redis | None = None) -> 
     return None
 
 
+@_fails_open
 def succeeded(username: str, address: str | None, r: redis.Redis | None = None) -> None:
     """A good password clears that account's failures (the address keeps its count: it may be guessing others)."""
     (r or get_redis()).delete(_keys(username, address)["user_fails"])

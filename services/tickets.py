@@ -16,6 +16,7 @@ from typing import Any, Iterator
 from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
+from events.wire import wire_values
 from geo import tickets as db
 from geo.db import get_engine
 from settings import get_settings
@@ -207,8 +208,9 @@ PUBLIC_FIELDS = ("number", "state", "channel", "category_code", "category_name",
 
 
 def public_view(ticket: dict) -> dict:
-    """What may travel on the stream and reach every screen: no citizen name, phone or description."""
-    return {k: ticket.get(k) for k in PUBLIC_FIELDS}
+    """What may travel on the stream and reach every screen: no citizen name, phone or description. Times in the
+    one wire format (events.wire), the same as the live snapshot's."""
+    return wire_values({k: ticket.get(k) for k in PUBLIC_FIELDS})
 
 
 def _publish(conn: Connection, event_type: str, ticket: dict, now: datetime) -> None:

@@ -1,9 +1,10 @@
-"""A redis-server of one test only, without persistence, that the test can kill and start again."""
+"""A redis-server of one test only (never the shared one), on a free port, that the test can kill and start again."""
 from __future__ import annotations
 
 import shutil
 import socket
 import subprocess
+import tempfile
 
 import pytest
 import redis
@@ -20,20 +21,35 @@ def free_port() -> int:
 
 
 class PrivateRedis:
-    def __init__(self):
+    """Without persistence by default (a restart comes back empty); ``persist=True`` keeps an append-only file
+    written on every command, so a killed server comes back with its streams."""
+
+    def __init__(self, persist: bool = False):
         self.port = free_port()
+        self.persist = persist
+        self.dir = tempfile.mkdtemp(prefix="private-redis-")
         self.process: subprocess.Popen | None = None
 
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
     def start(self) -> None:
+        durability = ["--appendonly", "yes", "--appendfsync", "always"] if self.persist else ["--appendonly", "no"]
         self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", self.dir,
+             *durability], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         probe = redis.Redis(port=self.port, socket_connect_timeout=0.5)
         wait_until(lambda: _pings(probe), f"redis-server on port {self.port}", seconds=15, step=0.05)
 
     def kill(self) -> None:
         self.process.kill()
         self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def client(self, **options) -> redis.Redis:
         return redis.Redis(port=self.port, socket_timeout=2, socket_connect_timeout=0.5, **options)
@@ -51,5 +67,4 @@ def private_redis():
     server = PrivateRedis()
     server.start()
     yield server
-    if server.process and server.process.poll() is None:
-        server.kill()
+    server.stop()

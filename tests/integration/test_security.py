@@ -604,3 +604,15 @@ def test_the_map_is_read_only_for_a_leader_the_panel_refuses_to_dispatch(server,
     assert answer.status_code == 200 and "没有权限：派单" in json.dumps(answer.get_json(), ensure_ascii=False)
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT state FROM tickets WHERE number = :n"), {"n": ticket["number"]}) == "registered"
+
+
+def test_limits_and_sign_in_fail_open_while_redis_is_unreachable(server, monkeypatch, address):
+    """Intake goes on through a Redis outage: the counters being away must not turn a report into a 500, nor
+    keep staff from signing in (the e2e outage test found both after sign-in landed)."""
+    from tests.e2e.conftest import free_port
+    monkeypatch.setattr(get_settings(), "redis_url", f"redis://127.0.0.1:{free_port()}/0")   # nobody listens
+    client = client_at(server, address)
+    ticket = {"category": "sanitation", "description": "Redis 中断时的匿名上报", "address": "胜利路"}
+    assert client.post("/api/v1/tickets", json=ticket).status_code == 201
+    username, password = make_user("dispatcher")
+    assert client.post("/login", data={"username": username, "password": password}).status_code == 303

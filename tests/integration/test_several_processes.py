@@ -1,5 +1,5 @@
 """Several dashboard processes at once, as deployed (Dockerfile, docker-compose.yml): `gunicorn -c gunicorn.conf.py
-app:server` with 2 workers beside a second, separate `python app.py`, with the workers (relay, position ingester,
+app:server` (gevent workers) with 2 workers beside a second, separate `python app.py`, with the workers (relay, position ingester,
 escalation sweep) as processes of their own. A ticket taken by either is streamed to the live clients of both and is
 in the snapshot of both: no state lives only in one process's memory."""
 from __future__ import annotations
@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from contextlib import ExitStack
@@ -18,6 +17,7 @@ from sqlalchemy import text
 
 from tests.e2e.conftest import ROOT, free_port, start_app, wait_healthy
 from tests.signing_in import session_cookie
+from tests.sse import StreamReader, ticket_numbers
 
 CATEGORY = "sanitation"
 
@@ -28,28 +28,6 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(15)
     except subprocess.TimeoutExpired:
         proc.kill()
-
-
-class StreamReader(threading.Thread):
-    """Reads /live/events from ``cursor`` and collects the ticket numbers of every batch."""
-
-    def __init__(self, url: str, cursor: str, cookie: str):
-        super().__init__(daemon=True)
-        self.request = urllib.request.Request(f"{url}/live/events?cursor={urllib.request.quote(cursor)}",
-                                              headers={"Cookie": cookie})
-        self.numbers: set[str] = set()
-        self.error: Exception | None = None
-
-    def run(self) -> None:
-        try:
-            with urllib.request.urlopen(self.request, timeout=30) as answer:
-                for raw in answer:
-                    line = raw.decode("utf-8").strip()
-                    if line.startswith("data:"):
-                        batch = json.loads(line[5:])
-                        self.numbers |= {t["number"] for t in batch.get("tickets", [])}
-        except Exception as error:  # noqa: BLE001 - reported by the test
-            self.error = error
 
 
 def post_ticket(url: str, lon: float, lat: float) -> str:
@@ -80,8 +58,7 @@ def test_a_ticket_taken_by_any_process_reaches_the_live_clients_of_all(engine, d
         gunicorn_port, plain_port = free_port(), free_port()
         web = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:server"], cwd=ROOT,
-            env={**env, "HOST": "127.0.0.1", "PORT": str(gunicorn_port), "GUNICORN_WORKERS": "2",
-                 "GUNICORN_THREADS": "8"},
+            env={**env, "HOST": "127.0.0.1", "PORT": str(gunicorn_port), "GUNICORN_WORKERS": "2"},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cleanup.callback(stop, web)
         for worker in ("relay", "positions", "escalate"):
@@ -109,4 +86,4 @@ def test_a_ticket_taken_by_any_process_reaches_the_live_clients_of_all(engine, d
             assert numbers <= reader.numbers, f"missing on a stream of {reader.request.full_url}"
         for url in urls:
             for _ in range(3):          # several requests: under gunicorn they land on either worker
-                assert numbers <= {t["number"] for t in snapshot(url, cookie)["tickets"]}
+                assert numbers <= ticket_numbers(snapshot(url, cookie))
