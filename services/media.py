@@ -35,6 +35,8 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError, features
 
+from sqlalchemy.engine import Engine
+
 from geo import media as db
 from geo import tickets as ticket_db
 from geo.db import get_engine
@@ -141,7 +143,21 @@ def prepare_all(uploads: Sequence[Upload]) -> list[PreparedPhoto]:
     limit = get_settings().media_max_photos
     if len(uploads) > limit:
         raise TooManyPhotos(uploads[limit].field, f"一次最多上传 {limit} 张图片（收到 {len(uploads)} 张）")
-    return [prepare(u) for u in uploads]
+    return [off_the_event_loop(prepare, u) for u in uploads]
+
+
+def off_the_event_loop(function, *args):
+    """Under gunicorn's gevent worker, run ``function`` in gevent's thread pool: re-encoding a phone photo takes
+    about half a second of CPU (bench/results/photo-prepare-*.md), which would stall every other connection of
+    the worker (open maps included); Pillow lets go of the GIL while it decodes and encodes, so they go on.
+    Anywhere else (threads, tests, the CLI) it runs right here. Exceptions come back as raised."""
+    try:
+        from gevent import get_hub, monkey
+    except ImportError:
+        return function(*args)
+    if not monkey.is_module_patched("threading"):
+        return function(*args)
+    return get_hub().threadpool.apply(function, args)
 
 
 def _open(upload: Upload, label: str, max_pixels: int) -> Image.Image:
@@ -372,15 +388,17 @@ def staged(prepared: Sequence[PreparedPhoto]) -> Iterator[Batch]:
             log.exception("could not publish photo %s; it stays staged until the sweep", s.public_id)
 
 
-def sweep_temporary_files(older_than_seconds: float | None = None) -> int:
+def sweep_temporary_files(older_than_seconds: float | None = None, engine: Engine | None = None) -> int:
     """Staged files left by a crash: published when their row exists (the commit happened), deleted when it does
     not (it never will) or when they are half-written. Returns how many files it handled."""
     store = photo_store()
     grace = get_settings().media_staged_grace_seconds if older_than_seconds is None else older_than_seconds
     files = store.staged_files(grace)
+    if not files:
+        return 0
     complete = {p.name.split(".")[0]: p for p in files if not p.name.endswith(".part")
                 and PUBLIC_ID.match(p.name.split(".")[0])}
-    with get_engine().connect() as conn:
+    with (engine or get_engine()).connect() as conn:
         known = db.known_public_ids(conn, complete)
     handled = 0
     for path in files:

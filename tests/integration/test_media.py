@@ -179,6 +179,21 @@ def test_a_full_disk_is_a_503_and_nothing_is_written(post, engine, media_dir, mo
     assert tickets_described(engine, description) == 0 and files_under(media_dir) == []
 
 
+def test_a_retried_post_with_its_idempotency_key_stores_the_photo_once(client, api_key, created, point, engine,
+                                                                      media_dir):
+    key = f"photo-retry-{uuid.uuid4().hex}"
+
+    def send():
+        return client.post(f"{V2}/requests.json", content_type="multipart/form-data",
+                           headers={"Idempotency-Key": key},
+                           data={"api_key": api_key["key"], "service_code": "noise", "lat": str(point[1]),
+                                 "long": str(point[0]), "media": (io.BytesIO(jpeg_with_gps()), "a.jpg", "image/jpeg")})
+    first, again = send().get_json()[0], send().get_json()[0]
+    created.append(first["service_request_id"])
+    assert again == first and "/media/" in first["media_url"]
+    assert len(photo_rows(engine, first["service_request_id"])) == 1 and len(files_under(media_dir)) == 1
+
+
 def test_a_media_url_sent_as_a_url_is_kept_beside_an_uploaded_photo(post, engine):
     answer = post(files=[("media", "x.jpg", jpeg_with_gps(), "image/jpeg")],
                   media_url="https://img.example/own-copy.jpg")
@@ -321,3 +336,14 @@ def test_the_api_refuses_what_is_no_photo_and_writes_nothing(post, client, api_k
 def test_the_api_photos_endpoint_is_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "multipart/form-data" in paths["/tickets/{number}/photos"]["post"]["requestBody"]["content"]
+
+
+def test_the_escalation_worker_sweeps_staged_files_on_its_way(media_dir):
+    import os
+    import time
+    from workers.escalation import sweep_loop
+    orphan = media.photo_store().stage(media.prepare(media.Upload("o.jpg", "image/jpeg", jpeg_with_gps())))
+    old = time.time() - get_settings().media_staged_grace_seconds - 60
+    os.utime(orphan.path, (old, old))
+    sweep_loop(every=60).step()
+    assert not orphan.path.exists()
