@@ -123,6 +123,9 @@ def test_an_open311_multipart_post_keeps_the_photo_without_its_gps_and_answers_m
                                       WHERE t.number = :n ORDER BY e.id"""), {"n": number}).all()
     assert [e.action for e in events] == ["register", "add_photos"]
     assert events[1].data["photos"] == [rows[0]["public_id"]]
+    from services.ticket_views import operator_detail
+    shown = operator_detail(number)["events"][-1]
+    assert (shown["label"], shown["note"]) == ("上传照片", "照片 1 张")
     # Open311 GET of the request, in both formats, shows the same media_url.
     assert client.get(f"{V2}/requests/{number}.json").get_json()[0]["media_url"] == url
     listed = ET.fromstring(client.get(f"{V2}/requests.xml?service_request_id={number}").data)
