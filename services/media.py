@@ -157,7 +157,18 @@ def off_the_event_loop(function, *args):
         return function(*args)
     if not monkey.is_module_patched("threading"):
         return function(*args)
-    return get_hub().threadpool.apply(function, args)
+    # Raised in the pool, gevent would print each refusal (a text file sent as a photo) as a crash: carry it back.
+    ok, value = get_hub().threadpool.apply(_outcome, (function, args))
+    if not ok:
+        raise value
+    return value
+
+
+def _outcome(function, args) -> tuple[bool, Any]:
+    try:
+        return True, function(*args)
+    except Exception as error:      # noqa: BLE001 - re-raised by the caller, in its own greenlet
+        return False, error
 
 
 def _open(upload: Upload, label: str, max_pixels: int) -> Image.Image:
