@@ -9,8 +9,9 @@ explicit tables of exceptions below. A callback or route that none of them cover
 what to add.
 
 Refused means 401 (nobody) or 403 (a role without the right); anything else counts as "ran" (200, 204 for a
-PreventUpdate, a 400 for an empty body; a callback that cannot take a null input answers 500 — it ran). Callback bodies are well formed, as Dash's renderer sends them,
-with every input and state null (a pattern-matching ALL input: no components).
+PreventUpdate, a 400 for an empty body; a callback that cannot take a null input answers 500 — it ran). Callback
+bodies are well formed, as Dash's renderer sends them, with every input and state null (a pattern-matching ALL
+input: no components).
 """
 from __future__ import annotations
 
@@ -342,7 +343,6 @@ def test_route_without_an_expectation(unruled_route):
 def test_every_route_and_callback_has_an_expectation(dash_app):
     """The collected matrix covers the app: nothing is left out because it matched no table."""
     for route in app_routes(dash_app.server):
-        route_kind(route)
         if route_kind(route) in ("public", "page", "data"):
             route_audience(route)
     for key in server_callbacks(dash_app):
