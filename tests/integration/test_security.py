@@ -15,9 +15,8 @@ from sqlalchemy import text
 from services import identity
 from settings import get_settings
 from tests.conftest import ROOT
+from tests.integration.conftest import ROUTER, router_body
 from tests.signing_in import csrf_headers, make_user, sign_in, signed_in_client
-
-ROUTER = ".._pages_content.children..._pages_store.data.."
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +52,6 @@ def audit_rows(engine, target: str) -> list[tuple[str, str, str]]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(
             "SELECT action, outcome, actor FROM audit_log WHERE target = :t ORDER BY id"), {"t": target})]
-
-
-def router_body(path: str) -> dict:
-    return {"output": ROUTER, "outputs": [{"id": "_pages_content", "property": "children"},
-                                          {"id": "_pages_store", "property": "data"}],
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
-                       {"id": "_pages_location", "property": "search", "value": ""}],
-            "changedPropIds": ["_pages_location.pathname"], "state": []}
 
 
 def callback_body(output: str, inputs: list[dict] | None = None) -> dict:
