@@ -9,6 +9,7 @@ from open311.errors import Open311Error, bad_request, not_found
 from open311.mapping import Service, service_definition, service_item, service_of
 from open311.reports import created_item, request_item, token_item
 from services import catalogue, ticket_reads
+from services.public_places import place_of
 from services.api_keys import active_caller
 from services.tickets import IdempotencyConflict, IntakeError, create_ticket, utcnow
 from settings import get_settings
@@ -48,7 +49,7 @@ def definition(code: str) -> dict:
 def requests(args: params.Form) -> list[dict]:
     codes = {s.category.code for s in all_services()}
     filters = params.request_filters(args, utcnow(), _tz(), codes)
-    return [request_item(row, _tz()) for row in ticket_reads.ticket_list(filters, limit=params.MAX_ROWS)]
+    return [request_item(row, _tz(), place_of(row)) for row in ticket_reads.ticket_list(filters, limit=params.MAX_ROWS)]
 
 
 def _ticket(number: str) -> dict:
@@ -59,7 +60,8 @@ def _ticket(number: str) -> dict:
 
 
 def one_request(number: str) -> list[dict]:
-    return [request_item(_ticket(number), _tz())]
+    ticket = _ticket(number)
+    return [request_item(ticket, _tz(), place_of(ticket))]
 
 
 def token(value: str) -> list[dict]:
