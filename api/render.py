@@ -10,8 +10,9 @@ from workorders.catalogue import Category
 from workorders.states import STATES, allowed_actions
 from workorders.vocabulary import CHANNELS, SATISFACTION
 
-# Internal row ids never leave the server: tickets are known by their number.
-HIDDEN_TICKET_FIELDS = ("id", "related_ticket_id", "merged_into_id")
+# Internal row ids never leave the server: tickets are known by their number. The evaluation token is the
+# citizen's credential to rate the work (it reaches them in the SMS only): no API answer carries it.
+HIDDEN_TICKET_FIELDS = ("id", "related_ticket_id", "merged_into_id", "evaluation_token")
 
 
 def iso(value: Any) -> Any:
