@@ -30,3 +30,20 @@ def test_the_place_in_words_is_street_and_grid_or_a_homes_community():
               "grid_name": "惠民社区第1网格", "address": "园林路12号"}
     assert public_place_name(ticket) == "站前街道惠民社区第1网格"
     assert public_place_name({**ticket, "channel": "elder_phone"}) == "站前街道惠民社区"
+
+
+def test_the_live_feed_has_exact_points_only_for_those_who_read_every_ticket():
+    from services.live import EXACT, PLACES, live_ticket, live_variant
+    from workorders.policy import Principal
+
+    def who(*roles: str, **scopes) -> Principal:
+        return Principal(id=1, name="x", roles=frozenset(roles), **scopes)
+
+    assert live_variant(who("dispatcher")) is EXACT and live_variant(who("supervisor")) is EXACT
+    for nobody_in_full in (who("wall"), who("leader"), who("wall", "leader"), who("department", department_code="d"),
+                           who("grid_worker", crew_code="c"), who("admin"), None):
+        assert live_variant(nobody_in_full) is PLACES, nobody_in_full
+    view = {"number": "20261202-000001", "state": "registered", "priority": 3, "channel": "hotline",
+            "lon": 123.0123456, "lat": 41.1098771, "updated_at": None, "citizen_name": "王小明"}
+    assert live_ticket(view, EXACT) == ["20261202-000001", "registered", 3, 123.012346, 41.109877, None]
+    assert live_ticket(view, PLACES) == ["20261202-000001", "registered", 3, 123.012, 41.11, None]

@@ -1,0 +1,71 @@
+"""What public and shared outputs reveal, tried as their audience would: the wall screen's callback, the citizen's
+/track/<number> page (anonymous), and the exports' header and audit entries.
+
+Open311 GET, the live feed's variants and the evaluation token have their tests beside their doors
+(test_open311_api, test_live_feed, test_api_tickets)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from services.tickets import NewTicket, create_ticket, transition
+from tests.integration.test_security import router_body
+from tests.signing_in import csrf_headers, signed_in_client
+
+WALL = "..wall-tiles.children...wall-watch.children...wall-ticker.children.."
+NAME, PHONE, ADDRESS, WORDS = "欧阳娜娜", "13700009999", "和平路77号4单元", "欧阳家楼道漏水"
+
+
+@pytest.fixture(scope="module")
+def server(engine):
+    from app import app as dash_app
+    dash_app.server.test_client().get("/healthz")     # Dash registers its page router at the first request
+    return dash_app.server
+
+
+@pytest.fixture(scope="module")
+def citizens_ticket(engine):
+    with engine.connect() as conn:
+        lon, lat = conn.execute(text("""SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
+                                        FROM grids ORDER BY code LIMIT 1""")).one()
+    ticket = create_ticket(NewTicket(channel="hotline", category="water_leak", description=WORDS, lon=lon, lat=lat,
+                                     address=ADDRESS, citizen_name=NAME, citizen_phone=PHONE)).ticket
+    transition(ticket["number"], "dispatch", "调度员", reason=f"请联系{NAME} {PHONE}")
+    yield ticket
+    transition(ticket["number"], "refuse", "public-tests", reason="测试工单")
+
+
+def private_values() -> tuple[str, ...]:
+    # The full values and the masked forms (欧**, 137****9999): the wall gets neither.
+    return NAME, PHONE, ADDRESS, WORDS, "欧*", "****9999"
+
+
+def test_the_wall_screen_shows_no_name_or_phone_not_even_masked(server, citizens_ticket):
+    wall = signed_in_client(server, "wall")
+    body = {"output": WALL, "outputs": [{"id": i, "property": "children"}
+                                        for i in ("wall-tiles", "wall-watch", "wall-ticker")],
+            "inputs": [{"id": "wall-tick", "property": "n_intervals", "value": 1}], "state": [],
+            "changedPropIds": ["wall-tick.n_intervals"]}
+    answer = wall.post("/_dash-update-component", json=body, headers=csrf_headers(wall))
+    assert answer.status_code == 200
+    shown = json.dumps(answer.get_json(), ensure_ascii=False)
+    assert citizens_ticket["community_name"] in shown          # the newest ticket is there: by its place
+    for private in private_values():
+        assert private not in shown, private
+    layout = json.dumps(wall.post("/_dash-update-component", json=router_body("/wall"),
+                                  headers=csrf_headers(wall)).get_json(), ensure_ascii=False)
+    assert "wall-ticker" in layout and not any(p in layout for p in private_values())
+
+
+def test_the_tracking_page_shows_progress_and_no_personal_data(server, citizens_ticket):
+    anonymous = server.test_client()
+    anonymous.get("/track")                                    # the CSRF cookie a browser would have
+    answer = anonymous.post("/_dash-update-component", json=router_body(f"/track/{citizens_ticket['number']}"),
+                            headers=csrf_headers(anonymous))
+    assert answer.status_code == 200
+    page = json.dumps(answer.get_json(), ensure_ascii=False)
+    assert citizens_ticket["number"] in page and "已派单" in page
+    for private in (NAME, PHONE, ADDRESS, WORDS, "欧*", "****9999", "请联系"):
+        assert private not in page, private
