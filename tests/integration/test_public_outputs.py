@@ -5,14 +5,18 @@ Open311 GET, the live feed's variants and the evaluation token have their tests 
 (test_open311_api, test_live_feed, test_api_tickets)."""
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import text
 
 from services.tickets import NewTicket, create_ticket, transition
 from tests.integration.test_security import router_body
-from tests.signing_in import csrf_headers, signed_in_client
+from tests.signing_in import csrf_headers, make_user, sign_in, signed_in_client
 
 WALL = "..wall-tiles.children...wall-watch.children...wall-ticker.children.."
 NAME, PHONE, ADDRESS, WORDS = "欧阳娜娜", "13700009999", "和平路77号4单元", "欧阳家楼道漏水"
@@ -69,3 +73,23 @@ def test_the_tracking_page_shows_progress_and_no_personal_data(server, citizens_
     assert citizens_ticket["number"] in page and "已派单" in page
     for private in (NAME, PHONE, ADDRESS, WORDS, "欧*", "****9999", "请联系"):
         assert private not in page, private
+
+
+@pytest.mark.parametrize("path, fmt", [("department-scores", "csv"), ("statistics", "xlsx")])
+def test_an_export_says_who_made_it_and_when_and_is_audited(server, engine, path, fmt):
+    username, password = make_user("supervisor")
+    supervisor = server.test_client()
+    sign_in(supervisor, username, password)
+    answer = supervisor.get(f"/exports/{path}.{fmt}?start=2026-01-01&end=2026-03-31&dimension=street")
+    assert answer.status_code == 200
+    first = (next(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))[0] if fmt == "csv" else
+             load_workbook(io.BytesIO(answer.data)).active["A1"].value)
+    assert re.fullmatch(rf".+ 2026-01-01至2026-03-31 · 导出人 .+（{username}） · 导出时间 \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d",
+                        first), first
+    with engine.connect() as conn:
+        entries = conn.execute(text("""SELECT action, target, outcome, detail FROM audit_log
+                                       WHERE actor = :u AND action = 'export'"""), {"u": username}).all()
+    assert len(entries) == 1
+    action, target, outcome, detail = entries[0]
+    assert outcome == "success" and target.endswith(f"2026-01-01_2026-03-31.{fmt}") and target.startswith(path)
+    assert detail["start"] == "2026-01-01" and detail["end"] == "2026-03-31"
