@@ -99,7 +99,8 @@ RESULT_SCHEMAS: dict[str, Any] = {
         },
     },
     "Duplicate": {
-        "type": "object", "description": "an open ticket of the same category close by and recent",
+        "type": "object", "description": "an open ticket of the same category close by and recent (offered to "
+                                         "callers with a key; address: its street and grid, never a typed one)",
         "properties": {"number": {"type": "string"}, "state": {"type": "string"},
                        "category_code": {"type": "string"}, "address": NULLABLE_STRING,
                        "registered_at": {"type": "string", "format": "date-time"}, "metres": {"type": "number"}},

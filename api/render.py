@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from settings import get_settings
 from workorders.catalogue import Category
+from workorders.privacy import public_place_name
 from workorders.states import STATES, allowed_actions
 from workorders.vocabulary import CHANNELS, SATISFACTION
 
@@ -49,9 +50,10 @@ def event_json(event: dict) -> dict:
 
 
 def duplicate_json(ticket: dict) -> dict:
-    """A likely duplicate offered to the caller: enough to decide on a merge, no personal data."""
+    """A likely duplicate offered to the caller: enough to decide on a merge, no personal data — its place (street
+    and grid; an elder's alarm: the community), never the address somebody else typed."""
     return {"number": ticket["number"], "state": ticket["state"], "category_code": ticket["category_code"],
-            "address": ticket["address"], "registered_at": iso(ticket["registered_at"]),
+            "address": public_place_name(ticket), "registered_at": iso(ticket["registered_at"]),
             "metres": round(float(ticket["metres"]), 1)}
 
 

@@ -75,14 +75,19 @@ def test_a_nearby_open_ticket_of_the_same_category_is_offered_as_duplicate(clien
             SELECT ST_X(p), ST_Y(p) FROM (SELECT (ST_Dump(ST_GeneratePoints(ST_Buffer(geom, -0.0006), 1))).geom p
             FROM grids WHERE ST_Area(ST_Buffer(geom, -0.0006)) > 0 ORDER BY random() LIMIT 1) q""")).one()
     here = {"lat": lat, "lon": lon}
-    first = create(client, auth, ticket_body(here, category="greening"))
+    first = create(client, auth, ticket_body(here, category="greening", address="胜利路12号"))
     near = {"lat": here["lat"] + 0.0003, "lon": here["lon"]}      # ~33 m north
     answer = client.post("/api/v1/tickets", json=ticket_body(near, category="greening"), headers=auth)
     duplicates = answer.get_json()["duplicates"]
     assert first["number"] in [d["number"] for d in duplicates]
     assert 25 < next(d["metres"] for d in duplicates if d["number"] == first["number"]) < 40
     assert all("citizen_phone" not in d for d in duplicates)
-    for number in (first["number"], answer.get_json()["ticket"]["number"]):   # leave no open look-alikes behind
+    offered = next(d for d in duplicates if d["number"] == first["number"])
+    assert first["address"] == "胜利路12号" and offered["address"].endswith("网格")   # the place, not the typed one
+    anonymous = client.post("/api/v1/tickets", json=ticket_body(near, category="greening", channel="web"))
+    assert anonymous.status_code == 201 and anonymous.get_json()["duplicates"] == []
+    for number in (first["number"], answer.get_json()["ticket"]["number"],
+                   anonymous.get_json()["ticket"]["number"]):                   # leave no open look-alikes behind
         move(client, auth, number, "refuse", reason="测试")
 
 
