@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from services.tickets import NewTicket, create_ticket, transition
-from tests.integration.test_security import router_body
+from tests.integration.test_security import callback_body, router_body
 from tests.signing_in import csrf_headers, make_user, sign_in, signed_in_client
 
 WALL = "..wall-tiles.children...wall-watch.children...wall-ticker.children.."
@@ -93,3 +93,24 @@ def test_an_export_says_who_made_it_and_when_and_is_audited(server, engine, path
     action, target, outcome, detail = entries[0]
     assert outcome == "success" and target.endswith(f"2026-01-01_2026-03-31.{fmt}") and target.startswith(path)
     assert detail["start"] == "2026-01-01" and detail["end"] == "2026-03-31"
+
+
+def test_the_leaders_map_panel_shows_the_place_not_the_address_nor_the_citizen(server, citizens_ticket):
+    """The command map (/) is open to the leader read-only; a clicked ticket shows the place, while the dispatcher
+    (who may read tickets) sees the typed address and the masked citizen."""
+    body = callback_body("..grid-panel-body.children...grid-panel.className...grid-panel-state.data..")
+    body["inputs"] = [{"id": "command-map", "property": "clickData", "value": None},
+                      {"id": "live-selected-ticket", "property": "data", "value": {"number": citizens_ticket["number"]}},
+                      [], [], {"id": "grid-panel-close", "property": "n_clicks", "value": None}]
+    body["state"] = [{"id": "grid-panel-state", "property": "data", "value": None}]
+    body["changedPropIds"] = ["live-selected-ticket.data"]
+    shown = {}
+    for role in ("leader", "dispatcher"):
+        viewer = signed_in_client(server, role)
+        answer = viewer.post("/_dash-update-component", json=body, headers=csrf_headers(viewer))
+        assert answer.status_code == 200
+        shown[role] = json.dumps(answer.get_json(), ensure_ascii=False)
+        assert citizens_ticket["number"] in shown[role] and NAME not in shown[role] and PHONE not in shown[role]
+    assert ADDRESS not in shown["leader"] and "欧*" not in shown["leader"] and "137****9999" not in shown["leader"]
+    assert f"{citizens_ticket['street_name']}{citizens_ticket['grid_name']}" in shown["leader"]
+    assert ADDRESS in shown["dispatcher"] and "137****9999" in shown["dispatcher"]
