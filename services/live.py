@@ -8,10 +8,9 @@ import json
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterator
-
-from dataclasses import dataclass
 
 import redis
 
