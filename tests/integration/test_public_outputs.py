@@ -114,3 +114,27 @@ def test_the_leaders_map_panel_shows_the_place_not_the_address_nor_the_citizen(s
     assert ADDRESS not in shown["leader"] and "欧*" not in shown["leader"] and "137****9999" not in shown["leader"]
     assert f"{citizens_ticket['street_name']}{citizens_ticket['grid_name']}" in shown["leader"]
     assert ADDRESS in shown["dispatcher"] and "137****9999" in shown["dispatcher"]
+
+
+def test_the_live_message_of_a_resolve_carries_no_evaluation_token(engine, citizens_ticket):
+    """The stream reaches every open screen: the outbox row of the resolve (what the relay publishes) and the
+    batch a browser gets from it hold neither the token nor the SMS."""
+    from events.bus import live_streams
+    from events.relay import stream_fields
+    from services import live
+    other = create_ticket(NewTicket(channel="hotline", category="water_leak", description=WORDS,
+                                    lon=citizens_ticket["lon"], lat=citizens_ticket["lat"], citizen_name=NAME,
+                                    citizen_phone=PHONE)).ticket["number"]
+    transition(other, "dispatch", "调度员")
+    transition(other, "accept", "供水")
+    resolved = transition(other, "resolve", "供水")
+    token = resolved.ticket["evaluation_token"]
+    assert token and token in resolved.sms and token not in resolved.notice
+    with engine.connect() as conn:
+        rows = conn.execute(text("""SELECT id, topic, event_type, created_at, payload FROM outbox
+                                    WHERE payload->'ticket'->>'number' = :n ORDER BY id"""), {"n": other}).mappings()
+        entries = [(live_streams()[0], f"{i + 1}-0", stream_fields(dict(r))) for i, r in enumerate(rows)]
+    assert len(entries) == 4 and not any(token in json.dumps(e[2], ensure_ascii=False) for e in entries)
+    for variant in live.VARIANTS:
+        assert token not in json.dumps(live.to_batch(entries, variant), ensure_ascii=False)
+    transition(other, "close", "public-tests")
