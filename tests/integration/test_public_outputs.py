@@ -99,8 +99,9 @@ def test_the_leaders_map_panel_shows_the_place_not_the_address_nor_the_citizen(s
     """The command map (/) is open to the leader read-only; a clicked ticket shows the place, while the dispatcher
     (who may read tickets) sees the typed address and the masked citizen."""
     body = callback_body("..grid-panel-body.children...grid-panel.className...grid-panel-state.data..")
+    clicked = {"number": citizens_ticket["number"]}
     body["inputs"] = [{"id": "command-map", "property": "clickData", "value": None},
-                      {"id": "live-selected-ticket", "property": "data", "value": {"number": citizens_ticket["number"]}},
+                      {"id": "live-selected-ticket", "property": "data", "value": clicked},
                       [], [], {"id": "grid-panel-close", "property": "n_clicks", "value": None}]
     body["state"] = [{"id": "grid-panel-state", "property": "data", "value": None}]
     body["changedPropIds"] = ["live-selected-ticket.data"]
