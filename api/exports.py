@@ -1,13 +1,15 @@
 """Downloads of statistics: /exports/department-scores.{csv,xlsx} and /exports/statistics.{csv,xlsx}.
 
 Query: ``start``, ``end`` (YYYY-MM-DD, both included; default this year to date); statistics also ``dimension``.
-Bad input answers 400 with the message; only aggregates leave here, never personal data.
+Bad input answers 400 with the message; only aggregates leave here, never personal data. Each file's first line
+says who made it and when, and each is an entry of the audit log (services.exports).
 """
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from services import stats
+from security.sessions import current_principal
+from services import exports, stats
 
 blueprint = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -22,12 +24,10 @@ def department_scores(fmt: str):
     if fmt not in MIMETYPES:
         return _refused("format", f"导出格式应为 {' / '.join(MIMETYPES)}", 404)
     try:
-        window = stats.make_window(request.args.get("start"), request.args.get("end"))
-        rows = stats.department_scores(window=window)
-        body = stats.export_scores(rows, fmt, title=f"部门考核 {window.label}")
+        made = exports.department_scores(current_principal(), fmt, request.args.get("start"), request.args.get("end"))
     except stats.StatsError as error:
         return _refused(error.field, error.message)
-    return _download(body, fmt, stats.export_filename("department-scores", window, fmt))
+    return _download(made, fmt)
 
 
 @blueprint.get("/statistics.<fmt>")
@@ -36,17 +36,16 @@ def statistics(fmt: str):
         return _refused("format", f"导出格式应为 {' / '.join(MIMETYPES)}", 404)
     dimension = request.args.get("dimension", "day")
     try:
-        window = stats.make_window(request.args.get("start"), request.args.get("end"))
-        rows = stats.statistics(dimension, window)
-        body = stats.export_statistics(rows, dimension, fmt, title=f"工单统计 {window.label}")
+        made = exports.statistics(current_principal(), fmt, dimension, request.args.get("start"),
+                                  request.args.get("end"))
     except stats.StatsError as error:
         return _refused(error.field, error.message)
-    return _download(body, fmt, stats.export_filename(f"statistics-{dimension}", window, fmt))
+    return _download(made, fmt)
 
 
-def _download(body: bytes, fmt: str, filename: str) -> Response:
-    return Response(body, mimetype=MIMETYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+def _download(made: exports.Download, fmt: str) -> Response:
+    return Response(made.body, mimetype=MIMETYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{made.filename}"', "Cache-Control": "no-store"})
 
 
 def _refused(field: str, message: str, status: int = 400):

@@ -94,13 +94,13 @@ RESULT_SCHEMAS: dict[str, Any] = {
             "arrival_due_at": NULLABLE_TIME, "resolve_due_at": {"type": "string", "format": "date-time"},
             "dispatched_at": NULLABLE_TIME, "accepted_at": NULLABLE_TIME, "on_site_at": NULLABLE_TIME,
             "resolved_at": NULLABLE_TIME, "evaluated_at": NULLABLE_TIME, "closed_at": NULLABLE_TIME,
-            "evaluation_token": NULLABLE_STRING,
             "satisfaction": {"type": ["string", "null"], "enum": [*SATISFACTION, None]},
             "allowed_actions": {"type": "array", "items": {"type": "string", "enum": list(ACTIONS)}},
         },
     },
     "Duplicate": {
-        "type": "object", "description": "an open ticket of the same category close by and recent",
+        "type": "object", "description": "an open ticket of the same category close by and recent (offered to "
+                                         "callers with a key; address: its street and grid, never a typed one)",
         "properties": {"number": {"type": "string"}, "state": {"type": "string"},
                        "category_code": {"type": "string"}, "address": NULLABLE_STRING,
                        "registered_at": {"type": "string", "format": "date-time"}, "metres": {"type": "number"}},
@@ -145,7 +145,8 @@ RESULT_SCHEMAS: dict[str, Any] = {
     "Transitioned": {
         "type": "object", "required": ["ticket"],
         "properties": {"ticket": _ref("Ticket"),
-                       "notice": {**NULLABLE_STRING, "description": "resolve: the SMS text with the evaluation link"}},
+                       "notice": {**NULLABLE_STRING,
+                                  "description": "resolve: that the citizen gets the rating SMS (its link is theirs)"}},
     },
     "Category": {
         "type": "object",

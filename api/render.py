@@ -7,11 +7,13 @@ from zoneinfo import ZoneInfo
 
 from settings import get_settings
 from workorders.catalogue import Category
+from workorders.privacy import public_place_name
 from workorders.states import STATES, allowed_actions
 from workorders.vocabulary import CHANNELS, SATISFACTION
 
-# Internal row ids never leave the server: tickets are known by their number.
-HIDDEN_TICKET_FIELDS = ("id", "related_ticket_id", "merged_into_id")
+# Internal row ids never leave the server: tickets are known by their number. The evaluation token is the
+# citizen's credential to rate the work (it reaches them in the SMS only): no API answer carries it.
+HIDDEN_TICKET_FIELDS = ("id", "related_ticket_id", "merged_into_id", "evaluation_token")
 
 
 def iso(value: Any) -> Any:
@@ -53,9 +55,10 @@ def event_json(event: dict) -> dict:
 
 
 def duplicate_json(ticket: dict) -> dict:
-    """A likely duplicate offered to the caller: enough to decide on a merge, no personal data."""
+    """A likely duplicate offered to the caller: enough to decide on a merge, no personal data — its place (street
+    and grid; an elder's alarm: the community), never the address somebody else typed."""
     return {"number": ticket["number"], "state": ticket["state"], "category_code": ticket["category_code"],
-            "address": ticket["address"], "registered_at": iso(ticket["registered_at"]),
+            "address": public_place_name(ticket), "registered_at": iso(ticket["registered_at"]),
             "metres": round(float(ticket["metres"]), 1)}
 
 

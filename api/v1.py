@@ -79,8 +79,10 @@ def create_ticket() -> Response:
     key = idempotency_key()
     created = service.create_ticket(new, idempotency=(_scope(caller), key) if key else None)
     ticket = created.ticket
-    body = {"ticket": render.ticket_json(ticket),
-            "duplicates": [render.duplicate_json(d) for d in created.duplicates]}
+    # Other people's tickets near a point are no business of an anonymous caller (as on /report): with a distance
+    # each, a few posts would place them to the metre.
+    offered = created.duplicates if caller else []
+    body = {"ticket": render.ticket_json(ticket), "duplicates": [render.duplicate_json(d) for d in offered]}
     if created.created:
         return json_response(body, 201, {"Location": f"{PREFIX}/tickets/{ticket['number']}"})
     return json_response(body, 200, {"Idempotent-Replayed": "true"})

@@ -11,7 +11,7 @@ from services.dispatch import assign, cell_panel, grid_of_ticket
 from services.reference_map import current_map_data, resolve_grid
 from security.sessions import current_principal
 from services.tickets import NotFound
-from workorders.policy import Forbidden, require
+from workorders.policy import Forbidden, can, require
 from workorders.states import TransitionRefused
 
 GRID_TRACE_INDEX = 0   # layers.figure draws the grid cells first
@@ -50,7 +50,8 @@ def update_panel(click_data, live_ticket, _ticket_clicks, _assign_clicks, _close
     if not grid:
         return html.Div("此处不在任何网格内", className="panel-empty"), SHOWN, None
     panel = cell_panel(grid, selected)
-    return dispatch_panel(panel, message), SHOWN, {"grid": grid, "selected": selected}
+    personal = can(current_principal(), "ticket_read")
+    return dispatch_panel(panel, message, personal), SHOWN, {"grid": grid, "selected": selected}
 
 
 @callback(Output(ids.MAP, "figure"), Input(ids.MEASURE, "value"), prevent_initial_call=True)

@@ -1,4 +1,4 @@
-"""Wall screen: tiles, deadline list and ticker refreshed from PostGIS every few seconds (small, server-masked);
+"""Wall screen: tiles, deadline list and ticker refreshed from PostGIS every few seconds (small, no personal data);
 the map's tickets and crews move by themselves through assets/livemap.js."""
 from __future__ import annotations
 
@@ -55,7 +55,6 @@ def ticker_rows(rows: list[dict]) -> list:
         html.Span(f"{r['street']} · {r['community']}", className="tk-place"),
         html.Span(r["category"], className=f"tk-cat p{r['priority']}"),
         html.Span(CHANNELS.get(r["channel"], r["channel"]), className="tk-channel"),
-        html.Span(r["citizen"], className="tk-citizen"),
     ], key=r["number"]) for r in rows]
 
 

@@ -40,3 +40,11 @@ def places_at(conn: Connection, points: Sequence[tuple[float, float]],
         LEFT JOIN LATERAL grid_at(ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) AS g ON true
         ORDER BY p.n"""), {"lons": [float(p[0]) for p in points], "lats": [float(p[1]) for p in points]})
     return [{c: r[c] for c in columns} if r["found"] else None for r in rows.mappings()]
+
+
+def community_points(conn: Connection) -> dict[str, tuple[float, float]]:
+    """Each community's representative point (inside it, as ST_PointOnSurface guarantees): where public outputs
+    put a ticket that must not point at a home."""
+    rows = conn.execute(text("""SELECT code, ST_X(p) AS lon, ST_Y(p) AS lat
+                                FROM (SELECT code, ST_PointOnSurface(geom) AS p FROM communities) q"""))
+    return {code: (lon, lat) for code, lon, lat in rows}

@@ -50,7 +50,7 @@ def deadline_watch(conn: Connection, now: datetime, horizon: datetime, limit: in
 def newest_tickets(conn: Connection, limit: int) -> list[dict]:
     return [dict(r) for r in conn.execute(text("""
         SELECT t.number, t.registered_at, t.channel, t.priority, c.name AS category, s.name AS street,
-               cm.name AS community, t.citizen_name, t.citizen_phone
+               cm.name AS community
         FROM tickets t JOIN categories c ON c.code = t.category_code JOIN streets s ON s.code = t.street_code
         JOIN communities cm ON cm.code = t.community_code
         ORDER BY t.registered_at DESC, t.id DESC LIMIT :n"""), {"n": limit}).mappings()]

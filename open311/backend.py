@@ -11,6 +11,7 @@ from open311.errors import Open311Error, bad_request, not_found
 from open311.mapping import Service, service_definition, service_item, service_of
 from open311.reports import created_item, request_item, token_item
 from services import catalogue, media, ticket_reads
+from services.public_places import place_of
 from services.api_keys import active_caller
 from services.tickets import Created, IdempotencyConflict, IntakeError, create_ticket, utcnow
 from settings import get_settings
@@ -51,7 +52,7 @@ def requests(args: params.Form, base_url: str = "") -> list[dict]:
     codes = {s.category.code for s in all_services()}
     filters = params.request_filters(args, utcnow(), _tz(), codes)
     rows = with_photo_urls(ticket_reads.ticket_list(filters, limit=params.MAX_ROWS), base_url)
-    return [request_item(row, _tz()) for row in rows]
+    return [request_item(row, _tz(), place_of(row)) for row in rows]
 
 
 def with_photo_urls(rows: list[dict], base_url: str) -> list[dict]:
@@ -69,7 +70,7 @@ def _ticket(number: str) -> dict:
 
 
 def one_request(number: str, base_url: str = "") -> list[dict]:
-    return [request_item(row, _tz()) for row in with_photo_urls([_ticket(number)], base_url)]
+    return [request_item(row, _tz(), place_of(row)) for row in with_photo_urls([_ticket(number)], base_url)]
 
 
 def token(value: str) -> list[dict]:

@@ -1,7 +1,10 @@
 """Tickets as Open311 service requests: status open/closed, Chinese status notes, W3C datetimes.
 
 What a GET may show is decided here and nowhere else: the citizen's name, phone, e-mail, account and the free
-text description never appear (a description often carries names and numbers the citizen typed in).
+text description never appear (a description often carries names and numbers the citizen typed in), nor the
+typed address or the exact point: ``address`` is the place in words and lat/long a point on the ~100 m lattice,
+an elder's alarm at its community (services.public_places, the rules in workorders.privacy). Ticket numbers are
+sequential, so anything a GET shows for one is shown to whoever tries them all.
 """
 from __future__ import annotations
 
@@ -68,12 +71,8 @@ def service_notice(ticket: dict, tz: ZoneInfo) -> str:
     return notice
 
 
-def place_text(ticket: dict) -> str:
-    """The address the citizen gave, else the grid the point lies in (a place, never a person)."""
-    return ticket.get("address") or f"{ticket['street_name']}{ticket['grid_name']}"
-
-
-def request_item(ticket: dict, tz: ZoneInfo) -> dict:
+def request_item(ticket: dict, tz: ZoneInfo, place) -> dict:
+    """One service request; ``place`` is the ticket's public place (services.public_places.PublicPlace)."""
     return {
         "service_request_id": ticket["number"],
         "status": status_of(ticket["state"]),
@@ -85,10 +84,10 @@ def request_item(ticket: dict, tz: ZoneInfo) -> dict:
         "requested_datetime": w3c(ticket["registered_at"], tz),
         "updated_datetime": w3c(ticket["updated_at"], tz),
         "expected_datetime": w3c(ticket["resolve_due_at"], tz),
-        "address": place_text(ticket),
-        "address_id": ticket["grid_code"],
-        "lat": round(ticket["lat"], 6),
-        "long": round(ticket["lon"], 6),
+        "address": place.name,
+        "address_id": place.area_code,
+        "lat": place.lat,
+        "long": place.lon,
         "media_url": ticket.get("media_url"),
     }
 

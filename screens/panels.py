@@ -7,7 +7,7 @@ from dash import html
 
 from layers.crews import STATUS_COLOURS, STATUS_LABELS
 from screens import ids
-from workorders.privacy import masked_citizen
+from workorders.privacy import masked_citizen, public_place_name
 from workorders.states import STATES
 from workorders.vocabulary import PRIORITY_LABELS
 
@@ -57,7 +57,16 @@ def _crew_row(crew: dict, number: str) -> html.Li:
     ], className="crew-row")
 
 
-def _selected_block(panel: dict) -> list:
+def _who_and_where(ticket: dict, personal: bool) -> list:
+    """The typed address and the (masked) citizen for a principal who may read tickets; the place only for the
+    others who open this map (the leader)."""
+    if not personal:
+        return [_row("位置", public_place_name(ticket))]
+    return [_row("地址", ticket["address"] or f"{ticket['grid_name']}"),
+            _row("诉求人", masked_citizen(ticket["citizen_name"], ticket["citizen_phone"]))]
+
+
+def _selected_block(panel: dict, personal: bool) -> list:
     ticket = panel["selected"]
     if ticket is None:
         return [html.Div("本网格暂无待办工单", className="panel-empty")]
@@ -67,8 +76,7 @@ def _selected_block(panel: dict) -> list:
             _row("事项", f"{ticket['category_name']}（{PRIORITY_LABELS.get(ticket['priority'], '')}）"),
             _row("状态", STATES.get(ticket["state"], ticket["state"])),
             _row("承办单位", ticket["lead_department_name"]),
-            _row("地址", ticket["address"] or f"{ticket['grid_name']}"),
-            _row("诉求人", masked_citizen(ticket["citizen_name"], ticket["citizen_phone"])),
+            *_who_and_where(ticket, personal),
             _row("到场时限", countdown(ticket["arrival_due_at"], "到场") if ticket["arrival_due_at"] else "—"),
             _row("办结时限", countdown(ticket["resolve_due_at"], "办结")),
         ], className="panel-block"),
@@ -87,7 +95,8 @@ def _selected_block(panel: dict) -> list:
     return block
 
 
-def dispatch_panel(panel: dict, message: str | None = None) -> list:
+def dispatch_panel(panel: dict, message: str | None = None, personal: bool = False) -> list:
+    """The panel; ``personal``: whether the viewer may read tickets in full (policy ``ticket_read``)."""
     cell = panel["cell"]
     selected = panel["selected"]["number"] if panel["selected"] else None
     worker = cell.get("grid_crews") or []
@@ -104,5 +113,5 @@ def dispatch_panel(panel: dict, message: str | None = None) -> list:
         html.H3(f"待办工单 {len(panel['tickets'])} 件（按时限）", className="panel-h"),
         html.Ul([_ticket_row(t, t["number"] == selected) for t in panel["tickets"]], className="panel-list tickets")
         if panel["tickets"] else None,
-        *_selected_block(panel),
+        *_selected_block(panel, personal),
     ]

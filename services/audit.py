@@ -30,6 +30,7 @@ ACTIONS = {
     "sign_in": "登录", "sign_in_failed": "登录失败", "sign_out": "退出登录", "session_expired": "会话超时",
     "password_changed": "修改密码", "password_set": "重设密码", "user_created": "创建用户",
     "user_disabled": "停用用户", "access_denied": "拒绝访问", "audit_export": "导出审计日志",
+    "export": "导出统计",
 }
 MAX_TARGET, MAX_AGENT = 200, 300
 EXPORT_LIMIT = 100_000
@@ -135,13 +136,18 @@ CSV_COLUMNS = (("at", "时间"), ("actor", "操作人"), ("action", "操作"), (
                ("address", "来源地址"), ("user_agent", "客户端"), ("detail", "详情"))
 
 
+def provenance(title: str, made_by: Principal, made_at: datetime | None = None) -> str:
+    """The first line of every download: '部门考核 … · 导出人 王调度（dispatcher1） · 导出时间 2026-12-02 09:30:00'."""
+    made_at = (made_at or datetime.now(timezone.utc)).astimezone(ZoneInfo(get_settings().timezone))
+    return f"{title} · 导出人 {made_by.label}（{made_by.name}） · 导出时间 {made_at:%Y-%m-%d %H:%M:%S}"
+
+
 def export_csv(rows: Iterable[dict], made_by: Principal, made_at: datetime | None = None) -> bytes:
     """CSV in UTF-8 with BOM (Excel shows the Chinese), its first line saying who made it and when."""
     zone = ZoneInfo(get_settings().timezone)
-    made_at = (made_at or datetime.now(timezone.utc)).astimezone(zone)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([f"审计日志 · 导出人 {made_by.label}（{made_by.name}） · 导出时间 {made_at:%Y-%m-%d %H:%M:%S}"])
+    writer.writerow([provenance("审计日志", made_by, made_at)])
     writer.writerow([title for _, title in CSV_COLUMNS])
     for row in rows:
         writer.writerow([_cell(key, row.get(key), zone) for key, _ in CSV_COLUMNS])

@@ -195,25 +195,31 @@ def statistics_columns(dimension: str) -> tuple[Column, ...]:
     )
 
 
-def export_scores(rows: Iterable[dict], fmt: str, title: str = "部门考核") -> bytes:
-    return export_rows(rows, SCORE_COLUMNS, fmt, title)
+def export_scores(rows: Iterable[dict], fmt: str, title: str = "部门考核", header: str | None = None) -> bytes:
+    return export_rows(rows, SCORE_COLUMNS, fmt, title, header)
 
 
-def export_statistics(rows: Iterable[dict], dimension: str, fmt: str, title: str = "工单统计") -> bytes:
-    return export_rows(rows, statistics_columns(dimension), fmt, title)
+def export_statistics(rows: Iterable[dict], dimension: str, fmt: str, title: str = "工单统计",
+                      header: str | None = None) -> bytes:
+    return export_rows(rows, statistics_columns(dimension), fmt, title, header)
 
 
-def export_rows(rows: Iterable[dict], columns: tuple[Column, ...], fmt: str, title: str) -> bytes:
-    writers: dict[str, Callable[[list[dict], tuple[Column, ...], str], bytes]] = {"csv": _csv, "xlsx": _xlsx}
+def export_rows(rows: Iterable[dict], columns: tuple[Column, ...], fmt: str, title: str,
+                header: str | None = None) -> bytes:
+    """The file; ``header`` (who made it and when: services.audit.provenance) is its first line when given."""
+    writers: dict[str, Callable[[list[dict], tuple[Column, ...], str, str | None], bytes]] = {"csv": _csv,
+                                                                                              "xlsx": _xlsx}
     if fmt not in writers:
         raise StatsError("format", f"导出格式应为 {' / '.join(FORMATS)}，而不是 {fmt!r}")
-    return writers[fmt](list(rows), columns, title)
+    return writers[fmt](list(rows), columns, title, header)
 
 
-def _csv(rows: list[dict], columns: tuple[Column, ...], title: str) -> bytes:
+def _csv(rows: list[dict], columns: tuple[Column, ...], title: str, header: str | None) -> bytes:
     """UTF-8 with a byte-order mark: without it Excel on Chinese Windows reads the file as GBK."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    if header:
+        writer.writerow([header])
     writer.writerow([c.header for c in columns])
     for row in rows:
         writer.writerow([_csv_cell(row.get(c.key), c.kind) for c in columns])
@@ -232,15 +238,18 @@ def _csv_cell(value: Any, kind: str) -> str:
     return "'" + text_value if kind == "text" and text_value[:1] in ("=", "+", "-", "@") else text_value
 
 
-def _xlsx(rows: list[dict], columns: tuple[Column, ...], title: str) -> bytes:
+def _xlsx(rows: list[dict], columns: tuple[Column, ...], title: str, header: str | None) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     book = Workbook()
     sheet = book.active
     sheet.title = _sheet_title(title)
+    if header:
+        sheet.append([header])
+    first = sheet.max_row + 1 if header else 1          # the row of column headers
     sheet.append([c.header for c in columns])
-    for cell in sheet[1]:
+    for cell in sheet[first]:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([row.get(c.key) for c in columns])
@@ -249,12 +258,12 @@ def _xlsx(rows: list[dict], columns: tuple[Column, ...], title: str) -> bytes:
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = 24 if column.key in ("name", "label") else 12
         if column.kind in formats:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            for (cell,) in sheet.iter_rows(min_row=first + 1, min_col=index, max_col=index):
                 cell.number_format = formats[column.kind]
         elif column.kind == "text":
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+            for (cell,) in sheet.iter_rows(min_row=first + 1, min_col=index, max_col=index):
                 cell.data_type = "s"        # text stays text: never a formula
-    sheet.freeze_panes = "A2"
+    sheet.freeze_panes = f"A{first + 1}"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -222,7 +222,10 @@ def _publish(conn: Connection, event_type: str, ticket: dict, now: datetime) -> 
 @dataclass
 class Transitioned:
     ticket: dict
-    notice: str | None = None      # e.g. the SMS text with the evaluation link, shown to the operator
+    notice: str | None = None      # what whoever acted is told (resolve: that the citizen gets the rating SMS)
+    # The SMS to the citizen's phone, with the evaluation link: for the SMS gateway only. The token in it is the
+    # citizen's credential to rate the work, so no door shows it to whoever resolved the ticket (or anybody else).
+    sms: str | None = None
 
 
 def transition(number: str, action: str, actor: str, *, reason: str | None = None, department: str | None = None,
@@ -234,7 +237,7 @@ def transition(number: str, action: str, actor: str, *, reason: str | None = Non
         if ticket is None:
             raise NotFound(f"没有工单 {number}")
         target = next_state(ticket["state"], action, reason)
-        changes, notice = _effects(c, ticket, action, target, actor, reason, department, crew, data or {}, now)
+        changes, sms = _effects(c, ticket, action, target, actor, reason, department, crew, data or {}, now)
         db.update_ticket(c, ticket["id"], {**changes, "state": target, "updated_at": now})
         db.add_event(c, ticket["id"], now, actor, action, ticket["state"], target, reason,
                      {**(data or {}), **({"department": department} if department else {}),
@@ -244,16 +247,19 @@ def transition(number: str, action: str, actor: str, *, reason: str | None = Non
         _publish(c, f"ticket.{action}", updated, now)
         if action == "close":
             _close_merged(c, updated, actor, now)
-        return Transitioned(updated, notice)
+        return Transitioned(updated, RATING_NOTICE if sms else None, sms)
 
+
+RATING_NOTICE = "已办结：评价短信将发送至群众手机"
 
 # Actions after which a crew on its way to (or at) the ticket is free again; resolve frees it on its own.
 RELEASES_CREW = frozenset({"return", "refuse", "merge", "close"})
 
 
 def _effects(conn, ticket, action, target, actor, reason, department, crew, data, now) -> tuple[dict, str | None]:
+    """The changes of ``action`` and, for resolve, the citizen's SMS."""
     changes: dict[str, Any] = {}
-    notice = None
+    sms = None
     if action == "dispatch":
         if department:
             if department not in db.department_codes(conn):
@@ -279,7 +285,7 @@ def _effects(conn, ticket, action, target, actor, reason, department, crew, data
         if ticket["crew_code"]:
             _crew_status(conn, ticket["crew_code"], "available", now)
         db.close_supervisions(conn, ticket["id"], now)
-        notice = evaluation_sms(ticket["number"], changes["evaluation_token"])
+        sms = evaluation_sms(ticket["number"], changes["evaluation_token"])
     elif action == "reopen":
         changes["reopened_count"] = ticket["reopened_count"] + 1
         changes["resolved_at"] = None
@@ -304,7 +310,7 @@ def _effects(conn, ticket, action, target, actor, reason, department, crew, data
         changes["merged_into_id"] = into["id"]
     if action in RELEASES_CREW and ticket["crew_code"] and ticket["state"] in ("dispatched", "accepted", "on_site"):
         _crew_status(conn, ticket["crew_code"], "available", now)   # the crew is not needed there any more
-    return changes, notice
+    return changes, sms
 
 
 def _reroute(conn: Connection, ticket: dict) -> dict:

@@ -1,4 +1,5 @@
-"""What the wall screen shows: today's figures, deadlines about to breach, the newest tickets (masked)."""
+"""What the wall screen shows: today's figures, deadlines about to breach, the newest tickets (a place and a
+category: no name or phone, not even masked — the wall is read from across the room by whoever is there)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -7,7 +8,6 @@ from geo import wall as db
 from geo.db import get_engine
 from services.tickets import utcnow
 from workorders.clock import local_day
-from workorders.privacy import masked_citizen
 
 WATCH_HORIZON = timedelta(hours=2)
 
@@ -39,9 +39,6 @@ def watch_list(now: datetime | None = None, limit: int = 12) -> list[dict]:
 
 
 def ticker(limit: int = 12) -> list[dict]:
-    """Newest tickets with personal data masked on the server (the browser never receives the full name/phone)."""
+    """Newest tickets: when, where (street · community), what and through which channel."""
     with get_engine().connect() as conn:
-        rows = db.newest_tickets(conn, limit)
-    for row in rows:
-        row["citizen"] = masked_citizen(row.pop("citizen_name"), row.pop("citizen_phone"))
-    return rows
+        return db.newest_tickets(conn, limit)

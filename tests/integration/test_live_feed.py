@@ -62,6 +62,40 @@ def test_the_outbox_and_the_snapshot_write_a_tickets_time_the_same_way(engine, g
     assert shown["state"] == "dispatched"
 
 
+def test_the_wall_and_the_leader_get_places_and_no_personal_data_the_dispatcher_points(engine, grid_point):
+    from app import server
+    from tests.signing_in import signed_in_client
+    lon, lat = grid_point[0] + 0.0001234, grid_point[1] + 0.0001234
+    citizen = create_ticket(NewTicket(channel="hotline", category="water_leak", description="测试：张三家楼道漏水",
+                                      lon=lon, lat=lat, address="园林路88号2单元", citizen_name="张三丰",
+                                      citizen_phone="13900001111")).ticket
+    home = create_ticket(NewTicket(channel="elder_phone", category="other", description="一键通呼叫：李秀英",
+                                   lon=lon, lat=lat, address="园林路88号1单元101", citizen_name="李秀英",
+                                   citizen_phone="04125550000", priority=1)).ticket
+    with engine.connect() as conn:
+        community = conn.execute(text("""SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
+                                         FROM communities WHERE code = :c"""), {"c": home["community_code"]}).one()
+    try:
+        for role, exact in (("wall", False), ("leader", False), ("dispatcher", True), ("supervisor", True)):
+            live._snapshot_cache = None                   # the tickets above, not a snapshot from before them
+            body = signed_in_client(server, role).get("/live/snapshot").get_data(as_text=True)
+            shown = {t["number"]: t for t in rows(json.loads(body)["tickets"])}
+            for private in ("张三", "13900001111", "园林路", "漏水", "李秀英", "04125550000"):
+                assert private not in body, (role, private)
+            if exact:
+                assert (shown[citizen["number"]]["lon"], shown[home["number"]]["lat"]) == (round(lon, 6),
+                                                                                           round(lat, 6))
+            else:
+                assert (shown[citizen["number"]]["lon"], shown[citizen["number"]]["lat"]) == (round(lon, 3),
+                                                                                              round(lat, 3))
+                assert (shown[home["number"]]["lon"], shown[home["number"]]["lat"]) == (round(community[0], 3),
+                                                                                        round(community[1], 3))
+                assert f"{lon:.5f}" not in body and f"{lat:.5f}" not in body
+    finally:
+        for number in (citizen["number"], home["number"]):
+            transition(number, "refuse", "live-tests", reason="测试工单")
+
+
 def test_a_batch_writes_old_entries_times_in_the_one_format():
     """Entries written before the fix (str(datetime): a space, no 'T') come out of a batch like new ones."""
     tickets_stream = live_streams()[0]
@@ -121,14 +155,14 @@ def test_one_redis_read_serves_every_open_browser_of_a_process(engine, database_
 class Listener(threading.Thread):
     """One browser connection, in-process: the events sse_messages yields for ``cursor``."""
 
-    def __init__(self, hub: Hub, cursor: dict | None):
+    def __init__(self, hub: Hub, cursor: dict | None, variant: live.LiveVariant = live.PLACES):
         super().__init__(daemon=True)
-        self.hub, self.cursor = hub, cursor
+        self.hub, self.cursor, self.variant = hub, cursor, variant
         self.events: list[tuple[str, str | None, str]] = []
         self.stop = threading.Event()
 
     def run(self) -> None:
-        messages = live.sse_messages(self.cursor, self.hub, heartbeat=0.2)
+        messages = live.sse_messages(self.cursor, self.hub, heartbeat=0.2, variant=self.variant)
         for event in parse_events(line for message in messages for line in message.splitlines(keepends=True)):
             self.events.append(event)
             if self.stop.is_set():
@@ -150,8 +184,8 @@ def listeners():
         listener.stop.set()
 
 
-def listen(listeners, hub: Hub, cursor: dict | None) -> Listener:
-    listener = Listener(hub, cursor)
+def listen(listeners, hub: Hub, cursor: dict | None, variant: live.LiveVariant = live.PLACES) -> Listener:
+    listener = Listener(hub, cursor, variant)
     listener.start()
     listeners.append(listener)
     return listener
@@ -196,6 +230,62 @@ def test_a_cursor_the_stream_no_longer_holds_means_reload(listeners):
         wait_until(lambda: "reset" in listener.kinds(), "the browser is told to reload", 10)
     finally:
         stop.set()
+
+
+@pytest.mark.parametrize("start, keep", [("0-0", 5000), ("hub", 5000), ("hub", 1)],
+                         ids=["cursor-0-0", "old-entries-from-memory", "old-entries-from-redis"])
+def test_a_cursor_behind_old_entries_reloads_the_snapshot_instead_of_replaying(listeners, monkeypatch, start, keep):
+    """``cursor=0-0|0-0`` (or any cursor that missed entries older than the catch-up's reach) is told to reload;
+    it is never sent the stream's history."""
+    monkeypatch.setattr(live, "MAX_CATCH_UP_AGE_MS", 1500)
+    r = get_redis()
+    hub, stop = running_hub(get_redis, keep=keep)
+    try:
+        cursor = {s: "0-0" for s in live_streams()} if start == "0-0" else dict(hub.position)
+        old = f"HISTORY-{start}-{keep}"
+        r.xadd(live_streams()[0], ticket_entry(old))
+        time.sleep(2.0)
+        r.xadd(live_streams()[0], ticket_entry(f"RECENT-{start}-{keep}"))
+        wait_until(lambda: hub.position[live_streams()[0]] != cursor[live_streams()[0]], "the hub reads them", 10)
+        wait_until(lambda: any(e[2].get("payload", "").find("RECENT-") >= 0 for e in list(hub._recent)[-1:]),
+                   "the hub has the recent entry", 10)
+        listener = listen(listeners, hub, cursor)
+        wait_until(lambda: "reset" in listener.kinds(), "the browser is told to reload", 10)
+        assert old not in listener.numbers() and "batch" not in listener.kinds()
+    finally:
+        stop.set()
+
+
+def test_a_batch_carries_exact_points_only_to_the_exact_variant(listeners):
+    hub, stop = running_hub(get_redis)
+    try:
+        cursor = dict(hub.position)
+        wall = listen(listeners, hub, dict(cursor), live.live_variant(principal("wall")))
+        dispatcher = listen(listeners, hub, dict(cursor), live.live_variant(principal("dispatcher")))
+        entry = ticket_entry("POINT-1")
+        payload = json.loads(entry["payload"])
+        payload["ticket"].update(lon=123.0123456, lat=41.1098771)
+        get_redis().xadd(live_streams()[0], {**entry, "payload": json.dumps(payload)})
+        for listener in (wall, dispatcher):
+            wait_until(lambda: "POINT-1" in listener.numbers(), "the batch arrives", 10)
+        assert points_of(wall, "POINT-1") == (123.012, 41.11)
+        assert points_of(dispatcher, "POINT-1") == (123.012346, 41.109877)
+    finally:
+        stop.set()
+
+
+def principal(*roles: str):
+    from workorders.policy import Principal
+    return Principal(id=None, name="t", roles=frozenset(roles))
+
+
+def points_of(listener: Listener, number: str) -> tuple[float, float]:
+    for kind, _, data in listener.events:
+        if kind == "batch":
+            for row in rows(json.loads(data)["tickets"]):
+                if row["number"] == number:
+                    return row["lon"], row["lat"]
+    raise AssertionError(f"{number} not in the batches")
 
 
 def statuses(listener: Listener) -> list[str]:

@@ -327,6 +327,39 @@ def test_one_request_in_both_formats(post, client):
     assert root.findtext("request/agency_responsible") == item[0]["agency_responsible"]
 
 
+def test_get_shows_the_place_not_the_typed_address_nor_the_exact_point(post, client, engine, place):
+    number = post(service_code="streetlight", lat=None, long=None,
+                  address_string=place["name"]).get_json()[0]["service_request_id"]
+    saved = ticket(engine, number)
+    for path in (f"requests/{number}.json", f"requests.json?service_request_id={number}"):
+        item = client.get(f"{V2}/{path}").get_json()[0]
+        assert item["address"] == f"{saved['street_name']}{saved['grid_name']}" != saved["address"]
+        assert (item["long"], item["lat"]) == (round(saved["lon"], 3), round(saved["lat"], 3))
+        assert item["address_id"] == saved["grid_code"]
+    body = client.get(f"{V2}/requests/{number}.xml").get_data(as_text=True)
+    assert place["name"] not in body and f"{saved['lat']:.5f}" not in body
+    assert f"<lat>{round(saved['lat'], 3)}</lat>" in body
+
+
+def test_an_elders_alarm_is_published_at_its_community_never_at_the_home(client, engine, place, created):
+    from services.tickets import NewTicket, create_ticket
+    home = create_ticket(NewTicket(channel="elder_phone", category="other", description="一键通呼叫：刘淑珍",
+                                   lon=place["lon"], lat=place["lat"], address="胜利路12号3单元502室",
+                                   citizen_name="刘淑珍", citizen_phone="04125551234", priority=1)).ticket
+    created.append(home["number"])
+    with engine.connect() as conn:
+        community_lon, community_lat = conn.execute(text("""
+            SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) FROM communities
+            WHERE code = :c"""), {"c": home["community_code"]}).one()
+    for path in (f"requests/{home['number']}.json", f"requests.json?service_request_id={home['number']}"):
+        item = client.get(f"{V2}/{path}").get_json()[0]
+        assert item["address"] == f"{home['street_name']}{home['community_name']}"
+        assert item["address_id"] == home["community_code"]
+        assert (item["long"], item["lat"]) == (round(community_lon, 3), round(community_lat, 3))
+        assert home["grid_name"] not in repr(item) and home["grid_code"] not in repr(item)
+        assert (item["long"], item["lat"]) != (round(home["lon"], 3), round(home["lat"], 3))
+
+
 def test_unknown_request_and_token_are_404(client):
     for path in ("requests/19990101-000001.json", "tokens/19990101-000001.json"):
         assert client.get(f"{V2}/{path}").status_code == 404

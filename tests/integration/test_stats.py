@@ -221,7 +221,8 @@ def test_download_department_scores_csv(client):
     assert answer.mimetype == "text/csv"
     assert 'filename="department-scores-2026-01-01_2026-12-31.csv"' in answer.headers["Content-Disposition"]
     assert answer.data.startswith(b"\xef\xbb\xbf")
-    header = next(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
+    made_by, header = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))[:2]   # who made it, then columns
+    assert made_by[0].startswith("部门考核 2026-01-01至2026-12-31 · 导出人 ")
     assert header == [c.header for c in stats.SCORE_COLUMNS]
 
 
@@ -229,13 +230,14 @@ def test_download_department_scores_xlsx(client):
     answer = client.get("/exports/department-scores.xlsx?start=2026-01-01&end=2026-06-30")
     assert answer.status_code == 200
     sheet = load_workbook(io.BytesIO(answer.data)).active
-    assert [c.value for c in sheet[1]] == [c.header for c in stats.SCORE_COLUMNS]
+    assert "导出人" in sheet["A1"].value and sheet.freeze_panes == "A3"
+    assert [c.value for c in sheet[2]] == [c.header for c in stats.SCORE_COLUMNS]
 
 
 def test_download_statistics_by_category(client):
     answer = client.get("/exports/statistics.csv?dimension=category&start=2026-01-01&end=2026-12-31")
     assert answer.status_code == 200
-    header = next(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
+    header = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))[1]
     assert header[:3] == ["编码", "事项类别", "受理量"]
 
 

@@ -113,7 +113,8 @@ def test_the_whole_life_is_recorded_event_by_event(engine, grid_point):
     svc.transition(number, "accept", "供水")
     svc.transition(number, "arrive", "供水")
     resolved = svc.transition(number, "resolve", "供水", reason="已修复")
-    assert resolved.notice and f"/evaluate/{resolved.ticket['evaluation_token']}" in resolved.notice
+    assert resolved.sms and f"/evaluate/{resolved.ticket['evaluation_token']}" in resolved.sms
+    assert resolved.ticket["evaluation_token"] not in resolved.notice        # the resolver is told, not given it
     closed = svc.evaluate(resolved.ticket["evaluation_token"], "satisfied", "很快")
     assert closed["state"] == "closed" and closed["satisfaction"] == "satisfied"
     ticket, events = svc.history(number)

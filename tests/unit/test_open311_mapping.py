@@ -10,6 +10,7 @@ import pytest
 from open311.mapping import Attribute, Service, attributes_of, deadline_text, service_definition, service_item, \
     service_of
 from open311.reports import CLOSED_STATES, request_item, status_notes, status_of, w3c
+from services.public_places import place_of
 from workorders.catalogue import Variant, load_catalogue
 from workorders.states import STATES
 
@@ -140,17 +141,27 @@ def test_status_notes_carry_the_detailed_chinese_state():
 
 
 def test_request_item_has_the_spec_fields_and_no_personal_data():
-    item = request_item(ticket(), TZ)
+    typed = ticket(address="园林路12号3单元501")
+    item = request_item(typed, TZ, place_of(typed, points={}))
     assert item["service_request_id"] == "20261126-000007" and item["status"] == "open"
     assert item["requested_datetime"] == "2026-11-26T09:30:00+08:00"
     assert item["expected_datetime"] == "2026-11-28T09:30:00+08:00"
     assert item["address"] == "站前街道惠民社区第1网格" and item["address_id"] == "21030200100101"
-    assert (item["lat"], item["long"]) == (41.110568, 122.996654)
+    assert (item["lat"], item["long"]) == (41.111, 122.997)         # the ~100 m lattice, not the point typed
     assert item["service_notice"] == "请于 2026-11-28 09:30 前办结，2026-11-26 09:50 前到场"
     shown = repr(item)
-    for private in ("王小明", "13812341234", "wang@example.cn", "acct-9", "暖气不热"):
+    for private in ("王小明", "13812341234", "wang@example.cn", "acct-9", "暖气不热", "园林路12号", "41.1105"):
         assert private not in shown
     assert "description" not in item
+
+
+def test_an_elders_alarm_is_shown_at_its_community_not_at_the_home():
+    home = ticket(channel="elder_phone", address="园林路12号3单元501", community_code="210302001001",
+                  community_name="惠民社区")
+    item = request_item(home, TZ, place_of(home, points={"210302001001": (122.98123456, 41.10987654)}))
+    assert item["address"] == "站前街道惠民社区" and item["address_id"] == "210302001001"
+    assert (item["long"], item["lat"]) == (122.981, 41.11)
+    assert "第1网格" not in repr(item) and "园林路" not in repr(item)
 
 
 def test_w3c_datetimes_carry_the_offset():

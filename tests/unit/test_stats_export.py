@@ -73,3 +73,12 @@ def test_sheet_titles_obey_excel_rules():
     title = stats._sheet_title("部门考核 2026-01-01至2026-12-31 [全区]/汇总统计表")
     assert len(title) <= 31 and not set(title) & set(':\\/?*[]')
     assert title.startswith("部门考核 2026-01-01至2026-12-31 全区")
+
+
+def test_a_header_line_comes_first_in_both_formats():
+    line = "部门考核 2026 · 导出人 王督办（sup1） · 导出时间 2026-12-02 09:30:00"
+    rows = list(csv.reader(io.StringIO(stats.export_scores(ROWS, "csv", header=line).decode("utf-8-sig"))))
+    assert rows[0] == [line] and rows[1] == HEADERS and len(rows) == 4
+    sheet = load_workbook(io.BytesIO(stats.export_scores(ROWS, "xlsx", header=line))).active
+    assert sheet["A1"].value == line and [c.value for c in sheet[2]] == HEADERS
+    assert sheet.cell(row=3, column=7).number_format == "0.00%" and sheet.freeze_panes == "A3"
