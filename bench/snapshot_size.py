@@ -19,7 +19,8 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.live_latency import RESULTS, ROOT, free_port, start_app
+from bench.live_latency import RESULTS, ROOT, start_app
+from harness.servers import free_port
 
 ENCODINGS = ("identity", "gzip", "br", "zstd")
 

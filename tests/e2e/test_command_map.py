@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 from selenium.webdriver.common.by import By
 from sqlalchemy import text
 
+from harness.browser import console_errors
+from harness.mapclick import click_lonlat, trace_sizes, wait_for_map
 from screens import ids
-from tests.e2e.browser import console_errors
-from tests.e2e.mapclick import click_lonlat, trace_sizes, wait_for_map
 
 SIGNED_IN_AS = "dispatcher"         # the browser fixture signs in as the role this screen is for
 

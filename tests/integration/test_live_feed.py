@@ -18,11 +18,11 @@ from events.bus import get_redis, live_streams
 from events.hub import CONNECTIONS_KEY, Hub, connections_key
 from services import live
 from services.tickets import NewTicket, create_ticket, transition
-from tests.e2e.conftest import free_port, start_app
+from harness.servers import free_port, start_app
 from tests.private_redis import PrivateRedis
-from tests.signing_in import session_cookie
+from harness.signing_in import session_cookie
 from tests.sse import StreamReader, parse_events, rows, ticket_numbers
-from tests.waiting import wait_until
+from harness.waiting import wait_until
 
 WIRE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
 

@@ -15,19 +15,12 @@ from contextlib import ExitStack
 import pytest
 from sqlalchemy import text
 
-from tests.e2e.conftest import ROOT, free_port, start_app, wait_healthy
-from tests.signing_in import session_cookie
+from harness.servers import free_port, start_app, stop, wait_healthy
+from harness.signing_in import session_cookie
+from tests.conftest import ROOT
 from tests.sse import StreamReader, ticket_numbers
 
 CATEGORY = "sanitation"
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def post_ticket(url: str, lon: float, lat: float) -> str:
