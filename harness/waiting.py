@@ -5,11 +5,12 @@ import time
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
+Ignored = type[Exception] | tuple[type[Exception], ...]
 
 
-def wait_until(condition: Callable[[], T], what: str, seconds: float = 30.0, step: float = 0.1,
-               ignoring: type[Exception] | tuple[type[Exception], ...] = ()) -> T:
-    """Poll until ``condition()`` is truthy and return its value; fail naming ``what`` when ``seconds`` pass.
+def poll(condition: Callable[[], T], seconds: float = 30.0, step: float = 0.1, ignoring: Ignored = ()) -> T | None:
+    """Call ``condition()`` until it is truthy or ``seconds`` pass, and return its last value (falsy if it never
+    was), for a test that then asserts on what it found.
 
     ``ignoring``: exceptions that mean "not yet" (a page element a re-render replaced between find and read)."""
     deadline = time.monotonic() + seconds
@@ -18,8 +19,15 @@ def wait_until(condition: Callable[[], T], what: str, seconds: float = 30.0, ste
             value = condition()
         except ignoring:
             value = None
-        if value:
+        if value or time.monotonic() > deadline:
             return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for: {what} (within {seconds:.0f} s)")
         time.sleep(step)
+
+
+def wait_until(condition: Callable[[], T], what: str, seconds: float = 30.0, step: float = 0.1,
+               ignoring: Ignored = ()) -> T:
+    """Poll until ``condition()`` is truthy and return its value; fail naming ``what`` when ``seconds`` pass."""
+    value = poll(condition, seconds, step, ignoring)
+    if not value:
+        raise AssertionError(f"gave up waiting for: {what} (within {seconds:.0f} s)")
+    return value

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from harness.browser import console_errors, sign_in, start_chromium, wait_for_js
 from harness.mapclick import click_lonlat
 from harness.servers import free_port, start_app
-from harness.waiting import wait_until
+from harness.waiting import poll, wait_until
 from screens import ids
 from tests.e2e.live_helpers import create_ticket_direct, open_live, post_ticket
 
@@ -54,9 +54,7 @@ def free_water_crew(engine):
 def test_a_new_ticket_appears_on_an_open_map(app_url, browser, inner_point):
     open_live(browser, app_url + "/")
     number = create_ticket_direct(inner_point[1], inner_point[2])
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not painted(browser, number):
-        time.sleep(0.2)
+    poll(lambda: painted(browser, number), seconds=20, step=0.2)
     assert painted(browser, number)
     assert console_errors(browser) == []
 
