@@ -1,5 +1,6 @@
 """Fixtures the integration tests share: the one Dash app of the test run and signed-in test clients per role; for
-the API tests (test_api_*.py) the Flask client, keys, a grid worker's key and a spot.
+the API tests (test_api_*.py) the Flask client, keys, a grid worker's key and a spot; a point on the edge two grids
+share.
 
 API tests run against the real test database through the Flask test client; each test makes its own keys,
 phones and devices (unique per run), so tests never depend on what earlier runs left behind. A module that
@@ -8,6 +9,7 @@ defines a fixture of the same name (its own ``client``, ``spot`` …) uses its o
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from geo.db import get_engine
 from tests.fresh import unique
@@ -85,3 +87,14 @@ def spot(client) -> dict:
     """A point inside the district (a numbered building of the gazetteer), found through the API itself."""
     places = client.get("/api/v1/places?q=胜利路12号").get_json()["places"]
     return places[0]
+
+
+@pytest.fixture(scope="module")
+def shared_edge_point(engine) -> tuple[str, str, float, float]:
+    """(a, b, lon, lat): a vertex of grid a's outline that grid b covers too (a < b), i.e. on an edge they share."""
+    with engine.connect() as conn:
+        return tuple(conn.execute(text("""
+            SELECT a.code, b.code, ST_X(p), ST_Y(p) FROM grids a JOIN grids b
+              ON a.code < b.code AND ST_Touches(a.geom, b.geom),
+              LATERAL ST_PointN(ST_Boundary(ST_GeometryN(a.geom, 1)), 1) AS p
+            WHERE ST_Covers(b.geom, p) AND ST_Covers(a.geom, p) LIMIT 1""")).one())
