@@ -1,6 +1,6 @@
 """Fixtures the integration tests share: the one Dash app of the test run and signed-in test clients per role; for
-the API tests (test_api_*.py) the Flask client, keys, a grid worker's key and a spot; a point on the edge two grids
-share.
+the API tests (test_api_*.py) the Flask client, keys, a grid worker's key and a spot; the tickets a module made
+(refused at its end); a point on the edge two grids share.
 
 API tests run against the real test database through the Flask test client; each test makes its own keys,
 phones and devices (unique per run), so tests never depend on what earlier runs left behind. A module that
@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import text
 
 from geo.db import get_engine
+from services.tickets import transition
 from tests.fresh import unique
 from tests.integration.dash_requests import started_dash_app
+from workorders.states import TransitionRefused
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +89,18 @@ def spot(client) -> dict:
     """A point inside the district (a numbered building of the gazetteer), found through the API itself."""
     places = client.get("/api/v1/places?q=胜利路12号").get_json()["places"]
     return places[0]
+
+
+@pytest.fixture(scope="module")
+def created(engine):
+    """Numbers of the tickets the tests made; refused at the end so nothing stays open."""
+    numbers: list[str] = []
+    yield numbers
+    for number in numbers:
+        try:
+            transition(number, "refuse", "open311-tests", reason="测试工单")
+        except TransitionRefused:
+            pass            # already resolved/closed by its test
 
 
 @pytest.fixture(scope="module")

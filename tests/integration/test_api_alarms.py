@@ -10,7 +10,7 @@ from etl.__main__ import main as etl_main
 from geo import devices as device_db
 from geo.db import get_engine
 from tests.fresh import unique
-from tests.integration.api_shapes import error_of
+from tests.integration.api_helpers import error_of
 
 
 def registry(device_ids: list[str]) -> dict[str, dict]:

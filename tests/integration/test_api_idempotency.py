@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 
 from tests.fresh import unique
-from tests.integration.api_shapes import error_of, ticket_body
+from tests.integration.api_helpers import error_of, ticket_body
 
 
 def tickets_of(client, auth, phone: str) -> list[str]:

@@ -11,7 +11,7 @@ from geo.api_keys import delete_api_key
 from geo.db import get_engine
 from tests.conftest import ROOT
 from tests.fresh import unique
-from tests.integration.api_shapes import ticket_body
+from tests.integration.api_helpers import ticket_body
 
 
 def flask_cli(*args: str) -> subprocess.CompletedProcess:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.fresh import new_phone, unique
-from tests.integration.api_shapes import error_of, ticket_body
+from tests.integration.api_helpers import error_of, ticket_body
 
 OFFSET = re.compile(r"[+-]\d\d:\d\d$")
 

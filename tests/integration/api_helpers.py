@@ -1,7 +1,19 @@
-"""What the API tests send and check: a valid ticket body, and the API's one error shape."""
+"""What the API tests send, store and check: a valid ticket body, a key of a chosen value, the API's one error shape."""
 from __future__ import annotations
 
+import hashlib
+
+from sqlalchemy import text
+
 from tests.fresh import new_phone
+
+
+def add_api_key(engine, name: str, key: str, active: bool = True) -> None:
+    """As create-api-key stores it: the sha256 hex of the key, never the key."""
+    with engine.begin() as conn:
+        conn.execute(text("""INSERT INTO api_keys (name, key_hash, active, created_at)
+                             VALUES (:name, :hash, :active, now())"""),
+                     {"name": name, "hash": hashlib.sha256(key.encode()).hexdigest(), "active": active})
 
 
 def ticket_body(spot: dict, **fields) -> dict:
