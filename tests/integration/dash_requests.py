@@ -1,4 +1,5 @@
-"""Calling the Dash app as its renderer does, from tests: the app with its page router, and the router's request."""
+"""Calling the Dash app as its renderer does, from tests: the app with its page router, the router's request and
+a callback's."""
 from __future__ import annotations
 
 ROUTER = ".._pages_content.children..._pages_store.data.."     # the output key of Dash's pages router
@@ -18,3 +19,13 @@ def router_body(path: str) -> dict:
             "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
                        {"id": "_pages_location", "property": "search", "value": ""}],
             "changedPropIds": ["_pages_location.pathname"], "state": []}
+
+
+def callback_body(output: str, inputs: list[dict] | None = None) -> dict:
+    """A callback request as Dash's renderer sends it (pattern-matching outputs matching nothing)."""
+    from dash._utils import split_callback_id
+    parts = split_callback_id(output)
+    outputs = [[] if p["id"].startswith("{") else {"id": p["id"], "property": p["property"].split("@")[0]}
+               for p in (parts if isinstance(parts, list) else [parts])]
+    return {"output": output, "outputs": outputs if isinstance(parts, list) else outputs[0],
+            "inputs": inputs or [], "state": [], "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs or []]}

@@ -64,7 +64,7 @@ def test_the_outbox_and_the_snapshot_write_a_tickets_time_the_same_way(engine, g
 
 def test_the_wall_and_the_leader_get_places_and_no_personal_data_the_dispatcher_points(engine, grid_point):
     from app import server
-    from tests.signing_in import signed_in_client
+    from harness.signing_in import signed_in_client
     lon, lat = grid_point[0] + 0.0001234, grid_point[1] + 0.0001234
     citizen = create_ticket(NewTicket(channel="hotline", category="water_leak", description="测试：张三家楼道漏水",
                                       lon=lon, lat=lat, address="园林路88号2单元", citizen_name="张三丰",

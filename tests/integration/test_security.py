@@ -16,7 +16,7 @@ from harness.signing_in import csrf_headers, make_user, sign_in, signed_in_clien
 from services import identity
 from settings import get_settings
 from tests.conftest import ROOT
-from tests.integration.dash_requests import ROUTER, router_body
+from tests.integration.dash_requests import ROUTER, callback_body, router_body
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +52,6 @@ def audit_rows(engine, target: str) -> list[tuple[str, str, str]]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(
             "SELECT action, outcome, actor FROM audit_log WHERE target = :t ORDER BY id"), {"t": target})]
-
-
-def callback_body(output: str, inputs: list[dict] | None = None) -> dict:
-    """A callback request as Dash's renderer sends it (pattern-matching outputs matching nothing)."""
-    from dash._utils import split_callback_id
-    parts = split_callback_id(output)
-    outputs = [[] if p["id"].startswith("{") else {"id": p["id"], "property": p["property"].split("@")[0]}
-               for p in (parts if isinstance(parts, list) else [parts])]
-    return {"output": output, "outputs": outputs if isinstance(parts, list) else outputs[0],
-            "inputs": inputs or [], "state": [], "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs or []]}
 
 
 # ------------------------------------------------------------------------------------------------ sign-in
