@@ -12,10 +12,16 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	@touch $@
 
+# What only the tests, the benchmarks and the screenshots need (pytest, selenium): `make test` and `make bench`
+# install it, `make run` and the Dockerfile never do.
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(PY) -m pip install -q -r requirements-test.txt
+	@touch $@
+
 var/run.env: $(VENV)/.installed FORCE
 	$(PY) scripts/prepare.py --env-file $@
 
-var/test.env: $(VENV)/.installed FORCE
+var/test.env: $(VENV)/.installed-test FORCE
 	$(PY) scripts/prepare.py --test --browser --env-file $@
 
 FORCE:
@@ -30,7 +36,7 @@ test: var/test.env
 	source var/test.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \
 		$(PY) -m pytest tests
 
-var/bench.env: $(VENV)/.installed FORCE
+var/bench.env: $(VENV)/.installed-test FORCE
 	$(PY) scripts/prepare.py --bench --browser --env-file $@
 
 bench: var/bench.env

@@ -31,10 +31,10 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench.live_latency import RESULTS, ROOT, inner_points
+from harness.servers import free_port, stop, wait_healthy
+from harness.signing_in import session_cookie
 from services.api_keys import create_api_key
-from bench.live_latency import RESULTS, ROOT, free_port, inner_points
-from tests.e2e.conftest import wait_healthy
-from tests.signing_in import session_cookie
 
 GTHREAD = ["-w", "4", "-k", "gthread", "--threads", "32", "--timeout", "120"]   # the Dockerfile's until now
 PROBE_TIMEOUT = 10.0
@@ -50,15 +50,6 @@ def start_server(name: str, cwd: Path, args: list[str], port: int) -> subprocess
                             stdout=log, stderr=subprocess.STDOUT)
     wait_healthy(f"http://127.0.0.1:{port}", proc, timeout=120)
     return proc
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
 
 
 def process_tree(pid: int) -> list[int]:
@@ -224,7 +215,7 @@ def measure(name: str, cwd: Path, args: list[str], counts: list[int], rounds: in
                   f"POST p95={row['post_ticket']['p95_ms']:.0f} ms  all tickets on {complete}/{count}", flush=True)
             time.sleep(3)
     finally:
-        stop(proc)
+        stop(proc, seconds=30)
     return rows
 
 
@@ -253,7 +244,7 @@ def run(counts: list[int], rounds: int, before: str | None, sides: tuple[str, ..
         if "gthread" in sides:
             rows += measure(f"gthread -w 4 --threads 32 ({rev})", tree, GTHREAD, counts, rounds, points, key)
     finally:
-        stop(relay_proc)
+        stop(relay_proc, seconds=30)
         if before:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
             shutil.rmtree(tree, ignore_errors=True)

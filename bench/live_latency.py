@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,9 +24,12 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 
 from geo.db import get_engine  # noqa: E402
+from harness import servers  # noqa: E402
+from harness.browser import carry_session, start_chromium, wait_for_js  # noqa: E402
+from harness.mapclick import wait_for_map  # noqa: E402
+from harness.servers import free_port  # noqa: E402
+from harness.signing_in import session_cookie  # noqa: E402
 from services.tickets import NewTicket, create_ticket  # noqa: E402
-from tests.e2e.browser import carry_session, start_chromium  # noqa: E402
-from tests.signing_in import session_cookie  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 OPEN_TICKETS = 2000
@@ -64,12 +66,6 @@ PLAIN_CLIENT = """
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def inner_points(n: int, seed: int = 7) -> list[tuple[float, float]]:
     """Points where people live: inside grids, weighted to small (dense) cells."""
     with get_engine().connect() as conn:
@@ -94,19 +90,10 @@ def ensure_open_tickets(target: int) -> int:
 
 
 def start_app(port: int, cwd: Path = ROOT) -> subprocess.Popen:
-    log = open(RESULTS / f"bench-app-{port}.log", "w")
+    """The dashboard of checkout ``cwd`` on ``port``, healthy (its relay caught up) before anything is timed."""
     # One address posts 10 tickets/s without a key: the anonymous-intake limit would stop the bench, not measure.
     limits = {"RATE_LIMIT_ANONYMOUS_INTAKE": "1000000/hour", "RATE_LIMIT_LOGIN": "100000/hour"}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PORT": str(port), **limits})
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("app did not start")
+    return servers.start_app(None, port, limits, cwd=cwd, log=RESULTS / f"bench-app-{port}.log", healthy_only=True)
 
 
 def post_ticket(url: str, lon: float, lat: float, category: str) -> str:
@@ -117,29 +104,17 @@ def post_ticket(url: str, lon: float, lat: float, category: str) -> str:
         return json.loads(answer.read())["ticket"]["number"]
 
 
-def wait_for(driver, script: str, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if driver.execute_script(script):
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def open_map(driver, url: str, mode: str) -> None:
     if mode == "coalesced":
         driver.get(url + "/")
-        ok = wait_for(driver, "return !!(window.liveMap && window.liveMap.map && window.liveMap.connected "
-                              "&& window.liveMap.renders > 0);", 60)
+        wait_for_js(driver, "return !!(window.liveMap && window.liveMap.map && window.liveMap.connected "
+                            "&& window.liveMap.renders > 0);", seconds=60, what="the coalesced map to get ready")
     else:
         driver.get(url + "/?live=off")
-        wait_for(driver, "const gd = document.querySelector('#command-map .js-plotly-plot');"
-                         "return !!(gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot"
-                         " && gd._fullLayout.map._subplot.map.loaded());", 60)
+        wait_for_map(driver)
         driver.execute_script(PLAIN_CLIENT)
-        ok = wait_for(driver, "return !!(window.__plain && window.__plain.ready);", 60)
-    if not ok:
-        raise RuntimeError(f"{mode} map did not get ready")
+        wait_for_js(driver, "return !!(window.__plain && window.__plain.ready);", seconds=60,
+                    what="the plain map to get ready")
     time.sleep(3)   # let the first full draw settle before timing
 
 
@@ -206,8 +181,11 @@ def wall_first_paint(url: str, repeats: int = 5, session: str | None = None) -> 
                 carry_session(driver, url, session)
             driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": WALL_MILESTONES})
             driver.get(url + "/wall")
-            if wait_for(driver, "return !!(window.__wall && window.__wall.done);", 60):
-                loads.append(driver.execute_script("return window.__wall;"))
+            try:
+                wait_for_js(driver, "return !!(window.__wall && window.__wall.done);", seconds=60)
+            except AssertionError:
+                continue        # a load that never finished is left out (the report counts the loads)
+            loads.append(driver.execute_script("return window.__wall;"))
         finally:
             driver.quit()
     return loads

@@ -19,8 +19,9 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.live_latency import RESULTS, ROOT, free_port, start_app
-from tests.signing_in import session_cookie
+from bench.live_latency import RESULTS, ROOT, start_app
+from harness.servers import free_port
+from harness.signing_in import session_cookie
 
 ENCODINGS = ("identity", "gzip", "br", "zstd")
 

@@ -26,12 +26,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.live_latency import free_port, start_app, wait_for  # noqa: E402
+from bench.live_latency import start_app  # noqa: E402
 from events.bus import get_redis, live_streams  # noqa: E402
 from geo.db import get_engine  # noqa: E402
+from harness.browser import carry_session, start_chromium, wait_for_js  # noqa: E402
+from harness.servers import free_port  # noqa: E402
+from harness.signing_in import session_cookie  # noqa: E402
 from settings import get_settings  # noqa: E402
-from tests.e2e.browser import carry_session, start_chromium  # noqa: E402
-from tests.signing_in import session_cookie  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SAMPLE_S = 20
@@ -132,8 +133,8 @@ def main(minutes: float = 20) -> None:
     try:
         carry_session(driver, url, session_cookie(url, "wall"))
         driver.get(url + "/wall")
-        if not wait_for(driver, "return !!(window.liveMap && window.liveMap.renders > 0);", 60):
-            raise RuntimeError("the wall did not draw its live layers")
+        wait_for_js(driver, "return !!(window.liveMap && window.liveMap.renders > 0);", seconds=60,
+                    what="the wall to draw its live layers")
         start = time.monotonic()
         while time.monotonic() - start < minutes * 60:
             rows.append(sample(start, app, simulator, r, driver))

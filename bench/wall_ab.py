@@ -12,14 +12,13 @@ import json
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench.live_latency import (RESULTS, ROOT, WALL_STAGES, ensure_open_tickets, free_port, start_app,
-                                wall_first_paint)
-from tests.signing_in import session_cookie
+from bench.live_latency import RESULTS, ROOT, WALL_STAGES, ensure_open_tickets, start_app, wall_first_paint
+from harness.servers import free_port
+from harness.signing_in import session_cookie
 
 
 def run(rev: str, loads: int = 10) -> None:

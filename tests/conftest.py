@@ -84,3 +84,13 @@ def scratch_engine(scratch_url):
     eng = make_engine(scratch_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def private_redis():
+    """A redis-server of this test only (tests/private_redis.py), gone after it."""
+    from tests.private_redis import PrivateRedis
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.stop()

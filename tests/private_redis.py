@@ -2,22 +2,15 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 
-import pytest
 import redis
 
-from tests.waiting import wait_until
+from harness.servers import free_port
+from harness.waiting import wait_until
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PrivateRedis:
@@ -60,11 +53,3 @@ def _pings(client: redis.Redis) -> bool:
         return client.ping()
     except redis.RedisError:
         return False
-
-
-@pytest.fixture
-def private_redis():
-    server = PrivateRedis()
-    server.start()
-    yield server
-    server.stop()

@@ -1,55 +1,11 @@
 """A real dashboard process and a real headless Chromium for browser tests."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from pathlib import Path
-
 import pytest
+from sqlalchemy import text
 
-from tests.e2e.browser import sign_in, start_chromium
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(database_url: str, port: int, extra_env: dict | None = None) -> subprocess.Popen:
-    """`python app.py` on ``port`` against ``database_url``, answering /healthz before this returns."""
-    log = open(ROOT / "var" / f"e2e-app-{port}.log", "a") if (ROOT / "var").is_dir() else subprocess.DEVNULL
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "DATABASE_URL": database_url, "PORT": str(port), **(extra_env or {})})
-    wait_healthy(f"http://127.0.0.1:{port}", proc)
-    return proc
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    """Wait until the server ``proc`` answers /healthz at ``url``; kill it and raise if it dies or never does.
-
-    Any answer counts, 503 included: a server started without its relay (some tests want that) is up but
-    reports relay lag."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{' '.join(map(str, proc.args))} exited with {proc.returncode}")
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+from harness.browser import sign_in, start_chromium
+from harness.servers import free_port, start_app
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +40,10 @@ def browser(request):
         sign_in(driver, request.getfixturevalue("app_url"), *roles)
     yield driver
     driver.quit()
+
+
+@pytest.fixture(scope="module")
+def inner_point(engine):
+    with engine.connect() as conn:
+        return conn.execute(text("""SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
+                                    FROM grids ORDER BY ST_Area(geom) DESC LIMIT 1""")).one()

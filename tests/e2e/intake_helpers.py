@@ -1,34 +1,11 @@
-"""Driving the intake forms from a browser test: wait for a condition, type with the keyboard."""
+"""Driving the intake forms from a browser test: type with the keyboard, read the form's errors and focus."""
 from __future__ import annotations
-
-import random
-import time
-from typing import Callable, TypeVar
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-T = TypeVar("T")
-
-
-def wait_until(condition: Callable[[], T], timeout: float = 20, what: str = "the page") -> T:
-    """Poll ``condition`` until it returns something truthy; fail naming ``what`` when it never does."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = condition()
-        except Exception:       # an element replaced by a re-render between find and read
-            value = None
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
-        time.sleep(0.2)
-
-
-def new_phone() -> str:
-    return "137" + "".join(random.choice("0123456789") for _ in range(8))
+from harness.browser import wait_in_page
 
 
 def keys(driver, *sequence) -> None:
@@ -54,7 +31,7 @@ def type_and_take_the_first_entry(driver, typed: str) -> None:
     """Focus is on a picker (category, address): type, wait for the list made for exactly what was typed, Enter
     takes its first entry."""
     keys(driver, typed)
-    wait_until(lambda: driver.execute_script(
+    wait_in_page(lambda: driver.execute_script(
         "const combo = document.activeElement.closest('.combo');"
         "const first = combo && combo.querySelector('.combo-option');"
         "return first && first.dataset.query === arguments[0];", typed), what=f"the list for {typed}")
@@ -65,7 +42,7 @@ def pick_category_by_typing(driver, input_id: str, typed: str) -> str:
     """Focus is on the category field: type part of the name or code, Enter takes the first match; returns the
     name now shown in the field."""
     type_and_take_the_first_entry(driver, typed)
-    return wait_until(lambda: driver.find_element(By.ID, input_id).get_attribute("value") != typed
+    return wait_in_page(lambda: driver.find_element(By.ID, input_id).get_attribute("value") != typed
                       and driver.find_element(By.ID, input_id).get_attribute("value"), what="the category")
 
 

@@ -11,8 +11,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from sqlalchemy import text
 
+from harness.browser import console_errors, wait_for_js
+from harness.mapclick import map_ready
 from screens.analytics_parts import ids
-from tests.e2e.browser import console_errors, wait_for_js
 from services import analytics
 from services.tickets import NewTicket, create_ticket
 
@@ -20,11 +21,7 @@ SIGNED_IN_AS = "leader"         # the browser fixture signs in as the role this 
 
 GRAPH = f"#{ids.MAP} .js-plotly-plot"
 DAY = datetime(2024, 6, 12, tzinfo=ZoneInfo("Asia/Shanghai"))     # long before every other test's tickets
-MAP_READY = f"""
-const gd = document.querySelector('{GRAPH}');
-return !!(gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
-          && gd._fullLayout.map._subplot.map && gd._fullLayout.map._subplot.map.loaded());
-"""
+MAP_READY = map_ready(GRAPH)
 
 
 @pytest.fixture
@@ -43,7 +40,7 @@ def letters_of_one_day(engine):
     analytics.refresh(engine=engine)
 
 
-def wait_until(driver, script: str, *args, timeout: float = 45, what: str = ""):
+def wait_for_page(driver, script: str, *args, timeout: float = 45, what: str = ""):
     """wait_for_js, and on failure say what the page's caption, error line and replay readout show."""
     try:
         return wait_for_js(driver, script, *args, seconds=timeout, what=what)
@@ -65,7 +62,7 @@ def choose(driver, dropdown: str, value: str) -> None:
     driver.find_element(By.ID, dropdown).click()
     driver.find_element(By.XPATH, f"//*[@role='option'][.//input[@value='{value}']]").click()
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
-    wait_until(driver, "return document.getElementById(arguments[0]).getAttribute('aria-expanded') === 'false';",
+    wait_for_page(driver, "return document.getElementById(arguments[0]).getAttribute('aria-expanded') === 'false';",
                dropdown, what=f"{dropdown} to close")
 
 
@@ -76,14 +73,14 @@ def click_label(driver, group: str, value: str) -> None:
 def test_filters_update_map_and_tables_and_the_replay_shows_a_past_hour(app_url, browser, letters_of_one_day):
     grid, grid_name = letters_of_one_day
     browser.get(app_url + "/analytics")
-    wait_until(browser, MAP_READY, timeout=60, what="the map")
-    wait_until(browser, f"return document.getElementById('{ids.KPIS}').innerText.includes('受理量');",
+    wait_for_page(browser, MAP_READY, timeout=60, what="the map")
+    wait_for_page(browser, f"return document.getElementById('{ids.KPIS}').innerText.includes('受理量');",
                what="the KPI tiles")
     sizes = browser.execute_script(f"""
         const gd = document.querySelector('{GRAPH}');
         return gd.data.map(t => [t.name, (t.locations || t.lon).filter(v => v !== null).length]);""")
     assert dict(sizes[:2]) == {"cells": 932, "heat": 932}        # aggregates per cell, not tickets
-    wait_until(browser, f"return document.getElementById('{ids.MAP_CAPTION}').innerText.includes('受理');",
+    wait_for_page(browser, f"return document.getElementById('{ids.MAP_CAPTION}').innerText.includes('受理');",
                what="the caption")
     assert "2024-06-12" not in browser.find_element(By.ID, ids.MAP_CAPTION).text   # default: the last 30 days
 
@@ -92,33 +89,33 @@ def test_filters_update_map_and_tables_and_the_replay_shows_a_past_hour(app_url,
     browser.find_element(By.XPATH, f"//button[contains(@class, 'an-quick') and text()='全部']").click()
     choose(browser, ids.CHANNEL, "letter")
     choose(browser, ids.CATEGORY, "greening")
-    wait_until(browser, f"""
+    wait_for_page(browser, f"""
         const t = document.querySelector('{GRAPH}').data[0];
         return t.z[t.locations.indexOf(arguments[0])] >= 3;""", grid, what="the letters on the map")
-    wait_until(browser, f"return document.getElementById('{ids.HOTSPOTS}').innerText.includes(arguments[0]);",
+    wait_for_page(browser, f"return document.getElementById('{ids.HOTSPOTS}').innerText.includes(arguments[0]);",
                grid_name, what="the grid among the hot spots")
     assert "2024-06-12至" in browser.find_element(By.ID, ids.MAP_CAPTION).text
     days_on_trend = browser.execute_script(
         f"return document.querySelector('#{ids.TREND} .js-plotly-plot').data[0].x.length;")
     assert days_on_trend > 365
     click_label(browser, ids.TREND_GRAIN, "week")
-    wait_until(browser, f"""const x = document.querySelector('#{ids.TREND} .js-plotly-plot').data[0].x;
+    wait_for_page(browser, f"""const x = document.querySelector('#{ids.TREND} .js-plotly-plot').data[0].x;
                             return x.length > 52 && x.length < arguments[0] / 6;""", days_on_trend,
                what="the weekly trend")
     assert browser.find_elements(By.CSS_SELECTOR, f"#{ids.DEPARTMENTS} tbody tr")
 
     # Heatmap ↔ cells: only the visibility changes.
     click_label(browser, ids.MAP_MODE, "cells")
-    wait_until(browser, f"""const d = document.querySelector('{GRAPH}').data;
+    wait_for_page(browser, f"""const d = document.querySelector('{GRAPH}').data;
                             return d[0].visible === true && d[1].visible === false;""", what="the cells")
 
     # Replay DAY at 10 o'clock: the three letters of that hour, per grid (the filters still apply).
     click_label(browser, ids.MAP_SOURCE, "replay")
     day = browser.find_element(By.ID, ids.REPLAY_DAY)
-    wait_until(browser, f"return document.getElementById('{ids.REPLAY_BAR}').offsetParent !== null;",
+    wait_for_page(browser, f"return document.getElementById('{ids.REPLAY_BAR}').offsetParent !== null;",
                what="the replay bar")
     day.click()
-    wait_until(browser, """const th = [...document.querySelectorAll("[class*='dash-datepicker-calendar'] th")]
+    wait_for_page(browser, """const th = [...document.querySelectorAll("[class*='dash-datepicker-calendar'] th")]
                                .map(e => e.textContent);
                            return th.includes('一') && th.includes('日') && !th.includes('Mo');""",
                what="the calendar's weekday names in Chinese")
@@ -126,16 +123,16 @@ def test_filters_update_map_and_tables_and_the_replay_shows_a_past_hour(app_url,
     day.send_keys("2024-06-12", Keys.ENTER)
     thumb = browser.find_element(By.CSS_SELECTOR, f"#{ids.REPLAY_HOUR} [role=slider]")
     thumb.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)                 # 8 → 10 o'clock
-    wait_until(browser, f"""return document.getElementById('{ids.MAP_CAPTION}').innerText
+    wait_for_page(browser, f"""return document.getElementById('{ids.MAP_CAPTION}').innerText
                             .includes('回放 2024-06-12 10:00–10:59 · 受理 3 件');""", what="the replayed hour")
     assert cell_count(browser, grid) == 3
 
     # ▶ plays the following hours, one per step; pressed again it pauses.
     browser.find_element(By.ID, ids.REPLAY_PLAY).click()
-    wait_until(browser, f"""return document.getElementById('{ids.MAP_CAPTION}').innerText
+    wait_for_page(browser, f"""return document.getElementById('{ids.MAP_CAPTION}').innerText
                             .includes('回放 2024-06-12 11:00');""", what="the replay playing on")
     assert cell_count(browser, grid) == 0                         # the letters came at ten, none at eleven
     browser.find_element(By.ID, ids.REPLAY_PLAY).click()
-    wait_until(browser, f"return document.getElementById('{ids.REPLAY_PLAY}').innerText.includes('播放');",
+    wait_for_page(browser, f"return document.getElementById('{ids.REPLAY_PLAY}').innerText.includes('播放');",
                what="the pause")
     assert console_errors(browser) == []

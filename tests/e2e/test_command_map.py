@@ -2,15 +2,15 @@
 no request leaves our host and the console stays clean."""
 from __future__ import annotations
 
-import time
 from urllib.parse import urlsplit
 
 from selenium.webdriver.common.by import By
 from sqlalchemy import text
 
+from harness.browser import console_errors
+from harness.mapclick import click_lonlat, trace_sizes, wait_for_map
+from harness.waiting import poll
 from screens import ids
-from tests.e2e.browser import console_errors
-from tests.e2e.mapclick import click_lonlat, trace_sizes, wait_for_map
 
 SIGNED_IN_AS = "dispatcher"         # the browser fixture signs in as the role this screen is for
 
@@ -28,17 +28,14 @@ def test_map_draws_every_cell_and_camera_and_a_click_opens_the_panel(app_url, br
             FROM grids ORDER BY ST_Area(geom) DESC LIMIT 1""")).one()
 
     # Crews are a live MapLibre layer (assets/livemap.js), every one of them on it.
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not browser.execute_script(
-            "return window.liveMap && window.liveMap.crews.size === arguments[0] && window.liveMap.renders > 0;", crews):
-        time.sleep(0.25)
+    poll(lambda: browser.execute_script(
+        "return window.liveMap && window.liveMap.crews.size === arguments[0] && window.liveMap.renders > 0;", crews),
+        seconds=30, step=0.25)
     assert browser.execute_script("return window.liveMap.crews.size;") == crews
 
     click_lonlat(browser, lon, lat, zoom=14.5)
     panel = browser.find_element(By.ID, ids.PANEL)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and code not in panel.text:
-        time.sleep(0.25)
+    poll(lambda: code in panel.text, seconds=15, step=0.25)
     assert code in panel.text and name in panel.text and "网格员" in panel.text
     assert "hidden" not in panel.get_attribute("class")
 
@@ -53,12 +50,9 @@ def test_measure_switch_recolours_cells_in_place(app_url, browser):
     browser.get(app_url + "/")
     wait_for_map(browser)
     browser.find_element(By.CSS_SELECTOR, f"#{ids.MEASURE} input[value='camera_density']").click()
-    deadline = time.monotonic() + 15
-    shows_scale = False
-    while time.monotonic() < deadline and not shows_scale:
-        shows_scale = browser.execute_script(
-            "return document.querySelector('#command-map .js-plotly-plot').data[0].showscale === true;")
-        time.sleep(0.25)
+    shows_scale = poll(lambda: browser.execute_script(
+        "return document.querySelector('#command-map .js-plotly-plot').data[0].showscale === true;"),
+        seconds=15, step=0.25)
     assert shows_scale
     assert trace_sizes(browser)["grids"] == 932
     assert console_errors(browser) == []

@@ -7,11 +7,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from sqlalchemy import text
 
+from harness.browser import console_errors, wait_in_page
 from screens import ids
-from tests.e2e.browser import console_errors
-from tests.e2e.intake_helpers import (ctrl_enter, error_text, focused_id, keys, new_phone,
-                                      pick_category_by_typing, type_address_and_take_the_first_suggestion,
-                                      wait_until)
+from tests.e2e.intake_helpers import (ctrl_enter, error_text, focused_id, keys, pick_category_by_typing,
+                                      type_address_and_take_the_first_suggestion)
+from tests.fresh import new_phone
 
 SIGNED_IN_AS = "operator"         # the browser fixture signs in as the role this screen is for
 FORM = ids.HOTLINE
@@ -26,13 +26,13 @@ def tickets_of(engine, phone: str) -> list[dict]:
 
 
 def registered_number(browser) -> str:
-    return wait_until(lambda: browser.find_element(By.CSS_SELECTOR, f"#{FORM.result} .ticket-number").text,
+    return wait_in_page(lambda: browser.find_element(By.CSS_SELECTOR, f"#{FORM.result} .ticket-number").text,
                       what="the new ticket number")
 
 
 def open_desk(browser, app_url: str, query: str = "") -> None:
     browser.get(f"{app_url}/hotline{query}")
-    wait_until(lambda: focused_id(browser) == FORM.phone, what="the phone field to have the focus")
+    wait_in_page(lambda: focused_id(browser) == FORM.phone, what="the phone field to have the focus")
 
 
 def test_a_call_taken_with_the_keyboard_alone(app_url, browser, engine):
@@ -41,13 +41,13 @@ def test_a_call_taken_with_the_keyboard_alone(app_url, browser, engine):
     keys(browser, phone, Keys.TAB, "王建国", Keys.TAB)
     assert focused_id(browser) == FORM.category_input
     assert pick_category_by_typing(browser, FORM.category_input, "water") == "漏水"
-    wait_until(lambda: "30 分钟内到场" in browser.find_element(By.ID, FORM.category_hint).text,
+    wait_in_page(lambda: "30 分钟内到场" in browser.find_element(By.ID, FORM.category_hint).text,
                what="the category's priority and time limits")
     keys(browser, Keys.TAB)
     assert focused_id(browser) == FORM.address          # hidden variant and window fields are skipped
     type_address_and_take_the_first_suggestion(browser, "胜利路12号")
-    wait_until(lambda: focused_id(browser) == FORM.description, what="the cursor to move on to the description")
-    wait_until(lambda: "已定位" in browser.find_element(By.ID, FORM.location_text).text, what="the location")
+    wait_in_page(lambda: focused_id(browser) == FORM.description, what="the cursor to move on to the description")
+    wait_in_page(lambda: "已定位" in browser.find_element(By.ID, FORM.location_text).text, what="the location")
     keys(browser, "楼上漏水，天花板滴水", Keys.ENTER)
 
     number = registered_number(browser)
@@ -61,12 +61,12 @@ def test_a_call_taken_with_the_keyboard_alone(app_url, browser, engine):
     assert ticket["citizen_name"] == "王建国" and ticket["registered_by"] == "坐席"
 
     # Ready for the next call: the form is empty and the cursor is back on the phone field …
-    wait_until(lambda: focused_id(browser) == FORM.phone, what="the focus to return to the phone field")
+    wait_in_page(lambda: focused_id(browser) == FORM.phone, what="the focus to return to the phone field")
     assert browser.find_element(By.ID, FORM.phone).get_attribute("value") == ""
     assert browser.find_element(By.ID, FORM.description).get_attribute("value") == ""
     # … and the same caller calling again is recognised with the ticket just registered.
     keys(browser, phone)
-    wait_until(lambda: number in browser.find_element(By.ID, FORM.history).text, what="the caller's history")
+    wait_in_page(lambda: number in browser.find_element(By.ID, FORM.history).text, what="the caller's history")
     assert "王建国" in browser.find_element(By.ID, FORM.history).text
     assert console_errors(browser) == []
 
@@ -76,7 +76,7 @@ def fill_quickly(browser, phone: str, address: str, description: str) -> None:
     pick_category_by_typing(browser, FORM.category_input, "streetl")
     keys(browser, Keys.TAB)
     type_address_and_take_the_first_suggestion(browser, address)
-    wait_until(lambda: focused_id(browser) == FORM.description, what="the address to be picked")
+    wait_in_page(lambda: focused_id(browser) == FORM.description, what="the address to be picked")
     keys(browser, description)
 
 
@@ -96,16 +96,16 @@ def test_an_unknown_address_and_a_click_outside_the_district_are_refused(app_url
     keys(browser, phone, Keys.TAB, Keys.TAB)
     pick_category_by_typing(browser, FORM.category_input, "nois")
     keys(browser, Keys.TAB, "火星路999号")
-    wait_until(lambda: "没有匹配的地址" in browser.find_element(By.ID, FORM.suggestions).text,
+    wait_in_page(lambda: "没有匹配的地址" in browser.find_element(By.ID, FORM.suggestions).text,
                what="the no-match hint")
     browser.find_element(By.ID, FORM.description).send_keys("广场舞音响太吵")
     ctrl_enter(browser)
-    message = wait_until(lambda: error_text(browser, FORM.error, "address"), what="the address error")
+    message = wait_in_page(lambda: error_text(browser, FORM.error, "address"), what="the address error")
     assert "找不到地址" in message
     assert tickets_of(engine, phone) == []
 
     click_map(browser, 122.95, 41.125)     # north-west of the district, inside the map's view
-    message = wait_until(lambda: error_text(browser, FORM.error, "location"), what="the location error")
+    message = wait_in_page(lambda: error_text(browser, FORM.error, "location"), what="the location error")
     assert "不在本辖区内" in message
     assert "未定位" in browser.find_element(By.ID, FORM.location_text).text
     assert tickets_of(engine, phone) == []
@@ -113,10 +113,10 @@ def test_an_unknown_address_and_a_click_outside_the_district_are_refused(app_url
 
 
 def click_map(browser, lon: float, lat: float) -> None:
-    wait_until(lambda: browser.execute_script(
+    wait_in_page(lambda: browser.execute_script(
         f"const gd = document.querySelector('{MAP}');"
         "const m = gd && gd._fullLayout.map && gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;"
-        "return !!(m && m.loaded() && m.__intakeClicks);"), what="the locator map", timeout=60)
+        "return !!(m && m.loaded() && m.__intakeClicks);"), what="the locator map", seconds=60)
     x, y = browser.execute_script(f"""
         const map = document.querySelector('{MAP}')._fullLayout.map._subplot.map;
         const p = map.project([arguments[0], arguments[1]]);
@@ -138,16 +138,16 @@ def test_a_map_click_sets_the_location_and_a_duplicate_can_be_merged(app_url, br
         keys(browser, phone, Keys.TAB, Keys.TAB)
         pick_category_by_typing(browser, FORM.category_input, "green")
         click_map(browser, lon, lat)
-        wait_until(lambda: "已定位" in browser.find_element(By.ID, FORM.location_text).text,
+        wait_in_page(lambda: "已定位" in browser.find_element(By.ID, FORM.location_text).text,
                    what="the clicked point to be located")
         browser.find_element(By.ID, FORM.description).send_keys("树枝折断挡路", Keys.ENTER)
         numbers.append(registered_number(browser))
         assert tickets_of(engine, phone)[0]["grid_code"] == code
         assert tickets_of(engine, phone)[0]["channel"] == "letter"
-    merge = wait_until(lambda: browser.find_element(
+    merge = wait_in_page(lambda: browser.find_element(
         By.CSS_SELECTOR, f"[id*='\"into\":\"{numbers[0]}\"'][id*='{FORM.merge}']"), what="the merge button")
     merge.click()
-    wait_until(lambda: f"已合并到工单 {numbers[0]}" in browser.find_element(By.ID, FORM.result).text,
+    wait_in_page(lambda: f"已合并到工单 {numbers[0]}" in browser.find_element(By.ID, FORM.result).text,
                what="the merge to be confirmed")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT state FROM tickets WHERE number = :n"), {"n": numbers[1]}).scalar() == "merged"
@@ -166,11 +166,11 @@ def test_a_walk_in_records_the_window(app_url, browser, engine):
     assert browser.execute_script("return document.activeElement.closest('.window-choice') !== null")
     keys(browser, Keys.TAB)
     type_address_and_take_the_first_suggestion(browser, "站前街3号")
-    wait_until(lambda: focused_id(browser) == FORM.description, what="the address to be picked")
+    wait_in_page(lambda: focused_id(browser) == FORM.description, what="the address to be picked")
     keys(browser, "路灯杆倾斜")
     ctrl_enter(browser)
-    assert "请选择" in wait_until(lambda: error_text(browser, FORM.error, "window"), what="the window error")
-    wait_until(lambda: browser.execute_script("return document.activeElement.closest('.window-choice') !== null"),
+    assert "请选择" in wait_in_page(lambda: error_text(browser, FORM.error, "window"), what="the window error")
+    wait_in_page(lambda: browser.execute_script("return document.activeElement.closest('.window-choice') !== null"),
                what="the focus to go to the windows")
     assert tickets_of(engine, phone) == []
     browser.find_element(By.XPATH, "//*[contains(@class, 'window-choice')]//label[contains(., '区司法局')]").click()

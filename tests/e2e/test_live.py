@@ -6,39 +6,26 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
-import uuid
 
 import pytest
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from sqlalchemy import text
 
+from harness.browser import console_errors, sign_in, start_chromium, wait_for_js
+from harness.mapclick import click_lonlat
+from harness.servers import free_port, start_app
+from harness.waiting import poll, wait_until
 from screens import ids
-from tests.e2e.browser import console_errors, sign_in, start_chromium, wait_for_js
-from tests.e2e.mapclick import click_lonlat, wait_for_map
-from tests.waiting import wait_until
+from tests.e2e.live_helpers import create_ticket_direct, open_live, post_ticket
 
 SIGNED_IN_AS = "dispatcher"           # the map is theirs; the wall's tests sign in as the wall
-LIVE_READY = "return !!(window.liveMap && window.liveMap.map && window.liveMap.connected);"
 
 
 def click_when_there(driver, css: str, timeout: float = 15) -> None:
     """Click an element of the panel; the panel may re-render under the click (a live update), so retry."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            driver.find_element(By.CSS_SELECTOR, css).click()
-            return
-        except (NoSuchElementException, StaleElementReferenceException):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
-
-
-def open_live(driver, url: str) -> None:
-    driver.get(url)
-    wait_for_map(driver)
-    wait_for_js(driver, LIVE_READY, seconds=30)
+    wait_until(lambda: driver.find_element(By.CSS_SELECTOR, css).click() or True, f"a click on {css}",
+               seconds=timeout, step=0.3, ignoring=(NoSuchElementException, StaleElementReferenceException))
 
 
 def ticket_state(driver, number: str):
@@ -55,13 +42,6 @@ def painted(driver, number: str) -> bool:
                   window.liveMap.paintedAt.has(arguments[0]));""", number)
 
 
-@pytest.fixture(scope="module")
-def inner_point(engine):
-    with engine.connect() as conn:
-        return conn.execute(text("""SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
-                                    FROM grids ORDER BY ST_Area(geom) DESC LIMIT 1""")).one()
-
-
 @pytest.fixture
 def free_water_crew(engine):
     """A water crew able to take the ticket: the shared test database keeps crews that earlier runs sent out."""
@@ -71,28 +51,10 @@ def free_water_crew(engine):
                                     RETURNING code""")).scalar_one()
 
 
-def post_ticket(app_url: str, lon: float, lat: float, **extra) -> str:
-    body = json.dumps({"category": "water_leak", "description": f"e2e 漏水 {uuid.uuid4().hex[:6]}", "lon": lon,
-                       "lat": lat, "citizen_name": "李明华", "citizen_phone": "13812345678", **extra}).encode()
-    request = urllib.request.Request(app_url + "/api/v1/tickets", data=body, method="POST",
-                                     headers={"Content-Type": "application/json",
-                                              "X-API-Key": extra.pop("api_key", "") if "api_key" in extra else ""})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return json.loads(answer.read())["ticket"]["number"]
-
-
-def create_ticket_direct(lon: float, lat: float) -> str:
-    from services.tickets import NewTicket, create_ticket
-    return create_ticket(NewTicket(channel="hotline", category="water_leak", description="e2e 漏水", lon=lon,
-                                   lat=lat, citizen_name="李明华", citizen_phone="13812345678")).ticket["number"]
-
-
 def test_a_new_ticket_appears_on_an_open_map(app_url, browser, inner_point):
     open_live(browser, app_url + "/")
     number = create_ticket_direct(inner_point[1], inner_point[2])
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not painted(browser, number):
-        time.sleep(0.2)
+    poll(lambda: painted(browser, number), seconds=20, step=0.2)
     assert painted(browser, number)
     assert console_errors(browser) == []
 
@@ -215,7 +177,6 @@ def test_a_browser_that_reconnects_catches_up_or_reloads(engine, database_url, b
     from events.bus import get_redis
     from events.relay import Relay
     from settings import get_settings
-    from tests.e2e.conftest import free_port, start_app
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     app = start_app(database_url, port)

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import console_errors, sign_in, sign_in_as, start_chromium, wait_for_js
-from tests.e2e.conftest import ROOT, free_port, start_app
-from tests.e2e.test_live import create_ticket_direct, inner_point, open_live, post_ticket  # noqa: F401 - fixture
+from harness.browser import console_errors, sign_in, sign_in_as, start_chromium, wait_for_js
+from harness.servers import free_port, start_app
+from harness.waiting import wait_until
+from tests.conftest import ROOT
+from tests.e2e.live_helpers import create_ticket_direct, open_live, post_ticket
 from tests.private_redis import PrivateRedis
-from tests.waiting import wait_until
 
 HAS = "return window.liveMap.tickets.has(arguments[0]);"
 BANNER = """const el = document.getElementById('live-banner');

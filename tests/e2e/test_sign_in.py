@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 import pytest
 from selenium.webdriver.common.by import By
 
-from tests.e2e.browser import console_errors, sign_in_as, wait_for_js
-from tests.e2e.mapclick import wait_for_map
-from tests.signing_in import make_user
-from tests.waiting import wait_until
+from harness.browser import console_errors, sign_in_as, wait_for_js
+from harness.mapclick import wait_for_map
+from harness.signing_in import make_user
+from harness.waiting import wait_until
 
 
 def shell_text(driver) -> str:

@@ -9,8 +9,8 @@ import pytest
 from etl.__main__ import main as etl_main
 from geo import devices as device_db
 from geo.db import get_engine
-from tests.integration.test_api_support import (api_key, auth, client, error_of, key_name, spot,  # noqa: F401
-                                                unique)
+from tests.fresh import unique
+from tests.integration.api_helpers import error_of
 
 
 def registry(device_ids: list[str]) -> dict[str, dict]:

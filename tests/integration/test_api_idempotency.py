@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import threading
 
-from tests.integration.test_api_support import (api_key, auth, client, error_of, key_name, spot,  # noqa: F401
-                                                ticket_body, unique)
+from tests.fresh import unique
+from tests.integration.api_helpers import error_of, ticket_body
 
 
 def tickets_of(client, auth, phone: str) -> list[str]:

@@ -10,7 +10,8 @@ import pytest
 from geo.api_keys import delete_api_key
 from geo.db import get_engine
 from tests.conftest import ROOT
-from tests.integration.test_api_support import client, spot, ticket_body, unique, worker_crew  # noqa: F401
+from tests.fresh import unique
+from tests.integration.api_helpers import ticket_body
 
 
 def flask_cli(*args: str) -> subprocess.CompletedProcess:

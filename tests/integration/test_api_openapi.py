@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from api.v1 import PREFIX, UNKNOWN_ENDPOINT
-from tests.integration.test_api_support import api_key, auth, client, error_of, key_name  # noqa: F401
+from tests.integration.api_helpers import error_of
 
 DOCUMENTED_METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 

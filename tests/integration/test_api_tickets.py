@@ -2,15 +2,14 @@
 channels (hotline, 110, grid workers), and every error code — on the real database through the Flask client."""
 from __future__ import annotations
 
-import random
 import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
 
-from tests.integration.test_api_support import (api_key, auth, client, error_of, key_name, spot,  # noqa: F401
-                                                ticket_body, unique, unique_phone, worker_auth, worker_crew)
+from tests.fresh import new_phone, unique
+from tests.integration.api_helpers import error_of, ticket_body
 
 OFFSET = re.compile(r"[+-]\d\d:\d\d$")
 
@@ -148,7 +147,7 @@ def test_only_a_grid_workers_key_files_as_grid_worker_and_only_so(client, auth, 
 # ------------------------------------------------------------------------------------------------ list
 
 def test_the_list_filters_by_phone_category_channel_state_and_time(client, auth, spot):
-    phone = unique_phone()
+    phone = new_phone()
     road = create(client, auth, ticket_body(spot, citizen_phone=phone))
     light = create(client, auth, ticket_body(spot, citizen_phone=phone, category="streetlight", channel="hotline"))
 

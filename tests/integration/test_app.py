@@ -8,7 +8,7 @@ import pytest
 def client(engine):
     """A dispatcher's session (the map page is theirs); the style test asks from a wall PC's host name."""
     from app import server
-    from tests.signing_in import signed_in_client
+    from harness.signing_in import signed_in_client
     hosts = server.config["TRUSTED_HOSTS"]
     server.config["TRUSTED_HOSTS"] = [*hosts, "wall.local"]
     yield signed_in_client(server, "dispatcher")

@@ -13,7 +13,7 @@ from events.positions import TrackIngester
 from geo.db import make_engine
 from services import health
 from settings import get_settings
-from tests.private_redis import free_port, private_redis  # noqa: F401 - a fixture
+from harness.servers import free_port
 from workers.positions import ingest_waiting
 
 

@@ -2,7 +2,6 @@
 merge, the public progress view and evaluation."""
 from __future__ import annotations
 
-import random
 import uuid
 
 import pytest
@@ -12,10 +11,7 @@ from geo.tickets import grid_point, place_of_point
 from services import intake_forms, ticket_views
 from services.intake_forms import FormInvalid, IntakeError
 from services.tickets import IdempotencyConflict, transition
-
-
-def new_phone() -> str:
-    return "139" + "".join(random.choice("0123456789") for _ in range(8))
+from tests.fresh import new_phone
 
 
 @pytest.fixture

@@ -18,11 +18,11 @@ from events.bus import get_redis, live_streams
 from events.hub import CONNECTIONS_KEY, Hub, connections_key
 from services import live
 from services.tickets import NewTicket, create_ticket, transition
-from tests.e2e.conftest import free_port, start_app
+from harness.servers import free_port, start_app
 from tests.private_redis import PrivateRedis
-from tests.signing_in import session_cookie
+from harness.signing_in import session_cookie
 from tests.sse import StreamReader, parse_events, rows, ticket_numbers
-from tests.waiting import wait_until
+from harness.waiting import wait_until
 
 WIRE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
 
@@ -64,7 +64,7 @@ def test_the_outbox_and_the_snapshot_write_a_tickets_time_the_same_way(engine, g
 
 def test_the_wall_and_the_leader_get_places_and_no_personal_data_the_dispatcher_points(engine, grid_point):
     from app import server
-    from tests.signing_in import signed_in_client
+    from harness.signing_in import signed_in_client
     lon, lat = grid_point[0] + 0.0001234, grid_point[1] + 0.0001234
     citizen = create_ticket(NewTicket(channel="hotline", category="water_leak", description="测试：张三家楼道漏水",
                                       lon=lon, lat=lat, address="园林路88号2单元", citizen_name="张三丰",

@@ -10,9 +10,9 @@ import threading
 import urllib.request
 from pathlib import Path
 
+from harness.servers import free_port
+from harness.waiting import wait_until
 from tests.conftest import ROOT
-from tests.e2e.conftest import free_port
-from tests.waiting import wait_until
 from workers.supervisor import Child, Supervisor
 
 

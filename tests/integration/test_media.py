@@ -14,11 +14,11 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import text
 
+from harness.signing_in import signed_in_client
 from services import media
 from settings import get_settings
-from tests.integration.test_open311_api import add_api_key, created  # noqa: F401 - created is a fixture
+from tests.integration.api_helpers import add_api_key
 from tests.photos import has_gps, jpeg_with_gps, metadata_of
-from tests.signing_in import signed_in_client
 
 V2 = "/open311/v2"
 
@@ -250,7 +250,7 @@ def test_media_serves_the_photo_to_staff_and_key_holders_and_asks_nobody_to_sign
 
 
 def test_media_refuses_a_unit_whose_ticket_it_is_not_and_serves_the_lead_unit(stored, server):
-    from tests.signing_in import make_user, sign_in
+    from harness.signing_in import make_user, sign_in
     outsider = server.test_client()
     sign_in(outsider, *make_user("department", department=stored["other"]))
     assert outsider.get(stored["path"]).status_code == 403

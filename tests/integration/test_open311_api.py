@@ -7,7 +7,6 @@ the bulk rows for the 1,000-row cap are deleted.
 """
 from __future__ import annotations
 
-import hashlib
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
@@ -18,7 +17,7 @@ from sqlalchemy import text
 
 from geo import tickets as geo_tickets
 from services.tickets import categories, transition
-from workorders.states import TransitionRefused
+from tests.integration.api_helpers import add_api_key
 
 V2 = "/open311/v2"
 SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "type", "keywords", "group")
@@ -37,14 +36,6 @@ def client(engine):
     return server.test_client()
 
 
-def add_api_key(engine, name: str, key: str, active: bool = True) -> None:
-    """As create-api-key stores it: the sha256 hex of the key, never the key."""
-    with engine.begin() as conn:
-        conn.execute(text("""INSERT INTO api_keys (name, key_hash, active, created_at)
-                             VALUES (:name, :hash, :active, now())"""),
-                     {"name": name, "hash": hashlib.sha256(key.encode()).hexdigest(), "active": active})
-
-
 @pytest.fixture(scope="module")
 def api_key(engine):
     """A live key and a disabled one, under names unique to this run; removed afterwards."""
@@ -55,18 +46,6 @@ def api_key(engine):
     yield {"key": key, "name": name, "disabled": f"o311-{run}-off"}
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM api_keys WHERE name IN (:a, :b)"), {"a": name, "b": f"{name}-off"})
-
-
-@pytest.fixture(scope="module")
-def created(engine):
-    """Numbers of the tickets the tests made; refused at the end so nothing stays open."""
-    numbers: list[str] = []
-    yield numbers
-    for number in numbers:
-        try:
-            transition(number, "refuse", "open311-tests", reason="测试工单")
-        except TransitionRefused:
-            pass            # already resolved/closed by its test
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from events.bus import get_redis, publish_position, publish_positions
 from events.positions import TrackIngester, backlog, dead_letter_count
 from settings import get_settings
 from tests.conftest import ROOT
-from tests.waiting import wait_until
+from harness.waiting import wait_until
 from workers.positions import ingest_waiting, run_position_ingester
 
 

@@ -14,9 +14,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from harness.signing_in import csrf_headers, make_user, sign_in, signed_in_client
 from services.tickets import NewTicket, create_ticket, transition
-from tests.integration.test_security import callback_body, router_body
-from tests.signing_in import csrf_headers, make_user, sign_in, signed_in_client
+from tests.integration.dash_requests import callback_body, router_body
 
 WALL = "..wall-tiles.children...wall-watch.children...wall-ticker.children.."
 NAME, PHONE, ADDRESS, WORDS = "欧阳娜娜", "13700009999", "和平路77号4单元", "欧阳家楼道漏水"

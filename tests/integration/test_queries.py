@@ -20,28 +20,16 @@ def test_map_data_holds_every_layer(engine):
     assert 122.8 < minx < maxx < 123.3 and 40.9 < miny < maxy < 41.2
 
 
-def test_a_point_on_a_shared_edge_belongs_to_exactly_one_grid(engine):
+def test_a_point_on_a_shared_edge_belongs_to_exactly_one_grid(engine, shared_edge_point):
+    a, b, lon, lat = shared_edge_point
     with engine.connect() as conn:
-        a, b, lon, lat = conn.execute(text("""
-            SELECT a.code, b.code, ST_X(p), ST_Y(p) FROM grids a JOIN grids b
-              ON a.code < b.code AND ST_Touches(a.geom, b.geom),
-              LATERAL ST_PointN(ST_Boundary(ST_GeometryN(a.geom, 1)), 1) AS p
-            WHERE ST_Covers(b.geom, p) LIMIT 1""")).one()
         assert grid_at(conn, lon, lat) == min(a, b)
         assert grid_at(conn, 0.0, 0.0) is None
 
 
-def shared_edge_point(conn) -> tuple[str, str, float, float]:
-    return conn.execute(text("""
-        SELECT a.code, b.code, ST_X(p), ST_Y(p) FROM grids a JOIN grids b
-          ON a.code < b.code AND ST_Touches(a.geom, b.geom),
-          LATERAL ST_PointN(ST_Boundary(ST_GeometryN(a.geom, 1)), 1) AS p
-        WHERE ST_Covers(b.geom, p) AND ST_Covers(a.geom, p) LIMIT 1""")).one()
-
-
-def test_every_reader_of_a_points_grid_follows_the_one_rule(engine):
+def test_every_reader_of_a_points_grid_follows_the_one_rule(engine, shared_edge_point):
+    a, b, lon, lat = shared_edge_point
     with engine.connect() as conn:
-        a, b, lon, lat = shared_edge_point(conn)
         smaller = min(a, b)
         place = place_at(conn, lon, lat)
         assert place["grid_code"] == smaller and place["street_name"].endswith("街道")

@@ -19,15 +19,10 @@ from events.relay import Relay, stream_fields
 from geo import outbox as outbox_sql
 from geo.tickets import add_outbox
 from settings import get_settings
-from tests.private_redis import private_redis  # noqa: F401 - a fixture
-from tests.waiting import wait_until as wait_for
+from harness.waiting import wait_until
 from workers.relay import run_relay
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_until(condition, what: str, seconds: float = 30.0, step: float = 0.05):
-    return wait_for(condition, what, seconds, step)
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.integration.conftest import router_body, started_dash_app
-from tests.signing_in import csrf_headers
+from harness.signing_in import csrf_headers
+from tests.integration.dash_requests import router_body, started_dash_app
 from workorders import policy
 
 NOBODY = "nobody"

@@ -12,11 +12,11 @@ import uuid
 import pytest
 from sqlalchemy import text
 
+from harness.signing_in import csrf_headers, make_user, sign_in, signed_in_client
 from services import identity
 from settings import get_settings
 from tests.conftest import ROOT
-from tests.integration.conftest import ROUTER, router_body
-from tests.signing_in import csrf_headers, make_user, sign_in, signed_in_client
+from tests.integration.dash_requests import ROUTER, callback_body, router_body
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +52,6 @@ def audit_rows(engine, target: str) -> list[tuple[str, str, str]]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(
             "SELECT action, outcome, actor FROM audit_log WHERE target = :t ORDER BY id"), {"t": target})]
-
-
-def callback_body(output: str, inputs: list[dict] | None = None) -> dict:
-    """A callback request as Dash's renderer sends it (pattern-matching outputs matching nothing)."""
-    from dash._utils import split_callback_id
-    parts = split_callback_id(output)
-    outputs = [[] if p["id"].startswith("{") else {"id": p["id"], "property": p["property"].split("@")[0]}
-               for p in (parts if isinstance(parts, list) else [parts])]
-    return {"output": output, "outputs": outputs if isinstance(parts, list) else outputs[0],
-            "inputs": inputs or [], "state": [], "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs or []]}
 
 
 # ------------------------------------------------------------------------------------------------ sign-in
@@ -504,7 +494,7 @@ def test_a_request_body_over_the_limit_is_refused_whatever_the_route(client, ser
 def test_a_chunked_body_over_the_limit_is_cut_off_too(database_url):
     """Through a real server: a body without Content-Length is counted as it arrives."""
     import http.client
-    from tests.e2e.conftest import free_port, start_app
+    from harness.servers import free_port, start_app
     port = free_port()
     proc = start_app(database_url, port, {"MAX_REQUEST_BYTES": "2000", "RUN_RELAY_IN_APP": "false"})
     try:
@@ -601,7 +591,7 @@ def test_the_map_is_read_only_for_a_leader_the_panel_refuses_to_dispatch(server,
 def test_limits_and_sign_in_fail_open_while_redis_is_unreachable(server, monkeypatch, address):
     """Intake goes on through a Redis outage: the counters being away must not turn a report into a 500, nor
     keep staff from signing in (the e2e outage test found both after sign-in landed)."""
-    from tests.e2e.conftest import free_port
+    from harness.servers import free_port
     monkeypatch.setattr(get_settings(), "redis_url", f"redis://127.0.0.1:{free_port()}/0")   # nobody listens
     client = client_at(server, address)
     ticket = {"category": "sanitation", "description": "Redis 中断时的匿名上报", "address": "胜利路"}

@@ -15,19 +15,13 @@ from contextlib import ExitStack
 import pytest
 from sqlalchemy import text
 
-from tests.e2e.conftest import ROOT, free_port, start_app, wait_healthy
-from tests.signing_in import session_cookie
+from harness.servers import free_port, start_app, stop, wait_healthy
+from harness.signing_in import session_cookie
+from harness.waiting import poll
+from tests.conftest import ROOT
 from tests.sse import StreamReader, ticket_numbers
 
 CATEGORY = "sanitation"
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def post_ticket(url: str, lon: float, lat: float) -> str:
@@ -78,9 +72,7 @@ def test_a_ticket_taken_by_any_process_reaches_the_live_clients_of_all(engine, d
         numbers = {post_ticket(urls[i % 2], lon, lat) for i, (lon, lat) in enumerate(inner_points)}
         assert len(numbers) == len(inner_points)
 
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not all(numbers <= r.numbers for r in readers):
-            time.sleep(0.2)
+        poll(lambda: all(numbers <= r.numbers for r in readers), seconds=30, step=0.2)
         for reader in readers:
             assert reader.error is None, reader.error
             assert numbers <= reader.numbers, f"missing on a stream of {reader.request.full_url}"

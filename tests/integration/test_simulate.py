@@ -5,21 +5,21 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 import redis
 from sqlalchemy import text
 
+from harness.servers import free_port
+from harness.waiting import wait_until
 from services.dispatch import assign, crew_options
 from services.tickets import history, utcnow
 from settings import get_settings
 from workorders.states import TransitionRefused
-from tests.waiting import wait_until as wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 WINTER_MORNING = "2026-01-15T08:00+08:00"     # a busy simulated hour, whatever the real time is
@@ -30,8 +30,8 @@ def simulate(*args: str, env: dict | None = None) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
 
 
-def wait_until(condition, what: str, seconds: float = 40.0, step: float = 0.25):
-    return wait_for(condition, what, seconds, step)
+# The simulator at 900x on two busy cores: its next step may take a while.
+wait_for_simulator = partial(wait_until, seconds=40.0, step=0.25)
 
 
 def actions(engine, seed: int) -> dict[str, int]:
@@ -90,12 +90,13 @@ def test_a_running_simulation_dispatches_drives_resolves_and_stops_on_sigterm(en
     sim = simulate("--speed", "900", "--seed", str(seed), "--start", WINTER_MORNING, "--burst", "10",
                    "--human-share", "1", "--human-wait", "8", "--max-posts", "20")
     try:
-        number, crew = wait_until(lambda: dispatch_one_by_hand(engine, seed), "a ticket left for a person")
-        wait_until(lambda: {"dispatch", "accept", "arrive", "resolve"} <= set(actions(engine, seed)),
-                   "tickets dispatched, accepted, arrived at and resolved")
-        wait_until(lambda: "arrive" in [e["action"] for e in history(number)[1]], "the hand-dispatched crew arrives")
-        wait_until(lambda: (posted := stream()) and crew in posted and desk_crews(engine, seed, crew) & posted,
-                   "positions of the crews (the desk's and the hand-dispatched one) on crews:positions")
+        number, crew = wait_for_simulator(lambda: dispatch_one_by_hand(engine, seed), "a ticket left for a person")
+        wait_for_simulator(lambda: {"dispatch", "accept", "arrive", "resolve"} <= set(actions(engine, seed)),
+                           "tickets dispatched, accepted, arrived at and resolved")
+        wait_for_simulator(lambda: "arrive" in [e["action"] for e in history(number)[1]],
+                           "the hand-dispatched crew arrives")
+        wait_for_simulator(lambda: (posted := stream()) and crew in posted and desk_crews(engine, seed, crew) & posted,
+                           "positions of the crews (the desk's and the hand-dispatched one) on crews:positions")
     finally:
         sim.send_signal(signal.SIGTERM)
         _, err = sim.communicate(timeout=30)
@@ -137,9 +138,7 @@ def dispatch_one_by_hand(engine, seed: int) -> tuple[str, str] | None:
 
 
 def test_redis_down_positions_pause_tickets_go_on(engine, seed):
-    with socket.socket() as s:       # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()               # nobody listens on it
     sim = simulate("--speed", "900", "--seed", str(seed), "--start", WINTER_MORNING,
                    "--burst", "10", "--human-share", "0", "--duration", "3", "--no-resume",
                    env={"REDIS_URL": f"redis://127.0.0.1:{port}/0"})
@@ -154,9 +153,7 @@ def test_redis_down_positions_pause_tickets_go_on(engine, seed):
 def test_no_database_one_clear_line(monkeypatch, capsys):
     from geo.db import get_engine
     from simulation.cli import main
-    with socket.socket() as s:       # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()               # nobody listens on it
     monkeypatch.setenv("DATABASE_URL", f"postgresql://postgres@127.0.0.1:{port}/tiedong")
     get_settings.cache_clear()
     get_engine.cache_clear()

@@ -211,7 +211,7 @@ def test_scores_cli_refuses_bad_input_with_one_line(stats_db, tmp_path):
 def client(engine):
     """A leader's session: the exports are the leaders' and supervisors'."""
     from app import server
-    from tests.signing_in import signed_in_client
+    from harness.signing_in import signed_in_client
     return signed_in_client(server, "leader")
 
 

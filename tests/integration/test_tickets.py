@@ -67,13 +67,8 @@ def test_a_point_outside_the_district_is_refused_and_nothing_is_written(engine):
         assert conn.execute(text("SELECT count(*) FROM tickets")).scalar() == before
 
 
-def test_a_boundary_point_lands_in_exactly_one_grid(engine):
-    with engine.connect() as conn:
-        a, b, lon, lat = conn.execute(text("""
-            SELECT a.code, b.code, ST_X(p), ST_Y(p) FROM grids a JOIN grids b
-              ON a.code < b.code AND ST_Touches(a.geom, b.geom),
-              LATERAL ST_PointN(ST_Boundary(ST_GeometryN(a.geom, 1)), 1) AS p
-            WHERE ST_Covers(b.geom, p) AND ST_Covers(a.geom, p) LIMIT 1""")).one()
+def test_a_boundary_point_lands_in_exactly_one_grid(shared_edge_point):
+    a, b, lon, lat = shared_edge_point
     ticket = svc.create_ticket(NewTicket(channel="web", category="streetlight", description="路灯不亮",
                                          lon=lon, lat=lat)).ticket
     assert ticket["grid_code"] == min(a, b)

@@ -56,3 +56,48 @@ def test_gunicorn_conf_reads_the_settings():
     assert conf["bind"] == f"{s.host}:{s.port}"
     assert (conf["workers"], conf["worker_class"], conf["threads"], conf["timeout"]) == (
         s.gunicorn_workers, s.gunicorn_worker_class, s.gunicorn_threads, s.gunicorn_timeout)
+
+
+# ------------------------------------------------------------------------------------------------ requirements
+
+# pip and setuptools come with every virtualenv of Python 3.11 (dash asks for setuptools without a version).
+WITH_EVERY_VENV = {"pip", "setuptools"}
+
+
+def pinned(path) -> set[str]:
+    from packaging.utils import canonicalize_name
+    return {canonicalize_name(line.split("==")[0]) for line in path.read_text().splitlines() if "==" in line}
+
+
+def needed_by(names: set[str]) -> set[str]:
+    """``names`` and everything they require when installed as pinned (extras left out), from the installed
+    packages' own metadata."""
+    from importlib.metadata import requires
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    found, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for line in requires(name) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                todo.append(canonicalize_name(requirement.name))
+    return found
+
+
+def test_requirements_txt_is_all_the_product_runs_on_and_holds_no_test_package():
+    runtime, test_only = pinned(ROOT / "requirements.txt"), pinned(ROOT / "requirements-test.txt")
+    assert {"pytest", "selenium"} <= test_only and not runtime & test_only
+    assert needed_by(runtime) - WITH_EVERY_VENV == runtime       # nothing it needs is pinned only for the tests
+    assert needed_by(runtime | test_only) - WITH_EVERY_VENV == runtime | test_only
+
+
+def test_the_image_and_make_run_install_requirements_txt_only():
+    assert re.findall(r"-r (\S+)", (ROOT / "Dockerfile").read_text()) == ["requirements.txt"]
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^var/run\.env: \$\(VENV\)/\.installed FORCE$", makefile, re.M)
+    assert re.search(r"^var/test\.env: \$\(VENV\)/\.installed-test FORCE$", makefile, re.M)
+    assert re.search(r"^var/bench\.env: \$\(VENV\)/\.installed-test FORCE$", makefile, re.M)

@@ -1,4 +1,4 @@
-"""Drive the Plotly map from a browser test: find traces, project lon/lat to pixels, click a cell."""
+"""Drive a Plotly map in the browser: wait for it, find traces, project lon/lat to pixels, click a cell."""
 from __future__ import annotations
 
 import time
@@ -6,22 +6,22 @@ import time
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
+from harness.browser import wait_for_js
+
 GRAPH = "#command-map .js-plotly-plot"
 
-MAP_READY = f"""
-const gd = document.querySelector('{GRAPH}');
+
+def map_ready(graph: str = GRAPH) -> str:
+    """A script that is true once the map of the Plotly graph ``graph`` (a CSS selector) has loaded its style."""
+    return f"""
+const gd = document.querySelector('{graph}');
 return !!(gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
           && gd._fullLayout.map._subplot.map && gd._fullLayout.map._subplot.map.loaded());
 """
 
 
-def wait_for_map(driver, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if driver.execute_script(MAP_READY):
-            return
-        time.sleep(0.25)
-    raise AssertionError("the map did not finish loading")
+def wait_for_map(driver, timeout: float = 60, graph: str = GRAPH) -> None:
+    wait_for_js(driver, map_ready(graph), seconds=timeout, what="the map to finish loading")
 
 
 def trace_sizes(driver) -> dict[str, int]:

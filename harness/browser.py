@@ -1,13 +1,14 @@
-"""Headless Chromium as this machine runs it (Debian chromium + chromium-driver), for tests and screenshots."""
+"""Headless Chromium as this machine runs it (Debian chromium + chromium-driver), for tests, bench and screenshots."""
 from __future__ import annotations
 
 import shutil
 import tempfile
 
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 
-from tests.waiting import wait_until
+from harness.waiting import wait_until
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -42,6 +43,12 @@ def wait_for_js(driver, script: str, *args, seconds: float = 30, what: str | Non
     return wait_until(lambda: driver.execute_script(script, *args), what or script, seconds=seconds, step=0.2)
 
 
+def wait_in_page(condition, what: str = "the page", seconds: float = 20):
+    """``wait_until`` for a condition that reads the page: an element that a re-render replaced between finding it
+    and reading it means "not yet", not a failure."""
+    return wait_until(condition, what, seconds=seconds, step=0.2, ignoring=WebDriverException)
+
+
 def sign_in_as(driver, base_url: str, username: str, password: str, next_path: str = "/account") -> None:
     """Sign in through the /login form, as a person would, and land on ``next_path``."""
     from selenium.webdriver.common.by import By
@@ -55,7 +62,7 @@ def sign_in_as(driver, base_url: str, username: str, password: str, next_path: s
 def sign_in(driver, base_url: str, *roles: str, next_path: str = "/account") -> str:
     """A new user holding ``roles`` (made through the identity service), signed in; returns the username. The
     page landed on must load without a console error (its messages are read, so the test starts afresh)."""
-    from tests.signing_in import make_user
+    from harness.signing_in import make_user     # here: screenshots of any site import this module without the services
     username, password = make_user(*roles)
     sign_in_as(driver, base_url, username, password, next_path)
     wait_for_js(driver, "return !!document.getElementById('shell-user');", what="the signed-in shell")
@@ -64,7 +71,7 @@ def sign_in(driver, base_url: str, *roles: str, next_path: str = "/account") -> 
 
 
 def carry_session(driver, base_url: str, cookie_header: str) -> None:
-    """Give a fresh browser an existing session (``tests.signing_in.session_cookie``) without loading any page of
+    """Give a fresh browser an existing session (``harness.signing_in.session_cookie``) without loading any page of
     the app's own (a benchmark's first paint must start with a cold cache)."""
     driver.get(base_url + "/healthz")
     for part in cookie_header.split("; "):

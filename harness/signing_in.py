@@ -1,6 +1,7 @@
-"""Signing in from tests, as a person would: a user made through the identity service, then POST /login.
+"""Signing in as a person would: a user made through the identity service, then POST /login.
 
-Used by the integration tests (Flask's test client) and the browser tests (a real Chromium at /login)."""
+Used by the integration tests (Flask's test client), the browser tests (a real Chromium at /login) and the
+benchmarks (a session cookie of a running server)."""
 from __future__ import annotations
 
 import uuid
