@@ -26,6 +26,7 @@ from sqlalchemy import text  # noqa: E402
 
 from geo.db import get_engine  # noqa: E402
 from services.tickets import NewTicket, create_ticket  # noqa: E402
+from workorders.policy import system_principal  # noqa: E402
 from tests.e2e.browser import carry_session, start_chromium  # noqa: E402
 from tests.signing_in import session_cookie  # noqa: E402
 
@@ -89,7 +90,7 @@ def ensure_open_tickets(target: int) -> int:
     rng = random.Random(1)
     for i, (lon, lat) in enumerate(inner_points(missing, seed=11)):
         create_ticket(NewTicket(channel="hotline", category=rng.choice(CATEGORIES), description="基准测试：存量工单",
-                                lon=lon, lat=lat))
+                                lon=lon, lat=lat), system_principal("bench"))
     return have + missing
 
 

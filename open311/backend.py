@@ -13,6 +13,7 @@ from services.api_keys import active_caller
 from services.tickets import IdempotencyConflict, IntakeError, create_ticket, utcnow
 from settings import get_settings
 from workorders import contract
+from workorders.policy import Forbidden
 from workorders.clock import local_zone as _tz
 
 
@@ -80,7 +81,10 @@ def submit(form: params.Form, idempotency_key: str | None) -> list[dict]:
         raise bad_request("缺少 service_code")
     submission = params.new_ticket(form, find_service(code), key_name)
     try:
-        created = create_ticket(submission.ticket, idempotency=_idempotency(key_name, idempotency_key))
+        created = create_ticket(submission.ticket, caller.principal,
+                                idempotency=_idempotency(key_name, idempotency_key))
+    except Forbidden:
+        raise Open311Error(403, f"api_key {key_name} 没有登记诉求的权限（intake）") from None
     except IntakeError as error:
         raise bad_request(*params.problem_texts(error)) from None
     except IdempotencyConflict as error:

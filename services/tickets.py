@@ -2,6 +2,10 @@
 
 Each public function runs in one transaction (its own, or the caller's ``conn``): the ticket, its event row and
 its outbox row are written together or not at all, so an accepted ticket survives any crash after the commit.
+
+Rights are decided here, whatever door calls: every change takes the ``policy.Principal`` who acts and asks
+workorders/policy.py (``require_action`` with the ticket as the target, so a department moves only its own
+tickets). The history names whoever the principal is (its ``label``), never a name a form or a body typed.
 """
 from __future__ import annotations
 
@@ -26,11 +30,17 @@ from workorders.contract import IntakeError, NewTicket, phone_digits  # noqa: F4
 from workorders.deadlines import compute_deadlines
 from workorders.routing import RoutingExhausted, route
 from workorders.states import ACTIONS, FINAL_STATES, TransitionRefused, next_state
+from workorders import policy
+from workorders.policy import Principal
 from workorders.vocabulary import CHANNELS, LEVEL_NAMES, SATISFACTION
 
 ESCALATION_GRACE_HOURS = 24.0
 # Trigram similarity an address needs to be placed without a human choosing (suggestion lists show weaker ones).
 ADDRESS_MATCH_MIN_SCORE = 0.5
+# Channels anybody may file through without being anyone (a citizen's web form, an anonymous API client): every
+# other channel is registered by someone holding the ``intake`` right (an operator, a key, the simulator).
+ANONYMOUS_CHANNELS = frozenset({"api", "web"})
+SYSTEM = policy.system_principal("system")      # the escalation sweep; the public timeline shows its reasons
 
 
 class NotFound(LookupError):
@@ -78,9 +88,14 @@ def request_hash(request: NewTicket) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def create_ticket(request: NewTicket, *, idempotency: tuple[str, str] | None = None, now: datetime | None = None,
-                  conn: Connection | None = None, engine: Engine | None = None) -> Created:
-    """Register a request as a ticket. ``idempotency`` = (scope, key): the same key and body give the same ticket."""
+def create_ticket(request: NewTicket, principal: Principal | None, *, idempotency: tuple[str, str] | None = None,
+                  now: datetime | None = None, conn: Connection | None = None,
+                  engine: Engine | None = None) -> Created:
+    """Register a request as a ticket. ``idempotency`` = (scope, key): the same key and body give the same ticket.
+
+    ``principal``: who registers it (None: an anonymous citizen, only on ANONYMOUS_CHANNELS); it becomes the
+    ticket's ``registered_by`` whatever the request says."""
+    request = registered_as(request, principal)
     for attempt in range(3):
         try:
             with _transaction(conn, engine) as c:
@@ -89,6 +104,13 @@ def create_ticket(request: NewTicket, *, idempotency: tuple[str, str] | None = N
             if conn is not None or attempt == 2:
                 raise IdempotencyConflict("the same Idempotency-Key is being used by a request in flight")
     raise AssertionError("unreachable")
+
+
+def registered_as(request: NewTicket, principal: Principal | None) -> NewTicket:
+    """The request as ``principal`` may file it: the intake right checked, ``registered_by`` its label."""
+    if principal is not None or request.channel not in ANONYMOUS_CHANNELS:
+        policy.require(principal, "intake")
+    return request.model_copy(update={"registered_by": principal.label if principal else None})
 
 
 def replayed(conn: Connection, request: NewTicket, idempotency: tuple[str, str] | None) -> Created | None:
@@ -225,14 +247,19 @@ class Transitioned:
     notice: str | None = None      # e.g. the SMS text with the evaluation link, shown to the operator
 
 
-def transition(number: str, action: str, actor: str, *, reason: str | None = None, department: str | None = None,
-               crew: str | None = None, data: dict | None = None, now: datetime | None = None,
-               conn: Connection | None = None) -> Transitioned:
+def transition(number: str, action: str, principal: Principal, *, reason: str | None = None,
+               department: str | None = None, crew: str | None = None, data: dict | None = None,
+               now: datetime | None = None, conn: Connection | None = None) -> Transitioned:
+    """Run ``action`` on the ticket, if ``principal`` may on this ticket (policy.ACTION_RIGHTS) and the state
+    table allows it; the history names the principal."""
     now = now or utcnow()
     with _transaction(conn) as c:
         ticket = db.ticket_by_number(c, number, lock=True)
         if ticket is None:
             raise NotFound(f"没有工单 {number}")
+        if action in policy.ACTION_RIGHTS:      # an unknown action is the state table's refusal, below
+            policy.require_action(principal, action, policy.Target.of_ticket(ticket))
+        actor = principal.label
         target = next_state(ticket["state"], action, reason)
         changes, notice = _effects(c, ticket, action, target, actor, reason, department, crew, data or {}, now)
         db.update_ticket(c, ticket["id"], {**changes, "state": target, "updated_at": now})
@@ -367,10 +394,11 @@ def evaluate(token: str, satisfaction: str, comment: str | None = None, reopen: 
             raise TransitionRefused(f"工单 {ticket['number']} 当前不可评价（{ticket['state']}）")
         db.update_ticket(conn, ticket["id"], {"satisfaction": satisfaction, "evaluation_comment": comment,
                                                "evaluated_at": now})
-        transition(ticket["number"], "evaluate", "citizen", data={"satisfaction": satisfaction}, now=now, conn=conn)
+        transition(ticket["number"], "evaluate", policy.CITIZEN, data={"satisfaction": satisfaction}, now=now,
+                   conn=conn)
         follow = "reopen" if satisfaction == "unsatisfied" and reopen else "close"
         reason = (comment or "群众不满意") if follow == "reopen" else None
-        return transition(ticket["number"], follow, "citizen", reason=reason, now=now, conn=conn).ticket
+        return transition(ticket["number"], follow, policy.CITIZEN, reason=reason, now=now, conn=conn).ticket
 
 
 # ------------------------------------------------------------------------------------------------ escalation
@@ -384,24 +412,26 @@ def escalate_overdue(now: datetime | None = None, engine: Engine | None = None) 
         escalatable = sorted(ACTIONS["escalate"].sources)
         for row in db.overdue_tickets(conn, now, ESCALATION_GRACE_HOURS, escalatable):
             level = LEVEL_NAMES[min(row["escalation_level"] + 1, 2)]
-            transition(row["number"], "escalate", "system", reason=f"超过办理时限，升级至{level}督办", now=now,
+            transition(row["number"], "escalate", SYSTEM, reason=f"超过办理时限，升级至{level}督办", now=now,
                        conn=conn)
             escalated.append(row["number"])
     return escalated
 
 
-def supervise(supervision_id: int, actor: str, note: str, now: datetime | None = None) -> int:
+def supervise(supervision_id: int, principal: Principal, note: str, now: datetime | None = None) -> int:
+    """A supervisor's note on a supervision (督办记录), if ``principal`` supervises the supervised ticket."""
     if not note.strip():
         raise IntakeError("note", "督办记录不能为空")
     with get_engine().begin() as conn:
-        action_id = db.add_supervision_action(conn, supervision_id, actor, note.strip(), now or utcnow())
-    if action_id is None:
-        raise NotFound(f"没有督办 {supervision_id}")
-    return action_id
+        ticket_id = db.supervision_ticket_id(conn, supervision_id)
+        if ticket_id is None:
+            raise NotFound(f"没有督办 {supervision_id}")
+        policy.require(principal, "supervision", policy.Target.of_ticket(db.ticket_by_id(conn, ticket_id)))
+        return db.add_supervision_action(conn, supervision_id, principal.label, note.strip(), now or utcnow())
 
 
-def merge(number: str, into: str, actor: str, now: datetime | None = None) -> Transitioned:
-    return transition(number, "merge", actor, reason=f"与工单 {into} 重复", data={"into": into}, now=now)
+def merge(number: str, into: str, principal: Principal, now: datetime | None = None) -> Transitioned:
+    return transition(number, "merge", principal, reason=f"与工单 {into} 重复", data={"into": into}, now=now)
 
 
 def history(number: str) -> tuple[dict, list[dict]]:

@@ -12,6 +12,7 @@ from tests.e2e.browser import console_errors
 from tests.e2e.intake_helpers import (ctrl_enter, error_text, focused_id, keys, new_phone,
                                       pick_category_by_typing, type_address_and_take_the_first_suggestion,
                                       wait_until)
+from workorders.policy import system_principal as sp
 
 SIGNED_IN_AS = "operator"         # the browser fixture signs in as the role this screen is for
 FORM = ids.HOTLINE
@@ -153,7 +154,7 @@ def test_a_map_click_sets_the_location_and_a_duplicate_can_be_merged(app_url, br
         assert conn.execute(text("SELECT state FROM tickets WHERE number = :n"), {"n": numbers[1]}).scalar() == "merged"
     assert console_errors(browser) == []
     from services.tickets import transition   # leave no open look-alike at this point for the next run
-    transition(numbers[0], "refuse", "测试", reason="测试数据")
+    transition(numbers[0], "refuse", sp("测试"), reason="测试数据")
 
 
 def test_a_walk_in_records_the_window(app_url, browser, engine):

@@ -17,6 +17,7 @@ from screens import ids
 from tests.e2e.browser import console_errors, sign_in, start_chromium, wait_for_js
 from tests.e2e.mapclick import click_lonlat, wait_for_map
 from tests.waiting import wait_until
+from workorders.policy import system_principal as sp
 
 SIGNED_IN_AS = "dispatcher"           # the map is theirs; the wall's tests sign in as the wall
 LIVE_READY = "return !!(window.liveMap && window.liveMap.map && window.liveMap.connected);"
@@ -84,7 +85,8 @@ def post_ticket(app_url: str, lon: float, lat: float, **extra) -> str:
 def create_ticket_direct(lon: float, lat: float) -> str:
     from services.tickets import NewTicket, create_ticket
     return create_ticket(NewTicket(channel="hotline", category="water_leak", description="e2e 漏水", lon=lon,
-                                   lat=lat, citizen_name="李明华", citizen_phone="13812345678")).ticket["number"]
+                                   lat=lat, citizen_name="李明华", citizen_phone="13812345678"),
+                         sp("测试")).ticket["number"]
 
 
 def test_a_new_ticket_appears_on_an_open_map(app_url, browser, inner_point):
@@ -110,11 +112,11 @@ def test_a_ticket_open_before_the_page_loaded_changes_colour_and_then_leaves_the
     open_live(browser, app_url + "/")
     wait_until(lambda: browser.execute_script(PAINTED_STATE, number) == "registered",
                "the ticket painted as registered from the snapshot", seconds=20)
-    transition(number, "dispatch", "调度员")
+    transition(number, "dispatch", sp("调度员"))
     wait_until(lambda: browser.execute_script(PAINTED_STATE, number) == "dispatched",
                "the open map paints the ticket as dispatched (amber)", seconds=20)
     for action in ("accept", "resolve"):
-        transition(number, action, "调度员")
+        transition(number, action, sp("调度员"))
     wait_until(lambda: browser.execute_script(PAINTED_STATE, number) is None
                and not browser.execute_script("return window.liveMap.tickets.has(arguments[0]);", number),
                "the resolved ticket leaves the open map", seconds=20)
@@ -198,11 +200,22 @@ def test_a_ticket_posted_through_the_api_is_found_by_its_number(app_url, browser
     assert painted(browser, number)
 
 
-def test_a_crew_position_moves_the_crew_on_every_open_map(app_url, browser, inner_point):
+@pytest.fixture
+def crew_key(engine):
+    """The key of WATER-02's own tracker (a position is accepted only from the crew's key or a positions key)."""
+    from geo.api_keys import delete_api_key
+    from services.api_keys import create_api_key
+    name = f"e2e-water-02-{uuid.uuid4().hex[:8]}"
+    yield create_api_key(name, "WATER-02")
+    with engine.begin() as conn:
+        delete_api_key(conn, name)
+
+
+def test_a_crew_position_moves_the_crew_on_every_open_map(app_url, browser, inner_point, crew_key):
     open_live(browser, app_url + "/")
     body = json.dumps({"lon": inner_point[1], "lat": inner_point[2]}).encode()
     request = urllib.request.Request(app_url + "/api/v1/crews/WATER-02/position", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", "X-API-Key": crew_key})
     assert urllib.request.urlopen(request, timeout=10).status == 202
     wait_for_js(browser, """const c = window.liveMap.crews.get('WATER-02');
                             return c && Math.abs(c.lon - arguments[0]) < 1e-6 && Math.abs(c.lat - arguments[1]) < 1e-6;""",

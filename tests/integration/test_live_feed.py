@@ -23,6 +23,7 @@ from tests.private_redis import PrivateRedis
 from tests.signing_in import session_cookie
 from tests.sse import StreamReader, parse_events, rows, ticket_numbers
 from tests.waiting import wait_until
+from workorders.policy import system_principal as sp
 
 WIRE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
 
@@ -37,7 +38,7 @@ def grid_point(engine):
 def new_ticket(point) -> str:
     return create_ticket(NewTicket(channel="hotline", category="water_leak", description="测试：楼道漏水",
                                    lon=point[0], lat=point[1], citizen_name="王小明",
-                                   citizen_phone="13812341234")).ticket["number"]
+                                   citizen_phone="13812341234"), sp("测试")).ticket["number"]
 
 
 def ticket_entry(number: str, state: str = "registered") -> dict:
@@ -51,7 +52,7 @@ def ticket_entry(number: str, state: str = "registered") -> dict:
 
 def test_the_outbox_and_the_snapshot_write_a_tickets_time_the_same_way(engine, grid_point):
     number = new_ticket(grid_point)
-    transition(number, "dispatch", "调度员")
+    transition(number, "dispatch", sp("调度员"))
     with engine.connect() as conn:
         payloads = conn.execute(text("""SELECT payload FROM outbox WHERE payload->'ticket'->>'number' = :n
                                         ORDER BY id"""), {"n": number}).scalars().all()

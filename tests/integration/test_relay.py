@@ -22,6 +22,7 @@ from settings import get_settings
 from tests.private_redis import private_redis  # noqa: F401 - a fixture
 from tests.waiting import wait_until as wait_for
 from workers.relay import run_relay
+from workorders.policy import system_principal as sp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,7 +69,7 @@ def new_ticket(engine, n: int):
     from services.tickets import NewTicket, create_ticket
     return create_ticket(NewTicket(
         channel="hotline", category="water_leak", description=f"楼道水管漏水 {n}", grid_code=_some_grid(engine),
-        citizen_name="王小明", citizen_phone="13812341234"), engine=engine).ticket
+        citizen_name="王小明", citizen_phone="13812341234"), sp("测试"), engine=engine).ticket
 
 
 def _some_grid(engine) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from services.dispatch import assign, crew_options
 from services.tickets import history, utcnow
 from settings import get_settings
+from workorders.policy import system_principal as sp
 from workorders.states import TransitionRefused
 from tests.waiting import wait_until as wait_for
 
@@ -129,7 +130,7 @@ def dispatch_one_by_hand(engine, seed: int) -> tuple[str, str] | None:
         able = [c for c in options if c["department_code"] != "grid" or c["grid_code"] == ticket["grid_code"]]
         if able:
             try:
-                assign(number, able[0]["code"], "值班调度员")
+                assign(number, able[0]["code"], sp("值班调度员"))
             except TransitionRefused:
                 continue                 # the desk took it meanwhile
             return number, able[0]["code"]
