@@ -134,7 +134,8 @@ LIST_FILTERS = {
 
 # A scoped reader's tickets (workorders.policy.ticket_scope): any one of these holds.
 SCOPE_CLAUSES = {
-    "department": "(t.lead_department_code = ANY(:scope_department) OR t.co_department_codes::text[] && CAST(:scope_department AS text[]))",
+    "department": "(t.lead_department_code = ANY(:scope_department)"
+                  " OR t.co_department_codes::text[] && CAST(:scope_department AS text[]))",
     "street": "t.street_code = ANY(:scope_street)", "community": "t.community_code = ANY(:scope_community)",
     "grid": "t.grid_code = ANY(:scope_grid)", "crew": "t.crew_code = ANY(:scope_crew)",
 }

@@ -59,7 +59,9 @@ def test_a_call_taken_with_the_keyboard_alone(app_url, browser, engine):
         place_grid = conn.execute(text("SELECT grid_code FROM places WHERE name = '胜利路12号'")).scalar()
     assert ticket["number"] == number and ticket["channel"] == "hotline"
     assert ticket["grid_code"] == place_grid and ticket["category_code"] == "water_leak"
-    assert ticket["citizen_name"] == "王建国" and ticket["registered_by"] == "坐席"
+    # 登记人 is the signed-in user, as the header shows them (there is no name to type)
+    shown_operator = browser.find_element(By.ID, FORM.operator).text
+    assert ticket["citizen_name"] == "王建国" and ticket["registered_by"] == shown_operator == "话务员 演示"
 
     # Ready for the next call: the form is empty and the cursor is back on the phone field …
     wait_until(lambda: focused_id(browser) == FORM.phone, what="the focus to return to the phone field")

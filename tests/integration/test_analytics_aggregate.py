@@ -205,7 +205,8 @@ def test_a_deadline_that_passes_changes_the_counts_without_a_change_to_the_ticke
     with engine.connect() as conn, conn.begin() as tx:
         agg.lock_refresh(conn)
         ticket = create_ticket(NewTicket(channel="web", category="greening", description="树枝折断 测试",
-                                         grid_code=a_grid(engine), registered_at=registered), sp("测试"), conn=conn).ticket
+                                         grid_code=a_grid(engine), registered_at=registered), None,
+                               conn=conn).ticket
         due = ticket["resolve_due_at"]
         just_before, just_after = due - timedelta(minutes=1), due + timedelta(minutes=1)
         agg.take_dirty_hours(conn)

@@ -54,8 +54,8 @@ def late_tickets(scratch_engine):
     with scratch_engine.connect() as conn:
         grid = conn.execute(text("SELECT code FROM grids ORDER BY code LIMIT 1")).scalar()
     return [create_ticket(NewTicket(channel="hotline", category="greening", description=f"树枝折断挡路 {i}",
-                                    grid_code=grid, registered_at=datetime.now(timezone.utc) - timedelta(days=10)), sp("测试"),
-                          engine=scratch_engine).ticket["number"] for i in range(3)]
+                                    grid_code=grid, registered_at=datetime.now(timezone.utc) - timedelta(days=10)),
+                          sp("测试"), engine=scratch_engine).ticket["number"] for i in range(3)]
 
 
 def levels(engine) -> dict[str, tuple[int, int]]:

@@ -130,7 +130,8 @@ def test_caller_history_finds_earlier_tickets_by_number_in_full(engine, spot):
     assert history["tickets"][0]["phone"] == phone and history["tickets"][0]["name"] == "王建国"
     assert history["tickets"][0]["state"] == "已登记" and history["tickets"][0]["category_name"] == "路灯"
     assert intake_forms.caller_history(OPERATOR, phone[:6]) is None                 # still being typed
-    assert intake_forms.caller_history(OPERATOR, "13000000000" if phone != "13000000000" else "13000000001")["total"] == 0
+    stranger = "13000000000" if phone != "13000000000" else "13000000001"
+    assert intake_forms.caller_history(OPERATOR, stranger)["total"] == 0
 
 
 def test_address_suggestions_say_where_each_place_is(engine):
