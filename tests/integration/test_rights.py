@@ -305,6 +305,17 @@ def test_reads_through_the_api_are_audited_under_the_keys_name(client, keys, eng
     tidy(ticket["number"])
 
 
+def test_open311_files_only_with_a_key_holding_intake(client, keys, spot):
+    form = {"service_code": "streetlight", "lat": str(spot["lat"]), "long": str(spot["lon"]),
+            "description": "路灯不亮（权限测试）"}
+    tracker = keys("positions")["X-API-Key"]
+    answer = client.post("/open311/v2/requests.json", data={**form, "api_key": tracker})
+    assert answer.status_code == 403 and "intake" in answer.get_data(as_text=True)
+    answer = client.post("/open311/v2/requests.json", data={**form, "api_key": keys("intake")["X-API-Key"]})
+    assert answer.status_code == 200
+    tidy(answer.get_json()[0]["service_request_id"])
+
+
 # ------------------------------------------------------------------------------------------------ CLI
 
 def flask_cli(*args: str) -> subprocess.CompletedProcess:
