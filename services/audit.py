@@ -1,7 +1,8 @@
 """The audit log: who did what, to what, from where, with which outcome — one row per fact, never changed.
 
 Phase 1 writes sign-ins (and failures), sign-outs, password changes, user creation and disabling, and refused
-access. The services record every read of personal data (a caller's history, an unmasked ticket, a list of tickets
+access. The services record every change of a ticket by a user or a key (registration, each transition, a
+supervision note; the product's own processes are in each ticket's history) and every read of personal data (a caller's history, an unmasked ticket, a list of tickets
 with callers' names and phones); a service that writes a change passes its own ``conn`` so the change and its
 audit row commit together. An API key or a system process is the actor ``api_key:NAME`` / ``system:NAME``.
 
@@ -33,7 +34,8 @@ ACTIONS = {
     "user_disabled": "停用用户", "access_denied": "拒绝访问", "audit_export": "导出审计日志",
     "caller_history_read": "查看来电人历史工单", "ticket_read": "查看工单（含个人信息）",
     "ticket_list_read": "查询工单列表（含个人信息）", "api_key_created": "创建 API 密钥",
-    "api_key_revoked": "停用 API 密钥",
+    "api_key_revoked": "停用 API 密钥", "ticket_created": "登记工单", "ticket_transition": "工单流转",
+    "supervision_note": "督办记录",
 }
 MAX_TARGET, MAX_AGENT = 200, 300
 EXPORT_LIMIT = 100_000

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from events.wire import wire_values
 from geo import tickets as db
 from geo.db import get_engine
+from services import audit
 from settings import get_settings
 from workorders.catalogue import Category, category_from_row
 from workorders.clock import local_date, local_zone
@@ -99,7 +100,7 @@ def create_ticket(request: NewTicket, principal: Principal | None, *, idempotenc
     for attempt in range(3):
         try:
             with _transaction(conn, engine) as c:
-                return _create(c, request, idempotency, now or request.registered_at or utcnow())
+                return _create(c, request, principal, idempotency, now or request.registered_at or utcnow())
         except _KeyRace:
             if conn is not None or attempt == 2:
                 raise IdempotencyConflict("the same Idempotency-Key is being used by a request in flight")
@@ -135,7 +136,8 @@ def _duplicates(conn: Connection, ticket: dict) -> list[dict]:
                                 settings.duplicate_radius_m, since, exclude_id=ticket["id"])
 
 
-def _create(conn: Connection, request: NewTicket, idempotency, now: datetime) -> Created:
+def _create(conn: Connection, request: NewTicket, principal: Principal | None, idempotency,
+            now: datetime) -> Created:
     replay = replayed(conn, request, idempotency)
     if replay is not None:
         return replay
@@ -168,6 +170,7 @@ def _create(conn: Connection, request: NewTicket, idempotency, now: datetime) ->
     db.add_event(conn, ticket_id, now, request.registered_by or CHANNELS[request.channel], "register", None,
                  "registered", data={"channel": request.channel})
     _publish(conn, "ticket.created", ticket, now)
+    _audit_change(conn, principal, "ticket_created", ticket, {"channel": request.channel})
     return Created(ticket, True, _duplicates(conn, ticket))
 
 
@@ -235,6 +238,14 @@ def public_view(ticket: dict) -> dict:
     return wire_values({k: ticket.get(k) for k in PUBLIC_FIELDS})
 
 
+def _audit_change(conn: Connection, principal: Principal | None, action: str, ticket: dict, detail: dict) -> None:
+    """A change made by a person or a key goes to the audit log too, in the change's own transaction. The
+    product's own processes (the simulator, the sweep, the history loader) and anonymous citizens are in the
+    ticket's history only: the audit log answers who among those given access did what."""
+    if principal is not None and principal.kind != "system":
+        audit.record(action, actor=principal, target=f"ticket:{ticket['number']}", detail=detail, conn=conn)
+
+
 def _publish(conn: Connection, event_type: str, ticket: dict, now: datetime) -> None:
     db.add_outbox(conn, "tickets", event_type, {"event": event_type, "ticket": public_view(ticket)}, now)
 
@@ -269,6 +280,8 @@ def transition(number: str, action: str, principal: Principal, *, reason: str | 
                       **({"returned_by": ticket["lead_department_code"]} if action == "return" else {})})
         updated = db.ticket_by_id(c, ticket["id"])
         _publish(c, f"ticket.{action}", updated, now)
+        _audit_change(c, principal, "ticket_transition", updated,
+                      {"action": action, "from": ticket["state"], "to": target})
         if action == "close":
             _close_merged(c, updated, actor, now)
         return Transitioned(updated, notice)
@@ -427,7 +440,10 @@ def supervise(supervision_id: int, principal: Principal, note: str, now: datetim
         if ticket_id is None:
             raise NotFound(f"没有督办 {supervision_id}")
         policy.require(principal, "supervision", policy.Target.of_ticket(db.ticket_by_id(conn, ticket_id)))
-        return db.add_supervision_action(conn, supervision_id, principal.label, note.strip(), now or utcnow())
+        action_id = db.add_supervision_action(conn, supervision_id, principal.label, note.strip(), now or utcnow())
+        if principal.kind != "system":
+            audit.record("supervision_note", actor=principal, target=f"supervision:{supervision_id}", conn=conn)
+        return action_id
 
 
 def merge(number: str, into: str, principal: Principal, now: datetime | None = None) -> Transitioned:

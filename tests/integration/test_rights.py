@@ -118,6 +118,7 @@ def test_a_made_up_operator_name_on_a_hotline_ticket_is_ignored_for_the_signed_i
         registered_by = conn.scalar(text("SELECT registered_by FROM tickets WHERE number = :n"),
                                     {"n": summary["number"]})
     assert registered_by == operator.label
+    assert audit_of(engine, "ticket_created", f"ticket:{summary['number']}") == [(operator.name, "success")]
     assert events_of(engine, summary["number"]) == [("register", operator.label)]
     tidy(summary["number"])
 
@@ -161,6 +162,10 @@ def test_a_department_user_moves_only_its_own_departments_tickets(engine, spot):
         svc.transition(lights["number"], "accept", staff)
     assert state_of(engine, lights["number"]) == "dispatched"
     assert events_of(engine, water["number"])[1:] == [("dispatch", dispatcher.label), ("accept", staff.label)]
+    # the changes of people are in the audit log too (the desk here is a system principal: its history only)
+    assert audit_of(engine, "ticket_transition", f"ticket:{water['number']}") == [(dispatcher.name, "success"),
+                                                                                  (staff.name, "success")]
+    assert audit_of(engine, "ticket_created", f"ticket:{water['number']}") == []
     with pytest.raises(Forbidden):             # handling is not dispatching
         svc.transition(lights["number"], "return", dispatcher, reason="不归我们")
     tidy(water["number"], lights["number"])
@@ -288,6 +293,8 @@ def test_a_key_moves_nothing_without_transitions_and_reads_nothing_without_read(
                          headers=mover)
     assert answer.status_code == 200
     assert events_of(engine, ticket["number"])[-1] == ("dispatch", keys.names[-1])
+    assert audit_of(engine, "ticket_transition", f"ticket:{ticket['number']}") == [(f"api_key:{keys.names[-1]}",
+                                                                                   "success")]
     tidy(ticket["number"])
 
 
