@@ -16,7 +16,7 @@ from __future__ import annotations
 import click
 from flask import Blueprint, Flask, g, request
 
-from api.errors import ApiError
+from api.errors import ApiError, error_response
 from services import audit
 from services.api_keys import Caller, RevokedKey, UnknownKey, create_api_key, identify, set_active
 from workorders import policy
@@ -65,7 +65,6 @@ def required_caller() -> Caller:
 
 def refused(error: policy.Forbidden):
     """A service refused the key (a scope it lacks, a ticket outside its binding): 403, written to the audit log."""
-    from api.errors import error_response
     audit.record("access_denied", actor=g.get("api_principal"), target=f"right:{error.right}", outcome="denied",
                  detail={"method": request.method, "path": request.path})
     return error_response(403, "forbidden", f"{error.message}（API 密钥的权限范围不足）", HEADER)

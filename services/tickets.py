@@ -25,14 +25,14 @@ from geo import tickets as db
 from geo.db import get_engine
 from services import audit
 from settings import get_settings
+from workorders import policy
 from workorders.catalogue import Category, category_from_row
 from workorders.clock import local_date, local_zone
 from workorders.contract import IntakeError, NewTicket, phone_digits  # noqa: F401 - doors import these here
 from workorders.deadlines import compute_deadlines
+from workorders.policy import Principal
 from workorders.routing import RoutingExhausted, route
 from workorders.states import ACTIONS, FINAL_STATES, TransitionRefused, next_state
-from workorders import policy
-from workorders.policy import Principal
 from workorders.vocabulary import CHANNELS, LEVEL_NAMES, SATISFACTION
 
 ESCALATION_GRACE_HOURS = 24.0
@@ -270,8 +270,8 @@ def transition(number: str, action: str, principal: Principal, *, reason: str | 
             raise NotFound(f"没有工单 {number}")
         if action in policy.ACTION_RIGHTS:      # an unknown action is the state table's refusal, below
             policy.require_action(principal, action, policy.Target.of_ticket(ticket))
-        actor = principal.label
         target = next_state(ticket["state"], action, reason)
+        actor = principal.label
         changes, notice = _effects(c, ticket, action, target, actor, reason, department, crew, data or {}, now)
         db.update_ticket(c, ticket["id"], {**changes, "state": target, "updated_at": now})
         db.add_event(c, ticket["id"], now, actor, action, ticket["state"], target, reason,
