@@ -127,6 +127,28 @@ class Settings(BaseSettings):
     rate_limit_anonymous_intake: str = "10/minute;60/hour"
     rate_limit_lookup: str = "30/minute;300/hour"
 
+    # ---------------------------------------------------------------------------------------------- photos
+    # Photos (Open311 uploads, /api/v1 photos, the workplaces' replies) are re-encoded and stored here: the
+    # published files under photos/, files still waiting for their database commit under tmp/ (same file system:
+    # publishing is a rename). Their metadata lives in PostGIS (ticket_photos).
+    media_dir: Path = ROOT / "var" / "media"
+    # One photo as uploaded (bytes), and its pixels (width × height): a small file that decodes to a huge image
+    # (a decompression bomb) is refused before it is decoded. 4000×3000 phone photos are 12 MP.
+    media_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    media_max_pixels: int = Field(default=50_000_000, gt=0)
+    # Photos in one request (one Open311 POST, one /api/v1 photos POST, one reply).
+    media_max_photos: int = Field(default=5, ge=1)
+    # Body limit of the routes that take uploads (MAX_REQUEST_BYTES stays the limit of every other route):
+    # room for MEDIA_MAX_PHOTOS photos of MEDIA_MAX_BYTES and the form around them.
+    max_upload_request_bytes: int = Field(default=52 * 1024 * 1024, gt=0)
+    # Staged files older than this whose commit never came (a crash, a killed worker) are swept: published when
+    # their row exists, deleted when it does not.
+    media_staged_grace_seconds: float = Field(default=3600.0, gt=0)
+    # Whether a photo a citizen sent through Open311 is served to anyone who has its media_url (Open311 GETs are
+    # open to all). Off by default: a citizen's photo shows faces, plates, the inside of homes, and nobody has
+    # looked at it yet; staff and API keys see it either way.
+    open311_photos_public: bool = False
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from services.media import MediaError, StorageUnavailable
 from services.tickets import IdempotencyConflict, IntakeError, NotFound
 from workorders.states import TransitionRefused
 
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 
 # Machine-readable codes for plain HTTP statuses (the routing layer's own errors).
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+              405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type", 503: "unavailable",
               422: "unprocessable", 500: "internal_error"}
 
 
@@ -85,12 +86,22 @@ def _http_error(error: HTTPException) -> Response:
     return error_response(status, HTTP_CODES.get(status, "error"), error.description or error.name, None, headers)
 
 
+def _media_error(error: MediaError) -> Response:
+    return error_response(400, error.code, error.message, error.field)
+
+
+def _storage_unavailable(error: StorageUnavailable) -> Response:
+    return error_response(503, "storage_unavailable", str(error), None, {"Retry-After": "60"})
+
+
 def register_error_handlers(blueprint: Blueprint) -> None:
     blueprint.register_error_handler(ApiError, _api_error)
     blueprint.register_error_handler(IntakeError, _intake_error)
     blueprint.register_error_handler(NotFound, _not_found)
     blueprint.register_error_handler(TransitionRefused, _transition_refused)
     blueprint.register_error_handler(IdempotencyConflict, _idempotency_conflict)
+    blueprint.register_error_handler(MediaError, _media_error)
+    blueprint.register_error_handler(StorageUnavailable, _storage_unavailable)
     blueprint.register_error_handler(HTTPException, _http_error)
 
 

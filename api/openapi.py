@@ -123,7 +123,24 @@ RESULT_SCHEMAS: dict[str, Any] = {
     },
     "TicketWithHistory": {
         "type": "object", "required": ["ticket", "events"],
-        "properties": {"ticket": _ref("Ticket"), "events": {"type": "array", "items": _ref("Event")}},
+        "properties": {"ticket": _ref("Ticket"), "events": {"type": "array", "items": _ref("Event")},
+                       "photos": {"type": "array", "items": _ref("Photo")}},
+    },
+    "Photo": {
+        "type": "object", "description": "A stored photo: re-encoded, without EXIF (no GPS position) or other "
+                                         "metadata; GET its url with the same API key.",
+        "required": ["id", "url", "content_type"],
+        "properties": {"id": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                       "url": {"type": "string", "examples": ["https://host/media/0123456789abcdef0123456789abcdef.jpg"]},
+                       "content_type": {"type": "string", "enum": ["image/jpeg", "image/png"]},
+                       "width": {"type": "integer"}, "height": {"type": "integer"}, "bytes": {"type": "integer"},
+                       "public": {"type": "boolean"}, "source": {"type": "string"},
+                       "uploaded_by": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}},
+    },
+    "PhotoUpload": {
+        "type": "object", "required": ["media"],
+        "description": "One or more image files (JPEG, PNG, WebP); every file part counts whatever its name.",
+        "properties": {"media": {"type": "array", "items": {"type": "string", "contentMediaType": "image/*"}}},
     },
     "TicketList": {
         "type": "object", "required": ["tickets", "limit", "offset"],
@@ -192,6 +209,7 @@ RESPONSES = {
     "UnsupportedMediaType": _json(_ref("Error"), "the body is not declared application/json"),
     "PayloadTooLarge": _json(_ref("Error"), "the body is larger than 256 KB"),
     "IdempotencyConflict": _json(_ref("Error"), "this Idempotency-Key was used before with another body"),
+    "ServiceUnavailable": _json(_ref("Error"), "the photo store cannot write (disk full): try again later"),
 }
 
 POST_ERRORS = {"400": _error("BadRequest"), "413": _error("PayloadTooLarge"), "415": _error("UnsupportedMediaType")}
@@ -256,6 +274,18 @@ PATHS: dict[str, Any] = {
         "requestBody": _body("Transition"),
         "responses": {"200": _json(_ref("Transitioned"), "the ticket after the transition"), **POST_ERRORS,
                       **KEY_ERRORS, "404": _error("NotFound"), "409": _error("Conflict")}}},
+    "/tickets/{number}/photos": {"post": {
+        "operationId": "addTicketPhotos", "summary": "Add photos to a ticket (its history shows them)",
+        "description": _needs("transitions") + " A bound key: its unit's tickets only. "
+                       "multipart/form-data with one or more image files (part name `media`). Each is checked by "
+                       "its content (JPEG, PNG, WebP), at most MEDIA_MAX_BYTES and MEDIA_MAX_PIXELS, at most "
+                       "MEDIA_MAX_PHOTOS per request, then re-encoded without any metadata. One refused file "
+                       "stores none.",
+        "security": KEYED, "parameters": [_path("number", "the ticket number")],
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _ref("PhotoUpload")}}},
+        "responses": {"201": _json({"type": "object", "properties": {
+            "photos": {"type": "array", "items": _ref("Photo")}}}, "the photos stored"),
+            **POST_ERRORS, **KEY_ERRORS, "404": _error("NotFound"), "503": _error("ServiceUnavailable")}}},
     "/evaluations/{token}": {"post": {
         "operationId": "evaluate", "summary": "The citizen's rating (the token of the SMS link)",
         "description": "unsatisfied reopens the ticket; satisfied / basically close it. Idempotency-Key accepted, "

@@ -43,6 +43,11 @@ def ticket_json(ticket: dict) -> dict:
     return body
 
 
+def photo_json(photo: dict, base_url: str = "") -> dict:
+    """A stored photo (services.media.photo_view) with its absolute URL."""
+    return {**{k: _plain(v) for k, v in photo.items() if k != "path"}, "url": base_url + photo["path"]}
+
+
 def event_json(event: dict) -> dict:
     return {k: _plain(v) for k, v in event.items() if k != "id"}
 

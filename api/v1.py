@@ -26,9 +26,10 @@ from api.inputs import (bad, body_of, idempotency_key, json_body, query_code, qu
                         unknown_query_params)
 from api.intake import new_ticket_from
 from api.openapi import document
-from services import alarms, catalogue, live, ticket_reads
+from services import alarms, catalogue, live, media, ticket_reads
 from services import tickets as service
 from services.api_keys import Caller
+from settings import get_settings
 from workorders.contract import (Alarm, CrewPosition, Evaluation, IntakeError, Phone, SupervisionAction, Transition,
                                  checked, phone_digits)
 from workorders.states import STATES
@@ -127,7 +128,22 @@ def _phone_digits() -> str | None:
 def read_ticket(number: str) -> Response:
     caller = required_caller()
     ticket, events = ticket_reads.ticket_for(caller.principal, number)
-    return json_response({"ticket": render.ticket_json(ticket), "events": [render.event_json(e) for e in events]})
+    return json_response({"ticket": render.ticket_json(ticket), "events": [render.event_json(e) for e in events],
+                          "photos": [render.photo_json(p, _base_url()) for p in media.photos_of(number)]})
+
+
+@blueprint.post("/tickets/<number>/photos")
+def add_ticket_photos(number: str) -> Response:
+    """multipart/form-data, one or more image files (part name ``media``; any file part counts)."""
+    caller = required_caller()
+    if request.mimetype != "multipart/form-data":
+        raise ApiError(415, "unsupported_media_type", "须以 multipart/form-data 上传图片（文件部分名 media）")
+    photos = media.add_photos(number, media.uploads_from_files(request.files), caller.principal, source="api")
+    return json_response({"photos": [render.photo_json(p, _base_url()) for p in photos]}, 201)
+
+
+def _base_url() -> str:
+    return get_settings().public_base_url.rstrip("/") or request.host_url.rstrip("/")
 
 
 @blueprint.post("/tickets/<number>/transitions")

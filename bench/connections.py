@@ -31,8 +31,10 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
+from services.api_keys import create_api_key
 from bench.live_latency import RESULTS, ROOT, free_port, inner_points
 from tests.e2e.conftest import wait_healthy
+from tests.signing_in import session_cookie
 
 GTHREAD = ["-w", "4", "-k", "gthread", "--threads", "32", "--timeout", "120"]   # the Dockerfile's until now
 PROBE_TIMEOUT = 10.0
@@ -81,8 +83,8 @@ def rss_and_threads(pid: int) -> tuple[float, int]:
 class OpenMaps:
     """``count`` open /live/events connections, held by one asyncio loop in a thread (a browser each)."""
 
-    def __init__(self, port: int, cursor: str, count: int):
-        self.port, self.cursor, self.count = port, cursor, count
+    def __init__(self, port: int, cursor: str, count: int, cookie: str):
+        self.port, self.cursor, self.count, self.cookie = port, cursor, count, cookie
         self.connected = 0               # TCP connection made (it may still wait in the server's backlog)
         self.served = 0                  # the server answered 200 and streams
         self.received: list[set[bytes]] = []
@@ -113,7 +115,8 @@ class OpenMaps:
         seen: set[bytes] = set()
         self.received.append(seen)
         path = "/live/events?cursor=" + urllib.request.quote(self.cursor)
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".encode())
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                     f"Cookie: {self.cookie}\r\n\r\n".encode())
         try:
             status = await reader.readline()
             if b" 200 " in status:
@@ -153,7 +156,7 @@ def timed(request: urllib.request.Request) -> float | None:
     return (time.perf_counter() - started) * 1000
 
 
-def probe(url: str, rounds: int, points: list[tuple[float, float]]) -> tuple[dict[str, list], set[bytes]]:
+def probe(url: str, rounds: int, points: list[tuple[float, float]], key: str) -> tuple[dict[str, list], set[bytes]]:
     samples: dict[str, list[float | None]] = {"healthz": [], "post_ticket": []}
     posted: set[bytes] = set()
     misses = 0
@@ -166,7 +169,7 @@ def probe(url: str, rounds: int, points: list[tuple[float, float]]) -> tuple[dic
         lon, lat = points[i % len(points)]
         body = json.dumps({"category": "sanitation", "description": "基准测试：连接数", "lon": lon, "lat": lat})
         request = urllib.request.Request(url + "/api/v1/tickets", data=body.encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json", "X-API-Key": key})
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT) as answer:
@@ -188,24 +191,28 @@ def summary(values: list[float | None]) -> dict:
             "p95_ms": p95}
 
 
-def cursor_of(url: str) -> str:
-    with urllib.request.urlopen(url + "/live/snapshot", timeout=60) as answer:
+def cursor_of(url: str, cookie: str) -> str:
+    request = urllib.request.Request(url + "/live/snapshot", headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=60) as answer:
         return json.loads(answer.read())["cursor"]
 
 
-def measure(name: str, cwd: Path, args: list[str], counts: list[int], rounds: int, points) -> list[dict]:
+def measure(name: str, cwd: Path, args: list[str], counts: list[int], rounds: int, points, key: str) -> list[dict]:
     port = free_port()
     proc = start_server(name, cwd, args, port)
     url = f"http://127.0.0.1:{port}"
+    # Open maps are a dispatcher's (the feed needs a session); tickets come from an integration's key, which the
+    # anonymous-intake rate limit does not count. An earlier checkout without sign-in ignores both.
+    cookie = session_cookie(url, "dispatcher")
     rows = []
     try:
-        probe(url, 12, points)               # warm-up, not counted: each worker's first requests import and connect
+        probe(url, 12, points, key)               # warm-up, not counted: each worker's first requests import and connect
         for count in counts:
-            cursor = cursor_of(url)
-            with OpenMaps(port, cursor, count) as maps:
+            cursor = cursor_of(url, cookie)
+            with OpenMaps(port, cursor, count, cookie) as maps:
                 maps.settle()
                 rss, threads = rss_and_threads(proc.pid)
-                samples, posted = probe(url, rounds, points)
+                samples, posted = probe(url, rounds, points, key)
                 time.sleep(5)                                   # fan-out of the last tickets
                 complete = sum(1 for seen in maps.received if posted and posted <= seen)
                 row = {"server": name, "open": count, "connected": maps.connected, "served": maps.served,
@@ -237,13 +244,14 @@ def run(counts: list[int], rounds: int, before: str | None, sides: tuple[str, ..
         rev = subprocess.run(["git", "rev-parse", "--short", before], cwd=ROOT, check=True, capture_output=True,
                              text=True).stdout.strip()
     relay_proc = relay()
+    key = create_api_key(f"bench-connections-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}")
     try:
         rows = []
         if "gevent" in sides:
             rows += measure("gevent (gunicorn.conf.py, this checkout)", ROOT, ["-c", "gunicorn.conf.py"], counts,
-                            rounds, points)
+                            rounds, points, key)
         if "gthread" in sides:
-            rows += measure(f"gthread -w 4 --threads 32 ({rev})", tree, GTHREAD, counts, rounds, points)
+            rows += measure(f"gthread -w 4 --threads 32 ({rev})", tree, GTHREAD, counts, rounds, points, key)
     finally:
         stop(relay_proc)
         if before:

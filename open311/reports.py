@@ -93,14 +93,16 @@ def request_item(ticket: dict, tz: ZoneInfo) -> dict:
     }
 
 
-def created_item(ticket: dict, account_id: str | None, tz: ZoneInfo) -> dict:
-    """The answer to a POST: our ticket number is the service_request_id straight away (no token to wait on)."""
-    return {
+def created_item(ticket: dict, account_id: str | None, tz: ZoneInfo, media_url: str | None = None) -> dict:
+    """The answer to a POST: our ticket number is the service_request_id straight away (no token to wait on);
+    ``media_url`` (the photo stored, or the URL sent) only when the request carried one."""
+    item = {
         "service_request_id": ticket["number"],
         "service_notice": f"已受理，工单号 {ticket['number']}；承办单位：{ticket['lead_department_name']}；"
                           f"{service_notice(ticket, tz)}",
         "account_id": account_id,
     }
+    return {**item, "media_url": media_url} if media_url else item
 
 
 def token_item(number: str) -> dict:

@@ -15,6 +15,8 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from open311 import backend
+from services.media import uploads_from_files
+from settings import get_settings
 from open311.errors import Open311Error
 from open311.xml import to_json, to_xml
 
@@ -62,18 +64,25 @@ def service_definition(service_code: str):
     return backend.definition(service_code)
 
 
+def base_url() -> str:
+    """Where media_url links point: PUBLIC_BASE_URL, else the host the client asked."""
+    return get_settings().public_base_url.rstrip("/") or request.host_url.rstrip("/")
+
+
 @blueprint.route("/requests.<fmt>", methods=["GET", "POST"])
 @endpoint("service_requests")
 def requests():
     if request.method == "POST":
-        return backend.submit(request.form, request.headers.get("Idempotency-Key"))
-    return backend.requests(request.args)
+        # multipart/form-data: every file part is a photo, whatever its name (`media` is the one we document)
+        return backend.submit(request.form, request.headers.get("Idempotency-Key"),
+                              uploads=uploads_from_files(request.files), base_url=base_url())
+    return backend.requests(request.args, base_url=base_url())
 
 
 @blueprint.get("/requests/<service_request_id>.<fmt>")
 @endpoint("service_requests")
 def one_request(service_request_id: str):
-    return backend.one_request(service_request_id)
+    return backend.one_request(service_request_id, base_url=base_url())
 
 
 @blueprint.get("/tokens/<token>.<fmt>")

@@ -117,7 +117,6 @@ def layout(**_query) -> html.Div:
         html.Header([
             html.Div([html.H1(f"{district} 96715 · 领导驾驶舱"),
                       html.Span("诉求态势 · 热点网格 · 部门考核", className="an-subtitle")], className="an-brand"),
-            html.Nav([html.A("指挥地图", href="/"), html.A("大屏", href="/wall")], className="an-nav"),
             html.Div([html.Span(id=ids.REFRESH_STATUS, className="an-refresh-status"),
                       html.Button("立即更新", id=ids.REFRESH_NOW, n_clicks=0, className="an-refresh")],
                      className="an-refresh-box"),

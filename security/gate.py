@@ -6,6 +6,9 @@ identity (its outputs), before anything runs.
 - pages (Dash's index routes): ``policy.PAGES`` decides; nobody → 302 /login?next=…, a signed-in user without the
   role → 403;
 - data endpoints (``policy.DATA_ENDPOINTS``): nobody → 401 JSON, a signed-in user without the right → 403 JSON;
+- object endpoints (``OBJECT_ENDPOINTS``): the right depends on the object asked for (a photo may be public, or
+  belong to a ticket the user may read), so the view asks the policy about that object (services.media) and
+  answers 401/403 in the same JSON shape;
 - Dash callbacks (POST /_dash-update-component): the callback named by the body's ``output`` is looked up in the
   app's callback map and its output components tell which page it belongs to (``COMPONENT_PAGES``). A callback
   of public pages only runs for anyone; any other needs a user who may open its page. The page router (the
@@ -38,6 +41,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "identity.static",
 })
 API_KEY_BLUEPRINTS = frozenset({"api_v1", "open311"})
+OBJECT_ENDPOINTS = frozenset({"media.photo"})          # GET /media/<id>.<ext>
 PAGE_ENDPOINTS = frozenset({"/", "/<path:path>"})         # Dash's index: every page path
 CALLBACK_ENDPOINT = "/_dash-update-component"
 
@@ -53,7 +57,7 @@ ROUTER_OUTPUTS = frozenset({"_pages_content", "_pages_store"})
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str                       # public | api_key | page | callback | data
+    kind: str                       # public | api_key | page | callback | data | object
     right: str | None = None
 
 
@@ -69,6 +73,8 @@ def endpoint_rule(endpoint: str | None) -> Rule | None:
         return Rule("page")
     if endpoint == CALLBACK_ENDPOINT:
         return Rule("callback")
+    if endpoint in OBJECT_ENDPOINTS:
+        return Rule("object")
     right = policy.DATA_ENDPOINTS.get(endpoint) or policy.DATA_ENDPOINTS.get(endpoint.split(".")[0])
     return Rule("data", right) if right else None
 
@@ -162,7 +168,7 @@ def check_request(app: dash.Dash) -> Response | None:
         return cross_site_refusal(error)
     if rule is None:
         return _denied(current_principal(), f"endpoint:{request.endpoint}")
-    if rule.kind in ("public", "api_key"):
+    if rule.kind in ("public", "api_key", "object"):
         return None
     principal = current_principal()
     if rule.kind == "page":

@@ -2,9 +2,10 @@
 
 - Host allow-list (``ALLOWED_HOSTS``, Flask's TRUSTED_HOSTS): a page on another name that resolves to this
   machine (DNS rebinding against a 127.0.0.1 install) gets 400 before any route runs.
-- Request bodies above ``MAX_REQUEST_BYTES`` are 413 on every route. Werkzeug refuses a larger Content-Length
-  at once; a chunked body (no Content-Length) it only cuts off where the limit is, so it is read here, at most
-  one byte past the limit, and refused when it goes past.
+- Request bodies above ``MAX_REQUEST_BYTES`` are 413 on every route but those that take photo uploads
+  (``UPLOAD_ENDPOINTS``: ``MAX_UPLOAD_REQUEST_BYTES``). Werkzeug refuses a larger Content-Length at once; a
+  chunked body (no Content-Length) it only cuts off where the limit is, so it is read here, at most one byte
+  past the limit, and refused when it goes past. The limit is set per request, before anything reads the body.
 - Content-Security-Policy: scripts only from this origin plus the hashes of Dash's inline scripts
   (``app.csp_hashes()``: the renderer and the clientside callbacks); MapLibre's workers from blob: URLs; styles
   inline (Plotly and MapLibre write <style> elements); images and map tiles from this origin, data:/blob: URLs
@@ -62,8 +63,22 @@ class ContentSecurityPolicy:
         return self._value
 
 
+# Routes that take photo uploads: a multipart POST to them may reach MAX_UPLOAD_REQUEST_BYTES; every other
+# request (a form-encoded Open311 POST included) keeps MAX_REQUEST_BYTES.
+UPLOAD_ENDPOINTS = frozenset({"open311.requests", "api_v1.add_ticket_photos"})
+
+
+def body_limit(endpoint: str | None) -> int:
+    settings = get_settings()
+    if endpoint in UPLOAD_ENDPOINTS and request.method == "POST" and request.mimetype == "multipart/form-data":
+        return max(settings.max_upload_request_bytes, settings.max_request_bytes)
+    return settings.max_request_bytes
+
+
 def refuse_large_bodies() -> None:
-    limit = get_settings().max_request_bytes
+    limit = body_limit(request.endpoint)
+    # One byte of room: Werkzeug stops reading a chunked body there, and the check below sees it went past.
+    request.max_content_length = limit + 1
     if request.content_length is not None:
         if request.content_length > limit:
             raise RequestEntityTooLarge()
@@ -74,7 +89,7 @@ def refuse_large_bodies() -> None:
 def install(app: dash.Dash) -> None:
     server: Flask = app.server
     server.config["TRUSTED_HOSTS"] = allowed_hosts()
-    # One byte of room: Werkzeug stops reading a chunked body there, and refuse_large_bodies sees it went past.
+    # The default for requests that never reach refuse_large_bodies; it sets each request's own limit.
     server.config["MAX_CONTENT_LENGTH"] = get_settings().max_request_bytes + 1
     server.before_request(refuse_large_bodies)
     policy = ContentSecurityPolicy(app)

@@ -131,3 +131,14 @@ def active_caller(key: str | None) -> Caller | None:
         return identify(key.strip())
     except (UnknownKey, RevokedKey):
         return None
+
+
+def key_principal(key: str | None):
+    """The holder of an active key as a policy Principal (kind "api_key"), or None: for doors that take either a
+    signed-in user or a key (GET /media/…)."""
+    from workorders.policy import Principal
+    caller = active_caller(key)
+    if caller is None:
+        return None
+    return Principal(id=None, name=caller.actor, roles=frozenset(), display_name=caller.name,
+                     crew_code=caller.crew_code, grid_code=caller.crew_grid_code, kind="api_key")

@@ -22,7 +22,7 @@ from workorders.vocabulary import CHANNELS, SATISFACTION, priority_label
 NUMBER_PATTERN = re.compile(r"^\d{8}-\d{6}$")
 ACTION_LABELS: dict[str, str] = {
     "register": "登记受理", **{name: action.label for name, action in ACTIONS.items()},
-    "evaluate": "群众评价", "flag": "标记", "notify_closed": "告知办结",
+    "evaluate": "群众评价", "flag": "标记", "notify_closed": "告知办结", "add_photos": "上传照片",
 }
 FLAG_LABELS = {"escalated_filing": "越级反映", "refiled_higher": "群众已越级反映"}
 # Events the public timeline leaves out: internal bookkeeping of the center.
@@ -147,6 +147,8 @@ def _operator_note(event: dict, names: dict[str, str]) -> str | None:
         parts.append(FLAG_LABELS.get(data["flag"], data["flag"]))
     if event["action"] == "register" and data.get("channel"):
         parts.append(f"渠道：{CHANNELS.get(data['channel'], data['channel'])}")
+    if event["action"] == "add_photos" and data.get("count"):
+        parts.append(f"照片 {data['count']} 张")
     return " · ".join(parts) or None
 
 

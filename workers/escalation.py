@@ -3,6 +3,9 @@
 Each successful sweep is recorded in Redis (events.bus.record_worker_run, key ``workers:escalation:last_run``)
 for /healthz. Two sweeps at once are safe: each locks the late tickets it takes (FOR UPDATE SKIP LOCKED), so
 the other passes them by, and a ticket goes up one level per sweep at most.
+
+On the way (every RETENTION_EVERY_SECONDS) it sweeps the photo store's staged files that a crash left behind
+(services.media.sweep_temporary_files: published when their row was committed, deleted otherwise).
 """
 from __future__ import annotations
 
@@ -13,9 +16,10 @@ import redis
 from sqlalchemy.engine import Engine
 
 from events.bus import ESCALATION_SWEEP, get_redis, record_worker_run
+from services.media import sweep_temporary_files
 from services.tickets import escalate_overdue
 from settings import get_settings
-from workers.loop import SupervisedLoop
+from workers.loop import Every, SupervisedLoop
 
 log = logging.getLogger("workers.escalation")
 
@@ -32,8 +36,11 @@ def sweep(engine: Engine | None = None, client: redis.Redis | None = None) -> li
 def sweep_loop(every: float | None = None, engine: Engine | None = None,
                client: redis.Redis | None = None) -> SupervisedLoop:
     every = every or get_settings().escalation_every_seconds
+    staged_photos = Every(lambda: sweep_temporary_files(engine=engine), "staged photo files left by a crash",
+                          log=log)
 
     def step() -> float:
+        staged_photos.due()
         numbers = sweep(engine, client)
         if numbers:
             log.info("escalated %d ticket(s): %s", len(numbers), ", ".join(numbers))

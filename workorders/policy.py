@@ -302,6 +302,21 @@ def missing_scopes(roles: Iterable[str], scopes: Mapping[str, str | None]) -> li
     return sorted({ROLE_SCOPE[r] for r in roles if r in ROLE_SCOPE and not scopes.get(ROLE_SCOPE[r])})
 
 
+# ------------------------------------------------------------------------------------------------ photos
+
+def photo_is_public(marked_public: bool, source: str, open311_photos_public: bool) -> bool:
+    """Whether anyone (signed in or not) may see a ticket's photo: one a unit marked public (a reply's photos
+    shown on /track), or one a citizen sent through Open311 where the site publishes those
+    (OPEN311_PHOTOS_PUBLIC)."""
+    return marked_public or (source == "open311" and open311_photos_public)
+
+
+def may_see_photo(principal: Principal | None, ticket: Target) -> bool:
+    """A photo that is not public: whoever may read the ticket (a scoped role only its own tickets; an API key
+    with the ``read`` scope, within its binding — as it reads whole tickets through /api/v1)."""
+    return can(principal, "ticket_read", ticket)
+
+
 # ------------------------------------------------------------------------------------------------ pages
 
 PUBLIC = "public"          # anyone, signed in or not

@@ -21,7 +21,7 @@ The department binding points at the reference data through a deferred foreign k
 `etl reference --force` replaces the reference tables in one transaction.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 from typing import Sequence, Union
 
@@ -30,7 +30,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
-down_revision: Union[str, Sequence[str], None] = "0008"   # the integrator re-chains it after 0009_media
+down_revision: Union[str, Sequence[str], None] = "0009"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

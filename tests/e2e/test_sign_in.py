@@ -1,6 +1,11 @@
-"""Signing in and out in a real browser: the role's home page and shell, a refused page, the idle timeout."""
+"""Signing in and out in a real browser: each role's home page and shell, sign-out, refused pages and a refused
+forged callback."""
 from __future__ import annotations
 
+import json
+from urllib.parse import urlsplit
+
+import pytest
 from selenium.webdriver.common.by import By
 
 from tests.e2e.browser import console_errors, sign_in_as, wait_for_js
@@ -72,3 +77,106 @@ def test_the_wall_keeps_its_full_screen_with_a_faint_mark(app_url, browser):
     assert "shell-mark" in mark.get_attribute("class") and not browser.find_elements(By.CSS_SELECTOR, ".shell-nav")
     assert mark.size["height"] < 30
     assert console_errors(browser) == []
+
+
+# Each role's landing and links as the README's table of users and roles says (written out by hand: this is the
+# spec the policy must meet, not a copy of it). None: the wall's faint mark, which has no links at all.
+ROLE_SHELLS = [
+    ("leader", "/analytics", ["指挥地图", "大屏", "领导驾驶舱"]),
+    ("wall", "/wall", None),
+    ("supervisor", "/", ["指挥地图", "领导驾驶舱", "审计日志"]),
+    ("admin", "/audit", ["审计日志"]),
+    ("department", "/account", []),
+]
+
+
+def sign_in_at_login(driver, app_url: str, username: str, password: str) -> None:
+    """Sign in from a bare /login (no ``next``), as a person who typed the address would."""
+    driver.get(app_url + "/login")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login-submit").click()
+    wait_until(lambda: "/login" not in driver.current_url, "the sign-in", seconds=30)
+
+
+def path_of(driver) -> str:
+    return urlsplit(driver.current_url).path
+
+
+@pytest.mark.parametrize("role, home, links", ROLE_SHELLS, ids=[r for r, _, _ in ROLE_SHELLS])
+def test_each_role_lands_on_its_home_page_with_only_its_links_and_signs_out(app_url, browser, role, home, links):
+    username, password = make_user(role)
+    sign_in_at_login(browser, app_url, username, password)
+    assert path_of(browser) == home
+    wait_for_js(browser, "return !!document.getElementById('shell-user');", what=f"the {role}'s shell")
+    assert browser.find_element(By.ID, "shell-user").get_attribute("title") == username
+    if links is None:
+        assert not browser.find_elements(By.CSS_SELECTOR, ".shell-nav")
+    else:
+        assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".shell-nav a")] == links
+    assert console_errors(browser) == []
+    browser.find_element(By.ID, "shell-signout").click()
+    wait_until(lambda: path_of(browser) == "/login", "the sign-in page after signing out")
+    assert "您已退出登录" in browser.find_element(By.TAG_NAME, "body").text
+    browser.get(app_url + home)
+    assert path_of(browser) == "/login"                              # the session is over
+
+
+@pytest.mark.parametrize("role, page", [("leader", "/hotline"), ("wall", "/analytics")])
+def test_a_page_of_another_role_answers_a_refusal_in_chinese_with_the_way_home(app_url, browser, role, page):
+    username, password = make_user(role)
+    sign_in_at_login(browser, app_url, username, password)
+    home = path_of(browser)
+    browser.get(app_url + page)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "无权访问此页面" in body and "不能打开这个页面" in body
+    assert browser.execute_script("return document.documentElement.lang") == "zh-CN"
+    assert not browser.find_elements(By.ID, "hotline-phone") and not browser.find_elements(By.ID, "an-map")
+    browser.find_element(By.LINK_TEXT, "返回我的首页").click()
+    wait_until(lambda: path_of(browser) == home, "the way home from the refusal")
+
+
+# A callback of the hotline page (the caller's history: names and phones), as a page's script would send it,
+# with the session's own CSRF token: only the rights can refuse it.
+FORGED_HISTORY = """
+const done = arguments[arguments.length - 1];
+const token = document.cookie.split('; ').find(c => c.startsWith('_csrf_token=')).split('=')[1];
+fetch('/_dash-update-component', {method: 'POST', credentials: 'same-origin',
+  headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
+  body: JSON.stringify({output: 'hotline-history.children',
+                        outputs: {id: 'hotline-history', property: 'children'},
+                        inputs: [{id: 'hotline-phone', property: 'value', value: arguments[0]}],
+                        changedPropIds: ['hotline-phone.value'], state: []})})
+  .then(r => r.text().then(t => done([r.status, t])), e => done([0, String(e)]));
+"""
+
+
+def test_a_dispatchers_forged_callback_of_the_hotline_is_refused(app_url, browser):
+    username, password = make_user("dispatcher")
+    sign_in_at_login(browser, app_url, username, password)
+    wait_for_map(browser)
+    status, body = browser.execute_async_script(FORGED_HISTORY, "13800000000")
+    assert status == 403, body[:300]
+    assert json.loads(body)["error"]["code"] == "forbidden"
+    # The same request from the operator's own page runs: the refusal is the dispatcher's, not the request's.
+    browser.find_element(By.ID, "shell-signout").click()
+    wait_until(lambda: path_of(browser) == "/login", "signing out")
+    sign_in_at_login(browser, app_url, *make_user("operator"))
+    wait_for_js(browser, "return !!document.getElementById('hotline-phone');", what="the hotline form")
+    status, body = browser.execute_async_script(FORGED_HISTORY, "13800000000")
+    assert status == 200, body[:300]
+
+
+def test_the_leaders_view_sits_under_the_shell_and_links_only_the_supervisors_pages(app_url, browser):
+    """/analytics is its own fixed scroll container: it used to cover the bar (no sign-out) and carry links of
+    its own to the map and the wall, which a supervisor may not open."""
+    username, password = make_user("supervisor")
+    sign_in_at_login(browser, app_url, username, password)
+    browser.get(app_url + "/analytics")
+    wait_for_js(browser, "return !!document.getElementById('an-kpis');", what="the leader's view")
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".shell-nav a")] == ["指挥地图", "领导驾驶舱", "审计日志"]
+    assert not browser.find_elements(By.CSS_SELECTOR, "a[href='/wall']")
+    bar = browser.find_element(By.CSS_SELECTOR, ".shell-bar").rect
+    page = browser.find_element(By.CSS_SELECTOR, ".analytics-page").rect
+    assert page["y"] >= bar["y"] + bar["height"] - 1
+    assert browser.find_element(By.ID, "shell-signout").is_displayed()

@@ -90,9 +90,10 @@ def test_every_documented_body_is_refused_as_its_schema_says(client, auth):
     checked = 0
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            if "requestBody" not in operation:
-                continue
-            schema = _resolved(document, operation["requestBody"]["content"]["application/json"]["schema"])
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" not in content:
+                continue                # e.g. a multipart photo upload: tests/integration/test_media.py
+            schema = _resolved(document, content["application/json"]["schema"])
             url = PREFIX + re.sub(r"{[^}]+}", "1", path)
             if schema.get("required"):
                 answer = client.open(url, method=method.upper(), json={}, headers=auth)

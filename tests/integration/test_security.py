@@ -15,10 +15,9 @@ from sqlalchemy import text
 from services import identity
 from settings import get_settings
 from tests.conftest import ROOT
+from tests.integration.conftest import ROUTER, router_body
 from tests.signing_in import csrf_headers, make_user, sign_in, signed_in_client
 from workorders.policy import system_principal as sp
-
-ROUTER = ".._pages_content.children..._pages_store.data.."
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +53,6 @@ def audit_rows(engine, target: str) -> list[tuple[str, str, str]]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(text(
             "SELECT action, outcome, actor FROM audit_log WHERE target = :t ORDER BY id"), {"t": target})]
-
-
-def router_body(path: str) -> dict:
-    return {"output": ROUTER, "outputs": [{"id": "_pages_content", "property": "children"},
-                                          {"id": "_pages_store", "property": "data"}],
-            "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
-                       {"id": "_pages_location", "property": "search", "value": ""}],
-            "changedPropIds": ["_pages_location.pathname"], "state": []}
 
 
 def callback_body(output: str, inputs: list[dict] | None = None) -> dict:
@@ -282,7 +273,8 @@ def test_demo_users_are_one_per_role_with_the_same_names_and_passwords_kept_betw
 EXAMPLES = {"fmt": "json", "path": "hotline", "number": "20260101-000001", "token": "x", "code": "WATER-01",
             "fontstack": "Open Sans", "start": "0", "end": "255", "filename": "shell.css", "package_name": "dash",
             "fingerprinted_path": "dash.js", "rest": "x", "anything": "x", "service_code": "water",
-            "service_request_id": "1", "supervision_id": "1"}
+            "service_request_id": "1", "supervision_id": "1",
+            "photo_id": "0123456789abcdef0123456789abcdef", "ext": "jpg"}
 
 
 def every_route(server):

@@ -154,6 +154,28 @@ def test_every_page_and_data_rule_names_known_roles_and_rights():
     assert set(policy.DATA_ENDPOINTS.values()) <= set(policy.RIGHTS)
 
 
+# ------------------------------------------------------------------------------------------------ photos
+
+def test_a_photo_is_public_when_marked_so_or_an_open311_upload_where_the_site_publishes_those():
+    assert policy.photo_is_public(True, "api", False)
+    assert not policy.photo_is_public(False, "open311", False)
+    assert policy.photo_is_public(False, "open311", True)
+    assert not policy.photo_is_public(False, "api", True)
+
+
+def test_a_private_photo_is_seen_by_who_may_read_its_ticket_and_by_key_holders():
+    ticket = Target(frozenset({"cgj"}), "s1", "c1", "g1")
+    assert not policy.may_see_photo(None, ticket)
+    assert policy.may_see_photo(Principal(1, "op", frozenset({"operator"})), ticket)
+    assert policy.may_see_photo(Principal(2, "d", frozenset({"department"}), department_code="cgj"), ticket)
+    assert not policy.may_see_photo(Principal(3, "d", frozenset({"department"}), department_code="hbj"), ticket)
+    assert not policy.may_see_photo(Principal(4, "w", frozenset({"wall"})), ticket)
+    assert policy.may_see_photo(Principal(None, "key", frozenset(), kind="api_key", scopes=frozenset({"read"})),
+                                ticket)
+    assert not policy.may_see_photo(Principal(None, "key", frozenset(), kind="api_key",
+                                              scopes=frozenset({"intake", "positions"})), ticket)
+
+
 # ------------------------------------------------------------------------------------------------ transitions
 
 # Who moves a ticket how, as the roles say it (written out apart from policy.ACTION_RIGHTS).
