@@ -40,6 +40,10 @@ PUBLIC_ENDPOINTS = frozenset({
     "/_dash-dependencies", "/_reload-hash", "/_favicon.ico",
     "healthz", "map_glyphs", "map_style_json", "identity.login_form", "identity.login", "identity.logout",
 })
+# Routes whose right depends on the object asked for (security/gate.py OBJECT_ENDPOINTS): the gate lets them
+# through and the view asks the policy about that object. Here with an object that does not exist: nobody is
+# refused (401, whether it exists or not), a signed-in user is told it does not exist (404).
+OBJECT_ENDPOINTS = frozenset({"media.photo"})
 PAGE_ENDPOINTS = frozenset({"/", "/<path:path>"})     # Dash's index: the page at the path decides (policy.PAGES)
 CALLBACK_ENDPOINT = "/_dash-update-component"          # the callbacks' own matrix below
 NO_PAGE = "/no-such-page"                              # a path that is no page: Dash's 404 for a signed-in user
@@ -49,6 +53,7 @@ NO_PAGE = "/no-such-page"                              # a path that is no page:
 KEY_REQUIRED = frozenset({
     ("api_v1.list_tickets", "GET"), ("api_v1.read_ticket", "GET"), ("api_v1.transition_ticket", "POST"),
     ("api_v1.list_supervisions", "GET"), ("api_v1.act_on_supervision", "POST"), ("api_v1.raise_alarm", "POST"),
+    ("api_v1.add_ticket_photos", "POST"),           # a ticket's photos (services/media.py)
     ("api_v1.crew_position", "POST"),               # issue 10: "a position is accepted only from … a key"
     ("open311.requests", "POST"),                   # Open311: a submission needs its api_key
 })
@@ -75,7 +80,8 @@ CALLBACK_EXCEPTIONS: dict[frozenset[str], frozenset[str]] = {
 EXAMPLES = {"fmt": "json", "path": "no-such-page", "number": "20260101-000001", "token": "x", "code": "WATER-01",
             "fontstack": "Open Sans", "start": "0", "end": "255", "filename": "shell.css", "package_name": "dash",
             "fingerprinted_path": "dash.js", "rest": "x", "anything": "x", "service_code": "water",
-            "service_request_id": "1", "supervision_id": "1"}
+            "service_request_id": "1", "supervision_id": "1",
+            "photo_id": "0" * 32, "ext": "jpg"}
 
 
 class NoExpectation(AssertionError):
@@ -147,11 +153,13 @@ class Route:
 
 
 def route_kind(route: Route) -> str:
-    """public | page | key | data | callback, or NoExpectation."""
+    """public | page | object | key | data | callback, or NoExpectation."""
     if route.endpoint in PUBLIC_ENDPOINTS:
         return "public"
     if route.endpoint in PAGE_ENDPOINTS:
         return "page"
+    if route.endpoint in OBJECT_ENDPOINTS:
+        return "object"
     if route.endpoint == CALLBACK_ENDPOINT:
         return "callback"
     if route.blueprint in KEY_BLUEPRINTS:
@@ -177,6 +185,8 @@ def route_audience(route: Route) -> frozenset[str]:
         return EVERYONE
     if kind == "page":
         return ROLES if route.template == NO_PAGE else page_audience(route.template)
+    if kind == "object":
+        return ROLES
     return right_holders(data_right(route))
 
 
@@ -223,7 +233,7 @@ def readable(output_key: str) -> str:
 
 
 # The route fixtures and the kinds of route each one takes.
-ROUTE_FIXTURES = {"guarded_route": ("page", "data"), "public_route": ("public",), "key_route": ("key",),
+ROUTE_FIXTURES = {"guarded_route": ("page", "data", "object"), "public_route": ("public",), "key_route": ("key",),
                   "unruled_route": ("unknown",)}
 
 
