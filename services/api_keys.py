@@ -133,12 +133,8 @@ def active_caller(key: str | None) -> Caller | None:
         return None
 
 
-def key_principal(key: str | None):
-    """The holder of an active key as a policy Principal (kind "api_key"), or None: for doors that take either a
-    signed-in user or a key (GET /media/…)."""
-    from workorders.policy import Principal
+def key_principal(key: str | None) -> policy.Principal | None:
+    """The holder of an active key as a policy Principal (its scopes and binding), or None: for doors that take
+    either a signed-in user or a key (GET /media/…)."""
     caller = active_caller(key)
-    if caller is None:
-        return None
-    return Principal(id=None, name=caller.actor, roles=frozenset(), display_name=caller.name,
-                     crew_code=caller.crew_code, grid_code=caller.crew_grid_code, kind="api_key")
+    return caller.principal if caller else None
