@@ -1,7 +1,7 @@
 """GET /media/<id>.jpg|png: a stored photo, to those allowed to see it (services.media.open_photo asks the policy).
 
-Who: a signed-in user who may read the photo's ticket, the holder of an API key (X-API-Key header; keys read
-whole tickets), and anyone for a photo that is public (marked so, or an Open311 upload where
+Who: a signed-in user who may read the photo's ticket, the holder of an API key with the ``read`` scope
+(X-API-Key header; within its binding, as it reads whole tickets), and anyone for a photo that is public (marked so, or an Open311 upload where
 OPEN311_PHOTOS_PUBLIC is on). Refusals are JSON like the other data endpoints: 401 for nobody (whether the photo
 exists or not), 403 / 404 for a signed-in user. security/gate.py lets the request through to here ("object" rule).
 

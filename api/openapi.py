@@ -22,8 +22,13 @@ REQUEST_BODIES: dict[str, type[Contract]] = {
 }
 # Codes the services check against their own vocabularies, shown as the enum the document promises.
 SERVICE_ENUMS = {("Evaluation", "satisfaction"): list(SATISFACTION)}
-KEYED = [{"ApiKeyHeader": []}, {"ApiKeyQuery": []}]
+KEYED = [{"ApiKeyHeader": []}]       # the header only: a key in the URL is refused (400 api_key_in_url)
 OPEN: list = []
+
+
+def _needs(*scopes: str) -> str:
+    """The sentence of an operation's description saying which key scopes it needs (workorders/policy.py)."""
+    return f"Needs a key with the scope {' or '.join(scopes)}."
 
 
 def _ref(name: str) -> dict:
@@ -60,7 +65,8 @@ RESULT_SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object", "required": ["error"],
         "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-            "code": {"type": "string", "examples": ["invalid", "missing_api_key", "transition_refused"]},
+            "code": {"type": "string", "examples": ["invalid", "missing_api_key", "api_key_in_url", "forbidden",
+                                                          "transition_refused"]},
             "message": {"type": "string"},
             "field": {**NULLABLE_STRING, "description": "the input at fault, when there is one"}}}},
     },
@@ -194,9 +200,11 @@ SCHEMAS: dict[str, Any] = {**RESULT_SCHEMAS,
                            **{name: body_schema(name, model) for name, model in REQUEST_BODIES.items()}}
 
 RESPONSES = {
-    "BadRequest": _json(_ref("Error"), "bad input: the message says what and `field` names it"),
+    "BadRequest": _json(_ref("Error"), "bad input: the message says what and `field` names it (code "
+                                       "api_key_in_url: a key in the URL, which every path refuses)"),
     "Unauthorized": _json(_ref("Error"), "no API key, or a key nobody issued"),
-    "Forbidden": _json(_ref("Error"), "a revoked key, or a key without the right (e.g. grid_worker channel)"),
+    "Forbidden": _json(_ref("Error"), "a revoked key, a key without the scope the operation needs, or a key "
+                                      "bound to a department or crew acting on another unit's ticket or crew"),
     "NotFound": _json(_ref("Error"), "no such ticket, token, supervision or device"),
     "Conflict": _json(_ref("Error"), "the transition table does not allow this action in the ticket's state"),
     "UnsupportedMediaType": _json(_ref("Error"), "the body is not declared application/json"),
@@ -226,14 +234,17 @@ PATHS: dict[str, Any] = {
     "/tickets": {
         "post": {
             "operationId": "createTicket", "summary": "File a ticket (any channel but 一键通)",
-            "description": "An API key is optional for the api and web channels. With an Idempotency-Key, the "
-                           "same key and body answer 200 with the same ticket; another body answers 422.",
+            "description": "An API key is optional for the api and web channels; a key presented needs the scope "
+                           "intake. With an Idempotency-Key, the same key and body answer 200 with the same "
+                           "ticket; another body answers 422.",
             "security": [*KEYED, {}], "parameters": [IDEMPOTENCY], "requestBody": _body("NewTicket"),
             "responses": {"201": _json(_ref("Created"), "created (Location: the ticket)"),
                           "200": _json(_ref("Created"), "idempotent replay: the ticket of the first request"),
                           **POST_ERRORS, **KEY_ERRORS, "422": _error("IdempotencyConflict")}},
         "get": {
             "operationId": "listTickets", "summary": "Tickets, newest first, filtered", "security": KEYED,
+            "description": _needs("read") + " A key bound to a department lists that department's tickets only, "
+                                            "one bound to a crew those of the crew and its grid.",
             "parameters": [
                 _query("state", "one or more states, comma-separated", {"type": "string"}),
                 _query("category", "one or more category codes, comma-separated"),
@@ -250,20 +261,24 @@ PATHS: dict[str, Any] = {
     },
     "/tickets/{number}": {"get": {
         "operationId": "readTicket", "summary": "One ticket with its whole history", "security": KEYED,
+        "description": _needs("read") + " A bound key reads only its department's (crew's, grid's) tickets.",
         "parameters": [_path("number", "the ticket number, e.g. 20261126-000123")],
         "responses": {"200": _json(_ref("TicketWithHistory"), "the ticket and its events, oldest first"),
-                      **KEY_ERRORS, "404": _error("NotFound")}}},
+                      "400": _error("BadRequest"), **KEY_ERRORS, "404": _error("NotFound")}}},
     "/tickets/{number}/transitions": {"post": {
         "operationId": "transitionTicket", "summary": "Move a ticket along (dispatch, accept, resolve, merge …)",
-        "description": "The Idempotency-Key header is accepted and not stored (a repeated transition is refused "
-                       "by the state table).",
+        "description": _needs("transitions") + " A key bound to a department moves only that department's "
+                       "tickets (lead or co-handling), one bound to a crew those of the crew and its grid. The "
+                       "Idempotency-Key header is accepted and not stored (a repeated transition is refused by "
+                       "the state table).",
         "security": KEYED, "parameters": [_path("number", "the ticket number"), IDEMPOTENCY],
         "requestBody": _body("Transition"),
         "responses": {"200": _json(_ref("Transitioned"), "the ticket after the transition"), **POST_ERRORS,
                       **KEY_ERRORS, "404": _error("NotFound"), "409": _error("Conflict")}}},
     "/tickets/{number}/photos": {"post": {
         "operationId": "addTicketPhotos", "summary": "Add photos to a ticket (its history shows them)",
-        "description": "multipart/form-data with one or more image files (part name `media`). Each is checked by "
+        "description": _needs("transitions") + " A bound key: its unit's tickets only. "
+                       "multipart/form-data with one or more image files (part name `media`). Each is checked by "
                        "its content (JPEG, PNG, WebP), at most MEDIA_MAX_BYTES and MEDIA_MAX_PIXELS, at most "
                        "MEDIA_MAX_PHOTOS per request, then re-encoded without any metadata. One refused file "
                        "stores none.",
@@ -282,22 +297,23 @@ PATHS: dict[str, Any] = {
                       "409": _error("Conflict")}}},
     "/supervisions": {"get": {
         "operationId": "listSupervisions", "summary": "The supervision list (督办)", "security": KEYED,
+        "description": _needs("read") + " Unbound keys only.",
         "parameters": [_query("all", "true: closed supervisions too", {"type": "boolean"})],
         "responses": {"200": _json({"type": "object", "properties": {
             "supervisions": {"type": "array", "items": _ref("Supervision")}}}, "oldest first"),
             "400": _error("BadRequest"), **KEY_ERRORS}}},
     "/supervisions/{supervision_id}/actions": {"post": {
         "operationId": "actOnSupervision", "summary": "Record what was done about a supervision",
-        "description": "Idempotency-Key accepted, not stored.", "security": KEYED,
+        "description": _needs("transitions") + " Idempotency-Key accepted, not stored.", "security": KEYED,
         "parameters": [_path("supervision_id", "the supervision's id", {"type": "integer"}), IDEMPOTENCY],
         "requestBody": _body("SupervisionAction"),
         "responses": {"201": _json({"type": "object", "properties": {"action": {"type": "object"}}}, "recorded"),
                       **POST_ERRORS, **KEY_ERRORS, "404": _error("NotFound")}}},
     "/alarms": {"post": {
         "operationId": "raiseAlarm", "summary": "一键通: an elder's one-key phone was pressed",
-        "description": "A priority-1 ticket (channel elder_phone) at the elder's registered home. While the "
-                       "device's ticket is open, further presses answer 200 with that ticket. Idempotency-Key "
-                       "as for POST /tickets.",
+        "description": _needs("intake") + " A priority-1 ticket (channel elder_phone) at the elder's "
+                       "registered home. While the device's ticket is open, further presses answer 200 with that "
+                       "ticket. Idempotency-Key as for POST /tickets.",
         "security": KEYED, "parameters": [IDEMPOTENCY], "requestBody": _body("Alarm"),
         "responses": {"201": _json({"type": "object", "properties": {"ticket": _ref("Ticket")}}, "new ticket"),
                       "200": _json({"type": "object", "properties": {"ticket": _ref("Ticket")}},
@@ -306,10 +322,12 @@ PATHS: dict[str, Any] = {
                       "422": _error("IdempotencyConflict")}}},
     "/crews/{code}/position": {"post": {
         "operationId": "reportCrewPosition", "summary": "A crew's mobile client reports its position (live map)",
-        "security": OPEN, "parameters": [_path("code", "the crew's code")], "requestBody": _body("CrewPosition"),
+        "description": "Needs the crew's own key (a key bound to this crew) or a key with the scope positions "
+                       "(bound to a department: that department's crews only).",
+        "security": KEYED, "parameters": [_path("code", "the crew's code")], "requestBody": _body("CrewPosition"),
         "responses": {"202": _json({"type": "object", "properties": {
             "crew": {"type": "string"}, "stream_id": {"type": "string"}}}, "queued for the live map"),
-            **POST_ERRORS, "404": _error("NotFound")}}},
+            **POST_ERRORS, **KEY_ERRORS, "404": _error("NotFound")}}},
 }
 
 DOCUMENT: dict[str, Any] = {
@@ -332,8 +350,9 @@ DOCUMENT: dict[str, Any] = {
             "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY},
             "description": "a client-chosen key (e.g. a UUID) that makes retrying the POST safe"}},
         "securitySchemes": {
-            "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-            "ApiKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key"},
+            "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                             "description": "scopes: intake, transitions, positions, read (`flask --app app:server "
+                                            "create-api-key NAME --scope …`); never in the URL"},
         },
     },
 }

@@ -1,10 +1,13 @@
 """REST JSON API under /api/v1 (thin: parse → a service → JSON). Described by /api/v1/openapi.json.
 
 Bodies are the contract's models (workorders.contract); every read and write is one call of services/.
-Who may call what: reads of tickets and supervisions, transitions, supervision actions and alarms need an API key
-(X-API-Key header or api_key parameter); categories, address suggestions, the citizen's evaluation (the link's
-token is the credential), crews' positions and the OpenAPI document are open; filing a ticket is open for the
-``api``/``web`` channels (see api/intake.py for the channel rules).
+Who may call what: reads of tickets and supervisions, transitions, supervision actions, alarms and crews'
+positions need an API key in the X-API-Key header (never in the URL: ``?api_key=`` is refused with 400), and the
+key's scopes and binding (services decide, with workorders/policy.py: ``read`` to read, ``transitions`` to move a
+ticket — a department's key only its own —, ``intake`` to file, ``positions`` or the crew's own key for a
+position); categories, address suggestions, the citizen's evaluation (the link's token is the credential) and
+the OpenAPI document are open; filing a ticket is open for the ``api``/``web`` channels (see api/intake.py for
+the channel rules).
 
 Idempotency-Key: POST /tickets and POST /alarms store it (scope = the key's name, or "anonymous"): the same key
 with the same body answers 200 with the first answer's ticket, another body answers 422. The other POSTs accept
@@ -16,6 +19,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from api import render
+from api import auth
 from api.auth import optional_caller, register_cli, required_caller
 from api.errors import ApiError, invalid, json_response, jsonify_stray_errors, register_error_handlers
 from api.inputs import (bad, body_of, idempotency_key, json_body, query_code, query_int, query_list, query_time,
@@ -34,6 +38,7 @@ from workorders.vocabulary import CHANNELS
 PREFIX = "/api/v1"
 blueprint = Blueprint("api_v1", __name__, url_prefix=PREFIX)
 register_error_handlers(blueprint)
+auth.install(blueprint)
 
 ANONYMOUS_SCOPE = "anonymous"
 MAX_LIST = 500
@@ -77,7 +82,8 @@ def create_ticket() -> Response:
     caller = optional_caller()
     new = new_ticket_from(json_body(), caller)
     key = idempotency_key()
-    created = service.create_ticket(new, idempotency=(_scope(caller), key) if key else None)
+    created = service.create_ticket(new, caller.principal if caller else None,
+                                    idempotency=(_scope(caller), key) if key else None)
     ticket = created.ticket
     # Other people's tickets near a point are no business of an anonymous caller (as on /report): with a distance
     # each, a few posts would place them to the metre.
@@ -90,11 +96,11 @@ def create_ticket() -> Response:
 
 @blueprint.get("/tickets")
 def list_tickets() -> Response:
-    required_caller()
+    caller = required_caller()
     unknown_query_params(LIST_PARAMS)
     filters = _list_filters(set(catalogue.categories()))
     limit, offset = query_int("limit", 50, 1, MAX_LIST), query_int("offset", 0, 0, 10_000_000)
-    rows = ticket_reads.ticket_list(filters, limit=limit, offset=offset)
+    rows = ticket_reads.tickets_for(caller.principal, filters, limit=limit, offset=offset)
     return json_response({"tickets": [render.ticket_json(t) for t in rows], "limit": limit, "offset": offset,
                           "next_offset": offset + limit if len(rows) == limit else None})
 
@@ -122,8 +128,8 @@ def _phone_digits() -> str | None:
 
 @blueprint.get("/tickets/<number>")
 def read_ticket(number: str) -> Response:
-    required_caller()
-    ticket, events = service.history(number)
+    caller = required_caller()
+    ticket, events = ticket_reads.ticket_for(caller.principal, number)
     return json_response({"ticket": render.ticket_json(ticket), "events": [render.event_json(e) for e in events],
                           "photos": [render.photo_json(p, _base_url()) for p in media.photos_of(number)]})
 
@@ -134,7 +140,7 @@ def add_ticket_photos(number: str) -> Response:
     caller = required_caller()
     if request.mimetype != "multipart/form-data":
         raise ApiError(415, "unsupported_media_type", "须以 multipart/form-data 上传图片（文件部分名 media）")
-    photos = media.add_photos(number, media.uploads_from_files(request.files), caller.actor, source="api")
+    photos = media.add_photos(number, media.uploads_from_files(request.files), caller.principal, source="api")
     return json_response({"photos": [render.photo_json(p, _base_url()) for p in photos]}, 201)
 
 
@@ -147,8 +153,8 @@ def transition_ticket(number: str) -> Response:
     caller = required_caller()
     move = body_of(Transition)
     catalogue.check_references(department=move.department, crew=move.crew)
-    done = service.transition(number, move.action, caller.actor, reason=move.reason, department=move.department,
-                              crew=move.crew, data=move.data)
+    done = service.transition(number, move.action, caller.principal, reason=move.reason,
+                              department=move.department, crew=move.crew, data=move.data)
     return json_response({"ticket": render.ticket_json(done.ticket), "notice": done.notice})
 
 
@@ -167,10 +173,10 @@ def evaluate(token: str) -> Response:
 
 @blueprint.get("/supervisions")
 def list_supervisions() -> Response:
-    required_caller()
+    caller = required_caller()
     unknown_query_params(("all",))
     show_all = (request.args.get("all") or "").lower() in ("1", "true", "yes")
-    rows = ticket_reads.supervisions(open_only=not show_all)
+    rows = ticket_reads.supervisions(caller.principal, open_only=not show_all)
     return json_response({"supervisions": [render.supervision_json(r) for r in rows]})
 
 
@@ -178,7 +184,7 @@ def list_supervisions() -> Response:
 def act_on_supervision(supervision_id: int) -> Response:
     caller = required_caller()
     note = body_of(SupervisionAction).note
-    action_id = service.supervise(supervision_id, caller.actor, note)
+    action_id = service.supervise(supervision_id, caller.principal, note)
     return json_response({"action": {"id": action_id, "supervision_id": supervision_id, "actor": caller.actor,
                                      "note": note.strip()}}, 201)
 
@@ -190,7 +196,7 @@ def raise_alarm() -> Response:
     caller = required_caller()
     press = body_of(Alarm)
     key = idempotency_key()
-    alarm = alarms.raise_alarm(press.device_id, press.category, registered_by=caller.actor,
+    alarm = alarms.raise_alarm(press.device_id, caller.principal, press.category,
                                idempotency=(_scope(caller), key) if key else None)
     body = {"ticket": render.ticket_json(alarm.ticket)}
     if alarm.created:
@@ -202,9 +208,11 @@ def raise_alarm() -> Response:
 
 @blueprint.post("/crews/<code>/position")
 def crew_position(code: str) -> Response:
-    """A crew's mobile client: its position goes to the live map (open: a position is no personal data)."""
+    """A crew's mobile client (or a fleet tracker): its position goes to the live map. Only the crew's own key or a
+    key with the ``positions`` scope: a forged position would send dispatchers after a crew that is elsewhere."""
+    caller = required_caller()
     where = body_of(CrewPosition)
-    entry = live.report_position(code, where.lon, where.lat, where.at, where.speed_kmh)
+    entry = live.report_position(code, where.lon, where.lat, where.at, where.speed_kmh, principal=caller.principal)
     return json_response({"crew": code, "stream_id": entry}, 202)
 
 

@@ -30,6 +30,7 @@ from harness.mapclick import wait_for_map  # noqa: E402
 from harness.servers import free_port  # noqa: E402
 from harness.signing_in import session_cookie  # noqa: E402
 from services.tickets import NewTicket, create_ticket  # noqa: E402
+from workorders.policy import system_principal  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 OPEN_TICKETS = 2000
@@ -85,7 +86,7 @@ def ensure_open_tickets(target: int) -> int:
     rng = random.Random(1)
     for i, (lon, lat) in enumerate(inner_points(missing, seed=11)):
         create_ticket(NewTicket(channel="hotline", category=rng.choice(CATEGORIES), description="基准测试：存量工单",
-                                lon=lon, lat=lat))
+                                lon=lon, lat=lat), system_principal("bench"))
     return have + missing
 
 

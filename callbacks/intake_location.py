@@ -12,6 +12,7 @@ from screens.intake_parts import (category_hint, category_list, location_line, n
 from services.intake_forms import (IntakeError, address_suggestions, catalogue, form_errors, locate,
                                    matching_categories, submit)
 from services.tickets import IdempotencyConflict
+from workorders.policy import Forbidden, Principal
 
 
 def _stale(location: dict | None, address: str) -> bool:
@@ -32,16 +33,19 @@ def error_messages(outputs: list[dict], messages: dict[str, str] | None = None) 
 
 
 def submit_outputs(n_clicks, channel: str, form: dict, form_key: str, cleared: dict, conflict_message: str,
-                   shown=lambda summary: summary) -> tuple:
+                   shown=lambda summary: summary, principal: Principal | None = None) -> tuple:
     """Everything a form's submit callback returns, in its output order: the result (``shown`` picks what the
     screen may keep of the summary), the field errors, the next form key, the cleared fields and location.
-    On an error nothing is cleared; a changed resubmission gets a fresh key so that it can be sent knowingly."""
+    On an error nothing is cleared; a changed resubmission gets a fresh key so that it can be sent knowingly.
+    ``principal``: who registers (the signed-in operator; None on the citizens' public form)."""
     errors = ctx.outputs_list[1]
     unchanged = (no_update,) * (len(cleared) + 1)
     if not n_clicks:
         return no_update, error_messages(errors), no_update, *unchanged
     try:
-        summary = submit(channel, form, form_key)
+        summary = submit(channel, form, form_key, principal)
+    except Forbidden as refused:
+        return no_update, error_messages(errors, {"form": refused.message}), no_update, *unchanged
     except IntakeError as error:
         return no_update, error_messages(errors, form_errors(error)), no_update, *unchanged
     except IdempotencyConflict:

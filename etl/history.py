@@ -28,6 +28,8 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from simulation.plan import CURRENT_LEAD, NEXT_DEPARTMENT, PlannedTicket, Step, make_plan, next_department
+from workorders.policy import system_principal
+from workorders.vocabulary import CHANNELS
 
 DEFAULT_TICKETS = 23_500
 DEFAULT_MONTHS = 18
@@ -60,7 +62,7 @@ def execute_batch(conn, tickets: list[PlannedTicket]) -> Outcome:
             continue
         try:
             if step.action == "create":
-                created = create_ticket(ticket.request, now=step.at, conn=conn).ticket
+                created = create_ticket(ticket.request, _registrar(ticket.request), now=step.at, conn=conn).ticket
                 st.update(number=created["number"], lead=created["lead_department_code"])
                 outcome.tickets += 1
                 continue
@@ -77,6 +79,14 @@ def execute_batch(conn, tickets: list[PlannedTicket]) -> Outcome:
     return outcome
 
 
+def _registrar(request):
+    """The history is the product's own past: each ticket registered as the person (or system) the plan names."""
+    from services.tickets import ANONYMOUS_CHANNELS
+    if request.registered_by:
+        return system_principal(request.registered_by)
+    return None if request.channel in ANONYMOUS_CHANNELS else system_principal(CHANNELS[request.channel])
+
+
 def _transition(conn, transition, step: Step, ticket: PlannedTicket, st: dict, state: dict) -> dict:
     actor = st["lead"] if step.actor == CURRENT_LEAD else step.actor
     department = (next_department(st["lead"], st.get("returned_by"), ticket.index)
@@ -86,8 +96,8 @@ def _transition(conn, transition, step: Step, ticket: PlannedTicket, st: dict, s
         data = {"into": state[ticket.master]["number"]}
     elif step.action == "joint_meeting":
         data = {**(step.data or {}), "meeting_date": step.at.date().isoformat()}
-    done = transition(st["number"], step.action, actor, reason=step.reason, department=department, data=data,
-                      now=step.at, conn=conn).ticket
+    done = transition(st["number"], step.action, system_principal(actor), reason=step.reason, department=department,
+                      data=data, now=step.at, conn=conn).ticket
     changes = {"lead": done["lead_department_code"]}
     if step.action == "return":
         changes["returned_by"] = actor

@@ -6,11 +6,17 @@ from datetime import datetime
 from sqlalchemy import Connection, text
 
 
-def insert_api_key(conn: Connection, name: str, key_hash: str, crew_code: str | None, at: datetime) -> int:
+def insert_api_key(conn: Connection, name: str, key_hash: str, crew_code: str | None, at: datetime, *,
+                   scopes: list[str], department_code: str | None = None) -> int:
     return conn.execute(text("""
-        INSERT INTO api_keys (name, key_hash, crew_code, active, created_at)
-        VALUES (:name, :hash, :crew, true, :at) RETURNING id"""),
-        {"name": name, "hash": key_hash, "crew": crew_code, "at": at}).scalar()
+        INSERT INTO api_keys (name, key_hash, crew_code, active, created_at, scopes, department_code)
+        VALUES (:name, :hash, :crew, true, :at, :scopes, :department) RETURNING id"""),
+        {"name": name, "hash": key_hash, "crew": crew_code, "at": at, "scopes": scopes,
+         "department": department_code}).scalar()
+
+
+def department_exists(conn: Connection, code: str) -> bool:
+    return bool(conn.scalar(text("SELECT EXISTS (SELECT 1 FROM departments WHERE code = :code)"), {"code": code}))
 
 
 def api_key_name_taken(conn: Connection, name: str) -> bool:
@@ -20,7 +26,8 @@ def api_key_name_taken(conn: Connection, name: str) -> bool:
 def api_key_by_hash(conn: Connection, key_hash: str) -> dict | None:
     """The key's holder, with the crew it is bound to (a grid worker's phone) when there is one."""
     row = conn.execute(text("""
-        SELECT k.name, k.active, k.crew_code, w.kind AS crew_kind, w.grid_code AS crew_grid_code
+        SELECT k.id, k.name, k.active, k.crew_code, w.kind AS crew_kind, w.grid_code AS crew_grid_code,
+               k.scopes, k.department_code
         FROM api_keys k LEFT JOIN crews w ON w.code = k.crew_code
         WHERE k.key_hash = :hash"""), {"hash": key_hash}).mappings().first()
     return dict(row) if row else None

@@ -12,6 +12,13 @@ def crew_exists(conn: Connection, code: str) -> bool:
     return bool(known_crews(conn, [code]))
 
 
+def crew_units(conn: Connection, code: str) -> dict | None:
+    """The crew's department and grid (what a right over the crew is checked against), or None: no such crew."""
+    row = conn.execute(text("SELECT code, department_code, grid_code FROM crews WHERE code = :code"),
+                       {"code": code}).mappings().first()
+    return dict(row) if row else None
+
+
 def known_crews(conn: Connection, codes: list[str]) -> set[str]:
     return set(conn.execute(text("SELECT code FROM crews WHERE code = ANY(:c)"), {"c": list(codes)}).scalars())
 

@@ -132,14 +132,35 @@ LIST_FILTERS = {
 }
 
 
+# A scoped reader's tickets (workorders.policy.ticket_scope): any one of these holds.
+SCOPE_CLAUSES = {
+    "department": "(t.lead_department_code = ANY(:scope_department)"
+                  " OR t.co_department_codes::text[] && CAST(:scope_department AS text[]))",
+    "street": "t.street_code = ANY(:scope_street)", "community": "t.community_code = ANY(:scope_community)",
+    "grid": "t.grid_code = ANY(:scope_grid)", "crew": "t.crew_code = ANY(:scope_crew)",
+}
+
+
+def _scope_clause(scope: dict[str, set[str]]) -> tuple[str, dict]:
+    """``scope`` as one OR of SCOPE_CLAUSES (an empty scope: no ticket at all)."""
+    parts = [SCOPE_CLAUSES[key] for key in sorted(scope) if scope[key]]
+    params = {f"scope_{key}": sorted(values) for key, values in scope.items() if values}
+    return ("(" + " OR ".join(parts) + ")" if parts else "false"), params
+
+
 def list_tickets(conn: Connection, filters: dict[str, Any], *, open_only: bool = False, limit: int = 100,
-                 offset: int = 0, oldest_first: bool = False) -> list[dict]:
-    """Tickets matching ``filters`` (keys of LIST_FILTERS; empty values ignored), newest first."""
+                 offset: int = 0, oldest_first: bool = False, scope: dict[str, set[str]] | None = None) -> list[dict]:
+    """Tickets matching ``filters`` (keys of LIST_FILTERS; empty values ignored), newest first; with ``scope``
+    only those within it (see SCOPE_CLAUSES)."""
     unknown = set(filters) - set(LIST_FILTERS)
     if unknown:
         raise ValueError(f"unknown ticket filters: {', '.join(sorted(unknown))}")
     params = {k: v for k, v in filters.items() if v not in (None, [], "")}
     where = [LIST_FILTERS[k] for k in params]
+    if scope is not None:
+        clause, scope_params = _scope_clause(scope)
+        where.append(clause)
+        params.update(scope_params)
     if open_only:
         where.append("t.state NOT IN ('closed', 'merged', 'refused')")
     sql = f"SELECT {TICKET_COLUMNS} {TICKET_FROM}"
@@ -232,6 +253,11 @@ def add_supervision_action(conn: Connection, supervision_id: int, actor: str, no
                                 SELECT :s, :at, :actor, :note WHERE EXISTS (SELECT 1 FROM supervisions WHERE id = :s)
                                 RETURNING id"""),
                         {"s": supervision_id, "at": at, "actor": actor, "note": note}).scalar()
+
+
+def supervision_ticket_id(conn: Connection, supervision_id: int) -> int | None:
+    """The id of the ticket a supervision is about, or None when there is no such supervision."""
+    return conn.scalar(text("SELECT ticket_id FROM supervisions WHERE id = :s"), {"s": supervision_id})
 
 
 def supervision_list(conn: Connection, open_only: bool = True) -> list[dict]:

@@ -17,6 +17,7 @@ from services.tickets import Created, IdempotencyConflict, IntakeError, create_t
 from settings import get_settings
 from workorders import contract
 from workorders.clock import local_zone as _tz
+from workorders.policy import Forbidden, Principal
 
 
 def check_jurisdiction(jurisdiction_id: str | None) -> None:
@@ -92,7 +93,9 @@ def submit(form: params.Form, idempotency_key: str | None, uploads: Sequence[med
         raise bad_request("缺少 service_code")
     submission = params.new_ticket(form, find_service(code), key_name)
     try:
-        created, photos = _create(submission, uploads, _idempotency(key_name, idempotency_key))
+        created, photos = _create(submission, caller.principal, uploads, _idempotency(key_name, idempotency_key))
+    except Forbidden:
+        raise Open311Error(403, f"api_key {key_name} 没有登记诉求的权限（intake）") from None
     except media.MediaError as error:
         raise bad_request(error.message) from None
     except media.StorageUnavailable as error:
@@ -106,11 +109,11 @@ def submit(form: params.Form, idempotency_key: str | None, uploads: Sequence[med
     return [created_item(created.ticket, submission.account_id, _tz(), media_url)]
 
 
-def _create(submission: params.Submission, uploads: Sequence[media.Upload],
+def _create(submission: params.Submission, principal: Principal, uploads: Sequence[media.Upload],
             idempotency: tuple[str, str] | None) -> tuple[Created, list[dict]]:
     if not uploads:
-        return create_ticket(submission.ticket, idempotency=idempotency), []
-    done = media.create_ticket_with_photos(submission.ticket, uploads, source=params.CHANNEL,
+        return create_ticket(submission.ticket, principal, idempotency=idempotency), []
+    done = media.create_ticket_with_photos(submission.ticket, principal, uploads, source=params.CHANNEL,
                                            idempotency=idempotency)
     return done.created, done.photos
 

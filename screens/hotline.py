@@ -11,7 +11,8 @@ from dash import dcc, html
 from screens import ids
 from screens.intake_parts import (KEYBOARD_HINT, address_input, category_combo, category_hint, field, form_error,
                                   form_stores, history_panel, location_line, locator)
-from services.intake_forms import DEFAULT_OPERATOR, DESK_CHANNELS, reception_windows
+from services.intake_forms import DESK_CHANNELS, reception_windows
+from workorders.policy import Principal
 
 dash.register_page(__name__, path="/hotline", title="铁东区 96715 · 受理登记", name="受理登记")
 
@@ -24,15 +25,14 @@ def _channel_tabs(channel: str) -> html.Nav:
                      for code, title in DESK_CHANNELS.items()], className="channel-tabs")
 
 
-def _header(channel: str) -> html.Header:
+def _header(channel: str, principal: Principal | None) -> html.Header:
     return html.Header([
         html.Div([html.Span("96715", className="brand-mark"),
                   html.H1("铁东区 96715 受理登记", className="desk-title")], className="brand"),
         _channel_tabs(channel),
-        html.Div([html.Label("登记人", htmlFor=FORM.operator),
-                  dcc.Input(id=FORM.operator, value=DEFAULT_OPERATOR, type="text", persistence=True,
-                            persistence_type="local", className="intake-input operator-input", maxLength=20)],
-                 className="operator"),
+        # Who registers is the signed-in user (services.tickets names them in the history), not a typed name.
+        html.Div([html.Span("登记人"), html.Strong(principal.label if principal else "—", id=FORM.operator,
+                                                 className="operator-name")], className="operator"),
     ], className="desk-header")
 
 
@@ -74,10 +74,10 @@ def _form(channel: str) -> html.Section:
     ], className="card form-card intake-form enter-submits")
 
 
-def layout(channel: str = "hotline", **_query) -> html.Div:
+def layout(channel: str = "hotline", principal: Principal | None = None, **_query) -> html.Div:
     channel = channel if channel in DESK_CHANNELS else "hotline"
     return html.Div([
-        _header(channel),
+        _header(channel, principal),
         html.Main([
             _form(channel),
             html.Section([

@@ -6,6 +6,7 @@ from dash import dcc, html
 
 from screens.intake_parts import info_rows, state_badge, timeline
 from services.ticket_views import operator_detail
+from workorders.policy import Forbidden, Principal
 
 dash.register_page(__name__, path_template="/tickets/<number>", title="铁东区 96715 · 工单详情", name="工单详情")
 
@@ -44,8 +45,11 @@ def _detail(ticket: dict) -> list:
     ]
 
 
-def layout(number: str = "", **_query) -> html.Div:
-    ticket = operator_detail(number)
+def layout(number: str = "", principal: Principal | None = None, **_query) -> html.Div:
+    try:
+        ticket = operator_detail(principal, number)
+    except Forbidden as refused:
+        return html.Div(html.Div(refused.message, className="notice", role="alert"), className="intake-page")
     body = _detail(ticket) if ticket else [html.Div(f"没有工单 {number}", className="notice", role="alert")]
     return html.Div([
         html.Header([

@@ -3,6 +3,11 @@
 A key is shown once, when created; the database keeps only its sha256. A key bound to a crew of kind 网格员 is a
 grid worker's phone. The same keys open /api/v1 (api/auth.py reads the header and answers 401/403) and Open311
 POSTs (open311/backend.py); the Flask CLI commands `create-api-key` / `revoke-api-key` call create/revoke here.
+
+A key has scopes (policy.KEY_SCOPES: intake, transitions, positions, read; intake and read unless told) and may be
+bound to a department or a crew: its holder acts as ``Caller.principal``, a ``policy.Principal`` of kind
+``api_key``, and the services' own ``policy.require`` decides what it may do (a bound key: only on its unit's
+tickets).
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from geo import api_keys as db
 from geo.db import get_engine
+from workorders import policy
 
 GRID_WORKER_KIND = "网格员"
 MAX_NAME = 64          # the name is the idempotency scope (idempotency_keys.scope is 64 characters)
@@ -28,6 +34,9 @@ class Caller:
     crew_code: str | None = None
     crew_kind: str | None = None
     crew_grid_code: str | None = None
+    scopes: frozenset[str] = policy.DEFAULT_KEY_SCOPES
+    department_code: str | None = None
+    id: int | None = None
 
     @property
     def is_grid_worker(self) -> bool:
@@ -37,6 +46,14 @@ class Caller:
     def actor(self) -> str:
         """Who is written into a ticket's history: the worker's crew, else the integration's key name."""
         return self.crew_code or self.name
+
+    @property
+    def principal(self) -> policy.Principal:
+        """The key as the policy sees it: its scopes, bound to its department or crew (and the crew's grid)."""
+        return policy.Principal(id=self.id, name=self.name, roles=frozenset(), display_name=self.actor,
+                                department_code=self.department_code, crew_code=self.crew_code,
+                                grid_code=self.crew_grid_code if self.crew_code else None, kind="api_key",
+                                scopes=frozenset(self.scopes))
 
 
 class UnknownKey(LookupError):
@@ -59,18 +76,32 @@ def new_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
-def create_api_key(name: str, crew_code: str | None = None, engine: Engine | None = None) -> str:
+def checked_scopes(scopes) -> frozenset[str]:
+    """The scopes asked for (none: ``policy.DEFAULT_KEY_SCOPES``); an unknown one is a ValueError naming it."""
+    chosen = frozenset(s.strip() for s in (scopes or ()) if s and s.strip()) or policy.DEFAULT_KEY_SCOPES
+    unknown = sorted(chosen - set(policy.KEY_SCOPES))
+    if unknown:
+        raise ValueError(f"unknown scope {unknown[0]!r} (scopes: {', '.join(policy.KEY_SCOPES)})")
+    return chosen
+
+
+def create_api_key(name: str, crew_code: str | None = None, engine: Engine | None = None, *,
+                   scopes=None, department_code: str | None = None) -> str:
     """Store a new key under ``name`` and return the key itself (the only time it exists in clear)."""
     name = (name or "").strip()
     if not name or len(name) > MAX_NAME:
         raise ValueError(f"the key name must be 1–{MAX_NAME} characters")
+    chosen = checked_scopes(scopes)
     key = new_key()
     with (engine or get_engine()).begin() as conn:
         if db.api_key_name_taken(conn, name):
             raise ValueError(f"an API key named {name!r} exists already (revoke-api-key it, or pick another name)")
         if crew_code is not None and db.crew_kind(conn, crew_code) is None:
             raise ValueError(f"no crew {crew_code!r}")
-        db.insert_api_key(conn, name, hash_key(key), crew_code, datetime.now(timezone.utc))
+        if department_code is not None and not db.department_exists(conn, department_code):
+            raise ValueError(f"no department {department_code!r}")
+        db.insert_api_key(conn, name, hash_key(key), crew_code, datetime.now(timezone.utc),
+                          scopes=sorted(chosen), department_code=department_code)
     return key
 
 
@@ -88,7 +119,8 @@ def identify(key: str) -> Caller:
         raise UnknownKey()
     if not row["active"]:
         raise RevokedKey(row["name"])
-    return Caller(row["name"], row["crew_code"], row["crew_kind"], row["crew_grid_code"])
+    return Caller(row["name"], row["crew_code"], row["crew_kind"], row["crew_grid_code"],
+                  frozenset(row["scopes"]), row["department_code"], row["id"])
 
 
 def active_caller(key: str | None) -> Caller | None:
@@ -101,12 +133,8 @@ def active_caller(key: str | None) -> Caller | None:
         return None
 
 
-def key_principal(key: str | None):
-    """The holder of an active key as a policy Principal (kind "api_key"), or None: for doors that take either a
-    signed-in user or a key (GET /media/…)."""
-    from workorders.policy import Principal
+def key_principal(key: str | None) -> policy.Principal | None:
+    """The holder of an active key as a policy Principal (its scopes and binding), or None: for doors that take
+    either a signed-in user or a key (GET /media/…)."""
     caller = active_caller(key)
-    if caller is None:
-        return None
-    return Principal(id=None, name=caller.actor, roles=frozenset(), display_name=caller.name,
-                     crew_code=caller.crew_code, grid_code=caller.crew_grid_code, kind="api_key")
+    return caller.principal if caller else None

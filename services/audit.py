@@ -1,8 +1,10 @@
 """The audit log: who did what, to what, from where, with which outcome — one row per fact, never changed.
 
 Phase 1 writes sign-ins (and failures), sign-outs, password changes, user creation and disabling, and refused
-access. Services call ``record`` for every change and every read of personal data from phase 2 on; a service that
-writes a change passes its own ``conn`` so the change and its audit row commit together.
+access. The services record every change of a ticket by a user or a key (registration, each transition, a
+supervision note; the product's own processes are in each ticket's history) and every read of personal data (a caller's history, an unmasked ticket, a list of tickets
+with callers' names and phones); a service that writes a change passes its own ``conn`` so the change and its
+audit row commit together. An API key or a system process is the actor ``api_key:NAME`` / ``system:NAME``.
 
 "From where" is the request's address and user agent, set once per request by the web layer (``set_origin``) so
 services need not know HTTP; the CLI records ``cli``.
@@ -31,6 +33,10 @@ ACTIONS = {
     "password_changed": "修改密码", "password_set": "重设密码", "user_created": "创建用户",
     "user_disabled": "停用用户", "access_denied": "拒绝访问", "audit_export": "导出审计日志",
     "export": "导出统计",
+    "caller_history_read": "查看来电人历史工单", "ticket_read": "查看工单（含个人信息）",
+    "ticket_list_read": "查询工单列表（含个人信息）", "api_key_created": "创建 API 密钥",
+    "api_key_revoked": "停用 API 密钥", "ticket_created": "登记工单", "ticket_transition": "工单流转",
+    "supervision_note": "督办记录",
 }
 MAX_TARGET, MAX_AGENT = 200, 300
 EXPORT_LIMIT = 100_000
@@ -59,8 +65,8 @@ def record(action: str, *, actor: Principal | str | None = None, target: str | N
     where = origin or _origin.get() or Origin(None)
     entry = {
         "at": datetime.now(timezone.utc),
-        "user_id": actor.id if isinstance(actor, Principal) else None,
-        "actor": (actor.name if isinstance(actor, Principal) else actor or "anonymous")[:64],
+        "user_id": actor.id if isinstance(actor, Principal) and actor.kind == "user" else None,
+        "actor": (actor.audit_name if isinstance(actor, Principal) else actor or "anonymous")[:64],
         "action": action[:64], "target": target[:MAX_TARGET] if target else None, "outcome": outcome,
         "address": (where.address or None) and where.address[:64],
         "user_agent": (where.user_agent or None) and where.user_agent[:MAX_AGENT],

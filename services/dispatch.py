@@ -9,6 +9,7 @@ from geo.db import get_engine
 from geo.queries import grid_detail
 from services.tickets import NotFound, Transitioned, categories, transition, utcnow
 from settings import get_settings
+from workorders.policy import Principal
 from workorders.states import OPEN_STATES
 
 DISPATCHABLE = ("registered", "returned", "reopened", "escalated")
@@ -60,13 +61,15 @@ def grid_of_ticket(number: str) -> str:
     return ticket["grid_code"]
 
 
-def assign(number: str, crew: str, actor: str) -> Transitioned:
-    """One click: ticket → dispatched with this crew, crew → en route; every open screen hears it on the stream."""
-    return transition(number, "dispatch", actor, crew=crew)
+def assign(number: str, crew: str, principal: Principal) -> Transitioned:
+    """One click: ticket → dispatched with this crew, crew → en route; every open screen hears it on the stream.
+    ``principal`` needs the dispatch right (services.tickets.transition asks the policy)."""
+    return transition(number, "dispatch", principal, crew=crew)
 
 
-def record_arrival(number: str, actor: str, now: datetime | None = None) -> tuple[Transitioned, float | None]:
+def record_arrival(number: str, principal: Principal,
+                   now: datetime | None = None) -> tuple[Transitioned, float | None]:
     """Crew on site; returns minutes late against the arrival deadline (negative = early, None = no deadline)."""
-    done = transition(number, "arrive", actor, now=now)
+    done = transition(number, "arrive", principal, now=now)
     due, at = done.ticket["arrival_due_at"], done.ticket["on_site_at"]
     return done, ((at - due).total_seconds() / 60 if due else None)

@@ -3,12 +3,15 @@
 Every refusal is an IntakeError naming the input at fault, in the form's Chinese, so the screen shows it beside
 that input: the contract's problems are said with each input's label (or the form's own words, FORM_WORDS).
 Also here: the caller's earlier tickets, address suggestions, map points, and the summary shown after submitting.
+Who registers, merges or looks a caller up is the signed-in principal the door passes: the policy decides, the
+ticket's history and the audit log name that principal (the form has no field for who the operator is).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from geo.callers import tickets_by_phone
+from services import audit
 from geo.db import get_engine
 from geo.intake_reference import department_names, grid_contexts, point_context, resident_departments
 from services import catalogue as reference
@@ -19,6 +22,7 @@ from workorders.catalogue import Category
 from workorders.clock import local_minute
 from workorders.contract import LOCATION, IntakeError, NewTicket, Problem
 from workorders.deadlines import RESOLVE_DAYS
+from workorders.policy import Principal, require
 from workorders.privacy import digits
 from workorders.states import STATES, TransitionRefused
 from workorders.vocabulary import CHANNELS, priority_label
@@ -26,7 +30,6 @@ from workorders.vocabulary import CHANNELS, priority_label
 # Channels registered at the operator's desk (/hotline?channel=…), with the screen's title for each.
 DESK_CHANNELS: dict[str, str] = {"hotline": "96715 热线", "letter": "信函", "walk_in": "当面来访"}
 PUBLIC_CHANNEL = "web"
-DEFAULT_OPERATOR = "坐席"
 PLACE_KINDS = {"road": "道路", "building": "门牌", "community": "社区", "grid": "网格", "landmark": "地标"}
 MAX_NAME_LENGTH = 40              # the screens' name inputs hold 40 characters
 CALLER_LOOKUP_MIN_DIGITS = 7      # shorter numbers are still being typed; a lookup would only find noise
@@ -135,7 +138,7 @@ def form_request(channel: str, values: dict, *, windows: set[str] | None = None)
     judge (the category exists, the address is found, the point is in the district) it judges after.
 
     ``values``: phone, name, category, variant, address, location ({lon, lat, label} or None), description,
-    window (walk-in only), operator.
+    window (walk-in only). Who registers it is not the form's to say (services.tickets.create_ticket).
     """
     if channel not in DESK_CHANNELS and channel != PUBLIC_CHANNEL:
         raise IntakeError("channel", f"本页面不受理渠道 {channel!r}")
@@ -157,12 +160,10 @@ def form_request(channel: str, values: dict, *, windows: set[str] | None = None)
         where = _location(values)
     except IntakeError as error:
         errors[error.field], where = error.message, {}
-    operator = (values.get("operator") or "").strip()
     request = {"channel": channel, "category": values.get("category") or None,
                "variant": values.get("variant") or None,
                "description": (values.get("description") or "").strip() or None, "citizen_name": name,
-               "citizen_phone": phone, "attributes": attributes,
-               "registered_by": (operator or DEFAULT_OPERATOR) if channel in DESK_CHANNELS else None, **where}
+               "citizen_phone": phone, "attributes": attributes, **where}
     try:
         ticket = NewTicket.parse({k: v for k, v in request.items() if v is not None})
     except IntakeError as refused:
@@ -181,11 +182,14 @@ def form_errors(error: IntakeError) -> dict[str, str]:
     return slots
 
 
-def submit(channel: str, values: dict, form_key: str) -> dict:
-    """Register the form as a ticket; the same form key and values (a double submit) give the same ticket."""
+def submit(channel: str, values: dict, form_key: str, principal: Principal | None) -> dict:
+    """Register the form as a ticket; the same form key and values (a double submit) give the same ticket.
+    ``principal``: the signed-in operator at the desk (None: a citizen on the public form)."""
+    if channel in DESK_CHANNELS:
+        require(principal, "intake")           # before anything is looked up for the form
     windows = {w["code"] for w in reception_windows()} if channel == "walk_in" else None
     request = form_request(channel, values, windows=windows)
-    created = intake.create_ticket(request, idempotency=(f"form:{channel}", form_key))
+    created = intake.create_ticket(request, principal, idempotency=(f"form:{channel}", form_key))
     return ticket_summary(created)
 
 
@@ -222,10 +226,10 @@ def _shorten(text: str | None, length: int) -> str:
     return text if len(text) <= length else text[:length - 1] + "…"
 
 
-def merge_into(number: str, into: str, operator: str | None) -> str:
+def merge_into(number: str, into: str, principal: Principal | None) -> str:
     """Merge the ticket just registered into an open one it repeats; returns the new state's label."""
     try:
-        merged = intake.merge(number, into, (operator or "").strip() or DEFAULT_OPERATOR)
+        merged = intake.merge(number, into, require(principal, "intake"))
     except NotFound:
         raise IntakeError("merge", f"没有工单 {number}")
     except TransitionRefused:
@@ -235,14 +239,19 @@ def merge_into(number: str, into: str, operator: str | None) -> str:
 
 # ------------------------------------------------------------------------------------------------ caller lookup
 
-def caller_history(phone: str | None, limit: int = 8) -> dict | None:
+def caller_history(principal: Principal | None, phone: str | None, limit: int = 8) -> dict | None:
     """The caller's earlier tickets, for the operator's own screen (names and numbers in full); None while the
-    number is too short to be a number."""
+    number is too short to be a number. Needs the ``caller_history`` right; a lookup that finds someone's
+    tickets is written to the audit log (one that finds none has shown nobody's data)."""
+    require(principal, "caller_history")
     number = digits(phone)
     if len(number) < CALLER_LOOKUP_MIN_DIGITS:
         return None
     with get_engine().connect() as conn:
         rows, total = tickets_by_phone(conn, number, limit)
+    if total:
+        audit.record("caller_history_read", actor=principal, target=f"phone:{number}",
+                     detail={"tickets": total, "shown": len(rows)})
     return {"phone": number, "total": total, "tickets": [{
         "number": r["number"], "state": STATES.get(r["state"], r["state"]), "category_name": r["category_name"],
         "channel": CHANNELS.get(r["channel"], r["channel"]), "registered_at": local_minute(r["registered_at"]),

@@ -23,6 +23,7 @@ from geo import tickets as tickets_db
 from geo.db import get_engine
 from services.public_places import community_points
 from services.tickets import IntakeError, NotFound, public_view
+from workorders import policy
 from workorders.policy import Principal, can, ticket_scope
 from workorders.privacy import is_home, public_point
 from workorders.states import OPEN_STATES
@@ -361,15 +362,21 @@ def _catch_up(hub: Hub, cursor: dict[str, str], until: dict[str, str]) -> list |
 # ------------------------------------------------------------------------------------------------ positions
 
 def report_position(crew: str, lon: float, lat: float, at: datetime | None = None,
-                    speed_kmh: float | None = None) -> str | None:
+                    speed_kmh: float | None = None, *, principal: policy.Principal | None) -> str | None:
     """A crew's position from the simulator or a mobile client: on the stream and as the latest in Redis; the
-    track goes to PostGIS through the position ingester. With Redis down the point goes straight to PostGIS."""
+    track goes to PostGIS through the position ingester. With Redis down the point goes straight to PostGIS.
+    ``principal`` needs the ``crew_position`` right on this crew (a key: the crew's own, or one with the
+    ``positions`` scope): a position moves a marker every dispatcher trusts."""
+    policy.require(principal, "crew_position")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise IntakeError("location", f"经纬度超出范围：lat={lat}, lon={lon}")
     at = at or now_utc()
     with get_engine().connect() as conn:
-        if not crews_db.crew_exists(conn, crew):
-            raise NotFound(f"没有处置力量 {crew}")
+        units = crews_db.crew_units(conn, crew)
+    if units is None:
+        raise NotFound(f"没有处置力量 {crew}")
+    policy.require(principal, "crew_position", policy.Target(
+        department_codes=frozenset({units["department_code"]}), crew_code=crew))
     try:
         return publish_position(get_redis(), crew, lon, lat, at, speed_kmh)
     except redis.RedisError:

@@ -464,20 +464,21 @@ class CreatedWithPhotos:
     photos: list[dict]
 
 
-def create_ticket_with_photos(request: NewTicket, uploads: Sequence[Upload], *, source: str,
-                              idempotency: tuple[str, str] | None = None,
+def create_ticket_with_photos(request: NewTicket, principal: Principal | None, uploads: Sequence[Upload], *,
+                              source: str, idempotency: tuple[str, str] | None = None,
                               now: datetime | None = None) -> CreatedWithPhotos:
     """A new ticket and its photos in one transaction: a refused photo writes no ticket, a refused ticket keeps no
-    photo. An idempotent replay answers the first request's ticket and photos and stores nothing new."""
+    photo. An idempotent replay answers the first request's ticket and photos and stores nothing new.
+    ``principal``: who registers it, as for services.tickets.create_ticket (which decides)."""
     prepared = prepare_all(uploads)
     if not prepared:
-        return CreatedWithPhotos(create_ticket(request, idempotency=idempotency, now=now), [])
+        return CreatedWithPhotos(create_ticket(request, principal, idempotency=idempotency, now=now), [])
     with staged(prepared) as batch, get_engine().begin() as conn:
-        created = create_ticket(request, idempotency=idempotency, now=now, conn=conn)
+        created = create_ticket(request, principal, idempotency=idempotency, now=now, conn=conn)
         if not created.created:
             batch.drop()
             return CreatedWithPhotos(created, [photo_view(p) for p in db.photos_of_ticket(conn, created.ticket["id"])])
-        actor = request.registered_by or request.channel
+        actor = created.ticket["registered_by"] or request.channel
         photos = attach(conn, created.ticket, batch, actor=actor, source=source,
                         now=created.ticket["registered_at"])
     return CreatedWithPhotos(created, photos)
@@ -485,8 +486,9 @@ def create_ticket_with_photos(request: NewTicket, uploads: Sequence[Upload], *, 
 
 def add_photos(number: str, uploads: Sequence[Upload], actor: str | Principal, *, source: str,
                public: bool = False, now: datetime | None = None) -> list[dict]:
-    """Photos added to an existing ticket. ``actor``: an API key's actor name (the door checked the key), or a
-    signed-in principal, who needs ``ticket_handle`` on this ticket."""
+    """Photos added to an existing ticket. ``actor``: the principal (a signed-in user, an API key), who needs
+    ``ticket_handle`` on this ticket (a key: the ``transitions`` scope, within its binding); a plain name only from
+    the product's own code."""
     if isinstance(actor, Principal):
         policy.require(actor, "ticket_handle")      # before any decoding: nobody gets us to re-encode for free
     prepared = prepare_all(uploads)
@@ -499,7 +501,7 @@ def add_photos(number: str, uploads: Sequence[Upload], actor: str | Principal, *
             raise NotFound(f"没有工单 {number}")
         if isinstance(actor, Principal):
             policy.require(actor, "ticket_handle", Target.of_ticket(ticket))
-        name = actor.name if isinstance(actor, Principal) else actor
+        name = actor.label if isinstance(actor, Principal) else actor
         photos = attach(conn, ticket, batch, actor=name, source=source, public=public, now=now)
         ticket_db.update_ticket(conn, ticket["id"], {"updated_at": now})
     return photos

@@ -10,8 +10,10 @@ import re
 from geo import tickets as ticket_sql
 from geo.db import get_engine
 from geo.intake_reference import department_names
+from services import audit
 from services import tickets as intake
 from services.tickets import IntakeError, NotFound
+from workorders import policy
 from workorders.clock import local_minute
 from workorders.privacy import mask_name, mask_phone
 from workorders.states import ACTIONS, STATES, TransitionRefused
@@ -93,12 +95,16 @@ def _public_event(event: dict, department_names_by_code: dict[str, str]) -> dict
 
 # ------------------------------------------------------------------------------------------------ operator
 
-def operator_detail(number: str | None) -> dict | None:
-    """Everything about one ticket for the center's own staff (/tickets/<number>): personal data in full."""
+def operator_detail(principal: policy.Principal | None, number: str | None) -> dict | None:
+    """Everything about one ticket for the center's own staff (/tickets/<number>): personal data in full, so the
+    ``ticket_read`` right on this ticket is required and the read is written to the audit log."""
+    policy.require(principal, "ticket_read")         # nobody learns even whether the number exists
     found = _history(number)
     if found is None:
         return None
     ticket, events = found
+    policy.require(principal, "ticket_read", policy.Target.of_ticket(ticket))
+    audit.record("ticket_read", actor=principal, target=f"ticket:{ticket['number']}", detail={"view": "operator"})
     window = (ticket["attributes"] or {}).get("window_department")
     with get_engine().connect() as conn:
         names = department_names(conn, [*ticket["co_department_codes"], *([window] if window else []),

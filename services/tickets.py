@@ -2,6 +2,10 @@
 
 Each public function runs in one transaction (its own, or the caller's ``conn``): the ticket, its event row and
 its outbox row are written together or not at all, so an accepted ticket survives any crash after the commit.
+
+Rights are decided here, whatever door calls: every change takes the ``policy.Principal`` who acts and asks
+workorders/policy.py (``require_action`` with the ticket as the target, so a department moves only its own
+tickets). The history names whoever the principal is (its ``label``), never a name a form or a body typed.
 """
 from __future__ import annotations
 
@@ -19,11 +23,14 @@ from sqlalchemy.engine import Engine
 from events.wire import wire_values
 from geo import tickets as db
 from geo.db import get_engine
+from services import audit
 from settings import get_settings
+from workorders import policy
 from workorders.catalogue import Category, category_from_row
 from workorders.clock import local_date, local_zone
 from workorders.contract import IntakeError, NewTicket, phone_digits  # noqa: F401 - doors import these here
 from workorders.deadlines import compute_deadlines
+from workorders.policy import Principal
 from workorders.routing import RoutingExhausted, route
 from workorders.states import ACTIONS, FINAL_STATES, TransitionRefused, next_state
 from workorders.vocabulary import CHANNELS, LEVEL_NAMES, SATISFACTION
@@ -31,6 +38,10 @@ from workorders.vocabulary import CHANNELS, LEVEL_NAMES, SATISFACTION
 ESCALATION_GRACE_HOURS = 24.0
 # Trigram similarity an address needs to be placed without a human choosing (suggestion lists show weaker ones).
 ADDRESS_MATCH_MIN_SCORE = 0.5
+# Channels anybody may file through without being anyone (a citizen's web form, an anonymous API client): every
+# other channel is registered by someone holding the ``intake`` right (an operator, a key, the simulator).
+ANONYMOUS_CHANNELS = frozenset({"api", "web"})
+SYSTEM = policy.system_principal("system")      # the escalation sweep; the public timeline shows its reasons
 
 
 class NotFound(LookupError):
@@ -78,17 +89,29 @@ def request_hash(request: NewTicket) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
-def create_ticket(request: NewTicket, *, idempotency: tuple[str, str] | None = None, now: datetime | None = None,
-                  conn: Connection | None = None, engine: Engine | None = None) -> Created:
-    """Register a request as a ticket. ``idempotency`` = (scope, key): the same key and body give the same ticket."""
+def create_ticket(request: NewTicket, principal: Principal | None, *, idempotency: tuple[str, str] | None = None,
+                  now: datetime | None = None, conn: Connection | None = None,
+                  engine: Engine | None = None) -> Created:
+    """Register a request as a ticket. ``idempotency`` = (scope, key): the same key and body give the same ticket.
+
+    ``principal``: who registers it (None: an anonymous citizen, only on ANONYMOUS_CHANNELS); it becomes the
+    ticket's ``registered_by`` whatever the request says."""
+    request = registered_as(request, principal)
     for attempt in range(3):
         try:
             with _transaction(conn, engine) as c:
-                return _create(c, request, idempotency, now or request.registered_at or utcnow())
+                return _create(c, request, principal, idempotency, now or request.registered_at or utcnow())
         except _KeyRace:
             if conn is not None or attempt == 2:
                 raise IdempotencyConflict("the same Idempotency-Key is being used by a request in flight")
     raise AssertionError("unreachable")
+
+
+def registered_as(request: NewTicket, principal: Principal | None) -> NewTicket:
+    """The request as ``principal`` may file it: the intake right checked, ``registered_by`` its label."""
+    if principal is not None or request.channel not in ANONYMOUS_CHANNELS:
+        policy.require(principal, "intake")
+    return request.model_copy(update={"registered_by": principal.label if principal else None})
 
 
 def replayed(conn: Connection, request: NewTicket, idempotency: tuple[str, str] | None) -> Created | None:
@@ -113,7 +136,8 @@ def _duplicates(conn: Connection, ticket: dict) -> list[dict]:
                                 settings.duplicate_radius_m, since, exclude_id=ticket["id"])
 
 
-def _create(conn: Connection, request: NewTicket, idempotency, now: datetime) -> Created:
+def _create(conn: Connection, request: NewTicket, principal: Principal | None, idempotency,
+            now: datetime) -> Created:
     replay = replayed(conn, request, idempotency)
     if replay is not None:
         return replay
@@ -146,6 +170,7 @@ def _create(conn: Connection, request: NewTicket, idempotency, now: datetime) ->
     db.add_event(conn, ticket_id, now, request.registered_by or CHANNELS[request.channel], "register", None,
                  "registered", data={"channel": request.channel})
     _publish(conn, "ticket.created", ticket, now)
+    _audit_change(conn, principal, "ticket_created", ticket, {"channel": request.channel})
     return Created(ticket, True, _duplicates(conn, ticket))
 
 
@@ -213,6 +238,14 @@ def public_view(ticket: dict) -> dict:
     return wire_values({k: ticket.get(k) for k in PUBLIC_FIELDS})
 
 
+def _audit_change(conn: Connection, principal: Principal | None, action: str, ticket: dict, detail: dict) -> None:
+    """A change made by a person or a key goes to the audit log too, in the change's own transaction. The
+    product's own processes (the simulator, the sweep, the history loader) and anonymous citizens are in the
+    ticket's history only: the audit log answers who among those given access did what."""
+    if principal is not None and principal.kind != "system":
+        audit.record(action, actor=principal, target=f"ticket:{ticket['number']}", detail=detail, conn=conn)
+
+
 def _publish(conn: Connection, event_type: str, ticket: dict, now: datetime) -> None:
     db.add_outbox(conn, "tickets", event_type, {"event": event_type, "ticket": public_view(ticket)}, now)
 
@@ -228,15 +261,20 @@ class Transitioned:
     sms: str | None = None
 
 
-def transition(number: str, action: str, actor: str, *, reason: str | None = None, department: str | None = None,
-               crew: str | None = None, data: dict | None = None, now: datetime | None = None,
-               conn: Connection | None = None) -> Transitioned:
+def transition(number: str, action: str, principal: Principal, *, reason: str | None = None,
+               department: str | None = None, crew: str | None = None, data: dict | None = None,
+               now: datetime | None = None, conn: Connection | None = None) -> Transitioned:
+    """Run ``action`` on the ticket, if ``principal`` may on this ticket (policy.ACTION_RIGHTS) and the state
+    table allows it; the history names the principal."""
     now = now or utcnow()
     with _transaction(conn) as c:
         ticket = db.ticket_by_number(c, number, lock=True)
         if ticket is None:
             raise NotFound(f"没有工单 {number}")
+        if action in policy.ACTION_RIGHTS:      # an unknown action is the state table's refusal, below
+            policy.require_action(principal, action, policy.Target.of_ticket(ticket))
         target = next_state(ticket["state"], action, reason)
+        actor = principal.label
         changes, sms = _effects(c, ticket, action, target, actor, reason, department, crew, data or {}, now)
         db.update_ticket(c, ticket["id"], {**changes, "state": target, "updated_at": now})
         db.add_event(c, ticket["id"], now, actor, action, ticket["state"], target, reason,
@@ -245,6 +283,8 @@ def transition(number: str, action: str, actor: str, *, reason: str | None = Non
                       **({"returned_by": ticket["lead_department_code"]} if action == "return" else {})})
         updated = db.ticket_by_id(c, ticket["id"])
         _publish(c, f"ticket.{action}", updated, now)
+        _audit_change(c, principal, "ticket_transition", updated,
+                      {"action": action, "from": ticket["state"], "to": target})
         if action == "close":
             _close_merged(c, updated, actor, now)
         return Transitioned(updated, RATING_NOTICE if sms else None, sms)
@@ -373,10 +413,11 @@ def evaluate(token: str, satisfaction: str, comment: str | None = None, reopen: 
             raise TransitionRefused(f"工单 {ticket['number']} 当前不可评价（{ticket['state']}）")
         db.update_ticket(conn, ticket["id"], {"satisfaction": satisfaction, "evaluation_comment": comment,
                                                "evaluated_at": now})
-        transition(ticket["number"], "evaluate", "citizen", data={"satisfaction": satisfaction}, now=now, conn=conn)
+        transition(ticket["number"], "evaluate", policy.CITIZEN, data={"satisfaction": satisfaction}, now=now,
+                   conn=conn)
         follow = "reopen" if satisfaction == "unsatisfied" and reopen else "close"
         reason = (comment or "群众不满意") if follow == "reopen" else None
-        return transition(ticket["number"], follow, "citizen", reason=reason, now=now, conn=conn).ticket
+        return transition(ticket["number"], follow, policy.CITIZEN, reason=reason, now=now, conn=conn).ticket
 
 
 # ------------------------------------------------------------------------------------------------ escalation
@@ -390,24 +431,29 @@ def escalate_overdue(now: datetime | None = None, engine: Engine | None = None) 
         escalatable = sorted(ACTIONS["escalate"].sources)
         for row in db.overdue_tickets(conn, now, ESCALATION_GRACE_HOURS, escalatable):
             level = LEVEL_NAMES[min(row["escalation_level"] + 1, 2)]
-            transition(row["number"], "escalate", "system", reason=f"超过办理时限，升级至{level}督办", now=now,
+            transition(row["number"], "escalate", SYSTEM, reason=f"超过办理时限，升级至{level}督办", now=now,
                        conn=conn)
             escalated.append(row["number"])
     return escalated
 
 
-def supervise(supervision_id: int, actor: str, note: str, now: datetime | None = None) -> int:
+def supervise(supervision_id: int, principal: Principal, note: str, now: datetime | None = None) -> int:
+    """A supervisor's note on a supervision (督办记录), if ``principal`` supervises the supervised ticket."""
     if not note.strip():
         raise IntakeError("note", "督办记录不能为空")
     with get_engine().begin() as conn:
-        action_id = db.add_supervision_action(conn, supervision_id, actor, note.strip(), now or utcnow())
-    if action_id is None:
-        raise NotFound(f"没有督办 {supervision_id}")
-    return action_id
+        ticket_id = db.supervision_ticket_id(conn, supervision_id)
+        if ticket_id is None:
+            raise NotFound(f"没有督办 {supervision_id}")
+        policy.require(principal, "supervision", policy.Target.of_ticket(db.ticket_by_id(conn, ticket_id)))
+        action_id = db.add_supervision_action(conn, supervision_id, principal.label, note.strip(), now or utcnow())
+        if principal.kind != "system":
+            audit.record("supervision_note", actor=principal, target=f"supervision:{supervision_id}", conn=conn)
+        return action_id
 
 
-def merge(number: str, into: str, actor: str, now: datetime | None = None) -> Transitioned:
-    return transition(number, "merge", actor, reason=f"与工单 {into} 重复", data={"into": into}, now=now)
+def merge(number: str, into: str, principal: Principal, now: datetime | None = None) -> Transitioned:
+    return transition(number, "merge", principal, reason=f"与工单 {into} 重复", data={"into": into}, now=now)
 
 
 def history(number: str) -> tuple[dict, list[dict]]:

@@ -6,6 +6,8 @@ back, arrivals, resolutions and evaluations (simulation/engine.py). Runs until S
 
 This is the one place where the simulator meets the real product (``real_services``): writes go through the
 services like any other door's; the reads are the simulator's own SQL (geo/simulation.py) and the ticket row.
+The simulator acts as a system principal (``policy.system_principal``) named after the simulated person (an
+operator, a crew), so the services' rights hold for it as for everyone and the histories read as before.
 """
 from __future__ import annotations
 
@@ -28,6 +30,10 @@ from services import dispatch, live, tickets
 from settings import get_settings
 from simulation.behaviour import Odds
 from simulation.engine import Options, Services, SimulationError, Simulator
+from workorders.policy import system_principal
+from workorders.vocabulary import CHANNELS
+
+SIMULATOR = system_principal("simulator")     # who files the simulated citizens' requests and moves the crews
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,14 +130,25 @@ def real_services() -> Services:
         ticket=_read(tickets_db.ticket_by_number),
         ticket_states=_read(sim_db.ticket_states),
         crew_place=lambda code: crew_places([code])[code],
-        create_ticket=lambda request: tickets.create_ticket(request).ticket,
-        transition=lambda number, action, actor: tickets.transition(number, action, actor).ticket,
+        create_ticket=lambda request: tickets.create_ticket(request, _filer(request)).ticket,
+        transition=lambda number, action, actor: tickets.transition(number, action, system_principal(actor)).ticket,
         evaluate=lambda token, rating, comment, reopen: tickets.evaluate(token, rating, comment, reopen=reopen),
         crew_options=lambda ticket: dispatch.crew_options(ticket, tickets.utcnow(), limit=10),
-        assign=dispatch.assign,
-        record_arrival=lambda number, actor: dispatch.record_arrival(number, actor)[1],
-        report_position=lambda crew, lon, lat, speed: live.report_position(crew, lon, lat, speed_kmh=speed),
+        assign=lambda number, crew, actor: dispatch.assign(number, crew, system_principal(actor)),
+        record_arrival=lambda number, actor: dispatch.record_arrival(number, system_principal(actor))[1],
+        report_position=lambda crew, lon, lat, speed: live.report_position(crew, lon, lat, speed_kmh=speed,
+                                                                           principal=SIMULATOR),
     )
+
+
+def _filer(request):
+    """Who registers a simulated request: the operator (or 110, or the grid worker) the plan named; a citizen's own
+    channel nobody; the one-key phones their channel's system."""
+    if request.registered_by:
+        return system_principal(request.registered_by)
+    if request.channel in tickets.ANONYMOUS_CHANNELS:
+        return None
+    return system_principal(CHANNELS.get(request.channel, SIMULATOR.name))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,7 +5,13 @@ answers, ``require(...)`` raises ``Forbidden``. A right is held through a role; 
 street's or a community's and of a grid worker are *scoped*: their rights on a ticket hold only when the ticket is
 theirs (``Target``). Hiding a button is not a right: this table is.
 
-Also here: which page each role may open, which data endpoint, and where each role lands after signing in.
+Three kinds of principal ask: a signed-in ``user`` (rights through roles), the holder of an ``api_key`` (rights
+through the key's scopes, ``KEY_SCOPES``; a key bound to a department or a crew holds them only on that unit's
+tickets) and the product's own ``system`` processes (the simulator, the workers, the history loader, a citizen's
+evaluation link once its token is checked: ``system_principal(name)``, holding ``SYSTEM_RIGHTS``).
+
+Also here: which transition needs which right (``ACTION_RIGHTS``), which page each role may open, which data
+endpoint, and where each role lands after signing in.
 """
 from __future__ import annotations
 
@@ -51,10 +57,12 @@ RIGHTS: dict[str, str] = {
     "rules": "类别与派单规则",
     "api_keys": "API 密钥",
     "audit": "审计日志",
+    "callback": "回访（关闭、重启已办结的工单，记录群众评价）",
+    "crew_position": "上报处置力量位置",
 }
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
-    "operator": frozenset({"intake", "caller_history", "ticket_read"}),
+    "operator": frozenset({"intake", "caller_history", "ticket_read", "callback"}),
     "dispatcher": frozenset({"command_map", "dispatch", "transfer", "ticket_read", "live_feed", "wall"}),
     "department": frozenset({"ticket_read", "ticket_handle"}),
     "street": frozenset({"ticket_read", "ticket_handle"}),
@@ -63,7 +71,7 @@ ROLE_RIGHTS: dict[str, frozenset[str]] = {
                              "audit"}),
     "leader": frozenset({"analytics", "export", "command_map", "live_feed", "wall"}),
     "wall": frozenset({"wall", "live_feed"}),
-    "grid_worker": frozenset({"grid_tasks", "ticket_read", "ticket_handle"}),
+    "grid_worker": frozenset({"grid_tasks", "ticket_read", "ticket_handle", "crew_position"}),
     "admin": frozenset({"users", "rules", "api_keys", "audit"}),
 }
 
@@ -74,7 +82,38 @@ SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 # Rights that a scoped role holds only on its own tickets (the others it holds, it holds everywhere).
-SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks"})
+SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks", "crew_position"})
+
+# Which right each transition of workorders/states.py needs (any one of them). Handling a ticket (签收, 退回, 到场,
+# 办结) is the handling unit's; dispatching, convening and merging the command center's; the operator merges the
+# duplicate just registered and, calling the citizen back, closes or reopens; escalation is supervision.
+ACTION_RIGHTS: dict[str, tuple[str, ...]] = {
+    "dispatch": ("dispatch",), "joint_meeting": ("dispatch",), "merge": ("dispatch", "intake"),
+    "refuse": ("dispatch", "ticket_handle"), "accept": ("ticket_handle",), "return": ("ticket_handle",),
+    "arrive": ("ticket_handle",), "resolve": ("ticket_handle",), "evaluate": ("callback",),
+    "reopen": ("callback",), "close": ("callback",), "escalate": ("supervision",),
+}
+
+# ------------------------------------------------------------------------------------------------ keys, system
+
+# API key scopes (`flask --app app:server create-api-key NAME --scope S …`) and the rights each gives a key.
+KEY_SCOPES: dict[str, str] = {
+    "intake": "登记工单、一键通呼叫", "transitions": "办理与流转工单、督办记录",
+    "positions": "上报处置力量位置", "read": "读取工单与督办（含群众姓名、电话）",
+}
+DEFAULT_KEY_SCOPES = frozenset({"intake", "read"})
+SCOPE_RIGHTS: dict[str, frozenset[str]] = {
+    "intake": frozenset({"intake"}),
+    "transitions": frozenset({"ticket_handle", "dispatch", "transfer", "callback", "supervision"}),
+    "positions": frozenset({"crew_position"}),
+    "read": frozenset({"ticket_read", "caller_history"}),
+}
+# A crew's own key (its phone, its vehicle's tracker) always reports that crew's position, whatever its scopes.
+CREW_KEY_RIGHTS = frozenset({"crew_position"})
+
+# The product's own processes act on every ticket; they hold no right over people's accounts, keys or the audit.
+SYSTEM_RIGHTS = frozenset({"intake", "ticket_read", "ticket_handle", "dispatch", "transfer", "callback",
+                           "supervision", "crew_position"})
 
 
 class Forbidden(Exception):
@@ -95,7 +134,8 @@ class SignInRequired(Forbidden):
 
 @dataclass(frozen=True)
 class Principal:
-    """Who acts: a signed-in user (or, later, the holder of an API key), with roles and scopes."""
+    """Who acts: a signed-in user (rights by ``roles``), the holder of an API key (rights by ``scopes``, bound by
+    ``department_code`` / ``crew_code``) or a system process; ``label`` is what a ticket's history names."""
     id: int | None
     name: str
     roles: frozenset[str]
@@ -105,7 +145,8 @@ class Principal:
     community_code: str | None = None
     crew_code: str | None = None
     grid_code: str | None = None          # a grid worker's grid: the grid of their crew
-    kind: str = "user"                    # "user" | "api_key"
+    kind: str = "user"                    # "user" | "api_key" | "system"
+    scopes: frozenset[str] = frozenset()  # an API key's scopes (KEY_SCOPES)
 
     @property
     def label(self) -> str:
@@ -114,7 +155,12 @@ class Principal:
     @property
     def is_kiosk(self) -> bool:
         """A wall screen's session: it never times out. Only a user who is nothing but ``wall``."""
-        return self.roles == frozenset({"wall"})
+        return self.kind == "user" and self.roles == frozenset({"wall"})
+
+    @property
+    def audit_name(self) -> str:
+        """The audit log's actor: a user by username, a key or a process by its kind and name."""
+        return self.name if self.kind == "user" else f"{self.kind}:{self.name}"
 
     def role_names(self) -> list[str]:
         return [ROLES[r] for r in ROLES if r in self.roles]
@@ -135,6 +181,31 @@ class Target:
         units = {ticket.get("lead_department_code"), *(ticket.get("co_department_codes") or ())}
         return cls(frozenset(u for u in units if u), ticket.get("street_code"), ticket.get("community_code"),
                    ticket.get("grid_code"), ticket.get("crew_code"))
+
+
+def system_principal(name: str) -> Principal:
+    """The product itself acting as ``name`` (the simulator, a worker, the history loader, the citizen's
+    evaluation link): ``name`` is what the ticket's history shows."""
+    return Principal(id=None, name=name, roles=frozenset(), kind="system")
+
+
+CITIZEN = system_principal("citizen")     # a rating through the evaluation link (its token is the credential)
+
+
+def key_rights(principal: Principal) -> frozenset[str]:
+    """The rights an API key's scopes give it (``CREW_KEY_RIGHTS`` besides for a crew's own key)."""
+    rights = frozenset().union(*(SCOPE_RIGHTS.get(s, frozenset()) for s in principal.scopes))
+    return rights | CREW_KEY_RIGHTS if principal.crew_code else rights
+
+
+def _within_binding(principal: Principal, target: Target) -> bool:
+    """An API key bound to a department (or a crew) holds its rights only on that unit's tickets (or crew)."""
+    if principal.department_code and principal.department_code not in target.department_codes:
+        return False
+    if principal.crew_code:
+        return (principal.crew_code == target.crew_code
+                or (principal.grid_code is not None and principal.grid_code == target.grid_code))
+    return True
 
 
 def _within_scope(role: str, principal: Principal, target: Target) -> bool:
@@ -159,6 +230,10 @@ def can(principal: Principal | None, right: str, target: Target | None = None) -
         raise ValueError(f"unknown right {right!r}")
     if principal is None:
         return False
+    if principal.kind == "system":
+        return right in SYSTEM_RIGHTS
+    if principal.kind == "api_key":
+        return right in key_rights(principal) and (target is None or _within_binding(principal, target))
     for role in principal.roles:
         if right not in ROLE_RIGHTS.get(role, ()):
             continue
@@ -176,12 +251,29 @@ def require(principal: Principal | None, right: str, target: Target | None = Non
     return principal
 
 
+def require_action(principal: Principal | None, action: str, target: Target) -> Principal:
+    """``principal`` when it may run the transition ``action`` on ``target``; else ``Forbidden`` naming it."""
+    rights = ACTION_RIGHTS.get(action)
+    if rights is None:
+        raise ValueError(f"no right is defined for the action {action!r}")
+    if principal is None:
+        raise SignInRequired(rights[0])
+    if not any(can(principal, right, target) for right in rights):
+        from workorders.states import ACTIONS
+        raise Forbidden(rights[0], f"没有权限：{ACTIONS[action].label}（此工单）")
+    return principal
+
+
 def ticket_scope(principal: Principal | None, right: str = "ticket_read") -> dict[str, set[str]] | None:
     """What a list of tickets must be filtered to for ``principal``: None = every ticket; else the union of
     ``{"department": {...}, "street": {...}, "community": {...}, "grid": {...}, "crew": {...}}`` (an empty dict:
     none at all)."""
-    if principal is None:
+    if principal is None or not can(principal, right):
         return {}
+    if principal.kind == "system":
+        return None
+    if principal.kind == "api_key":
+        return _binding_scope(principal)
     scope: dict[str, set[str]] = {}
     for role in principal.roles:
         if right not in ROLE_RIGHTS.get(role, ()):
@@ -193,6 +285,16 @@ def ticket_scope(principal: Principal | None, right: str = "ticket_read") -> dic
             if value:
                 scope.setdefault(key, set()).add(value)
     return scope
+
+
+def _binding_scope(principal: Principal) -> dict[str, set[str]] | None:
+    """An API key's tickets: those of its department, or of its crew and the crew's grid; every one unbound.
+    (A key bound to both is filtered to its department's here; ``can`` checks both on one ticket.)"""
+    if principal.department_code:
+        return {"department": {principal.department_code}}
+    if principal.crew_code:
+        return {"crew": {principal.crew_code}, **({"grid": {principal.grid_code}} if principal.grid_code else {})}
+    return None
 
 
 def missing_scopes(roles: Iterable[str], scopes: Mapping[str, str | None]) -> list[str]:
@@ -210,11 +312,9 @@ def photo_is_public(marked_public: bool, source: str, open311_photos_public: boo
 
 
 def may_see_photo(principal: Principal | None, ticket: Target) -> bool:
-    """A photo that is not public: whoever may read the ticket (a scoped role only its own tickets), and an API
-    key's holder (keys read whole tickets through /api/v1)."""
-    if principal is None:
-        return False
-    return principal.kind == "api_key" or can(principal, "ticket_read", ticket)
+    """A photo that is not public: whoever may read the ticket (a scoped role only its own tickets; an API key
+    with the ``read`` scope, within its binding — as it reads whole tickets through /api/v1)."""
+    return can(principal, "ticket_read", ticket)
 
 
 # ------------------------------------------------------------------------------------------------ pages

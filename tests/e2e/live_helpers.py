@@ -29,5 +29,7 @@ def post_ticket(app_url: str, lon: float, lat: float, **extra) -> str:
 
 def create_ticket_direct(lon: float, lat: float) -> str:
     from services.tickets import NewTicket, create_ticket
+    from workorders.policy import system_principal
     return create_ticket(NewTicket(channel="hotline", category="water_leak", description="e2e 漏水", lon=lon,
-                                   lat=lat, citizen_name="李明华", citizen_phone="13812345678")).ticket["number"]
+                                   lat=lat, citizen_name="李明华", citizen_phone="13812345678"),
+                         system_principal("测试")).ticket["number"]

@@ -16,6 +16,7 @@ from harness.mapclick import map_ready
 from screens.analytics_parts import ids
 from services import analytics
 from services.tickets import NewTicket, create_ticket
+from workorders.policy import system_principal as sp
 
 SIGNED_IN_AS = "leader"         # the browser fixture signs in as the role this screen is for
 
@@ -31,7 +32,7 @@ def letters_of_one_day(engine):
         grid, name = conn.execute(text("SELECT code, name FROM grids ORDER BY code OFFSET 17 LIMIT 1")).one()
     numbers = [create_ticket(NewTicket(channel="letter", category="greening", description=f"绿地被毁 来信{i}",
                                        grid_code=grid, citizen_name="赵六", citizen_phone="13900003333",
-                                       registered_at=DAY + timedelta(hours=10, minutes=5 + 15 * i)),
+                                       registered_at=DAY + timedelta(hours=10, minutes=5 + 15 * i)), sp("测试"),
                              engine=engine).ticket["number"] for i in range(3)]
     analytics.refresh(engine=engine)
     yield grid, name

@@ -12,6 +12,7 @@ from screens import ids
 from tests.e2e.intake_helpers import (ctrl_enter, error_text, focused_id, keys, pick_category_by_typing,
                                       type_address_and_take_the_first_suggestion)
 from tests.fresh import new_phone
+from workorders.policy import system_principal as sp
 
 SIGNED_IN_AS = "operator"         # the browser fixture signs in as the role this screen is for
 FORM = ids.HOTLINE
@@ -58,7 +59,9 @@ def test_a_call_taken_with_the_keyboard_alone(app_url, browser, engine):
         place_grid = conn.execute(text("SELECT grid_code FROM places WHERE name = '胜利路12号'")).scalar()
     assert ticket["number"] == number and ticket["channel"] == "hotline"
     assert ticket["grid_code"] == place_grid and ticket["category_code"] == "water_leak"
-    assert ticket["citizen_name"] == "王建国" and ticket["registered_by"] == "坐席"
+    # 登记人 is the signed-in user, as the header shows them (there is no name to type)
+    shown_operator = browser.find_element(By.ID, FORM.operator).text
+    assert ticket["citizen_name"] == "王建国" and ticket["registered_by"] == shown_operator == "话务员 演示"
 
     # Ready for the next call: the form is empty and the cursor is back on the phone field …
     wait_in_page(lambda: focused_id(browser) == FORM.phone, what="the focus to return to the phone field")
@@ -153,7 +156,7 @@ def test_a_map_click_sets_the_location_and_a_duplicate_can_be_merged(app_url, br
         assert conn.execute(text("SELECT state FROM tickets WHERE number = :n"), {"n": numbers[1]}).scalar() == "merged"
     assert console_errors(browser) == []
     from services.tickets import transition   # leave no open look-alike at this point for the next run
-    transition(numbers[0], "refuse", "测试", reason="测试数据")
+    transition(numbers[0], "refuse", sp("测试"), reason="测试数据")
 
 
 def test_a_walk_in_records_the_window(app_url, browser, engine):

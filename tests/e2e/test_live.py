@@ -18,6 +18,7 @@ from harness.servers import free_port, start_app
 from harness.waiting import poll, wait_until
 from screens import ids
 from tests.e2e.live_helpers import create_ticket_direct, open_live, post_ticket
+from workorders.policy import system_principal as sp
 
 SIGNED_IN_AS = "dispatcher"           # the map is theirs; the wall's tests sign in as the wall
 
@@ -72,11 +73,11 @@ def test_a_ticket_open_before_the_page_loaded_changes_colour_and_then_leaves_the
     open_live(browser, app_url + "/")
     wait_until(lambda: browser.execute_script(PAINTED_STATE, number) == "registered",
                "the ticket painted as registered from the snapshot", seconds=20)
-    transition(number, "dispatch", "调度员")
+    transition(number, "dispatch", sp("调度员"))
     wait_until(lambda: browser.execute_script(PAINTED_STATE, number) == "dispatched",
                "the open map paints the ticket as dispatched (amber)", seconds=20)
     for action in ("accept", "resolve"):
-        transition(number, action, "调度员")
+        transition(number, action, sp("调度员"))
     wait_until(lambda: browser.execute_script(PAINTED_STATE, number) is None
                and not browser.execute_script("return window.liveMap.tickets.has(arguments[0]);", number),
                "the resolved ticket leaves the open map", seconds=20)
@@ -160,11 +161,22 @@ def test_a_ticket_posted_through_the_api_is_found_by_its_number(app_url, browser
     assert painted(browser, number)
 
 
-def test_a_crew_position_moves_the_crew_on_every_open_map(app_url, browser, inner_point):
+@pytest.fixture
+def crew_key(engine):
+    """The key of WATER-02's own tracker (a position is accepted only from the crew's key or a positions key)."""
+    from geo.api_keys import delete_api_key
+    from services.api_keys import create_api_key
+    name = f"e2e-water-02-{uuid.uuid4().hex[:8]}"
+    yield create_api_key(name, "WATER-02")
+    with engine.begin() as conn:
+        delete_api_key(conn, name)
+
+
+def test_a_crew_position_moves_the_crew_on_every_open_map(app_url, browser, inner_point, crew_key):
     open_live(browser, app_url + "/")
     body = json.dumps({"lon": inner_point[1], "lat": inner_point[2]}).encode()
     request = urllib.request.Request(app_url + "/api/v1/crews/WATER-02/position", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", "X-API-Key": crew_key})
     assert urllib.request.urlopen(request, timeout=10).status == 202
     wait_for_js(browser, """const c = window.liveMap.crews.get('WATER-02');
                             return c && Math.abs(c.lon - arguments[0]) < 1e-6 && Math.abs(c.lat - arguments[1]) < 1e-6;""",

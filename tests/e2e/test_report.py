@@ -12,6 +12,7 @@ from screens import ids
 from services.tickets import NewTicket, create_ticket, transition
 from tests.e2e.intake_helpers import type_address_and_take_the_first_suggestion
 from tests.fresh import new_phone
+from workorders.policy import system_principal as sp
 
 FORM = ids.REPORT
 
@@ -50,8 +51,8 @@ def test_a_citizen_reports_and_follows_the_ticket_without_seeing_personal_data(a
 def test_the_number_box_finds_a_ticket_and_says_when_there_is_none(app_url, browser, engine):
     request = NewTicket(channel="hotline", category="road_damage", description="路面塌陷", address="站前街2号",
                         citizen_name="李四", citizen_phone=new_phone())
-    number = create_ticket(request).ticket["number"]
-    transition(number, "dispatch", "调度员", department="cgj")
+    number = create_ticket(request, sp("测试")).ticket["number"]
+    transition(number, "dispatch", sp("调度员"), department="cgj")
     browser.get(app_url + "/track")
     box = wait_in_page(lambda: browser.find_element(By.ID, ids.TRACK_NUMBER), what="the number box")
     box.send_keys(number.replace("-", ""), Keys.ENTER)         # typed without the dash
@@ -68,10 +69,10 @@ def test_the_number_box_finds_a_ticket_and_says_when_there_is_none(app_url, brow
 def resolved_ticket() -> tuple[str, str]:
     request = NewTicket(channel="web", category="sanitation", description="垃圾没人清", address="和平路2号",
                         citizen_name="王五", citizen_phone=new_phone())
-    number = create_ticket(request).ticket["number"]
-    transition(number, "dispatch", "调度员", department="hw")
-    transition(number, "accept", "环卫")
-    return number, transition(number, "resolve", "环卫").ticket["evaluation_token"]
+    number = create_ticket(request, sp("测试")).ticket["number"]
+    transition(number, "dispatch", sp("调度员"), department="hw")
+    transition(number, "accept", sp("环卫"))
+    return number, transition(number, "resolve", sp("环卫")).ticket["evaluation_token"]
 
 
 def test_unsatisfied_reopens_the_ticket_and_the_link_then_says_it_was_rated(app_url, browser, engine):

@@ -9,6 +9,8 @@ defines a fixture of the same name (its own ``client``, ``spot`` …) uses its o
 from __future__ import annotations
 
 import pytest
+
+from workorders.policy import system_principal
 from sqlalchemy import text
 
 from geo.db import get_engine
@@ -40,9 +42,15 @@ def client(engine):
     return server.test_client()
 
 
-def _key(name: str, crew: str | None = None) -> str:
+# What the API tests' integration key may do: everything but report positions (tests of scopes make their own).
+INTEGRATION_SCOPES = ("intake", "read", "transitions")
+# A grid worker's phone: as the migration of existing keys gives it (0010_api_key_scopes).
+WORKER_SCOPES = ("intake", "transitions", "positions")
+
+
+def _key(name: str, crew: str | None = None, scopes=INTEGRATION_SCOPES) -> str:
     from services.api_keys import create_api_key
-    return create_api_key(name, crew)
+    return create_api_key(name, crew, scopes=scopes)
 
 
 def _drop_key(name: str) -> None:
@@ -80,7 +88,7 @@ def worker_crew(engine) -> dict:
 def worker_auth(worker_crew) -> dict[str, str]:
     """A grid worker's phone: a key bound to a crew of kind 网格员."""
     name = unique("test-worker")
-    yield {"X-API-Key": _key(name, worker_crew["code"])}
+    yield {"X-API-Key": _key(name, worker_crew["code"], WORKER_SCOPES)}
     _drop_key(name)
 
 
@@ -98,7 +106,7 @@ def created(engine):
     yield numbers
     for number in numbers:
         try:
-            transition(number, "refuse", "open311-tests", reason="测试工单")
+            transition(number, "refuse", system_principal("open311-tests"), reason="测试工单")
         except TransitionRefused:
             pass            # already resolved/closed by its test
 

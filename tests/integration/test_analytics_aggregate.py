@@ -19,6 +19,7 @@ from geo.db import make_engine
 from services import analytics, stats
 from services.tickets import NewTicket, create_ticket, transition
 from tests.conftest import ROOT, _with_db, scratch_database
+from workorders.policy import system_principal as sp
 
 TZ = ZoneInfo("Asia/Shanghai")
 END = datetime(2025, 12, 1, tzinfo=TZ)             # history: October and November 2025
@@ -172,7 +173,7 @@ def test_incremental_refresh_picks_up_new_changed_and_deleted_tickets(history_db
 
     number = create_ticket(NewTicket(channel="hotline", category="water_leak", description="水管漏水 测试",
                                      grid_code=grid, citizen_name="李四", citizen_phone="13900002222",
-                                     registered_at=registered), engine=engine).ticket["number"]
+                                     registered_at=registered), sp("测试"), engine=engine).ticket["number"]
     assert hour_counts(engine, hour, grid) == before            # not counted until a refresh
     report = analytics.refresh(now=NOW, engine=engine)
     assert not report.full and report.hours >= 1
@@ -183,7 +184,7 @@ def test_incremental_refresh_picks_up_new_changed_and_deleted_tickets(history_db
     with engine.begin() as conn:
         for action, minutes, actor in (("dispatch", 5, "坐席01"), ("accept", 10, "water"), ("arrive", 20, "water"),
                                        ("resolve", 60, "water"), ("close", 90, "坐席01")):
-            transition(number, action, actor, now=registered + timedelta(minutes=minutes), conn=conn)
+            transition(number, action, sp(actor), now=registered + timedelta(minutes=minutes), conn=conn)
     analytics.refresh(now=NOW, engine=engine)
     resolved = hour_counts(engine, hour, grid)
     assert resolved["closed"] == before["closed"] + 1 and resolved["on_time"] == before["on_time"] + 1
@@ -204,7 +205,8 @@ def test_a_deadline_that_passes_changes_the_counts_without_a_change_to_the_ticke
     with engine.connect() as conn, conn.begin() as tx:
         agg.lock_refresh(conn)
         ticket = create_ticket(NewTicket(channel="web", category="greening", description="树枝折断 测试",
-                                         grid_code=a_grid(engine), registered_at=registered), conn=conn).ticket
+                                         grid_code=a_grid(engine), registered_at=registered), None,
+                               conn=conn).ticket
         due = ticket["resolve_due_at"]
         just_before, just_after = due - timedelta(minutes=1), due + timedelta(minutes=1)
         agg.take_dirty_hours(conn)

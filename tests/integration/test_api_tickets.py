@@ -117,13 +117,13 @@ def test_a_110_incident_without_priority_or_number_is_refused(client, auth, spot
     assert answer.status_code == 400 and error_of(answer)["field"] == missing
 
 
-def test_a_grid_worker_reports_with_a_photo_from_their_own_grid(client, worker_auth, worker_crew, spot):
+def test_a_grid_worker_reports_with_a_photo_from_their_own_grid(client, worker_auth, auth, worker_crew, spot):
     body = ticket_body(spot, lat=None, lon=None, category="sanitation", description="楼道堆放杂物",
                        media_url="https://photos.example/wgy/1.jpg")
     ticket = create(client, worker_auth, body)
     assert ticket["channel"] == "grid_worker" and ticket["registered_by"] == worker_crew["code"]
     assert ticket["grid_code"] == worker_crew["grid_code"] and ticket["media_url"].endswith("/1.jpg")
-    events = client.get(f"/api/v1/tickets/{ticket['number']}", headers=worker_auth).get_json()["events"]
+    events = client.get(f"/api/v1/tickets/{ticket['number']}", headers=auth).get_json()["events"]
     assert events[0]["actor"] == worker_crew["code"]
 
 
@@ -346,7 +346,7 @@ def test_reads_of_personal_data_need_a_key(client, spot, auth):
         assert answer.status_code == 401 and error_of(answer)["code"] == "missing_api_key"
         answer = client.get(url, headers={"X-API-Key": "td_not-a-key"})
         assert answer.status_code == 401 and error_of(answer)["code"] == "invalid_api_key"
-    assert client.get(f"/api/v1/tickets/{number}?api_key={auth['X-API-Key']}").status_code == 200
+    assert client.get(f"/api/v1/tickets/{number}", headers=auth).status_code == 200
 
 
 def test_a_revoked_key_is_403(client, spot):

@@ -15,6 +15,7 @@ from events.bus import ESCALATION_SWEEP, get_redis, worker_run_age
 from geo import tickets as tickets_db
 from services.tickets import NewTicket, create_ticket, escalate_overdue
 from tests.conftest import ROOT
+from workorders.policy import system_principal as sp
 
 
 def escalate(url: str, *args: str) -> subprocess.CompletedProcess:
@@ -28,9 +29,9 @@ def test_escalate_once_per_run_up_to_the_district(scratch_url, scratch_engine):
     with scratch_engine.connect() as conn:
         grid = conn.execute(text("SELECT code FROM grids ORDER BY code LIMIT 1")).scalar()
     late = create_ticket(NewTicket(channel="hotline", category="greening", description="树枝折断挡路", grid_code=grid,
-                                   registered_at=datetime.now(timezone.utc) - timedelta(days=10)),
+                                   registered_at=datetime.now(timezone.utc) - timedelta(days=10)), sp("测试"),
                          engine=scratch_engine).ticket["number"]
-    create_ticket(NewTicket(channel="hotline", category="greening", description="绿地被毁", grid_code=grid),
+    create_ticket(NewTicket(channel="hotline", category="greening", description="绿地被毁", grid_code=grid), sp("测试"),
                   engine=scratch_engine)                                      # on time: stays where it is
 
     outputs = [escalate(scratch_url, "--once") for _ in range(3)]
@@ -54,7 +55,7 @@ def late_tickets(scratch_engine):
         grid = conn.execute(text("SELECT code FROM grids ORDER BY code LIMIT 1")).scalar()
     return [create_ticket(NewTicket(channel="hotline", category="greening", description=f"树枝折断挡路 {i}",
                                     grid_code=grid, registered_at=datetime.now(timezone.utc) - timedelta(days=10)),
-                          engine=scratch_engine).ticket["number"] for i in range(3)]
+                          sp("测试"), engine=scratch_engine).ticket["number"] for i in range(3)]
 
 
 def levels(engine) -> dict[str, tuple[int, int]]:

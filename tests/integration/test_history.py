@@ -12,6 +12,7 @@ from etl.history import generate_history
 from geo import outbox as outbox_sql
 from services import stats
 from services.tickets import NewTicket, create_ticket
+from workorders.policy import system_principal as sp
 
 TZ = ZoneInfo("Asia/Shanghai")
 END = datetime(2025, 12, 1, tzinfo=TZ)           # two months: October (no heating) and November (heating starts)
@@ -84,7 +85,7 @@ def test_history_is_skipped_when_present_and_force_replaces_only_history(history
     outbox_rows = scalar(engine, "SELECT count(*) FROM outbox")
     grid = scalar(engine, "SELECT code FROM grids ORDER BY code LIMIT 1")
     live = create_ticket(NewTicket(channel="hotline", category="sanitation", description="垃圾未清运",
-                                   grid_code=grid), engine=engine).ticket["number"]
+                                   grid_code=grid), sp("测试"), engine=engine).ticket["number"]
 
     again = generate_history(tickets=120, months=1, seed=3, end=END, workers=1, engine=engine, quiet=True)
     assert again.skipped and again.existing == first.outcome.tickets

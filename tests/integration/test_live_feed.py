@@ -23,6 +23,7 @@ from tests.private_redis import PrivateRedis
 from harness.signing_in import session_cookie
 from tests.sse import StreamReader, parse_events, rows, ticket_numbers
 from harness.waiting import wait_until
+from workorders.policy import system_principal as sp
 
 WIRE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
 
@@ -37,7 +38,7 @@ def grid_point(engine):
 def new_ticket(point) -> str:
     return create_ticket(NewTicket(channel="hotline", category="water_leak", description="测试：楼道漏水",
                                    lon=point[0], lat=point[1], citizen_name="王小明",
-                                   citizen_phone="13812341234")).ticket["number"]
+                                   citizen_phone="13812341234"), sp("测试")).ticket["number"]
 
 
 def ticket_entry(number: str, state: str = "registered") -> dict:
@@ -51,7 +52,7 @@ def ticket_entry(number: str, state: str = "registered") -> dict:
 
 def test_the_outbox_and_the_snapshot_write_a_tickets_time_the_same_way(engine, grid_point):
     number = new_ticket(grid_point)
-    transition(number, "dispatch", "调度员")
+    transition(number, "dispatch", sp("调度员"))
     with engine.connect() as conn:
         payloads = conn.execute(text("""SELECT payload FROM outbox WHERE payload->'ticket'->>'number' = :n
                                         ORDER BY id"""), {"n": number}).scalars().all()
@@ -68,10 +69,10 @@ def test_the_wall_and_the_leader_get_places_and_no_personal_data_the_dispatcher_
     lon, lat = grid_point[0] + 0.0001234, grid_point[1] + 0.0001234
     citizen = create_ticket(NewTicket(channel="hotline", category="water_leak", description="测试：张三家楼道漏水",
                                       lon=lon, lat=lat, address="园林路88号2单元", citizen_name="张三丰",
-                                      citizen_phone="13900001111")).ticket
+                                      citizen_phone="13900001111"), sp("tests")).ticket
     home = create_ticket(NewTicket(channel="elder_phone", category="other", description="一键通呼叫：李秀英",
                                    lon=lon, lat=lat, address="园林路88号1单元101", citizen_name="李秀英",
-                                   citizen_phone="04125550000", priority=1)).ticket
+                                   citizen_phone="04125550000", priority=1), sp("tests")).ticket
     with engine.connect() as conn:
         community = conn.execute(text("""SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
                                          FROM communities WHERE code = :c"""), {"c": home["community_code"]}).one()
@@ -93,7 +94,7 @@ def test_the_wall_and_the_leader_get_places_and_no_personal_data_the_dispatcher_
                 assert f"{lon:.5f}" not in body and f"{lat:.5f}" not in body
     finally:
         for number in (citizen["number"], home["number"]):
-            transition(number, "refuse", "live-tests", reason="测试工单")
+            transition(number, "refuse", sp("live-tests"), reason="测试工单")
 
 
 def test_a_batch_writes_old_entries_times_in_the_one_format():

@@ -18,6 +18,8 @@ from sqlalchemy import text
 from geo import tickets as geo_tickets
 from services.tickets import categories, transition
 from tests.integration.api_helpers import add_api_key
+from workorders.policy import system_principal as sp
+from workorders.states import TransitionRefused
 
 V2 = "/open311/v2"
 SERVICE_FIELDS = ("service_code", "service_name", "description", "metadata", "type", "keywords", "group")
@@ -324,7 +326,7 @@ def test_an_elders_alarm_is_published_at_its_community_never_at_the_home(client,
     from services.tickets import NewTicket, create_ticket
     home = create_ticket(NewTicket(channel="elder_phone", category="other", description="一键通呼叫：刘淑珍",
                                    lon=place["lon"], lat=place["lat"], address="胜利路12号3单元502室",
-                                   citizen_name="刘淑珍", citizen_phone="04125551234", priority=1)).ticket
+                                   citizen_name="刘淑珍", citizen_phone="04125551234", priority=1), sp("tests")).ticket
     created.append(home["number"])
     with engine.connect() as conn:
         community_lon, community_lat = conn.execute(text("""
@@ -356,9 +358,9 @@ def test_status_filter_open_and_closed(post, client):
     still_open = post(service_code="greening").get_json()[0]["service_request_id"]
     refused = post(service_code="greening").get_json()[0]["service_request_id"]
     done = post(service_code="greening").get_json()[0]["service_request_id"]
-    transition(refused, "refuse", "open311-tests", reason="测试")
+    transition(refused, "refuse", sp("open311-tests"), reason="测试")
     for action in ("dispatch", "accept", "resolve"):
-        transition(done, action, "open311-tests")
+        transition(done, action, sp("open311-tests"))
     since = (datetime.now(timezone.utc) - timedelta(minutes=10)).isoformat()
 
     def numbers(status: str) -> dict[str, dict]:

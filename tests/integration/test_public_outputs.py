@@ -11,6 +11,8 @@ import json
 import re
 
 import pytest
+
+from workorders.policy import system_principal as sp
 from openpyxl import load_workbook
 from sqlalchemy import text
 
@@ -35,10 +37,10 @@ def citizens_ticket(engine):
         lon, lat = conn.execute(text("""SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
                                         FROM grids ORDER BY code LIMIT 1""")).one()
     ticket = create_ticket(NewTicket(channel="hotline", category="water_leak", description=WORDS, lon=lon, lat=lat,
-                                     address=ADDRESS, citizen_name=NAME, citizen_phone=PHONE)).ticket
-    transition(ticket["number"], "dispatch", "调度员", reason=f"请联系{NAME} {PHONE}")
+                                     address=ADDRESS, citizen_name=NAME, citizen_phone=PHONE), sp("tests")).ticket
+    transition(ticket["number"], "dispatch", sp("调度员"), reason=f"请联系{NAME} {PHONE}")
     yield ticket
-    transition(ticket["number"], "refuse", "public-tests", reason="测试工单")
+    transition(ticket["number"], "refuse", sp("public-tests"), reason="测试工单")
 
 
 def private_values() -> tuple[str, ...]:
@@ -125,10 +127,10 @@ def test_the_live_message_of_a_resolve_carries_no_evaluation_token(engine, citiz
     from services import live
     other = create_ticket(NewTicket(channel="hotline", category="water_leak", description=WORDS,
                                     lon=citizens_ticket["lon"], lat=citizens_ticket["lat"], citizen_name=NAME,
-                                    citizen_phone=PHONE)).ticket["number"]
-    transition(other, "dispatch", "调度员")
-    transition(other, "accept", "供水")
-    resolved = transition(other, "resolve", "供水")
+                                    citizen_phone=PHONE), sp("tests")).ticket["number"]
+    transition(other, "dispatch", sp("调度员"))
+    transition(other, "accept", sp("供水"))
+    resolved = transition(other, "resolve", sp("供水"))
     token = resolved.ticket["evaluation_token"]
     assert token and token in resolved.sms and token not in resolved.notice
     with engine.connect() as conn:
@@ -138,4 +140,4 @@ def test_the_live_message_of_a_resolve_carries_no_evaluation_token(engine, citiz
     assert len(entries) == 4 and not any(token in json.dumps(e[2], ensure_ascii=False) for e in entries)
     for variant in live.VARIANTS:
         assert token not in json.dumps(live.to_batch(entries, variant), ensure_ascii=False)
-    transition(other, "close", "public-tests")
+    transition(other, "close", sp("public-tests"))

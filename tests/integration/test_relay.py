@@ -21,6 +21,7 @@ from geo.tickets import add_outbox
 from settings import get_settings
 from harness.waiting import wait_until
 from workers.relay import run_relay
+from workorders.policy import system_principal as sp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,7 +64,7 @@ def new_ticket(engine, n: int):
     from services.tickets import NewTicket, create_ticket
     return create_ticket(NewTicket(
         channel="hotline", category="water_leak", description=f"楼道水管漏水 {n}", grid_code=_some_grid(engine),
-        citizen_name="王小明", citizen_phone="13812341234"), engine=engine).ticket
+        citizen_name="王小明", citizen_phone="13812341234"), sp("测试"), engine=engine).ticket
 
 
 def _some_grid(engine) -> str:

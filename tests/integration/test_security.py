@@ -17,6 +17,8 @@ from services import identity
 from settings import get_settings
 from tests.conftest import ROOT
 from tests.integration.dash_requests import ROUTER, callback_body, router_body
+from harness.signing_in import csrf_headers, make_user, sign_in, signed_in_client
+from workorders.policy import system_principal as sp
 
 
 @pytest.fixture(scope="module")
@@ -572,7 +574,7 @@ def test_the_map_is_read_only_for_a_leader_the_panel_refuses_to_dispatch(server,
     with engine.connect() as conn:
         grid = conn.scalar(text("SELECT code FROM grids ORDER BY code LIMIT 1"))
     ticket = create_ticket(NewTicket(channel="hotline", category="sanitation", description="只读地图测试",
-                                     grid_code=grid)).ticket
+                                     grid_code=grid), sp("测试")).ticket
     button = {"crew": "WATER-01", "ticket": ticket["number"], "type": "assign-crew"}
     body = callback_body("..grid-panel-body.children...grid-panel.className...grid-panel-state.data..")
     body["inputs"] = [{"id": "command-map", "property": "clickData", "value": None},

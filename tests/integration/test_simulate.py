@@ -19,6 +19,7 @@ from harness.waiting import wait_until
 from services.dispatch import assign, crew_options
 from services.tickets import history, utcnow
 from settings import get_settings
+from workorders.policy import system_principal as sp
 from workorders.states import TransitionRefused
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,7 +131,7 @@ def dispatch_one_by_hand(engine, seed: int) -> tuple[str, str] | None:
         able = [c for c in options if c["department_code"] != "grid" or c["grid_code"] == ticket["grid_code"]]
         if able:
             try:
-                assign(number, able[0]["code"], "值班调度员")
+                assign(number, able[0]["code"], sp("值班调度员"))
             except TransitionRefused:
                 continue                 # the desk took it meanwhile
             return number, able[0]["code"]

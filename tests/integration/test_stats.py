@@ -18,6 +18,7 @@ from geo.db import make_engine
 from services import stats
 from services.tickets import NewTicket, create_ticket, evaluate, transition
 from tests.conftest import ROOT, scratch_database
+from workorders.policy import system_principal as sp
 
 TZ = ZoneInfo("Asia/Shanghai")
 MARCH = stats.Window(date(2026, 3, 1), date(2026, 3, 31))
@@ -54,7 +55,7 @@ def build_march(engine) -> dict[str, str]:
     def new(channel, category, registered, grid, **kw) -> str:
         request = NewTicket(channel=channel, category=category, description=f"{category} 测试", grid_code=grid,
                             citizen_name="张三", citizen_phone="13900001111", registered_at=registered, **kw)
-        return create_ticket(request, engine=engine).ticket["number"]
+        return create_ticket(request, sp("测试"), engine=engine).ticket["number"]
 
     def steps(number, *moves):
         with engine.begin() as conn:
@@ -66,7 +67,7 @@ def build_march(engine) -> dict[str, str]:
                     evaluate(token, satisfaction, reopen=reopen, now=when, conn=conn)
                     continue
                 kw = extra[0] if extra else {}
-                done = transition(number, action, actor, now=when, conn=conn, **kw).ticket
+                done = transition(number, action, sp(actor), now=when, conn=conn, **kw).ticket
                 token = done["evaluation_token"] or token
 
     n = {}

@@ -28,12 +28,12 @@ def test_a_complete_hotline_form_becomes_a_request_with_digits_only_and_the_pick
     assert request.description == "楼上漏水"
     assert (request.lon, request.lat) == (123.0, 41.05)
     assert request.address == "胜利路12号3单元"          # the typed detail wins over the suggestion's name
-    assert request.registered_by == "李坐席"
+    assert request.registered_by is None          # a typed operator name is ignored: the service names the user
     assert request.attributes == {}
 
 
-def test_the_operator_defaults_to_the_desk_and_a_citizen_has_none():
-    assert form_request("hotline", hotline_form(operator="  ")).registered_by == "坐席"
+def test_a_form_never_says_who_registers():
+    assert form_request("hotline", hotline_form(operator="假冒的坐席")).registered_by is None
     assert form_request("web", hotline_form(operator="x")).registered_by is None
 
 

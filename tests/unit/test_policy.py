@@ -8,7 +8,7 @@ from workorders.policy import Forbidden, Principal, SignInRequired, Target, can,
 
 # What issue 10 says each role does, written out independently of workorders/policy.py.
 EXPECTED = {
-    "operator": {"intake", "caller_history", "ticket_read"},
+    "operator": {"intake", "caller_history", "ticket_read", "callback"},
     "dispatcher": {"command_map", "dispatch", "transfer", "ticket_read", "live_feed", "wall"},
     "department": {"ticket_read", "ticket_handle"},
     "street": {"ticket_read", "ticket_handle"},
@@ -16,7 +16,7 @@ EXPECTED = {
     "supervisor": {"supervision", "ticket_read", "command_map", "live_feed", "analytics", "export", "audit"},
     "leader": {"analytics", "export", "command_map", "live_feed", "wall"},
     "wall": {"wall", "live_feed"},
-    "grid_worker": {"grid_tasks", "ticket_read", "ticket_handle"},
+    "grid_worker": {"grid_tasks", "ticket_read", "ticket_handle", "crew_position"},
     "admin": {"users", "rules", "api_keys", "audit"},
 }
 SCOPES = {"department": {"department_code": "water"}, "street": {"street_code": "S1"},
@@ -170,4 +170,124 @@ def test_a_private_photo_is_seen_by_who_may_read_its_ticket_and_by_key_holders()
     assert policy.may_see_photo(Principal(2, "d", frozenset({"department"}), department_code="cgj"), ticket)
     assert not policy.may_see_photo(Principal(3, "d", frozenset({"department"}), department_code="hbj"), ticket)
     assert not policy.may_see_photo(Principal(4, "w", frozenset({"wall"})), ticket)
-    assert policy.may_see_photo(Principal(None, "key", frozenset(), kind="api_key"), ticket)
+    assert policy.may_see_photo(Principal(None, "key", frozenset(), kind="api_key", scopes=frozenset({"read"})),
+                                ticket)
+    assert not policy.may_see_photo(Principal(None, "key", frozenset(), kind="api_key",
+                                              scopes=frozenset({"intake", "positions"})), ticket)
+
+
+# ------------------------------------------------------------------------------------------------ transitions
+
+# Who moves a ticket how, as the issue's roles say it (written out apart from policy.ACTION_RIGHTS).
+MAY_MOVE = {
+    "dispatcher": {"dispatch", "joint_meeting", "merge", "refuse"},
+    "operator": {"merge", "evaluate", "reopen", "close"},
+    "department": {"accept", "return", "arrive", "resolve", "refuse"},
+    "street": {"accept", "return", "arrive", "resolve", "refuse"},
+    "community": {"accept", "return", "arrive", "resolve", "refuse"},
+    "grid_worker": {"accept", "return", "arrive", "resolve", "refuse"},
+    "supervisor": {"escalate"}, "leader": set(), "wall": set(), "admin": set(),
+}
+
+
+def test_every_transition_of_the_state_table_has_a_right():
+    from workorders.states import ACTIONS
+    assert set(policy.ACTION_RIGHTS) == set(ACTIONS)
+    assert set().union(*policy.ACTION_RIGHTS.values()) <= set(policy.RIGHTS)
+
+
+@pytest.mark.parametrize("role", sorted(policy.ROLES))
+@pytest.mark.parametrize("action", sorted(policy.ACTION_RIGHTS))
+def test_each_role_moves_its_own_tickets_as_its_work_says(role, action):
+    scoped = role in policy.ROLE_SCOPE
+    moves = action in MAY_MOVE[role]
+    for target, expected in ((OWN, moves), (OTHERS, moves and not scoped)):
+        if expected:
+            assert policy.require_action(person(role), action, target)
+        else:
+            with pytest.raises(Forbidden):
+                policy.require_action(person(role), action, target)
+
+
+def test_nobody_moves_a_ticket():
+    with pytest.raises(SignInRequired):
+        policy.require_action(None, "dispatch", OWN)
+
+
+# ------------------------------------------------------------------------------------------------ API keys
+
+def key(*scopes: str, **binding) -> Principal:
+    return Principal(id=7, name="k", roles=frozenset(), kind="api_key", scopes=frozenset(scopes), **binding)
+
+
+def test_every_scope_gives_known_rights_and_the_defaults_are_intake_and_read():
+    assert set(policy.SCOPE_RIGHTS) == set(policy.KEY_SCOPES) == {"intake", "transitions", "positions", "read"}
+    assert set().union(*policy.SCOPE_RIGHTS.values()) <= set(policy.RIGHTS)
+    assert policy.DEFAULT_KEY_SCOPES == {"intake", "read"}
+
+
+def test_a_key_holds_what_its_scopes_give_and_nothing_of_a_user():
+    reader = key("intake", "read")
+    assert can(reader, "intake") and can(reader, "ticket_read") and can(reader, "caller_history")
+    assert not can(reader, "ticket_handle") and not can(reader, "dispatch") and not can(reader, "crew_position")
+    mover = key("transitions")
+    assert can(mover, "ticket_handle", OTHERS) and can(mover, "dispatch") and not can(mover, "ticket_read")
+    for right in ("users", "api_keys", "audit", "analytics", "export", "wall", "live_feed", "command_map"):
+        assert not can(key(*policy.KEY_SCOPES), right)
+    assert not can(Principal(id=7, name="k", roles=frozenset({"admin"}), kind="api_key"), "users")   # no roles
+
+
+def test_a_department_key_moves_only_its_own_tickets():
+    water = key("transitions", "read", department_code="water")
+    assert policy.require_action(water, "resolve", OWN)
+    with pytest.raises(Forbidden):
+        policy.require_action(water, "resolve", OTHERS)
+    with pytest.raises(Forbidden):      # dispatch is unscoped for a dispatcher, never for a bound key
+        policy.require_action(water, "dispatch", OTHERS)
+    assert can(water, "ticket_read", OWN) and not can(water, "ticket_read", OTHERS)
+    assert policy.ticket_scope(water) == {"department": {"water"}}
+
+
+def test_a_grid_workers_key_reads_no_callers_and_moves_only_its_crews_and_grids_tickets():
+    phone = key("intake", "transitions", "positions", crew_code="WGY-1", grid_code="G1")
+    assert not can(phone, "ticket_read") and not can(phone, "caller_history")
+    assert policy.ticket_scope(phone) == {}
+    assert policy.require_action(phone, "arrive", OWN)
+    with pytest.raises(Forbidden):
+        policy.require_action(phone, "arrive", OTHERS)
+    assert policy.ticket_scope(key("read", crew_code="WGY-1", grid_code="G1")) == {"crew": {"WGY-1"},
+                                                                                  "grid": {"G1"}}
+
+
+def test_a_position_needs_the_crews_own_key_or_a_positions_key():
+    own, other = Target(crew_code="WGY-1"), Target(crew_code="WGY-2")
+    assert can(key("intake", crew_code="WGY-1"), "crew_position", own)          # the crew's key, whatever scope
+    assert not can(key("intake", crew_code="WGY-1"), "crew_position", other)
+    assert not can(key("positions", crew_code="WGY-1"), "crew_position", other)  # its binding still holds
+    assert can(key("positions"), "crew_position", other)                           # a fleet tracker
+    assert not can(key("intake", "read", "transitions"), "crew_position", own)
+    assert can(key("positions", department_code="water"), "crew_position", Target(frozenset({"water"}), crew_code="X"))
+    assert not can(key("positions", department_code="water"), "crew_position", Target(frozenset({"gas"})))
+
+
+def test_an_unbound_key_lists_every_ticket_and_a_key_without_read_none():
+    assert policy.ticket_scope(key("read")) is None
+    assert policy.ticket_scope(key("intake", "transitions")) == {}
+
+
+def test_a_key_is_named_in_the_audit_log_by_its_kind():
+    assert key("read").audit_name == "api_key:k" and person("operator").audit_name == "someone"
+    assert not Principal(id=7, name="k", roles=frozenset({"wall"}), kind="api_key").is_kiosk
+
+
+# ------------------------------------------------------------------------------------------------ system
+
+def test_a_system_principal_moves_every_ticket_but_holds_no_right_over_people():
+    sim = policy.system_principal("simulator")
+    assert sim.kind == "system" and sim.label == "simulator" and sim.audit_name == "system:simulator"
+    for action in policy.ACTION_RIGHTS:
+        assert policy.require_action(sim, action, OTHERS)
+    assert can(sim, "intake") and can(sim, "crew_position", Target(crew_code="ANY"))
+    assert policy.ticket_scope(sim) is None
+    for right in ("users", "rules", "api_keys", "audit", "export", "analytics"):
+        assert not can(sim, right)
