@@ -3,6 +3,7 @@ dispatching in one browser updates a second, the wall shows no personal data (no
 stays bounded through many updates."""
 from __future__ import annotations
 
+import uuid
 import json
 import time
 import urllib.request
