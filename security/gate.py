@@ -24,13 +24,14 @@ import json
 from dataclasses import dataclass
 
 import dash
-from dash._pages import _path_to_page
 from dash._utils import split_callback_id
 from flask import Flask, Response, jsonify, redirect, request, session
 
 from security import csrf, limits
 from security.next_url import login_url
+from security.pages import page_of_path
 from security.sessions import current_principal, dash_body
+from security.views import forbidden_page
 from services import audit
 from workorders import policy
 
@@ -136,21 +137,12 @@ def _denied(principal, what: str, status: int = 403) -> Response:
 
 
 def refused_page(principal, path: str) -> Response:
-    from security.views import forbidden_page
     audit.record("access_denied", actor=principal, target=f"page:{path}", outcome="denied",
                  detail={"method": request.method, "path": request.full_path.rstrip("?")})
     return forbidden_page(principal)
 
 
 # ------------------------------------------------------------------------------------------------ the gate
-
-def page_of_path(app: dash.Dash, path: str) -> str | None:
-    """The registered path (template) of the Dash page at ``path``, or None for no page."""
-    page, _ = _path_to_page(app.strip_relative_path(path))
-    if not page:
-        return None
-    return page.get("path_template") or page["path"]
-
 
 def cross_site_refusal(error: csrf.CrossSiteRefused) -> Response:
     audit.record("access_denied", actor=current_principal(), target=f"path:{request.path}", outcome="denied",

@@ -13,6 +13,7 @@ from typing import Callable
 
 import dash
 from dash import dcc, html
+from dash._pages import _path_to_page
 
 from screens.shell import refusal, shell
 from security import csrf, limits
@@ -20,6 +21,14 @@ from security.next_url import login_url
 from security.sessions import current_principal
 from services import audit
 from workorders import policy
+
+
+def page_of_path(app: dash.Dash, path: str) -> str | None:
+    """The registered path (template) of the Dash page at ``path``, or None for no page."""
+    page, _ = _path_to_page(app.strip_relative_path(path))
+    if not page:
+        return None
+    return page.get("path_template") or page["path"]
 
 
 def _rate_limited(error: limits.RateLimited) -> html.Div:

@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, current_app, g, redirect, render_t
 
 from security import csrf, limits
 from security.next_url import safe_next
+from security.pages import page_of_path
 from security.sessions import current_principal, sign_in, sign_out
 from services import audit, identity
 from workorders import policy
@@ -68,7 +69,6 @@ def forbidden_page(principal) -> Response:
 
 def landing(principal, next_path: str | None) -> str:
     """``next`` when it is a page the user may open, else the role's home page."""
-    from security.gate import page_of_path
     target = safe_next(next_path)
     if target:
         page = page_of_path(current_app.extensions["dash_app"], target.split("?")[0])

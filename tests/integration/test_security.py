@@ -289,7 +289,8 @@ def test_every_route_and_every_page_has_a_rule(app, server):
 
 def test_every_non_public_route_turns_nobody_away(app, server):
     """Built from the app's url_map: a new route without a rule in security/gate.py or the policy fails here."""
-    from security.gate import endpoint_rule, page_of_path
+    from security.gate import endpoint_rule
+    from security.pages import page_of_path
     from workorders.policy import PUBLIC, page_rule
     checked = 0
     for endpoint, method, path in every_route(server):
