@@ -1,8 +1,8 @@
 """GET /media/<id>.jpg|png: a stored photo, to those allowed to see it (services.media.open_photo asks the policy).
 
 Who: a signed-in user who may read the photo's ticket, the holder of an API key with the ``read`` scope
-(X-API-Key header; within its binding, as it reads whole tickets), and anyone for a photo that is public (marked so, or an Open311 upload where
-OPEN311_PHOTOS_PUBLIC is on). Refusals are JSON like the other data endpoints: 401 for nobody (whether the photo
+(X-API-Key header; within its binding, as it reads whole tickets), and anyone for a photo that is public (marked
+so, or an Open311 upload where OPEN311_PHOTOS_PUBLIC is on). Refusals are JSON like the other data endpoints: 401 for nobody (whether the photo
 exists or not), 403 / 404 for a signed-in user. security/gate.py lets the request through to here ("object" rule).
 
 Photos never change under their id: public ones may be cached by anyone for a day, the others only by the
@@ -10,7 +10,7 @@ browser (private), and revalidated by ETag (the stored file's sha256).
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, send_file
+from flask import Blueprint, Flask, Response, request, send_file
 
 from api.errors import error_response
 from security.sessions import current_principal
@@ -24,7 +24,6 @@ PRIVATE_MAX_AGE = 3_600
 
 
 def viewer():
-    from flask import request
     return current_principal() or key_principal(request.headers.get("X-API-Key"))
 
 

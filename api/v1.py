@@ -131,7 +131,7 @@ def read_ticket(number: str) -> Response:
     caller = required_caller()
     ticket, events = ticket_reads.ticket_for(caller.principal, number)
     return json_response({"ticket": render.ticket_json(ticket), "events": [render.event_json(e) for e in events],
-                          "photos": [render.photo_json(p, _base_url()) for p in media.photos_of(number)]})
+                          "photos": [render.photo_json(p, _base_url()) for p in media.photos_of(ticket)]})
 
 
 @blueprint.post("/tickets/<number>/photos")

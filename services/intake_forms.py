@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from geo.callers import tickets_by_phone
-from services import audit
 from geo.db import get_engine
 from geo.intake_reference import department_names, grid_contexts, point_context, resident_departments
+from services import audit
 from services import catalogue as reference
 from services import tickets as intake
 from services.tickets import Created, NotFound

@@ -484,13 +484,12 @@ def create_ticket_with_photos(request: NewTicket, principal: Principal | None, u
     return CreatedWithPhotos(created, photos)
 
 
-def add_photos(number: str, uploads: Sequence[Upload], actor: str | Principal, *, source: str,
+def add_photos(number: str, uploads: Sequence[Upload], principal: Principal, *, source: str,
                public: bool = False, now: datetime | None = None) -> list[dict]:
-    """Photos added to an existing ticket. ``actor``: the principal (a signed-in user, an API key), who needs
-    ``ticket_handle`` on this ticket (a key: the ``transitions`` scope, within its binding); a plain name only from
-    the product's own code."""
-    if isinstance(actor, Principal):
-        policy.require(actor, "ticket_handle")      # before any decoding: nobody gets us to re-encode for free
+    """Photos added to an existing ticket by ``principal`` (a signed-in user, an API key, the product's own
+    ``policy.system_principal``), who needs ``ticket_handle`` on this ticket (a key: the ``transitions`` scope,
+    within its binding)."""
+    policy.require(principal, "ticket_handle")      # before any decoding: nobody gets us to re-encode for free
     prepared = prepare_all(uploads)
     if not prepared:
         raise NoPhotos("media", "请求中没有图片文件（multipart/form-data 的文件部分）")
@@ -499,19 +498,15 @@ def add_photos(number: str, uploads: Sequence[Upload], actor: str | Principal, *
         ticket = ticket_db.ticket_by_number(conn, number, lock=True)
         if ticket is None:
             raise NotFound(f"没有工单 {number}")
-        if isinstance(actor, Principal):
-            policy.require(actor, "ticket_handle", Target.of_ticket(ticket))
-        name = actor.label if isinstance(actor, Principal) else actor
-        photos = attach(conn, ticket, batch, actor=name, source=source, public=public, now=now)
+        policy.require(principal, "ticket_handle", Target.of_ticket(ticket))
+        photos = attach(conn, ticket, batch, actor=principal.label, source=source, public=public, now=now)
         ticket_db.update_ticket(conn, ticket["id"], {"updated_at": now})
     return photos
 
 
-def photos_of(number: str) -> list[dict]:
+def photos_of(ticket: dict) -> list[dict]:
+    """The photos of a ticket row (one its caller has read, and may)."""
     with get_engine().connect() as conn:
-        ticket = ticket_db.ticket_by_number(conn, number)
-        if ticket is None:
-            raise NotFound(f"没有工单 {number}")
         return [photo_view(p) for p in db.photos_of_ticket(conn, ticket["id"])]
 
 

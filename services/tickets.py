@@ -170,7 +170,7 @@ def _create(conn: Connection, request: NewTicket, principal: Principal | None, i
     db.add_event(conn, ticket_id, now, request.registered_by or CHANNELS[request.channel], "register", None,
                  "registered", data={"channel": request.channel})
     _publish(conn, "ticket.created", ticket, now)
-    _audit_change(conn, principal, "ticket_created", ticket, {"channel": request.channel})
+    _audit_change(conn, principal, "ticket_created", f"ticket:{ticket['number']}", {"channel": request.channel})
     return Created(ticket, True, _duplicates(conn, ticket))
 
 
@@ -238,12 +238,13 @@ def public_view(ticket: dict) -> dict:
     return wire_values({k: ticket.get(k) for k in PUBLIC_FIELDS})
 
 
-def _audit_change(conn: Connection, principal: Principal | None, action: str, ticket: dict, detail: dict) -> None:
+def _audit_change(conn: Connection, principal: Principal | None, action: str, target: str,
+                  detail: dict | None = None) -> None:
     """A change made by a person or a key goes to the audit log too, in the change's own transaction. The
     product's own processes (the simulator, the sweep, the history loader) and anonymous citizens are in the
     ticket's history only: the audit log answers who among those given access did what."""
     if principal is not None and principal.kind != "system":
-        audit.record(action, actor=principal, target=f"ticket:{ticket['number']}", detail=detail, conn=conn)
+        audit.record(action, actor=principal, target=target, detail=detail, conn=conn)
 
 
 def _publish(conn: Connection, event_type: str, ticket: dict, now: datetime) -> None:
@@ -283,7 +284,7 @@ def transition(number: str, action: str, principal: Principal, *, reason: str | 
                       **({"returned_by": ticket["lead_department_code"]} if action == "return" else {})})
         updated = db.ticket_by_id(c, ticket["id"])
         _publish(c, f"ticket.{action}", updated, now)
-        _audit_change(c, principal, "ticket_transition", updated,
+        _audit_change(c, principal, "ticket_transition", f"ticket:{updated['number']}",
                       {"action": action, "from": ticket["state"], "to": target})
         if action == "close":
             _close_merged(c, updated, actor, now)
@@ -447,8 +448,7 @@ def supervise(supervision_id: int, principal: Principal, note: str, now: datetim
             raise NotFound(f"没有督办 {supervision_id}")
         policy.require(principal, "supervision", policy.Target.of_ticket(db.ticket_by_id(conn, ticket_id)))
         action_id = db.add_supervision_action(conn, supervision_id, principal.label, note.strip(), now or utcnow())
-        if principal.kind != "system":
-            audit.record("supervision_note", actor=principal, target=f"supervision:{supervision_id}", conn=conn)
+        _audit_change(conn, principal, "supervision_note", f"supervision:{supervision_id}")
         return action_id
 
 
