@@ -16,6 +16,8 @@ def register(subparsers) -> None:
 
 
 def _line(trained) -> str:
+    if trained.kind == "hotspot":
+        return _hotspot_line(trained)
     m = trained.metrics
     if "model" not in m:
         return f"{trained.kind}: {m.get('rows', 0)} rows — {m.get('note', '')}; version {trained.version}"
@@ -37,3 +39,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: train: {error.__class__.__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
     return 0
+
+
+def _hotspot_line(trained) -> str:
+    m = trained.metrics
+    mae, hits = m["mae_per_cell"], m["top20_hits"]
+    return (f"hotspot: {m['cells']} cells, {m['train_days']} training / {m['test_days']} test days (from "
+            f"{m['test_from']}, {m['mean_tickets_per_day']} tickets a day) — MAE per cell: model "
+            f"{mae['model']:.4f}, same day last week {mae['same_day_last_week']:.4f}, trailing 4 weeks "
+            f"{mae['trailing_4_weeks']:.4f}; Poisson deviance: model {m['poisson_deviance']['model']:.4f}, last week "
+            f"{m['poisson_deviance']['same_day_last_week']:.4f}, 4 weeks {m['poisson_deviance']['trailing_4_weeks']:.4f}; real top-20 cells named: model {hits['model']}, last week "
+            f"{hits['same_day_last_week']}, 4 weeks {hits['trailing_4_weeks']} (of {m['top20_possible']}) "
+            f"→ screens show the {trained.use}; version {trained.version}")

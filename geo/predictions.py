@@ -91,3 +91,22 @@ def riskiest_open(conn: Connection, limit: int = 20) -> list[dict]:
         FROM ticket_risk r JOIN tickets t ON t.id = r.ticket_id
         WHERE t.state IN {OPEN} ORDER BY p DESC NULLS LAST, t.resolve_due_at LIMIT :n"""),
         {"n": limit}).mappings()]
+
+
+def daily_cell_counts(conn: Connection, since: datetime, until: datetime, tz: str) -> "pd.DataFrame":
+    """Tickets per grid cell, local day and category registered in [since, until) (merged duplicates left out)."""
+    return _frame(conn, """
+        SELECT grid_code, (registered_at AT TIME ZONE :tz)::date AS day, category_code, count(*)::int AS n
+        FROM tickets WHERE registered_at >= :since AND registered_at < :until AND state <> 'merged'
+        GROUP BY 1, 2, 3""", {"since": since, "until": until, "tz": tz})
+
+
+def first_ticket_at(conn: Connection) -> datetime | None:
+    return conn.execute(text("SELECT min(registered_at) FROM tickets")).scalar()
+
+
+def grid_names(conn: Connection) -> list[dict]:
+    return [dict(r) for r in conn.execute(text("""
+        SELECT g.code, g.name, c.name AS community, s.name AS street FROM grids g
+        JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code ORDER BY g.code"""))
+        .mappings()]

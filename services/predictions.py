@@ -59,14 +59,15 @@ def train_models(now: datetime | None = None, engine: Engine | None = None) -> l
             predictions_db.save_model(conn, kind, model.version, now, model.use,
                                       json.dumps(model.metrics, ensure_ascii=False), pickle.dumps(model))
         out.append(Trained(kind, model.version, model.use, model.metrics))
-    return out
+    hotspots = train_hotspots(now, engine)
+    return out + ([hotspots] if hotspots else [])
 
 
 def current_models(engine: Engine | None = None) -> dict[str, "RiskModel"]:
     """The newest stored model of each kind, loaded once per version."""
     engine = engine or get_engine()
     with engine.connect() as conn:
-        versions = predictions_db.latest_versions(conn)
+        versions = {k: v for k, v in predictions_db.latest_versions(conn).items() if k in ("arrival", "resolve")}
         with _lock:
             for kind, version in versions.items():
                 if kind not in _loaded or _loaded[kind].version != version:
@@ -127,3 +128,80 @@ def model_figures(engine: Engine | None = None) -> list[dict]:
     """What each model in use was judged on, and whether the screens show it or the baseline."""
     with (engine or get_engine()).connect() as conn:
         return predictions_db.model_summaries(conn)
+
+
+# ------------------------------------------------------------------------------------------------ hotspots
+_forecasts: dict[tuple[str, str], dict] = {}
+
+
+def _local_midnight(day, tz: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=tz)
+
+
+def _daily_counts(conn, first, last, tz: ZoneInfo):
+    """Counts of the complete local days [first, last] per cell (every cell of the district, zeros included)."""
+    from predictions.hotspots import DailyCounts
+    from datetime import timedelta
+    rows = predictions_db.daily_cell_counts(conn, _local_midnight(first, tz),
+                                            _local_midnight(last + timedelta(days=1), tz), str(tz))
+    cells = [g["code"] for g in predictions_db.grid_names(conn)]
+    return DailyCounts.from_rows(rows, cells, first, last)
+
+
+def train_hotspots(now: datetime | None = None, engine: Engine | None = None) -> Trained | None:
+    """Fit and judge tomorrow's-hotspots model on every complete local day before ``now``; None: too short a
+    history (it needs HISTORY_DAYS + TEST_DAYS days)."""
+    from datetime import timedelta
+
+    from predictions.hotspots import train
+    now = now or utcnow()
+    tz = ZoneInfo(get_settings().timezone)
+    engine = engine or get_engine()
+    with engine.connect() as conn:
+        first = predictions_db.first_ticket_at(conn)
+        if first is None:
+            return None
+        yesterday = now.astimezone(tz).date() - timedelta(days=1)
+        data = _daily_counts(conn, first.astimezone(tz).date(), yesterday, tz)
+    model = train(data, now)
+    if model is None:
+        return None
+    with engine.begin() as conn:
+        predictions_db.save_model(conn, "hotspot", model.version, now, model.metrics["use"],
+                                  json.dumps(model.metrics, ensure_ascii=False), pickle.dumps(model))
+    return Trained("hotspot", model.version, model.metrics["use"], model.metrics)
+
+
+def tomorrow_hotspots(principal: Principal, now: datetime | None = None, engine: Engine | None = None) -> dict | None:
+    """Expected tickets per grid cell tomorrow (local day), by group, the top cells, and what the forecast was
+    judged on. None before `python -m etl train` has stored a hotspot model."""
+    from datetime import timedelta
+
+    from predictions.hotspots import HISTORY_DAYS, TOP, group_split
+    require(principal, "analytics")
+    now = now or utcnow()
+    tz = ZoneInfo(get_settings().timezone)
+    engine = engine or get_engine()
+    with engine.connect() as conn:
+        version = predictions_db.latest_versions(conn).get("hotspot")
+        if version is None:
+            return None
+        today = now.astimezone(tz).date()
+        key = (version, today.isoformat())
+        if key not in _forecasts:
+            with _lock:
+                model = pickle.loads(predictions_db.model_blob(conn, version))
+            data = _daily_counts(conn, today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1), tz)
+            names = {g["code"]: g for g in predictions_db.grid_names(conn)}
+            expected = model.forecast(data)
+            groups = group_split(data, expected)
+            order = [int(i) for i in expected.argsort()[::-1][:TOP]]
+            _forecasts.clear()
+            _forecasts[key] = {
+                "day": (today + timedelta(days=1)).isoformat(), "version": version, "metrics": model.metrics,
+                "counts": {c: round(float(v), 3) for c, v in zip(data.cells, expected)},
+                "total": round(float(expected.sum()), 1),
+                "by_group": {g: round(float(v.sum()), 1) for g, v in groups.items()},
+                "top": [{**names[data.cells[i]], "expected": round(float(expected[i]), 2),
+                         "groups": {g: round(float(v[i]), 2) for g, v in groups.items()}} for i in order]}
+    return _forecasts[key]

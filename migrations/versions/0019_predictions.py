@@ -1,6 +1,7 @@
 """Predictions (issue 14): trained breach-risk models and the latest risk of every open ticket.
 
-``prediction_models`` keeps every trained model (kind ``arrival`` or ``resolve``, a version, when, what it was
+``prediction_models`` keeps every trained model (kind ``arrival`` or ``resolve`` for breach risk, ``hotspot``
+for tomorrow's tickets per grid cell; a version, when, what it was
 judged on, whether the screens use it or the baseline) with the fitted object itself (pickled by the service that
 wrote it; only the product writes this table). ``ticket_risk`` holds one row per open ticket, replaced by each
 scoring sweep: the chance to miss the arrival deadline (none when the ticket has none or a crew is there) and the
@@ -28,8 +29,8 @@ def upgrade() -> None:
         sa.Column("use", sa.String(16), nullable=False),
         sa.Column("metrics", postgresql.JSONB(), nullable=False, server_default=sa.text("'{}'::jsonb")),
         sa.Column("model", sa.LargeBinary(), nullable=False),
-        sa.CheckConstraint("kind IN ('arrival', 'resolve')", name="ck_prediction_models_kind"),
-        sa.CheckConstraint("use IN ('model', 'baseline')", name="ck_prediction_models_use"),
+        sa.CheckConstraint("kind IN ('arrival', 'resolve', 'hotspot')", name="kind"),
+        sa.CheckConstraint("use IN ('model', 'baseline')", name="use"),
         sa.UniqueConstraint("version", name="uq_prediction_models_version"),
     )
     op.create_index("ix_prediction_models_kind", "prediction_models", ["kind", "id"])

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from services import predictions
 from services.tickets import create_ticket
 from tests.fresh import new_phone, unique
+from tests.hotspot_model import stored_hotspot_model
 from workorders.contract import NewTicket
 from workers.escalation import rescore
 from workorders.policy import CITIZEN, Forbidden, Principal, system_principal
@@ -101,3 +102,33 @@ def test_the_riskiest_list_is_for_the_command_center_only(engine, history):
     assert not {"citizen_name", "citizen_phone"} & set(rows[0])
     with pytest.raises(Forbidden):
         predictions.riskiest(CITIZEN, engine=engine)
+
+
+# ------------------------------------------------------------------------------------------------ hotspots
+
+@pytest.fixture
+def hotspot_model(engine):
+    with stored_hotspot_model(engine) as cell:
+        yield cell
+
+
+LEADER = Principal(id=None, name="risk-leader", roles=frozenset({"leader"}))
+
+
+def test_tomorrows_hotspots_cover_every_cell_and_name_the_top_ones(engine, hotspot_model):
+    forecast = predictions.tomorrow_hotspots(LEADER, engine=engine)
+    with engine.connect() as conn:
+        cells = conn.execute(text("SELECT count(*) FROM grids")).scalar()
+    assert len(forecast["counts"]) == cells
+    assert forecast["total"] == pytest.approx(sum(forecast["counts"].values()), abs=0.5)
+    assert sum(forecast["by_group"].values()) == pytest.approx(forecast["total"], abs=0.5)
+    top = forecast["top"]
+    assert len(top) == 20 and [r["expected"] for r in top] == sorted((r["expected"] for r in top), reverse=True)
+    assert {"code", "name", "street", "community"} <= set(top[0])
+    assert forecast["metrics"]["top20_hits"]["model"] >= 1          # the made-up hotspot was found in training
+    assert forecast["day"] > datetime.now(timezone.utc).date().isoformat()        # tomorrow, local
+
+
+def test_the_forecast_is_for_the_leader_view_only(engine, hotspot_model):
+    with pytest.raises(Forbidden):
+        predictions.tomorrow_hotspots(DISPATCHER, engine=engine)
