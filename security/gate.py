@@ -53,6 +53,7 @@ COMPONENT_PAGES: tuple[tuple[str, str], ...] = (
     ("panel-ticket", "/"), ("assign-crew", "/"), ("live-selected-ticket", "/"), ("audit-", "/audit"),
     ("account-", "/account"),
     ("replay-", "/"),           # the command map in replay mode (/?replay=DAY)
+    ("mediation-", "/mediation"),
 )
 ROUTER_OUTPUTS = frozenset({"_pages_content", "_pages_store"})
 

@@ -59,16 +59,17 @@ RIGHTS: dict[str, str] = {
     "audit": "审计日志",
     "callback": "回访（关闭、重启已办结的工单，记录群众评价）",
     "crew_position": "上报处置力量位置",
+    "mediation": "矛盾纠纷调处（登记、结案、当事人信息）",
 }
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "operator": frozenset({"intake", "caller_history", "ticket_read", "callback"}),
     "dispatcher": frozenset({"command_map", "dispatch", "transfer", "ticket_read", "live_feed", "wall"}),
     "department": frozenset({"ticket_read", "ticket_handle"}),
-    "street": frozenset({"ticket_read", "ticket_handle"}),
-    "community": frozenset({"ticket_read", "ticket_handle"}),
+    "street": frozenset({"ticket_read", "ticket_handle", "mediation"}),
+    "community": frozenset({"ticket_read", "ticket_handle", "mediation"}),
     "supervisor": frozenset({"supervision", "ticket_read", "command_map", "live_feed", "analytics", "export",
-                             "audit"}),
+                             "audit", "mediation"}),
     "leader": frozenset({"analytics", "export", "command_map", "live_feed", "wall"}),
     "wall": frozenset({"wall", "live_feed"}),
     "grid_worker": frozenset({"grid_tasks", "ticket_read", "ticket_handle", "crew_position"}),
@@ -82,7 +83,7 @@ SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 # Rights that a scoped role holds only on its own tickets (the others it holds, it holds everywhere).
-SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks", "crew_position"})
+SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks", "crew_position", "mediation"})
 
 # Which right each transition of workorders/states.py needs (any one of them). Handling a ticket (签收, 退回, 到场,
 # 办结) is the handling unit's; dispatching, convening and merging the command center's; the operator merges the
@@ -336,6 +337,7 @@ PAGES: dict[str, frozenset[str] | str] = {
     "/track": PUBLIC,
     "/track/<number>": PUBLIC,
     "/evaluate/<token>": PUBLIC,
+    "/mediation": frozenset({"street", "community", "supervisor", "leader"}),
 }
 
 # Data endpoints (not pages) that need a signed-in user, by the right they need. Keys are Flask endpoint names or
@@ -349,7 +351,7 @@ DATA_ENDPOINTS: dict[str, str] = {
 # Navigation: the pages a role's header links to, in this order, with their names.
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "指挥地图"), ("/hotline", "受理登记"), ("/wall", "大屏"), ("/analytics", "领导驾驶舱"),
-    ("/audit", "审计日志"),
+    ("/audit", "审计日志"), ("/mediation", "矛盾调处"),
 )
 
 # Where a role lands after signing in; a user with several roles lands at the first of theirs in this order.

@@ -11,9 +11,10 @@ EXPECTED = {
     "operator": {"intake", "caller_history", "ticket_read", "callback"},
     "dispatcher": {"command_map", "dispatch", "transfer", "ticket_read", "live_feed", "wall"},
     "department": {"ticket_read", "ticket_handle"},
-    "street": {"ticket_read", "ticket_handle"},
-    "community": {"ticket_read", "ticket_handle"},
-    "supervisor": {"supervision", "ticket_read", "command_map", "live_feed", "analytics", "export", "audit"},
+    "street": {"ticket_read", "ticket_handle", "mediation"},
+    "community": {"ticket_read", "ticket_handle", "mediation"},
+    "supervisor": {"supervision", "ticket_read", "command_map", "live_feed", "analytics", "export", "audit",
+                   "mediation"},
     "leader": {"analytics", "export", "command_map", "live_feed", "wall"},
     "wall": {"wall", "live_feed"},
     "grid_worker": {"grid_tasks", "ticket_read", "ticket_handle", "crew_position"},
@@ -27,6 +28,7 @@ PAGE_ROLES = {
     "/": {"dispatcher", "supervisor", "leader"}, "/wall": {"wall", "dispatcher", "leader"},
     "/hotline": {"operator"}, "/analytics": {"leader", "supervisor"},
     "/tickets/<number>": {"operator", "dispatcher", "supervisor"}, "/audit": {"admin", "supervisor"},
+    "/mediation": {"street", "community", "supervisor", "leader"},
 }
 PUBLIC_PAGES = ("/login", "/report", "/track", "/track/<number>", "/evaluate/<token>")
 
@@ -133,7 +135,7 @@ def test_home_page_of_each_role(roles, home):
 
 def test_navigation_lists_only_pages_the_role_may_open():
     assert [p for p, _ in policy.navigation(person("operator"))] == ["/hotline"]
-    assert [p for p, _ in policy.navigation(person("leader"))] == ["/", "/wall", "/analytics"]
+    assert [p for p, _ in policy.navigation(person("leader"))] == ["/", "/wall", "/analytics", "/mediation"]
     assert [p for p, _ in policy.navigation(person("admin"))] == ["/audit"]
 
 
