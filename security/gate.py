@@ -53,6 +53,8 @@ COMPONENT_PAGES: tuple[tuple[str, str], ...] = (
     ("panel-ticket", "/"), ("assign-crew", "/"), ("live-selected-ticket", "/"), ("audit-", "/audit"),
     ("account-", "/account"),
 )
+COMPONENT_PAGES = COMPONENT_PAGES + (("tickets-", "/tickets"), ("ticket-detail-", "/tickets/<number>"),
+                                     ("queue-", "/"))      # issue 11: the list, one ticket, the map's queue
 ROUTER_OUTPUTS = frozenset({"_pages_content", "_pages_store"})
 
 
