@@ -23,7 +23,7 @@ from workorders.errors import FieldError
 from workorders.states import STATES
 from workorders.vocabulary import CHANNELS, SATISFACTION
 
-PAGE_SIZES = (20, 50, 100)
+PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 EXPORT_LIMIT = 20_000
 MAX_TEXT = 50
 SORT_LABELS = {"registered_desc": "登记时间（新→旧）", "registered_asc": "登记时间（旧→新）",
@@ -185,12 +185,12 @@ def _view(row: dict, personal: bool) -> dict:
     return view
 
 
-def list_page(principal: policy.Principal | None, query: db.Query, *, page: int = 1, size: int = 20,
+def list_page(principal: policy.Principal | None, query: db.Query, *, page: int = 1, size: int = PAGE_SIZE,
               now: datetime | None = None) -> Page:
     """One page of the tickets ``principal`` may see that match ``query``, with counts by state."""
     principal = _require_list(principal)
     query = _checked(principal, query)
-    size = size if size in PAGE_SIZES else PAGE_SIZES[0]
+    size = min(max(1, int(size)), MAX_PAGE_SIZE)
     now = now or _utcnow()
     tz = get_settings().timezone
     scope = _scope(principal)
@@ -290,3 +290,45 @@ def first_page_query() -> db.Query:
 
 def with_sort(query: db.Query, sort: str) -> db.Query:
     return replace(query, sort=sort if sort in db.SORTS else db.DEFAULT_SORT)
+
+
+# ------------------------------------------------------------------------------------------------ bulk
+
+MAX_BULK = 100
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: list[str]
+    refused: list[tuple[str, str]]     # (number, why, in Chinese)
+
+
+def bulk_dispatch(principal: policy.Principal | None, numbers: Iterable[str],
+                  department: str | None = None) -> BulkResult:
+    """派单 (to the unit routing chose) or, with ``department``, 转办 (to that unit) for each ticket; each one
+    through services.tickets.transition, which asks the policy on that ticket. One refusal stops no other."""
+    from services.tickets import NotFound, transition
+    from workorders.states import TransitionRefused
+    policy.require(principal, "dispatch")
+    if department:
+        policy.require(principal, "transfer")
+        if department not in dict(filter_options()["departments"]):
+            raise FieldError("department", f"没有承办单位 {department}")
+    numbers = list(dict.fromkeys(n for n in numbers if n))
+    if not numbers:
+        raise FieldError("numbers", "请先勾选工单")
+    if len(numbers) > MAX_BULK:
+        raise FieldError("numbers", f"一次最多 {MAX_BULK} 件")
+    done, refused = [], []
+    for number in numbers:
+        try:
+            transition(number, "dispatch", principal, department=department,
+                       reason=f"转办：{department}" if department else None)
+            done.append(number)
+        except NotFound:
+            refused.append((number, "没有此工单"))
+        except TransitionRefused:
+            refused.append((number, "当前状态不能派单"))
+        except policy.Forbidden as no:
+            refused.append((number, no.message))
+    return BulkResult(done, refused)
