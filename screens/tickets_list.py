@@ -156,9 +156,9 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
         html.Main([
             html.Section([
                 html.H1("工单列表", className="page-title"),
-                html.Div([dcc.Input(id=ids.TEXT, type="search", maxLength=ticket_list.MAX_TEXT, debounce=True,
-                                    placeholder="搜索诉求内容或地址，例如 漏水、胜利路", className="intake-input",
-                                    **{"aria-label": "搜索诉求内容或地址"}),
+                html.Div([html.Label(dcc.Input(id=ids.TEXT, type="search", maxLength=ticket_list.MAX_TEXT,
+                                               debounce=True, placeholder="搜索诉求内容或地址，例如 漏水、胜利路",
+                                               className="intake-input"), className="tickets-search"),
                           html.Button("查询", id=ids.SEARCH, n_clicks=0, type="button", className="btn-primary"),
                           html.A("导出 CSV", id=ids.EXPORT_CSV, href=export_href("csv", {}),
                                  className="btn-secondary"),
