@@ -96,6 +96,8 @@ def _actions(ticket: dict) -> list:
     if ticket["may_transfer"]:
         controls.append(html.Label(["转办到（派单时可选）", dcc.Dropdown(id=ids.DEPARTMENT, options=[
             {"label": name, "value": code} for code, name in department_options()], placeholder="按规则派单")]))
+    else:       # the action's callback reads it: present, empty and hidden for a role without 转办
+        controls.append(html.Div(dcc.Dropdown(id=ids.DEPARTMENT, options=[]), hidden=True))
     controls.append(html.Button("执行", id=ids.DO, n_clicks=0, type="button", className="btn-primary"))
     return [html.Section([html.H2("办理", className="card-title"), html.Div(controls, className="ticket-actions"),
                           html.Div(id=ids.RESULT, role="status", className="muted")],

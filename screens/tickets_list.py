@@ -167,7 +167,8 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
                 filters,
                 html.Div(id=ids.ERROR, className="field-error", role="alert"),
             ], className="card"),
-            *([_bulk_bar(options)] if selectable else []),
+            # The list's callback listens to the bulk result: it exists for every role (empty without the bar).
+            _bulk_bar(options) if selectable else html.Div(id=ids.BULK_RESULT, hidden=True),
             html.Section([
                 html.Div(counts_line(page), id=ids.COUNTS),
                 html.Div(results_table(page, selectable), id=ids.RESULTS),
