@@ -10,7 +10,7 @@ calls (回访).
   the citizen gave on the phone (then also the ticket's evaluation), a note.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0019 (given as 0010; re-chained after 0019 landed on main first)
 """
 from typing import Sequence, Union
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: Union[str, Sequence[str], None] = "0010"
+down_revision: Union[str, Sequence[str], None] = "0019"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
