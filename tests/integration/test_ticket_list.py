@@ -152,13 +152,14 @@ def test_bulk_transfer_and_dispatch(engine, marker):
         other_unit = conn.scalar(text("SELECT code FROM departments WHERE code <> 'water' ORDER BY code LIMIT 1"))
     fresh = [svc.create_ticket(NewTicket(channel="hotline", category="noise", description=f"{marker} 噪音 {i}",
                                          lon=grid["lon"], lat=grid["lat"]), DESK).ticket for i in range(2)]
-    waiting = [t["number"] for t in fresh if t["state"] == "registered"]
+    waiting = [t["number"] for t in fresh]
+    assert {t["state"] for t in fresh} == {"registered"}
     dispatcher = person("dispatcher")
-    if waiting:
-        result = ticket_list.bulk_dispatch(dispatcher, waiting, department=other_unit)
-        assert result.done == waiting and not result.refused
-        after = ticket_list.list_page(dispatcher, q(q=f"{marker} 噪音"))
-        assert {r["state"] for r in after.rows} == {"dispatched"}
+    result = ticket_list.bulk_dispatch(dispatcher, waiting, department=other_unit)
+    assert result.done == waiting and not result.refused
+    after = ticket_list.list_page(dispatcher, q(q=f"{marker} 噪音"))
+    assert {(r["state"], r["department"]) for r in after.rows} == {("dispatched", after.rows[0]["department"])}
+    assert len(after.rows) == 2
     again = ticket_list.bulk_dispatch(dispatcher, [fresh[0]["number"], "20990101-000001"])
     assert [n for n, _ in again.refused] == [fresh[0]["number"], "20990101-000001"]
     with pytest.raises(Forbidden):
