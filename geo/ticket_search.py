@@ -1,6 +1,6 @@
 """SQL of the ticket list (/tickets, its exports, the dispatcher's queue): filters, text search, sort, paging, counts.
 
-Text search is ``ILIKE '%…%'`` on the content and the typed address: exactly the substring the person typed (a
+Text search is ``LIKE``/``ILIKE '%…%'`` (see like_operator) on the content and the typed address: exactly the substring the person typed (a
 Chinese query has no word boundaries, so word-based full-text search would miss 漏水 inside 楼道漏水严重). The GIN
 trigram indexes of migration 0013 answer it for queries of 3 characters or more; pg_trgm takes no trigram from a
 1–2 character query, so PostgreSQL then filters the rows the other conditions leave (every ticket at worst) — still
@@ -68,6 +68,12 @@ def like_pattern(fragment: str) -> str:
     return f"%{escaped}%"
 
 
+def like_operator(fragment: str) -> str:
+    """LIKE when the text has no letter with a case (Chinese, digits): the same rows as ILIKE, and 5x faster
+    where no index helps (ILIKE folds the case of every row's text; measured in bench/tickets_list.py)."""
+    return "LIKE" if fragment.lower() == fragment.upper() else "ILIKE"
+
+
 def _where(query: Query, now: datetime, timezone: str, scope: dict[str, set[str]] | None) -> tuple[str, dict]:
     parts: list[str] = []
     params: dict[str, Any] = {"now": now, "tz": timezone}
@@ -106,7 +112,8 @@ def _where(query: Query, now: datetime, timezone: str, scope: dict[str, set[str]
         parts.append("t.satisfaction = :satisfaction")
         params["satisfaction"] = query.satisfaction
     if query.text:
-        parts.append("(t.description ILIKE :text OR t.address ILIKE :text)")
+        operator = like_operator(query.text)
+        parts.append(f"(t.description {operator} :text OR t.address {operator} :text)")
         params["text"] = like_pattern(query.text)
     if query.number:
         parts.append("t.number LIKE :number")
