@@ -110,11 +110,12 @@ def _follow_up(ticket: dict) -> list:
     return [html.Section([
         html.H2("回访（群众未在线评价）", className="card-title"),
         html.Div([
-            dcc.RadioItems(id=ids.FOLLOW_REACHED, options=[{"label": "已联系上", "value": "yes"},
-                                                            {"label": "未联系上", "value": "no"}],
-                           value="yes", inline=True, className="ticket-radios"),
-            dcc.RadioItems(id=ids.FOLLOW_RATING, options=[{"label": v, "value": k} for k, v in SATISFACTION.items()],
-                           inline=True, className="ticket-radios"),
+            html.Div(["是否联系上：", dcc.RadioItems(id=ids.FOLLOW_REACHED, options=[
+                {"label": "已联系上", "value": "yes"}, {"label": "未联系上", "value": "no"}],
+                value="yes", inline=True, className="ticket-radios")], className="ticket-radio-row"),
+            html.Div(["群众评价：", dcc.RadioItems(id=ids.FOLLOW_RATING, options=[
+                {"label": v, "value": k} for k, v in SATISFACTION.items()], inline=True, className="ticket-radios")],
+                className="ticket-radio-row"),
             dcc.Input(id=ids.FOLLOW_NOTE, type="text", maxLength=1000, className="intake-input",
                       placeholder="群众意见（可选）"),
             html.Button("保存回访", id=ids.FOLLOW_SAVE, n_clicks=0, type="button", className="btn-primary"),
