@@ -122,3 +122,22 @@ def test_a_standard_answer_is_inserted_into_the_description(app_url, browser):
     poll(lambda: wanted in description.get_attribute("value"), seconds=10, step=0.2)
     assert description.get_attribute("value").startswith("楼上漏水\n")
     assert console_errors(browser) == []
+
+
+@pytest.mark.signed_in_as("operator")
+def test_a_follow_up_call_rates_the_ticket_from_its_page(app_url, browser, two_tickets):
+    number = two_tickets[1]
+    system = system_principal("tests")
+    svc.transition(number, "dispatch", system)
+    svc.transition(number, "accept", system)
+    svc.transition(number, "resolve", system)
+    browser.get(f"{app_url}/tickets/{number}")
+    rating = poll(lambda: browser.find_elements(By.CSS_SELECTOR, "#ticket-detail-follow-rating input[value='satisfied']"),
+                  seconds=20)
+    rating[0].click()
+    browser.find_element(By.ID, "ticket-detail-follow-save").click()
+    result = browser.find_element(By.ID, "ticket-detail-follow-result")
+    poll(lambda: "回访已记录" in result.text, seconds=15, step=0.2)
+    assert "已关闭" in result.text
+    assert svc.history(number)[0]["satisfaction"] == "satisfied"
+    assert console_errors(browser) == []
