@@ -1,8 +1,8 @@
 """SQL of the ticket list (/tickets, its exports, the dispatcher's queue): filters, text search, sort, paging, counts.
 
-Text search is ``LIKE``/``ILIKE '%…%'`` (see like_operator) on the content and the typed address: exactly the substring the person typed (a
-Chinese query has no word boundaries, so word-based full-text search would miss 漏水 inside 楼道漏水严重). The GIN
-trigram indexes of migration 0013 answer it for queries of 3 characters or more; pg_trgm takes no trigram from a
+Text search is ``LIKE``/``ILIKE '%…%'`` (see like_operator) on the content and the typed address: exactly the
+substring the person typed (a Chinese query has no word boundaries, so word-based full-text search would miss 漏水
+inside 楼道漏水严重). The GIN trigram indexes of migration 0013 answer it for queries of 3 characters or more; pg_trgm takes no trigram from a
 1–2 character query, so PostgreSQL then filters the rows the other conditions leave (every ticket at worst) — still
 exact, measured in bench/tickets_list.py.
 """

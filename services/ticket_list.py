@@ -2,8 +2,8 @@
 
 Who sees what is the policy's: the ``ticket_list`` right opens the list; who also holds ``ticket_read`` sees the
 tickets of their ``ticket_scope`` with the caller's name and phone, the typed address and the content; who does
-not (leaders) sees every ticket without any of those (the street and community say where). A phone search needs ``caller_history`` or
-``ticket_read``. Each read that shows personal data is in the audit log, and so is each export.
+not (leaders) sees every ticket without any of those (the street and community say where). A phone search needs
+``caller_history`` or ``ticket_read``. Each read that shows personal data is in the audit log, and so is each export.
 """
 from __future__ import annotations
 

@@ -132,8 +132,8 @@ def test_a_follow_up_call_rates_the_ticket_from_its_page(app_url, browser, two_t
     svc.transition(number, "accept", system)
     svc.transition(number, "resolve", system)
     browser.get(f"{app_url}/tickets/{number}")
-    rating = poll(lambda: browser.find_elements(By.CSS_SELECTOR, "#ticket-detail-follow-rating input[value='satisfied']"),
-                  seconds=20)
+    choice = "#ticket-detail-follow-rating input[value='satisfied']"
+    rating = poll(lambda: browser.find_elements(By.CSS_SELECTOR, choice), seconds=20)
     rating[0].click()
     browser.find_element(By.ID, "ticket-detail-follow-save").click()
     result = browser.find_element(By.ID, "ticket-detail-follow-result")
