@@ -61,6 +61,7 @@ RIGHTS: dict[str, str] = {
     "crew_position": "上报处置力量位置",
     "mediation": "矛盾纠纷调处（登记、结案、当事人信息）",
 }
+RIGHTS["ticket_list"] = "工单列表与导出（无 ticket_read 时不含群众个人信息）"     # issue 11, /tickets
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "operator": frozenset({"intake", "caller_history", "ticket_read", "callback"}),
@@ -75,6 +76,10 @@ ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "grid_worker": frozenset({"grid_tasks", "ticket_read", "ticket_handle", "crew_position"}),
     "admin": frozenset({"users", "rules", "api_keys", "audit"}),
 }
+
+# The ticket list (/tickets, issue 11): the center's roles; leaders see it without personal data.
+for _role in ("operator", "dispatcher", "supervisor", "leader"):
+    ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"ticket_list"}
 
 # What a scoped role's tickets are filtered by: (filter name, Principal attribute).
 SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -339,6 +344,7 @@ PAGES: dict[str, frozenset[str] | str] = {
     "/evaluate/<token>": PUBLIC,
     "/mediation": frozenset({"street", "community", "supervisor", "leader"}),
 }
+PAGES["/tickets"] = frozenset({"operator", "dispatcher", "supervisor", "leader"})            # issue 11
 
 # Data endpoints (not pages) that need a signed-in user, by the right they need. Keys are Flask endpoint names or
 # blueprint names (every endpoint of the blueprint).
@@ -347,12 +353,14 @@ DATA_ENDPOINTS: dict[str, str] = {
     "exports": "export",                      # /exports/department-scores.*, /exports/statistics.*
     "identity.audit_export": "audit",         # /audit/export.csv
 }
+DATA_ENDPOINTS["ticket_exports"] = "ticket_list"   # /tickets/export.csv|.xlsx (issue 11)
 
 # Navigation: the pages a role's header links to, in this order, with their names.
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "指挥地图"), ("/hotline", "受理登记"), ("/wall", "大屏"), ("/analytics", "领导驾驶舱"),
     ("/audit", "审计日志"), ("/mediation", "矛盾调处"),
 )
+NAVIGATION = NAVIGATION + (("/tickets", "工单列表"),)       # issue 11
 
 # Where a role lands after signing in; a user with several roles lands at the first of theirs in this order.
 HOME_PAGES: tuple[tuple[str, str], ...] = (
