@@ -358,9 +358,8 @@ DATA_ENDPOINTS["ticket_exports"] = "ticket_list"   # /tickets/export.csv|.xlsx (
 # Navigation: the pages a role's header links to, in this order, with their names.
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "指挥地图"), ("/hotline", "受理登记"), ("/wall", "大屏"), ("/analytics", "领导驾驶舱"),
-    ("/audit", "审计日志"), ("/mediation", "矛盾调处"),
+    ("/tickets", "工单列表"), ("/audit", "审计日志"), ("/mediation", "矛盾调处"),
 )
-NAVIGATION = NAVIGATION + (("/tickets", "工单列表"),)       # issue 11
 
 # Where a role lands after signing in; a user with several roles lands at the first of theirs in this order.
 HOME_PAGES: tuple[tuple[str, str], ...] = (
