@@ -34,7 +34,7 @@ def add_routes(server: Flask) -> None:
 
 
 # Flask blueprints and CLI commands that live beside the dashboard; each module has register(server).
-HTTP_MODULES = ("api.v1", "api.live", "open311.views", "api.exports", "api.media")
+HTTP_MODULES = ("api.v1", "api.live", "open311.views", "api.exports", "api.media", "mobile.views")
 
 
 def register_callbacks() -> None:
