@@ -104,6 +104,13 @@
       if (!$("m-lon").value) locate();
     }
     Array.prototype.forEach.call(document.querySelectorAll("form[enctype='multipart/form-data']"), sendSmall);
+    Array.prototype.forEach.call(document.querySelectorAll(".m-file"), function (input) {
+      input.addEventListener("change", function () {
+        var label = input.parentNode, text = label.querySelector(".m-camera-text");
+        label.className = input.files.length ? "m-camera has-photo" : "m-camera";
+        if (input.files.length) text.textContent = "已拍摄 1 张（点此重拍）";
+      });
+    });
     followPosition();
     watchTasks();
   });
