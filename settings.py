@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     position_stream_maxlen: int = 1_000_000
     position_stream_keep_seconds: float = Field(default=3600.0, ge=0)
     latest_positions_key: str = "crews:latest"
+    # A positions consumer silent this long with pending entries is taken to have crashed: another claims them.
+    # Long enough that a slow batch is not taken twice; the fault test sets 15 to prove the claim inside 30 s.
+    position_claim_idle_seconds: float = Field(default=60.0, ge=0)
     # Positions the ingester can never store (malformed) are moved here, with the reason; /healthz counts them.
     position_dead_letter_stream: str = "crews:positions:dead"
     # The escalation sweep runs this often (`python -m workers escalate`, or a thread of `python app.py`).

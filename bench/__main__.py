@@ -31,6 +31,9 @@ def main(argv: list[str]) -> int:
     if which == "dispatch":
         dispatch_policies.main(argv[1:])
         return 0
+    if which == "tickets":            # issue 11: the /tickets list's page + counts and its text search
+        from bench import tickets_list
+        return tickets_list.main(argv[1:])
     if which == "soak":
         soak.main(float(argv[1]) if len(argv) > 1 else 20)
         return 0

@@ -56,7 +56,10 @@ COMPONENT_PAGES: tuple[tuple[str, str], ...] = (
     ("panel-ticket", "/"), ("assign-crew", "/"), ("live-selected-ticket", "/"), ("audit-", "/audit"),
     ("account-", "/account"),
     ("replay-", "/"),           # the command map in replay mode (/?replay=DAY)
+    ("mediation-", "/mediation"),
 )
+COMPONENT_PAGES = COMPONENT_PAGES + (("tickets-", "/tickets"), ("ticket-detail-", "/tickets/<number>"),
+                                     ("queue-", "/"))      # issue 11: the list, one ticket, the map's queue
 ROUTER_OUTPUTS = frozenset({"_pages_content", "_pages_store"})
 
 

@@ -38,6 +38,7 @@ ACTIONS = {
     "api_key_revoked": "停用 API 密钥", "ticket_created": "登记工单", "ticket_transition": "工单流转",
     "supervision_note": "督办记录",
 }
+ACTIONS["follow_up"] = "回访"              # issue 11: an operator's follow-up call (services.ticket_desk)
 MAX_TARGET, MAX_AGENT = 200, 300
 EXPORT_LIMIT = 100_000
 

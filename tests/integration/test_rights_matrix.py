@@ -77,6 +77,9 @@ CALLBACK_EXCEPTIONS: dict[frozenset[str], frozenset[str]] = {
     # The pages router runs for anyone: each page's layout refuses for itself (test_the_router_* below).
     ROUTER_OUTPUTS: EVERYONE,
 }
+# Callbacks of a page that need a right beyond opening it (the page shows figures to more roles than may act).
+CALLBACK_EXCEPTIONS[frozenset({"mediation-download"})] = frozenset(
+    role for role, rights in policy.ROLE_RIGHTS.items() if "mediation" in rights)
 
 # Example values for the variables of a route, so that every route can be called.
 EXAMPLES = {"fmt": "json", "path": "no-such-page", "number": "20260101-000001", "token": "x", "code": "WATER-01",
