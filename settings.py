@@ -112,6 +112,8 @@ class Settings(BaseSettings):
     var_dir: Path = ROOT / "var"
     # A signed-in user who does nothing for this long is signed out (the wall's kiosk session never is).
     session_idle_minutes: float = Field(default=30.0, gt=0)
+    # A grid worker signs in once on their phone: their session lasts this long without use (not 30 minutes).
+    grid_worker_session_days: float = Field(default=30.0, gt=0)
     # Host headers the app answers (comma list; a leading dot allows subdomains). A page on another name that
     # resolves to this machine (DNS rebinding) gets 400.
     allowed_hosts: str = "127.0.0.1,localhost"

@@ -276,6 +276,21 @@ def require_action(principal: Principal | None, action: str, target: Target) -> 
     return principal
 
 
+# Channels a principal may file through without the ``intake`` right, and the right that suffices instead: a grid
+# worker reports what they see on patrol (their own grid: services/mobile.py checks the place).
+CHANNEL_RIGHTS: dict[str, str] = {"grid_worker": "grid_tasks"}
+
+
+def require_intake(principal: Principal | None, channel: str) -> Principal:
+    """``principal`` when it may register a ticket of ``channel``: the intake right, or the channel's own."""
+    if principal is None:
+        raise SignInRequired("intake")
+    own = CHANNEL_RIGHTS.get(channel)
+    if can(principal, "intake") or (own is not None and can(principal, own)):
+        return principal
+    raise Forbidden("intake")
+
+
 def ticket_scope(principal: Principal | None, right: str = "ticket_read") -> dict[str, set[str]] | None:
     """What a list of tickets must be filtered to for ``principal``: None = every ticket; else the union of
     ``{"department": {...}, "street": {...}, "community": {...}, "grid": {...}, "crew": {...}}`` (an empty dict:
@@ -349,6 +364,7 @@ PAGES: dict[str, frozenset[str] | str] = {
     "/track/<number>": PUBLIC,
     "/evaluate/<token>": PUBLIC,
     "/mediation": frozenset({"street", "community", "supervisor", "leader"}),
+    "/m": frozenset({"grid_worker"}),            # the grid worker's phone (mobile/views.py, not a Dash page)
 }
 PAGES["/tickets"] = frozenset({"operator", "dispatcher", "supervisor", "leader"})            # issue 11
 PAGES["/risk"] = frozenset({"street", "supervisor", "leader"})                              # issue 13
@@ -359,6 +375,7 @@ DATA_ENDPOINTS: dict[str, str] = {
     "live": "live_feed",                      # /live/snapshot, /live/events (not the crews' position POST)
     "exports": "export",                      # /exports/department-scores.*, /exports/statistics.*
     "identity.audit_export": "audit",         # /audit/export.csv
+    "mobile": "grid_tasks",                   # /m's form posts and position (its GET pages are pages: "/m")
 }
 DATA_ENDPOINTS["ticket_exports"] = "ticket_list"   # /tickets/export.csv|.xlsx (issue 11)
 
@@ -373,6 +390,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
 HOME_PAGES: tuple[tuple[str, str], ...] = (
     ("dispatcher", "/"), ("operator", "/hotline"), ("supervisor", "/"), ("leader", "/analytics"),
     ("wall", "/wall"), ("admin", "/audit"),
+    ("grid_worker", "/m"),
 )
 FALLBACK_HOME = "/account"      # department, street, community and grid worker until their workplaces exist
 

@@ -133,7 +133,7 @@ def test_the_account_page_is_for_every_signed_in_user_and_unknown_pages_for_nobo
 
 @pytest.mark.parametrize("roles, home", [
     (("dispatcher",), "/"), (("operator",), "/hotline"), (("leader",), "/analytics"), (("wall",), "/wall"),
-    (("supervisor",), "/"), (("admin",), "/audit"), (("department",), "/account"), (("grid_worker",), "/account"),
+    (("supervisor",), "/"), (("admin",), "/audit"), (("department",), "/account"), (("grid_worker",), "/m"),
     (("wall", "dispatcher"), "/"), (("leader", "operator"), "/hotline"),
 ])
 def test_home_page_of_each_role(roles, home):
