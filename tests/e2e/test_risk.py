@@ -61,3 +61,34 @@ def test_the_shannan_plot_on_the_map_and_a_project_added_with_the_form(app_url, 
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM risk_projects WHERE name = :n"), {"n": name})
+
+
+def test_an_uploaded_csv_with_a_bad_row_is_refused_row_by_row_then_imported(app_url, browser, engine, tmp_path):
+    tag = f"测试{uuid.uuid4().hex[:8]}"
+    with engine.connect() as conn:
+        grid = conn.execute(text("SELECT code FROM grids ORDER BY code LIMIT 1")).scalar_one()
+    header = "项目名称,项目类型,网格编码,评估方法,风险等级,评估结论,评估日期\n"
+    good = f"{tag}公交线路调整,其他,{grid},公示,低,准予实施,2026-11-01\n"
+    bad, fixed = tmp_path / "bad.csv", tmp_path / "good.csv"
+    bad.write_text(header + good + f"{tag}坏行,其他,{grid},公示,极高,准予实施,2026-11-01\n", encoding="utf-8-sig")
+    fixed.write_text(header + good, encoding="utf-8-sig")
+    try:
+        browser.get(app_url + "/risk")
+        upload = wait_for_js(browser, f"return document.querySelector('#{ids.UPLOAD} input[type=file]');",
+                             what="the upload")
+        upload.send_keys(str(bad))
+        wait_for_js(browser, f"return document.getElementById('{ids.MESSAGE}').innerText.includes('第 3 行 风险等级');",
+                    what="the bad row named")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM risk_projects WHERE name LIKE :t"),
+                                {"t": f"{tag}%"}).scalar() == 0
+        browser.execute_script("arguments[0].value = '';", upload)
+        upload.send_keys(str(fixed))
+        wait_for_js(browser, f"return document.getElementById('{ids.MESSAGE}').innerText.includes('已导入 1 个评估项目');",
+                    what="the import")
+        wait_for_js(browser, f"return document.getElementById('{ids.TABLE}').innerText.includes(arguments[0]);",
+                    f"{tag}公交线路调整", what="the imported project in the list")
+        assert console_errors(browser) == []
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM risk_projects WHERE name LIKE :t"), {"t": f"{tag}%"})
