@@ -62,6 +62,7 @@ RIGHTS: dict[str, str] = {
     "mediation": "矛盾纠纷调处（登记、结案、当事人信息）",
 }
 RIGHTS["ticket_list"] = "工单列表与导出（无 ticket_read 时不含群众个人信息）"     # issue 11, /tickets
+RIGHTS["risk_assessment"] = "重大决策社会稳定风险评估（登记、导入、导出项目）"     # issue 13, /risk
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "operator": frozenset({"intake", "caller_history", "ticket_read", "callback"}),
@@ -81,6 +82,10 @@ ROLE_RIGHTS: dict[str, frozenset[str]] = {
 for _role in ("operator", "dispatcher", "supervisor", "leader"):
     ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"ticket_list"}
 
+# Stability risk assessment (/risk, issue 13): street staff record their street's projects, supervisors all.
+for _role in ("street", "supervisor"):
+    ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"risk_assessment"}
+
 # What a scoped role's tickets are filtered by: (filter name, Principal attribute).
 SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "department": (("department", "department_code"),), "street": (("street", "street_code"),),
@@ -88,7 +93,8 @@ SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 # Rights that a scoped role holds only on its own tickets (the others it holds, it holds everywhere).
-SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks", "crew_position", "mediation"})
+SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks", "crew_position", "mediation",
+                           "risk_assessment"})
 
 # Which right each transition of workorders/states.py needs (any one of them). Handling a ticket (签收, 退回, 到场,
 # 办结) is the handling unit's; dispatching, convening and merging the command center's; the operator merges the
@@ -361,6 +367,7 @@ PAGES: dict[str, frozenset[str] | str] = {
     "/m": frozenset({"grid_worker"}),            # the grid worker's phone (mobile/views.py, not a Dash page)
 }
 PAGES["/tickets"] = frozenset({"operator", "dispatcher", "supervisor", "leader"})            # issue 11
+PAGES["/risk"] = frozenset({"street", "supervisor", "leader"})                              # issue 13
 
 # Data endpoints (not pages) that need a signed-in user, by the right they need. Keys are Flask endpoint names or
 # blueprint names (every endpoint of the blueprint).
@@ -376,6 +383,7 @@ DATA_ENDPOINTS["ticket_exports"] = "ticket_list"   # /tickets/export.csv|.xlsx (
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "指挥地图"), ("/hotline", "受理登记"), ("/wall", "大屏"), ("/analytics", "领导驾驶舱"),
     ("/tickets", "工单列表"), ("/audit", "审计日志"), ("/mediation", "矛盾调处"),
+    ("/risk", "稳评"),
 )
 
 # Where a role lands after signing in; a user with several roles lands at the first of theirs in this order.
