@@ -336,6 +336,7 @@ PAGES: dict[str, frozenset[str] | str] = {
     "/track": PUBLIC,
     "/track/<number>": PUBLIC,
     "/evaluate/<token>": PUBLIC,
+    "/supervision": frozenset({"supervisor"}),
 }
 
 # Data endpoints (not pages) that need a signed-in user, by the right they need. Keys are Flask endpoint names or
@@ -350,6 +351,7 @@ DATA_ENDPOINTS: dict[str, str] = {
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "指挥地图"), ("/hotline", "受理登记"), ("/wall", "大屏"), ("/analytics", "领导驾驶舱"),
     ("/audit", "审计日志"),
+    ("/supervision", "督办"),
 )
 
 # Where a role lands after signing in; a user with several roles lands at the first of theirs in this order.
