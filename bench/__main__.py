@@ -1,10 +1,11 @@
-"""python -m bench [live|wall|all] | connections [--before REV] | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] — run the
+"""python -m bench [live|wall|all] | locate [--points N] | connections [--before REV] | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] |
+dispatch [SEEDS] — run the
 benchmarks, write bench/results/<name>-<time>.{json,md}. `all` (what `make bench` runs) includes connections."""
 from __future__ import annotations
 
 import sys
 
-from bench import connections, live_latency, snapshot_size, soak, wall_ab
+from bench import connections, dispatch_policies, live_latency, locate, snapshot_size, soak, wall_ab
 
 
 def main(argv: list[str]) -> int:
@@ -13,6 +14,10 @@ def main(argv: list[str]) -> int:
         live_latency.main(which)
         if which == "all":
             connections.main([])
+            locate.main([])
+        return 0
+    if which == "locate":
+        locate.main(argv[1:])
         return 0
     if which == "snapshot" and len(argv) > 1:
         snapshot_size.run(argv[1])
@@ -23,10 +28,13 @@ def main(argv: list[str]) -> int:
     if which == "wall-ab" and len(argv) > 1:
         wall_ab.run(argv[1], int(argv[2]) if len(argv) > 2 else 10)
         return 0
+    if which == "dispatch":
+        dispatch_policies.main(argv[1:])
+        return 0
     if which == "soak":
         soak.main(float(argv[1]) if len(argv) > 1 else 20)
         return 0
-    print(f"unknown benchmark {which!r}: live | wall | all | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS]", file=sys.stderr)
+    print(f"unknown benchmark {which!r}: live | wall | all | locate | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS]", file=sys.stderr)
     return 2
 
 

@@ -8,8 +8,9 @@ from dash import ALL, Input, Output, Patch, State, callback, ctx, html, no_updat
 
 from layers.charts import hours_figure, trend_figure
 from layers.heatmap import map_update, mode_update
-from screens.analytics_parts import SOURCES, department_table, hotspot_table, ids, kpi_tiles
-from services import analytics
+from screens.analytics_parts import SOURCES, department_table, forecast_note, hotspot_table, ids, kpi_tiles
+from security.sessions import current_principal
+from services import analytics, predictions
 from services.analytics import AnalyticsError
 from services.reference_map import current_map_data
 from workorders.clock import to_local
@@ -79,6 +80,15 @@ def load_replay(day, source, categories, channels, streets):
         return None, error.message
 
 
+@callback(Output(ids.FORECAST_DATA, "data"), Output(ids.FORECAST_NOTE, "children"),
+          Output(ids.FORECAST_NOTE, "className"), Input(ids.MAP_SOURCE, "value"), prevent_initial_call=True)
+def load_forecast(source):
+    if source != "forecast":
+        return no_update, no_update, "an-forecast hidden"
+    forecast = predictions.tomorrow_hotspots(current_principal())
+    return forecast, forecast_note(forecast), "an-forecast"
+
+
 @callback(Output(ids.REPLAY_HOUR, "value"), Output(ids.REPLAY_TICK, "disabled"), Output(ids.REPLAY_PLAY, "children"),
           Input(ids.REPLAY_PLAY, "n_clicks"), Input(ids.REPLAY_TICK, "n_intervals"), Input(ids.MAP_SOURCE, "value"),
           State(ids.REPLAY_HOUR, "value"), State(ids.REPLAY_TICK, "disabled"), prevent_initial_call=True)
@@ -96,10 +106,12 @@ def play(_clicks, _ticks, source, hour, stopped):
 @callback(Output(ids.MAP, "figure"), Output(ids.MAP_CAPTION, "children"), Output(ids.REPLAY_HOURS, "figure"),
           Output(ids.REPLAY_READOUT, "children"),
           Input(ids.GRID_COUNTS, "data"), Input(ids.MAP_MODE, "value"), Input(ids.MAP_SOURCE, "value"),
-          Input(ids.REPLAY_DATA, "data"), Input(ids.REPLAY_HOUR, "value"))
-def show_map(window, mode, source, replay, hour):
+          Input(ids.REPLAY_DATA, "data"), Input(ids.REPLAY_HOUR, "value"), Input(ids.FORECAST_DATA, "data"))
+def show_map(window, mode, source, replay, hour, forecast):
     if source != "replay" and ctx.triggered_id in (ids.REPLAY_DATA, ids.REPLAY_HOUR):
         return no_update, no_update, no_update, no_update      # the replay moves while the map shows the window
+    if source != "forecast" and ctx.triggered_id == ids.FORECAST_DATA:
+        return no_update, no_update, no_update, no_update
     codes = current_map_data().grids["code"]
     patch = Patch()
     if source == "replay" and replay:
@@ -109,6 +121,12 @@ def show_map(window, mode, source, replay, hour):
         caption = f"回放 {replay['day']} {hour:02d}:00–{hour:02d}:59 · 受理 {count:,} 件"
         readout = [f"{hour:02d}:00–{hour:02d}:59 受理 ", _strong(count), f" 件 · 全天 {sum(replay['totals']):,} 件"]
         hours = hours_figure(replay["totals"], hour)
+    elif source == "forecast":
+        counts = (forecast or {}).get("counts", {})
+        updates = map_update(codes, counts)
+        caption = (f"{SOURCES['forecast']} {forecast['day']} · 预计受理 {forecast['total']:.0f} 件"
+                   if forecast else f"{SOURCES['forecast']} · 尚无模型")
+        readout, hours = no_update, no_update
     else:
         window = window or {"counts": {}, "label": "", "received": 0}
         updates = map_update(codes, window["counts"])

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator
+from typing import Any, Iterator
 
 from sqlalchemy import create_engine
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, CursorResult, Engine, make_url
 
 from settings import get_settings
 
@@ -36,3 +36,18 @@ def transaction(engine: Engine | None = None) -> Iterator[Connection]:
     """One transaction: committed when the block ends, rolled back when it raises."""
     with (engine or get_engine()).begin() as conn:
         yield conn
+
+
+def execute_prepared(conn: Connection, name: str, signature: str, sql: str, args: tuple[Any, ...]) -> CursorResult:
+    """Run ``sql`` (with $1, $2 … for ``args``) as the server-side prepared statement ``name`` (``signature``: the
+    argument types, "bigint, text"). For the few statements every ticket change runs several times: planning the
+    ticket read's six joins took ~1.5 ms against ~0.3 ms to execute it, and a prepared statement is planned once per
+    database connection (then PostgreSQL keeps a generic plan). Prepared statements belong to the session, not to a
+    transaction (a rollback keeps them), so each DBAPI connection prepares a name once; its ``info`` forgets it when
+    the pool replaces the connection."""
+    prepared = conn.connection.info.setdefault("prepared_statements", set())
+    if name not in prepared:
+        conn.exec_driver_sql(f"PREPARE {name}({signature}) AS {sql}")
+        prepared.add(name)
+    placeholders = ", ".join(["%s"] * len(args))
+    return conn.exec_driver_sql(f"EXECUTE {name}({placeholders})", args)

@@ -4,7 +4,8 @@ point on an edge two grids share goes to the smaller grid code.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import Connection, text
 
@@ -34,12 +35,32 @@ def places_at(conn: Connection, points: Sequence[tuple[float, float]],
     """``place_at`` for many (lon, lat) in one round trip, in their order."""
     if not points:
         return []
-    rows = conn.execute(text(f"""
-        SELECT p.n, g.grid_code IS NOT NULL AS found, {_columns(columns, "g")}
-        FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lon, lat, n)
-        LEFT JOIN LATERAL grid_at(ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) AS g ON true
-        ORDER BY p.n"""), {"lons": [float(p[0]) for p in points], "lats": [float(p[1]) for p in points]})
-    return [{c: r[c] for c in columns} if r["found"] else None for r in rows.mappings()]
+    with _jit_off(conn):
+        rows = conn.execute(text(f"""
+            SELECT g.grid_code IS NOT NULL AS found, {_columns(columns, "g")}
+            FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lon, lat, n)
+            LEFT JOIN LATERAL grid_at(ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)) AS g ON true
+            ORDER BY p.n"""), {"lons": _array_literal(p[0] for p in points),
+                               "lats": _array_literal(p[1] for p in points)})
+        return [dict(zip(columns, r[1:])) if r[0] else None for r in rows]
+
+
+def _array_literal(values: Iterable[float]) -> str:
+    """A float8[] as one text literal: psycopg2 would write a list out as ARRAY[v1, v2, …], whose tens of thousands
+    of constants the server parses and plans one by one (~90 ms for 20,000 points, a third of the lookup)."""
+    return "{" + ",".join(repr(float(v)) for v in values) + "}"
+
+
+@contextmanager
+def _jit_off(conn: Connection) -> Iterator[None]:
+    """For one batch statement: no JIT compilation. The planner's cost of a lateral lookup over thousands of
+    unnested points passes jit_above_cost, and compiling then costs more than the whole lookup (measured: 50,000
+    points at 17,600/s with JIT, 29,700/s without). Transaction-local, and the caller's value is put back."""
+    before = conn.execute(text("SELECT current_setting('jit'), set_config('jit', 'off', true)")).scalar()
+    try:
+        yield
+    finally:
+        conn.execute(text("SELECT set_config('jit', :before, true)"), {"before": before})
 
 
 def community_points(conn: Connection) -> dict[str, tuple[float, float]]:

@@ -7,6 +7,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, text
 
+from geo.db import execute_prepared
 from geo.grids import place_at
 
 TICKET_COLUMNS = """
@@ -104,22 +105,24 @@ def update_ticket(conn: Connection, ticket_id: int, changes: dict[str, Any]) -> 
 
 
 def ticket_by_number(conn: Connection, number: str, lock: bool = False) -> dict | None:
-    sql = f"SELECT {TICKET_COLUMNS} {TICKET_FROM} WHERE t.number = :number"
     if lock:
-        sql += " FOR UPDATE OF t"
-    row = conn.execute(text(sql), {"number": number}).mappings().first()
-    return dict(row) if row else None
+        return _ticket_where(conn, "ticket_by_number_for_update", "text", "t.number = $1 FOR UPDATE OF t", number)
+    return _ticket_where(conn, "ticket_by_number", "text", "t.number = $1", number)
 
 
 def ticket_by_id(conn: Connection, ticket_id: int) -> dict | None:
-    row = conn.execute(text(f"SELECT {TICKET_COLUMNS} {TICKET_FROM} WHERE t.id = :id"),
-                       {"id": ticket_id}).mappings().first()
-    return dict(row) if row else None
+    return _ticket_where(conn, "ticket_by_id", "bigint", "t.id = $1", ticket_id)
 
 
 def ticket_by_token(conn: Connection, token: str) -> dict | None:
-    row = conn.execute(text(f"SELECT {TICKET_COLUMNS} {TICKET_FROM} WHERE t.evaluation_token = :token"),
-                       {"token": token}).mappings().first()
+    return _ticket_where(conn, "ticket_by_token", "text", "t.evaluation_token = $1", token)
+
+
+def _ticket_where(conn: Connection, name: str, signature: str, condition: str, value) -> dict | None:
+    """One ticket with its names: the read every change makes two or three times, so a prepared statement
+    (geo.db.execute_prepared: planned once per connection, not once per call)."""
+    row = execute_prepared(conn, name, signature, f"SELECT {TICKET_COLUMNS} {TICKET_FROM} WHERE {condition}",
+                           (value,)).mappings().first()
     return dict(row) if row else None
 
 

@@ -66,6 +66,7 @@ def _map_card(figure, first: date | None, today: date) -> html.Section:
             dcc.Graph(id=ids.MAP, figure=figure, config=MAP_CONFIG, className="an-map"),
             html.Div(id=ids.MAP_CAPTION, className="an-map-caption"),
         ], className="an-map-wrap"),
+        html.Div(id=ids.FORECAST_NOTE, className="an-forecast hidden"),
         html.Div([
             html.Div([
                 dcc.DatePickerSingle(id=ids.REPLAY_DAY, date=max(yesterday, first) if first else yesterday,
@@ -134,5 +135,6 @@ def layout(**_query) -> html.Div:
         dcc.Store(id=ids.GRID_COUNTS),
         dcc.Store(id=ids.TREND_DATA),
         dcc.Store(id=ids.REPLAY_DATA),
+        dcc.Store(id=ids.FORECAST_DATA),
         dcc.Interval(id=ids.AUTO_TICK, interval=AUTO_REFRESH_MS),
     ], id=ids.PAGE, className="analytics-page")

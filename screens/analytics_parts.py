@@ -35,12 +35,14 @@ class ids:
     HOTSPOTS = "an-hotspots"
     DEPARTMENTS = "an-departments"
     GRID_COUNTS = "an-grid-counts"
+    FORECAST_DATA = "an-forecast-data"
+    FORECAST_NOTE = "an-forecast-note"
     REFRESH_STATUS = "an-refresh-status"
     REFRESH_NOW = "an-refresh-now"
     AUTO_TICK = "an-auto-tick"
 
 
-SOURCES = {"window": "区间分布", "replay": "单日回放"}
+SOURCES = {"window": "区间分布", "replay": "单日回放", "forecast": "明日预测"}
 AUTO_REFRESH_MS = 5 * 60_000     # the counts follow new tickets every five minutes without a click
 REPLAY_STEP_MS = 1500            # one hour of the replay per 1.5 s: a map redraw here takes about 0.5–1 s
 SCORE_NOTE = ("按综合得分排序：按时办结 {on_time_rate}%、满意 {satisfaction_rate}%、重启 {reopen_rate}%、"
@@ -145,3 +147,20 @@ def department_table(rows: list[dict]) -> html.Table | html.Div:
         html.Td("—" if r["score"] is None else f"{r['score']:.1f}", className="num strong"),
     ], className="" if r["rank"] else "unranked") for r in rows])
     return html.Table([head, body], className="an-table departments")
+
+
+def forecast_note(forecast: dict | None) -> list | str:
+    """Under the map in 明日预测: what the forecast says and what it was judged on, beside the plain forecasts."""
+    if not forecast:
+        return "尚无预测模型：运行 python -m etl train 后显示明日各网格的预计受理量。"
+    m = forecast["metrics"]
+    dev, mae, hits = m["poisson_deviance"], m["mae_per_cell"], m["top20_hits"]
+    used = "预测模型" if m["use"] == "model" else "基线（模型未优于基线）"
+    groups = " · ".join(f"{g} {v:.0f}" for g, v in forecast["by_group"].items())
+    return [html.Div([f"{forecast['day']} 预计受理 ", html.Strong(f"{forecast['total']:.0f}"), f" 件（{groups}）· 显示：{used}"]),
+            html.Div(f"检验（{m['test_from']} 起 {m['test_days']} 天）每网格日偏差：模型 {dev['model']:.3f} · 上周同日 "
+                     f"{dev['same_day_last_week']:.3f} · 近4周均值 {dev['trailing_4_weeks']:.3f}；平均绝对误差 模型 "
+                     f"{mae['model']:.3f} / {mae['same_day_last_week']:.3f} / {mae['trailing_4_weeks']:.3f}；前20热点命中 "
+                     f"{hits['model']:.1f} / {hits['same_day_last_week']:.1f} / {hits['trailing_4_weeks']:.1f}",
+                     className="an-forecast-figures"),
+            html.Div("历史数据由本系统的需求模型生成，预测方法不读取其参数。", className="an-forecast-figures")]

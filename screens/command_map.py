@@ -1,6 +1,8 @@
 """`/` — the command-center map: grid cells, boundaries, cameras and crews, with a panel per clicked cell."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import dash
 from dash import dcc, html
 from flask import request
@@ -9,7 +11,7 @@ from layers.crews import STATUS_COLOURS, STATUS_LABELS
 from layers.tickets import TICKET_GROUPS
 from layers.grids import MEASURES
 from layers.style import STYLE_PATH
-from screens import ids
+from screens import ids, replay
 from services.reference_map import base_map_figure, current_map_data
 
 dash.register_page(__name__, path="/", title="铁东区 96715 指挥中心 · 网格地图", name="网格地图")
@@ -30,6 +32,8 @@ def _legend() -> html.Div:
 
 
 def layout(**_query) -> html.Div:
+    if "replay" in _query:             # /?replay=YYYY-MM-DD: the same map, a past day (screens/replay.py)
+        return replay.layout(**_query)
     data = current_map_data()
     figure = base_map_figure(request.host_url.rstrip("/") + STYLE_PATH)
     district = data.district["name"].iloc[0] if len(data.district) else "未加载辖区"
@@ -42,6 +46,7 @@ def layout(**_query) -> html.Div:
             dcc.RadioItems(id=ids.MEASURE, options=[{"label": v, "value": k} for k, v in MEASURES.items()],
                            value="street", inline=True, className="measure"),
             _legend(),
+            html.A("回放往日 ›", href=f"/?replay={date.today() - timedelta(days=1):%Y-%m-%d}", className="replay-link"),
         ], className="map-header"),
         html.Aside([
             html.Button("×", id=ids.PANEL_CLOSE, className="panel-close", title="关闭"),

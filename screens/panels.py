@@ -41,9 +41,31 @@ def _ticket_row(ticket: dict, selected: bool) -> html.Li:
         html.Span(ticket["category_name"], className="t-cat"),
         html.Span(STATES.get(ticket["state"], ticket["state"]), className=f"t-state s-{ticket['state']}"),
         countdown(due, label),
+        _risk(ticket.get("risk")),
         html.Span(ticket["number"], className="t-num"),
     ], id={"type": ids.PANEL_TICKET, "number": ticket["number"]}, n_clicks=0,
         className="ticket-row selected" if selected else "ticket-row")
+
+
+def _risk(chance: float | None) -> html.Span | None:
+    """The model's chance that this ticket misses its deadline (services/predictions.py), where it is known."""
+    if chance is None:
+        return None
+    level = "high" if chance >= 0.5 else "mid" if chance >= 0.2 else "low"
+    return html.Span(f"超时风险 {chance:.0%}", className=f"t-risk r-{level}")
+
+
+def _advice(advice, number: str) -> html.Div | None:
+    """The recommendation that misses the fewest deadlines, one click to accept (the list below stays choosable)."""
+    if advice is None or advice.crew is None:
+        return html.Div(f"推荐：{advice.reason}", className="panel-advice none") if advice else None
+    return html.Div([
+        html.Div([html.Strong("推荐派单 "), html.Span(advice.crew, className="crew-name"),
+                  html.Span(f" 约{advice.eta_minutes:.0f}分钟 · 超时概率 {advice.breach_probability:.0%}")]),
+        html.Div(advice.reason, className="advice-reason"),
+        html.Button("采纳推荐", id={"type": ids.ASSIGN, "crew": advice.crew, "ticket": number}, n_clicks=0,
+                    className="assign advice-accept"),
+    ], className="panel-advice")
 
 
 def _crew_row(crew: dict, number: str) -> html.Li:
@@ -82,7 +104,8 @@ def _selected_block(panel: dict, personal: bool) -> list:
         ], className="panel-block"),
     ]
     if panel["crews"]:
-        block += [html.H3("可派处置力量（由近及远）", className="panel-h"),
+        block += [_advice(panel.get("advice"), ticket["number"]),
+                  html.H3("可派处置力量（由近及远）", className="panel-h"),
                   html.Ul([_crew_row(c, ticket["number"]) for c in panel["crews"]], className="panel-list crews")]
     elif ticket["crew_code"]:
         block.append(html.Div(f"已派：{ticket['crew_code']}", className="panel-note"))

@@ -27,6 +27,8 @@ def main() -> None:
     parser.add_argument("--lon", type=float)
     parser.add_argument("--lat", type=float)
     parser.add_argument("--click", nargs=2, type=float, metavar=("LON", "LAT"), help="click here (opens a panel)")
+    parser.add_argument("--press", action="append", default=[], metavar="CSS",
+                        help="click this element before the shot (repeatable, in order)")
     parser.add_argument("--user", help="sign in as this user first")
     parser.add_argument("--password")
     args = parser.parse_args()
@@ -50,6 +52,9 @@ def main() -> None:
                 Plotly.relayout(gd, {'map.zoom': arguments[0], 'map.center': {lon: arguments[1], lat: arguments[2]}});
             """, args.zoom, args.lon, args.lat)
         time.sleep(4)
+        for selector in args.press:
+            driver.execute_script("document.querySelector(arguments[0]).click()", selector)
+            time.sleep(3)
         if args.click:
             from harness.mapclick import click_lonlat
             click_lonlat(driver, *args.click, zoom=args.zoom or 15.5)

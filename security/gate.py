@@ -52,6 +52,7 @@ COMPONENT_PAGES: tuple[tuple[str, str], ...] = (
     ("an-", "/analytics"), ("wall-", "/wall"), ("command-map", "/"), ("map-", "/"), ("grid-panel", "/"),
     ("panel-ticket", "/"), ("assign-crew", "/"), ("live-selected-ticket", "/"), ("audit-", "/audit"),
     ("account-", "/account"),
+    ("replay-", "/"),           # the command map in replay mode (/?replay=DAY)
     ("sup-", "/supervision"),
 )
 ROUTER_OUTPUTS = frozenset({"_pages_content", "_pages_store"})

@@ -6,6 +6,10 @@ the other passes them by, and a ticket goes up one level per sweep at most.
 
 On the way (every RETENTION_EVERY_SECONDS) it sweeps the photo store's staged files that a crash left behind
 (services.media.sweep_temporary_files: published when their row was committed, deleted otherwise).
+
+After each sweep it re-scores every open ticket's breach risk with the newest stored model
+(services.predictions.score_open_tickets; nothing happens before `python -m etl train` has stored one). A scoring
+failure is logged and waits for the next sweep: predictions must never stop escalation.
 """
 from __future__ import annotations
 
@@ -17,9 +21,10 @@ from sqlalchemy.engine import Engine
 
 from events.bus import ESCALATION_SWEEP, get_redis, record_worker_run
 from services.media import sweep_temporary_files
+from services.predictions import score_open_tickets
 from services.tickets import escalate_overdue, raise_arrival_breaches
 from settings import get_settings
-from workers.loop import Every, SupervisedLoop
+from workers.loop import Every, SupervisedLoop, first_line
 
 log = logging.getLogger("workers.escalation")
 
@@ -47,9 +52,18 @@ def sweep_loop(every: float | None = None, engine: Engine | None = None,
         numbers = sweep(engine, client)
         if numbers:
             log.info("escalated %d ticket(s): %s", len(numbers), ", ".join(numbers))
+        rescore(engine)
         return every
 
     return SupervisedLoop("escalation sweep", step, log=log, first_backoff=1.0, max_backoff=min(every, 30.0))
+
+
+def rescore(engine: Engine | None = None) -> int:
+    try:
+        return score_open_tickets(engine=engine)
+    except Exception as error:  # noqa: BLE001 - see the module docstring
+        log.warning("breach-risk scoring failed: %s", first_line(error))
+        return 0
 
 
 def run_sweeps(stop: threading.Event, every: float | None = None) -> None:

@@ -16,6 +16,9 @@ from harness.mapclick import map_ready
 from screens.analytics_parts import ids
 from services import analytics
 from services.tickets import NewTicket, create_ticket
+from services import predictions
+from tests.hotspot_model import stored_hotspot_model
+from workorders.policy import Principal
 from workorders.policy import system_principal as sp
 
 SIGNED_IN_AS = "leader"         # the browser fixture signs in as the role this screen is for
@@ -23,6 +26,7 @@ SIGNED_IN_AS = "leader"         # the browser fixture signs in as the role this 
 GRAPH = f"#{ids.MAP} .js-plotly-plot"
 DAY = datetime(2024, 6, 12, tzinfo=ZoneInfo("Asia/Shanghai"))     # long before every other test's tickets
 MAP_READY = map_ready(GRAPH)
+LEADER = Principal(id=None, name="e2e-leader", roles=frozenset({"leader"}))
 
 
 @pytest.fixture
@@ -136,4 +140,26 @@ def test_filters_update_map_and_tables_and_the_replay_shows_a_past_hour(app_url,
     browser.find_element(By.ID, ids.REPLAY_PLAY).click()
     wait_for_page(browser, f"return document.getElementById('{ids.REPLAY_PLAY}').innerText.includes('播放');",
                what="the pause")
+    assert console_errors(browser) == []
+
+
+def test_tomorrows_forecast_shows_on_the_map_with_the_baselines_beside_it(app_url, browser, engine):
+    with stored_hotspot_model(engine):
+        browser.get(app_url + "/analytics")
+        wait_for_page(browser, MAP_READY, timeout=60, what="the map")
+        click_label(browser, ids.MAP_SOURCE, "forecast")
+        wait_for_page(browser, f"""return document.getElementById('{ids.MAP_CAPTION}').innerText
+                                .includes('明日预测') && document.getElementById('{ids.MAP_CAPTION}').innerText
+                                .includes('预计受理');""", what="the forecast caption")
+        note = browser.find_element(By.ID, ids.FORECAST_NOTE).text
+        assert "上周同日" in note and "近4周均值" in note and "前20热点命中" in note
+        # the map draws the service's expected counts, cell by cell
+        expected = predictions.tomorrow_hotspots(LEADER, engine=engine)["counts"]
+        drawn = browser.execute_script(f"""
+            const t = document.querySelector('{GRAPH}').data[0];
+            return Object.fromEntries(t.locations.map((c, i) => [c, t.z[i]]));""")
+        assert drawn == pytest.approx(expected)
+        click_label(browser, ids.MAP_SOURCE, "window")
+        wait_for_page(browser, f"return document.getElementById('{ids.FORECAST_NOTE}').offsetParent === null;",
+                      what="the forecast note to go")
     assert console_errors(browser) == []
