@@ -1,16 +1,17 @@
 /* /supervision follows the live feed: every batch of tickets from /live/events (through livefeed.js's shared
  * connection, or this tab's own where SharedWorker is missing) nudges the page's "sup-live" store, and its Dash
- * callback re-reads the lists. Batches within a second are one nudge. Other pages: nothing happens. */
+ * callback re-reads the lists. Batches within a second are one nudge. Other pages: nothing happens (it connects once /supervision is shown). */
 (function () {
   "use strict";
-  const STORE = "sup-live", QUIET_MS = 1000;
+  // The store renders no element of its own: the page's root says the page is open.
+  const STORE = "sup-live", PAGE = "sup-page", QUIET_MS = 1000;
   let feed = null, timer = null;
 
   function nudge() {
     if (timer) return;
     timer = window.setTimeout(function () {
       timer = null;
-      if (document.getElementById(STORE) && window.dash_clientside && window.dash_clientside.set_props) {
+      if (document.getElementById(PAGE) && window.dash_clientside && window.dash_clientside.set_props) {
         window.dash_clientside.set_props(STORE, {data: {at: Date.now()}});
       }
     }, QUIET_MS);
@@ -50,7 +51,7 @@
   // Dash renders the page after the scripts ran: wait for the store to appear (then stop watching).
   const watcher = new MutationObserver(start);
   function start() {
-    if (feed || !document.getElementById(STORE)) return;
+    if (feed || !document.getElementById(PAGE)) return;
     watcher.disconnect();
     feed = connect();
     follow();

@@ -5,6 +5,7 @@ import dash
 from dash import dcc, html
 
 from screens.intake_parts import info_rows, state_badge, timeline
+from screens.supervision_parts import supervision_sections
 from services.ticket_views import operator_detail
 from workorders.policy import Forbidden, Principal
 
@@ -51,6 +52,8 @@ def layout(number: str = "", principal: Principal | None = None, **_query) -> ht
     except Forbidden as refused:
         return html.Div(html.Div(refused.message, className="notice", role="alert"), className="intake-page")
     body = _detail(ticket) if ticket else [html.Div(f"没有工单 {number}", className="notice", role="alert")]
+    if ticket:
+        body += supervision_sections(principal, ticket["number"])    # 督办单, 联席会, 问责, repeats (supervision)
     return html.Div([
         html.Header([
             html.Div([html.Span("96715", className="brand-mark"), html.H1("工单详情", className="desk-title")],

@@ -21,6 +21,7 @@ from geo.intake_reference import department_names
 from services import audit
 from settings import get_settings
 from workorders import policy
+from workorders.clock import local_date
 from workorders.errors import FieldError
 from workorders.policy import Principal
 
@@ -180,7 +181,7 @@ def issue_order(principal: Principal | None, form: dict, now: datetime | None = 
         _require(principal, ticket)
         department = _departments(conn, [form.get("department") or ticket["lead_department_code"]])[0]
         due_on = _date(form, "due_on", "办理期限")
-        if due_on < now.date():
+        if due_on < local_date(now):
             raise FieldError("due_on", "办理期限不能早于今天")
         row = {"ticket_id": ticket["id"], "department_code": department,
                "responsible_person": _text(form, "person", "责任人", MAX_NAME), "due_on": due_on,
@@ -252,7 +253,7 @@ def record_accountability(principal: Principal | None, form: dict, now: datetime
                 raise FieldError("order", f"工单 {ticket['number']} 没有督办单 {order_id}")
             order_id = linked["id"]
         decided_on = _date(form, "decided_on", "问责日期")
-        if decided_on > now.date():
+        if decided_on > local_date(now):
             raise FieldError("decided_on", "问责日期不能晚于今天")
         row = {"ticket_id": ticket["id"], "order_id": order_id, "person": _text(form, "person", "被问责人", MAX_NAME),
                "measure": _choice(form, "measure", "问责方式", MEASURES), "decided_on": decided_on,
@@ -278,7 +279,7 @@ def convene_meeting(principal: Principal | None, form: dict, now: datetime | Non
         if len(departments) < 2:
             raise FieldError("departments", "联席会至少需要两个单位参加")
         meeting_date = _date(form, "meeting_date", "会议日期")
-        if meeting_date < now.date():
+        if meeting_date < local_date(now):
             raise FieldError("meeting_date", "会议日期不能早于今天")
         meeting_id = db.insert_meeting(conn, ticket["id"], meeting_date, departments, principal.label, now)
         _noted(conn, ticket, principal, "joint_meeting_convened",

@@ -10,8 +10,9 @@ from sqlalchemy import text
 
 from services import supervision as sup
 from services import tickets as svc
-from services.tickets import NewTicket
+from services.tickets import NewTicket, utcnow
 from tests.fresh import new_phone
+from workorders.clock import local_date
 from workorders.errors import FieldError
 from workorders.policy import Forbidden, Principal, SignInRequired
 from workorders.policy import system_principal as sp
@@ -104,7 +105,7 @@ def test_a_ticket_on_site_in_time_is_not_raised(grid_point):
 
 
 def order_form(number: str, **kw) -> dict:
-    return {"number": number, "person": "张科长", "due_on": (date.today() + timedelta(days=3)).isoformat(),
+    return {"number": number, "person": "张科长", "due_on": (local_date(utcnow()) + timedelta(days=3)).isoformat(),
             "demand": "三日内修复并回复群众", **kw}
 
 
@@ -153,10 +154,10 @@ def test_only_supervision_issues_orders_records_accountability_and_convenes(grid
         sup.issue_order(who, order_form(number))
     with pytest.raises(expected):
         sup.record_accountability(who, {"number": number, "person": "某", "measure": "talk",
-                                        "decided_on": date.today().isoformat()})
+                                        "decided_on": local_date(utcnow()).isoformat()})
     with pytest.raises(expected):
         sup.convene_meeting(who, {"number": number, "departments": ["water", "cgj"],
-                                  "meeting_date": date.today().isoformat()})
+                                  "meeting_date": local_date(utcnow()).isoformat()})
     with pytest.raises(expected):
         sup.board(who)
     records = sup.ticket_records(SUPERVISOR, number)
@@ -165,7 +166,7 @@ def test_only_supervision_issues_orders_records_accountability_and_convenes(grid
 
 def test_accountability_is_recorded_and_bad_input_refused(grid_point):
     number = svc.create_ticket(new(grid_point), DESK).ticket["number"]
-    today = date.today().isoformat()
+    today = local_date(utcnow()).isoformat()
     row = sup.record_accountability(SUPERVISOR, {"number": number, "person": "王主任", "measure": "talk",
                                                  "decided_on": today, "note": "逾期未到场"})
     assert (row["person"], row["measure"], row["recorded_by"]) == ("王主任", "talk", "督查员甲")
@@ -182,9 +183,9 @@ def test_a_joint_meeting_is_convened_then_decided_and_shown_with_the_ticket(grid
     number = svc.create_ticket(new(grid_point), DESK).ticket["number"]
     with pytest.raises(FieldError, match="至少需要两个单位"):
         sup.convene_meeting(SUPERVISOR, {"number": number, "departments": ["water"],
-                                         "meeting_date": date.today().isoformat()})
+                                         "meeting_date": local_date(utcnow()).isoformat()})
     meeting = sup.convene_meeting(SUPERVISOR, {"number": number, "departments": ["water", "cgj"],
-                                               "meeting_date": date.today().isoformat()})
+                                               "meeting_date": local_date(utcnow()).isoformat()})
     assert meeting["department_codes"] == ["water", "cgj"] and meeting["decision"] is None
     assert meeting["convened_by"] == "督查员甲" and len(meeting["department_names"]) == 2
     with pytest.raises(FieldError):

@@ -27,6 +27,7 @@ PAGE_ROLES = {
     "/": {"dispatcher", "supervisor", "leader"}, "/wall": {"wall", "dispatcher", "leader"},
     "/hotline": {"operator"}, "/analytics": {"leader", "supervisor"},
     "/tickets/<number>": {"operator", "dispatcher", "supervisor"}, "/audit": {"admin", "supervisor"},
+    "/supervision": {"supervisor"},
 }
 PUBLIC_PAGES = ("/login", "/report", "/track", "/track/<number>", "/evaluate/<token>")
 
