@@ -35,6 +35,8 @@ def add_routes(server: Flask) -> None:
 
 # Flask blueprints and CLI commands that live beside the dashboard; each module has register(server).
 HTTP_MODULES = ("api.v1", "api.live", "open311.views", "api.exports", "api.media")
+HTTP_MODULES = HTTP_MODULES + ("api.ticket_exports",)     # issue 11: /tickets/export.csv|.xlsx
+HTTP_MODULES = HTTP_MODULES + ("mobile.views",)     # issue 11: /m, the grid worker's phone
 
 
 def register_callbacks() -> None:

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     position_stream_maxlen: int = 1_000_000
     position_stream_keep_seconds: float = Field(default=3600.0, ge=0)
     latest_positions_key: str = "crews:latest"
+    # A positions consumer silent this long with pending entries is taken to have crashed: another claims them.
+    # Long enough that a slow batch is not taken twice; the fault test sets 15 to prove the claim inside 30 s.
+    position_claim_idle_seconds: float = Field(default=60.0, ge=0)
     # Positions the ingester can never store (malformed) are moved here, with the reason; /healthz counts them.
     position_dead_letter_stream: str = "crews:positions:dead"
     # The escalation sweep runs this often (`python -m workers escalate`, or a thread of `python app.py`).
@@ -115,6 +118,8 @@ class Settings(BaseSettings):
     var_dir: Path = ROOT / "var"
     # A signed-in user who does nothing for this long is signed out (the wall's kiosk session never is).
     session_idle_minutes: float = Field(default=30.0, gt=0)
+    # A grid worker signs in once on their phone: their session lasts this long without use (not 30 minutes).
+    grid_worker_session_days: float = Field(default=30.0, gt=0)
     # Host headers the app answers (comma list; a leading dot allows subdomains). A page on another name that
     # resolves to this machine (DNS rebinding) gets 400.
     allowed_hosts: str = "127.0.0.1,localhost"

@@ -23,7 +23,9 @@
     "available", "#36d67a", "en_route", "#ffb020", "on_scene", "#ff4d4f", "off_duty", "#8795a8", "#ffffff"];
   const PAINT_LOG_LIMIT = 2000;   // remembered paint times, for tests and the bench; bounded for long runs
   const GONE_LIMIT = 5000;        // tickets that left the map, remembered so that older news cannot bring them back
-  const BANNER_AFTER_MS = 1500;   // a reconnect quicker than this is not worth alarming anybody
+  const BANNER_AFTER_MS = 1500;
+  const LIVE_LAYERS = ["live-crews", "live-clusters", "live-tickets", "live-standout-halo", "live-standout"];
+  const URGENCY_REFRESH_MS = 30 * 1000;   // a ticket crosses its deadline without any news: recolour by the clock   // a reconnect quicker than this is not worth alarming anybody
 
   const state = {
     tickets: new Map(), crews: new Map(), map: null, graph: null, onWall: false, started: false, cursor: null,
@@ -34,10 +36,33 @@
   };
   window.liveMap = state;
 
+  // How urgent a ticket is, for the colour of the cluster it falls in (the most urgent member wins): 3 breached (a
+  // deadline passed), 2 arrival at risk (the crew must be there within ARRIVAL_RISK_MS), 1 waiting for dispatch,
+  // 0 in hand. Priority-1 tickets and breaches are never clustered: they are drawn on their own, with a halo.
+  const WAITING = new Set(["registered", "returned", "reopened"]);
+  const ARRIVAL_RISK_MS = 10 * 60 * 1000;
+  const URGENCY_COLOURS = ["match", ["get", "urgency"], 3, "#ff3b3b", 2, "#ff8c1a", 1, "#ffd23f", "#4fb3ff"];
+  function urgencyOf(t, now) {
+    const arrival = t.arrival_due ? Date.parse(t.arrival_due) : null;
+    const resolve = t.resolve_due ? Date.parse(t.resolve_due) : null;
+    if ((resolve && resolve < now) || (arrival && arrival < now)) return 3;
+    if (arrival && arrival - now < ARRIVAL_RISK_MS) return 2;
+    return WAITING.has(t.state) ? 1 : 0;
+  }
+  function standsOut(t, now) { return t.priority === 1 || urgencyOf(t, now) === 3; }
+
   function ticketFeature(t) {
     return {type: "Feature", id: t.number,
             geometry: {type: "Point", coordinates: [t.lon, t.lat]},
-            properties: {id: t.number, state: t.state, priority: t.priority}};
+            properties: {id: t.number, state: t.state, priority: t.priority, urgency: urgencyOf(t, Date.now())}};
+  }
+  function clusteredTickets() {
+    const now = Date.now();
+    return collection(state.tickets, ticketFeature, function (t) { return !standsOut(t, now); });
+  }
+  function standoutTickets() {
+    const now = Date.now();
+    return collection(state.tickets, ticketFeature, function (t) { return standsOut(t, now); });
   }
 
   function crewFeature(c) {
@@ -132,28 +157,96 @@
         "circle-stroke-color": "#0a1624", "circle-stroke-width": ["case", ["==", ["get", "worker"], 1], 0, 1]}});
     }
     if (!map.getSource("live-tickets")) {
-      map.addSource("live-tickets", {type: "geojson", data: collection(state.tickets, ticketFeature)});
-      map.addLayer({id: "live-tickets", type: "circle", source: "live-tickets", paint: {
-        "circle-color": TICKET_COLOURS, "circle-radius": ["case", ["==", ["get", "priority"], 1], 7, 5],
-        "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2, "circle-opacity": 0.95}});
-      map.on("click", "live-tickets", function (e) {
+      // MapLibre clusters the ordinary tickets itself (its worker recounts on each setData; no redraw of ours):
+      // a circle per cluster, sized by count and coloured by its most urgent member; single tickets from the zoom
+      // where they no longer overlap.
+      map.addSource("live-tickets", {type: "geojson", data: clusteredTickets(), cluster: true, clusterRadius: 46,
+                                     clusterMaxZoom: 15, clusterProperties: {urgency: ["max", ["get", "urgency"]]}});
+      map.addLayer({id: "live-clusters", type: "circle", source: "live-tickets", filter: ["has", "point_count"],
+        paint: {"circle-color": URGENCY_COLOURS, "circle-opacity": 0.88, "circle-stroke-color": "#0a1624",
+                "circle-stroke-width": 2,
+                "circle-radius": ["step", ["get", "point_count"], 13, 10, 17, 50, 22, 200, 28, 1000, 34]}});
+      map.addLayer({id: "live-tickets", type: "circle", source: "live-tickets", filter: ["!", ["has", "point_count"]],
+        paint: {"circle-color": TICKET_COLOURS, "circle-radius": 5,
+                "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2, "circle-opacity": 0.95}});
+      map.addSource("live-standout", {type: "geojson", data: standoutTickets()});
+      map.addLayer({id: "live-standout-halo", type: "circle", source: "live-standout", paint: {
+        "circle-color": ["case", ["==", ["get", "urgency"], 3], "#ff3b3b", "#ff2bd6"], "circle-opacity": 0.28,
+        "circle-radius": 14, "circle-blur": 0.4}});
+      map.addLayer({id: "live-standout", type: "circle", source: "live-standout", paint: {
+        "circle-color": TICKET_COLOURS, "circle-radius": 7, "circle-stroke-color": "#ffffff",
+        "circle-stroke-width": 2, "circle-opacity": 1}});
+      for (const layer of ["live-tickets", "live-standout"]) {
+        map.on("click", layer, function (e) {
+          const f = e.features && e.features[0];
+          if (f && window.dash_clientside && window.dash_clientside.set_props) {
+            window.dash_clientside.set_props("live-selected-ticket", {data: {number: f.properties.id, at: Date.now()}});
+          }
+        });
+      }
+      map.on("click", "live-clusters", function (e) {
         const f = e.features && e.features[0];
-        if (f && window.dash_clientside && window.dash_clientside.set_props) {
-          window.dash_clientside.set_props("live-selected-ticket", {data: {number: f.properties.id, at: Date.now()}});
-        }
+        if (!f) return;
+        const zoomed = map.getSource("live-tickets").getClusterExpansionZoom(f.properties.cluster_id);
+        Promise.resolve(zoomed).then(function (zoom) {
+          map.easeTo({center: f.geometry.coordinates, zoom: Math.min(zoom, 17)});
+        }).catch(function () {});
       });
-      map.on("mouseenter", "live-tickets", function () { map.getCanvas().style.cursor = "pointer"; });
-      map.on("mouseleave", "live-tickets", function () { map.getCanvas().style.cursor = ""; });
+      for (const layer of ["live-tickets", "live-standout", "live-clusters"]) {
+        map.on("mouseenter", layer, function () { map.getCanvas().style.cursor = "pointer"; });
+        map.on("mouseleave", layer, function () { map.getCanvas().style.cursor = ""; });
+      }
+      map.on("render", scheduleCounts);
     }
+  }
+
+  // Cluster counts as small labels over the canvas: the map serves no glyphs for digits (no font server; CJK comes
+  // from local fonts), so the numbers are HTML, placed after each frame for the clusters MapLibre drew.
+  let countsPending = false;
+  function scheduleCounts() {
+    if (countsPending) return;
+    countsPending = true;
+    window.requestAnimationFrame(function () { countsPending = false; placeCounts(); });
+  }
+  function countLayer(map) {
+    const canvas = map.getCanvasContainer();
+    let layer = canvas.querySelector(".live-counts");
+    if (!layer) {
+      layer = document.createElement("div");
+      layer.className = "live-counts";
+      canvas.appendChild(layer);
+    }
+    return layer;
+  }
+  function placeCounts() {
+    const map = state.map;
+    if (!map || !map.getLayer("live-clusters")) return;
+    const seen = new Map();
+    for (const f of map.queryRenderedFeatures({layers: ["live-clusters"]})) {
+      if (!seen.has(f.properties.cluster_id)) seen.set(f.properties.cluster_id, f);
+    }
+    const layer = countLayer(map);
+    const labels = layer.children;
+    let i = 0;
+    for (const f of seen.values()) {
+      const p = map.project(f.geometry.coordinates);
+      let el = labels[i];
+      if (!el) { el = document.createElement("span"); layer.appendChild(el); }
+      const text = String(f.properties.point_count);
+      if (el.textContent !== text) el.textContent = text;
+      el.style.transform = "translate(" + Math.round(p.x) + "px," + Math.round(p.y) + "px) translate(-50%,-50%)";
+      i++;
+    }
+    while (labels.length > i) layer.removeChild(layer.lastChild);
+    state.clusters = seen.size;
   }
 
   // Plotly re-adds its own layers when its traces change (a relayout, a recolour): keep ours on top.
   function keepOnTop(map) {
     const layers = map.getStyle().layers;
     const n = layers.length;
-    if (n >= 2 && layers[n - 2].id === "live-crews" && layers[n - 1].id === "live-tickets") return;
-    if (map.getLayer("live-crews")) map.moveLayer("live-crews");
-    if (map.getLayer("live-tickets")) map.moveLayer("live-tickets");
+    if (n >= 2 && layers[n - 2].id === "live-standout-halo" && layers[n - 1].id === "live-standout") return;
+    for (const id of LIVE_LAYERS) if (map.getLayer(id)) map.moveLayer(id);
   }
 
   function render() {
@@ -168,8 +261,9 @@
     keepOnTop(map);
     // Only the sources that changed are re-sent to MapLibre's worker.
     const changed = [];
-    if (state.ticketsChanged) { map.getSource("live-tickets").setData(collection(state.tickets, ticketFeature));
-                                changed.push("live-tickets"); }
+    if (state.ticketsChanged) { map.getSource("live-tickets").setData(clusteredTickets());
+                                map.getSource("live-standout").setData(standoutTickets());
+                                changed.push("live-tickets", "live-standout"); }
     if (state.crewsChanged) { map.getSource("live-crews").setData(crewCollection());
                               changed.push("live-crews"); }
     state.ticketsChanged = state.crewsChanged = false;
@@ -413,4 +507,7 @@
     return true;
   }
   watchForMap();
+  window.setInterval(function () {
+    if (state.map && state.tickets.size) { state.ticketsChanged = true; scheduleRender(); }
+  }, URGENCY_REFRESH_MS);
 })();

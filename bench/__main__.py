@@ -1,5 +1,5 @@
 """python -m bench [live|wall|all] | locate [--points N] | connections [--before REV] | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] |
-dispatch [SEEDS] — run the
+dispatch [SEEDS] | risk | tickets — run the
 benchmarks, write bench/results/<name>-<time>.{json,md}. `all` (what `make bench` runs) includes connections."""
 from __future__ import annotations
 
@@ -31,6 +31,13 @@ def main(argv: list[str]) -> int:
     if which == "dispatch":
         dispatch_policies.main(argv[1:])
         return 0
+    if which == "risk":               # issue 14: the breach-risk and hotspot models judged on held-out time
+        from bench import risk_model
+        risk_model.main(argv[1:])
+        return 0
+    if which == "tickets":            # issue 11: the /tickets list's page + counts and its text search
+        from bench import tickets_list
+        return tickets_list.main(argv[1:])
     if which == "soak":
         soak.main(float(argv[1]) if len(argv) > 1 else 20)
         return 0

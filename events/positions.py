@@ -32,7 +32,6 @@ from geo.db import get_engine
 from settings import get_settings
 
 TRACKS_GROUP = "tracks"
-CLAIM_IDLE_MS = 60_000            # a consumer silent this long with pending entries is taken to have crashed
 DEAD_LETTER_MAXLEN = 10_000
 MAX_CREW_CODE = 32                # crew_tracks.crew_code
 log = logging.getLogger("events.positions")
@@ -117,6 +116,8 @@ class TrackIngester:
         self.stream = stream or settings.position_stream
         self.dead_letters = dead_letters or settings.position_dead_letter_stream
         self._group_ready = False
+        # A consumer silent this long with pending entries is taken to have crashed (its entries are claimed).
+        self.claim_idle_ms = int(settings.position_claim_idle_seconds * 1000)
 
     def ensure_group(self) -> None:
         """Create the group (reading from the stream's start) unless it exists; again after Redis lost it."""
@@ -136,7 +137,7 @@ class TrackIngester:
             entries = _entries(self.redis.xreadgroup(self.group, self.consumer, {self.stream: "0"}, count=count))
             if not entries:
                 claimed = self.redis.xautoclaim(self.stream, self.group, self.consumer,
-                                                min_idle_time=CLAIM_IDLE_MS, count=count)
+                                                min_idle_time=self.claim_idle_ms, count=count)
                 entries = [e for e in claimed[1] if e]
             if not entries:
                 entries = _entries(self.redis.xreadgroup(self.group, self.consumer, {self.stream: ">"},

@@ -132,6 +132,7 @@ LIST_FILTERS = {
     "community": "t.community_code = :community", "department": "t.lead_department_code = :department",
     "phone": "t.citizen_phone = :phone", "since": "t.registered_at >= :since", "until": "t.registered_at < :until",
     "numbers": "t.number = ANY(:numbers)", "updated_since": "t.updated_at >= :updated_since",
+    "crew": "t.crew_code = :crew",          # a crew's tasks (the grid worker's phone)
 }
 
 

@@ -13,6 +13,8 @@ from layers.grids import MEASURES
 from layers.style import STYLE_PATH
 from screens import ids, replay
 from services.reference_map import base_map_figure, current_map_data
+from screens.map_queue import queue_panel
+from services.dispatch_queue import queue_options
 
 dash.register_page(__name__, path="/", title="铁东区 96715 指挥中心 · 网格地图", name="网格地图")
 
@@ -31,7 +33,7 @@ def _legend() -> html.Div:
     ], className="legend")
 
 
-def layout(**_query) -> html.Div:
+def layout(principal=None, **_query) -> html.Div:
     if "replay" in _query:             # /?replay=YYYY-MM-DD: the same map, a past day (screens/replay.py)
         return replay.layout(**_query)
     data = current_map_data()
@@ -54,4 +56,5 @@ def layout(**_query) -> html.Div:
         ], id=ids.PANEL, className="grid-panel hidden"),
         dcc.Store(id=ids.PANEL_STATE),
         dcc.Store(id=ids.LIVE_SELECTED_TICKET),
+        queue_panel(*queue_options(principal)),      # issue 11: the dispatcher's queue (screens/map_queue.py)
     ], className="command-map-page")

@@ -11,7 +11,9 @@ from dash import dcc, html
 from screens import ids
 from screens.intake_parts import (KEYBOARD_HINT, address_input, category_combo, category_hint, field, form_error,
                                   form_stores, history_panel, location_line, locator)
+from screens.standard_answers import answers_card
 from services.intake_forms import DESK_CHANNELS, reception_windows
+from services.ticket_desk import standard_answers
 from workorders.policy import Principal
 
 dash.register_page(__name__, path="/hotline", title="铁东区 96715 · 受理登记", name="受理登记")
@@ -92,6 +94,7 @@ def layout(channel: str = "hotline", principal: Principal | None = None, **_quer
                                    html.Div("提交后在此显示工单号、办理时限、承办单位和可能重复的工单",
                                             className="muted")], className="card"),
                          id=FORM.result),
+                answers_card(standard_answers(principal)),      # issue 11: 常用答复 (screens/standard_answers.py)
             ], className="side-col"),
         ], className="desk-grid"),
         *form_stores(FORM, channel),

@@ -55,28 +55,30 @@ def _risk(chance: float | None) -> html.Span | None:
     return html.Span(f"超时风险 {chance:.0%}", className=f"t-risk r-{level}")
 
 
-def _advice(advice, number: str) -> html.Div | None:
-    """The recommendation that misses the fewest deadlines, one click to accept (the list below stays choosable)."""
-    if advice is None or advice.crew is None:
-        return html.Div(f"推荐：{advice.reason}", className="panel-advice none") if advice else None
+def _advice(advice) -> html.Div | None:
+    """The recommendation that misses the fewest deadlines; its crew's 派单 below reads 采纳推荐 (one click), and
+    any other crew of the list stays choosable."""
+    if advice is None:
+        return None
+    if advice.crew is None:
+        return html.Div(f"推荐：{advice.reason}", className="panel-advice none")
     return html.Div([
         html.Div([html.Strong("推荐派单 "), html.Span(advice.crew, className="crew-name"),
                   html.Span(f" 约{advice.eta_minutes:.0f}分钟 · 超时概率 {advice.breach_probability:.0%}")]),
         html.Div(advice.reason, className="advice-reason"),
-        html.Button("采纳推荐", id={"type": ids.ASSIGN, "crew": advice.crew, "ticket": number}, n_clicks=0,
-                    className="assign advice-accept"),
     ], className="panel-advice")
 
 
-def _crew_row(crew: dict, number: str) -> html.Li:
+def _crew_row(crew: dict, number: str, recommended: bool = False) -> html.Li:
     return html.Li([
         html.Div([html.Span(crew["name"], className="crew-name"),
                   html.Span(f"{crew['department']}", className="crew-dept")], className="crew-main"),
         html.Span(f"{_distance(crew['metres'])} · 约{crew['eta_minutes']:.0f}分钟", className="crew-dist"),
         html.Span("可能超时", className="late-flag") if crew["late"] else None,
-        html.Button("派单", id={"type": ids.ASSIGN, "crew": crew["code"], "ticket": number}, n_clicks=0,
-                    className="assign"),
-    ], className="crew-row")
+        html.Button("采纳推荐" if recommended else "派单",
+                    id={"type": ids.ASSIGN, "crew": crew["code"], "ticket": number}, n_clicks=0,
+                    className="assign advice-accept" if recommended else "assign"),
+    ], className="crew-row recommended" if recommended else "crew-row")
 
 
 def _who_and_where(ticket: dict, personal: bool) -> list:
@@ -104,9 +106,11 @@ def _selected_block(panel: dict, personal: bool) -> list:
         ], className="panel-block"),
     ]
     if panel["crews"]:
-        block += [_advice(panel.get("advice"), ticket["number"]),
-                  html.H3("可派处置力量（由近及远）", className="panel-h"),
-                  html.Ul([_crew_row(c, ticket["number"]) for c in panel["crews"]], className="panel-list crews")]
+        advice = panel.get("advice")
+        chosen = advice.crew if advice else None
+        block += [_advice(advice), html.H3("可派处置力量（由近及远）", className="panel-h"),
+                  html.Ul([_crew_row(c, ticket["number"], c["code"] == chosen) for c in panel["crews"]],
+                          className="panel-list crews")]
     elif ticket["crew_code"]:
         block.append(html.Div(f"已派：{ticket['crew_code']}", className="panel-note"))
     else:

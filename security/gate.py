@@ -45,6 +45,9 @@ API_KEY_BLUEPRINTS = frozenset({"api_v1", "open311"})
 OBJECT_ENDPOINTS = frozenset({"media.photo"})          # GET /media/<id>.<ext>
 PAGE_ENDPOINTS = frozenset({"/", "/<path:path>"})         # Dash's index: every page path
 CALLBACK_ENDPOINT = "/_dash-update-component"
+# Pages served by Flask views rather than Dash (endpoint → its path in policy.PAGES): judged as pages, so nobody
+# is sent to /login and a role without the page gets 403.
+SERVER_PAGES: dict[str, str] = {"mobile.home": "/m", "mobile.tasks": "/m"}
 
 # Which page a component belongs to, by its id's prefix (a pattern-matching id by its "type"); first match wins.
 COMPONENT_PAGES: tuple[tuple[str, str], ...] = (
@@ -53,8 +56,12 @@ COMPONENT_PAGES: tuple[tuple[str, str], ...] = (
     ("panel-ticket", "/"), ("assign-crew", "/"), ("live-selected-ticket", "/"), ("audit-", "/audit"),
     ("account-", "/account"),
     ("replay-", "/"),           # the command map in replay mode (/?replay=DAY)
+    ("mediation-", "/mediation"),
+    ("risk-", "/risk"),
     ("sup-", "/supervision"),
 )
+COMPONENT_PAGES = COMPONENT_PAGES + (("tickets-", "/tickets"), ("ticket-detail-", "/tickets/<number>"),
+                                     ("queue-", "/"))      # issue 11: the list, one ticket, the map's queue
 ROUTER_OUTPUTS = frozenset({"_pages_content", "_pages_store"})
 
 
@@ -72,7 +79,7 @@ def endpoint_rule(endpoint: str | None) -> Rule | None:
         return Rule("public")
     if endpoint.split(".")[0] in API_KEY_BLUEPRINTS:
         return Rule("api_key")
-    if endpoint in PAGE_ENDPOINTS:
+    if endpoint in PAGE_ENDPOINTS or endpoint in SERVER_PAGES:
         return Rule("page")
     if endpoint == CALLBACK_ENDPOINT:
         return Rule("callback")
@@ -166,7 +173,7 @@ def check_request(app: dash.Dash) -> Response | None:
         return None
     principal = current_principal()
     if rule.kind == "page":
-        page = page_of_path(app, request.path)
+        page = SERVER_PAGES.get(request.endpoint) or page_of_path(app, request.path)
         if page is not None and policy.page_rule(page) == policy.PUBLIC:
             return None
         if principal is None:

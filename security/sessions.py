@@ -5,7 +5,8 @@
 - Cookies: HttpOnly, SameSite=Lax, Secure when the request came over HTTPS (or ``APP_ENV=production``).
 - Idle timeout: a session that did nothing for ``SESSION_IDLE_MINUTES`` is signed out. Timer ticks
   (``n_intervals``) and the live feed do not count as doing something. The wall's kiosk session never times
-  out and outlives a browser restart.
+  out and outlives a browser restart. A grid worker's phone session (a user who is nothing but ``grid_worker``)
+  lasts ``GRID_WORKER_SESSION_DAYS`` without use and outlives a browser restart too: they sign in once.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from workorders.policy import Principal
 
 KIOSK_LIFETIME = timedelta(days=400)       # the longest a browser keeps a cookie
 SEEN_KEY, KIOSK_KEY = "seen", "kiosk"
+PHONE_KEY = "phone"                         # a grid worker's long phone session
 SEEN_RESOLUTION_S = 30                      # refresh "last seen" at most this often (fewer cookie rewrites)
 
 
@@ -94,7 +96,22 @@ def sign_in(principal: Principal, stamp: int) -> None:
     login_user(SessionUser(principal, stamp))
     session.permanent = principal.is_kiosk
     session[KIOSK_KEY] = principal.is_kiosk
+    if is_phone_session(principal):
+        session.permanent = True
+        session[PHONE_KEY] = True
     session[SEEN_KEY] = int(time.time())
+
+
+def is_phone_session(principal: Principal) -> bool:
+    """A grid worker on their phone: a user with that role and no other (a desk role keeps the short timeout)."""
+    return principal.kind == "user" and principal.roles == frozenset({"grid_worker"})
+
+
+def idle_limit_seconds() -> float:
+    settings = get_settings()
+    if session.get(PHONE_KEY):
+        return settings.grid_worker_session_days * 86400
+    return settings.session_idle_minutes * 60
 
 
 def sign_out() -> None:
@@ -117,7 +134,7 @@ def _expire_idle_sessions() -> None:
         return
     now = int(time.time())
     seen = session.get(SEEN_KEY, 0)
-    if now - seen > get_settings().session_idle_minutes * 60:
+    if now - seen > idle_limit_seconds():
         principal = current_principal()
         sign_out()
         g.session_expired = True

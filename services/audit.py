@@ -40,6 +40,7 @@ ACTIONS = {
     "supervision_order": "下达督办单", "supervision_answer": "登记督办答复", "supervision_outcome": "认定督办结果",
     "accountability": "记录问责", "joint_meeting_convened": "召集联席会", "joint_meeting_decision": "记录联席会决定",
 }
+ACTIONS["follow_up"] = "回访"              # issue 11: an operator's follow-up call (services.ticket_desk)
 MAX_TARGET, MAX_AGENT = 200, 300
 EXPORT_LIMIT = 100_000
 

@@ -85,7 +85,7 @@ def live_variant(principal: Principal | None) -> LiveVariant:
 # What the live layers draw, and nothing else (the snapshot goes to every opening screen; each batch to every open
 # one): rows under a header instead of objects, coordinates to 1e-6° (~0.1 m) in the exact variant, times in the
 # one wire format.
-TICKET_FIELDS = ("number", "state", "priority", "lon", "lat", "updated_at")
+TICKET_FIELDS = ("number", "state", "priority", "lon", "lat", "updated_at", "arrival_due", "resolve_due")
 CREW_FIELDS = ("code", "status", "worker", "lon", "lat")       # worker: 1 for a cell's grid worker
 
 
@@ -99,7 +99,10 @@ def live_ticket(view: dict, variant: LiveVariant = PLACES) -> list:
         lon, lat = _degrees(view.get("lon")), _degrees(view.get("lat"))
     else:
         lon, lat = public_point(view, community_points() if is_home(view) else {})
-    return [view["number"], view["state"], view.get("priority"), lon, lat, wire_time(view.get("updated_at"))]
+    # The deadlines colour a cluster by its most urgent member; the arrival one only while no crew is there.
+    arrival = None if view.get("on_site_at") else view.get("arrival_due_at")
+    return [view["number"], view["state"], view.get("priority"), lon, lat, wire_time(view.get("updated_at")),
+            wire_time(arrival), wire_time(view.get("resolve_due_at"))]
 
 
 def live_crew(crew: dict) -> list:

@@ -24,6 +24,7 @@ ACTION_LABELS: dict[str, str] = {
     "register": "登记受理", **{name: action.label for name, action in ACTIONS.items()},
     "evaluate": "群众评价", "flag": "标记", "notify_closed": "告知办结", "add_photos": "上传照片",
 }
+ACTION_LABELS["follow_up"] = "回访"        # issue 11 (services.ticket_desk)
 FLAG_LABELS = {"escalated_filing": "越级反映", "refiled_higher": "群众已越级反映"}
 # Supervision (services/supervision.py): its records in the staff history, never on the public timeline.
 SUPERVISION_ACTIONS = {"supervision_order": "下达督办单", "supervision_answer": "登记督办答复",
@@ -153,6 +154,8 @@ def _operator_note(event: dict, names: dict[str, str]) -> str | None:
         parts.append(FLAG_LABELS.get(data["flag"], data["flag"]))
     if event["action"] == "register" and data.get("channel"):
         parts.append(f"渠道：{CHANNELS.get(data['channel'], data['channel'])}")
+    if event["action"] == "follow_up":
+        parts.append("已联系上群众" if data.get("reached") else "未联系上群众")
     if event["action"] == "add_photos" and data.get("count"):
         parts.append(f"照片 {data['count']} 张")
     return " · ".join(parts) or None

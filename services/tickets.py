@@ -112,7 +112,7 @@ def create_ticket(request: NewTicket, principal: Principal | None, *, idempotenc
 def registered_as(request: NewTicket, principal: Principal | None) -> NewTicket:
     """The request as ``principal`` may file it: the intake right checked, ``registered_by`` its label."""
     if principal is not None or request.channel not in ANONYMOUS_CHANNELS:
-        policy.require(principal, "intake")
+        policy.require_intake(principal, request.channel)
     return request.model_copy(update={"registered_by": principal.label if principal else None})
 
 

@@ -18,7 +18,7 @@ TRIM_EVERY_SECONDS = 10.0
 
 def consumer_name() -> str:
     """One consumer per process: a restarted process comes back under a new name, and its predecessor's pending
-    entries are claimed after a minute (events.positions.CLAIM_IDLE_MS)."""
+    entries are claimed after POSITION_CLAIM_IDLE_SECONDS (a minute)."""
     return f"{socket.gethostname()}-{os.getpid()}"
 
 

@@ -204,6 +204,14 @@ def _printable(value: str) -> str:
     return value
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text (psycopg2 raises before the statement is sent): refuse it as bad input
+    # here, or it becomes a 500 half-way through the transaction.
+    if "\x00" in value:
+        raise refuse("nul_character", "不能包含空字符（NUL）")
+    return value
+
+
 def _iso_time(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -229,11 +237,12 @@ def optional(kind: Any) -> Any:
     return Annotated[kind | None, BeforeValidator(_blank_is_absent)]
 
 
-Code = Annotated[str, BeforeValidator(_not_blank), Field(max_length=MAX_CODE)]
-Text = Annotated[str, BeforeValidator(_not_blank), Field(max_length=MAX_TEXT)]
-Description = Annotated[str, BeforeValidator(_not_blank), Field(max_length=MAX_DESCRIPTION)]
-Address = Annotated[str, Field(max_length=MAX_ADDRESS)]
-PersonName = Annotated[str, Field(max_length=MAX_NAME)]
+Code = Annotated[str, BeforeValidator(_not_blank), Field(max_length=MAX_CODE), AfterValidator(_no_nul)]
+Text = Annotated[str, BeforeValidator(_not_blank), Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]
+Description = Annotated[str, BeforeValidator(_not_blank), Field(max_length=MAX_DESCRIPTION),
+                        AfterValidator(_no_nul)]
+Address = Annotated[str, Field(max_length=MAX_ADDRESS), AfterValidator(_no_nul)]
+PersonName = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_no_nul)]
 Phone = Annotated[str, Field(max_length=MAX_PHONE), AfterValidator(_phone),
                   Field(description=f"{PHONE_DIGITS[0]}–{PHONE_DIGITS[1]} digits; spaces, dashes, + and brackets "
                                     "are allowed between them")]
@@ -242,8 +251,8 @@ Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Priority = Annotated[int, Field(ge=1, le=4)]
 HttpUrl = Annotated[str, Field(max_length=MAX_TEXT, json_schema_extra={"format": "uri"}), AfterValidator(_http_url)]
 JsonObject = Annotated[dict[str, Any], BeforeValidator(lambda v: {} if v is None else v), AfterValidator(_small_json)]
-TicketNumber = Annotated[str, Field(max_length=MAX_TICKET_NUMBER)]
-Reference = Annotated[str, Field(max_length=MAX_REFERENCE)]
+TicketNumber = Annotated[str, Field(max_length=MAX_TICKET_NUMBER), AfterValidator(_no_nul)]
+Reference = Annotated[str, Field(max_length=MAX_REFERENCE), AfterValidator(_no_nul)]
 DeviceId = Annotated[str, BeforeValidator(_not_blank), Field(max_length=MAX_DEVICE_ID), AfterValidator(_stripped)]
 Time = Annotated[AwareDatetime, BeforeValidator(_iso_time)]
 IdempotencyKey = Annotated[str, BeforeValidator(_stripped), Field(min_length=1, max_length=MAX_IDEMPOTENCY_KEY),

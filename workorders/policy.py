@@ -59,21 +59,32 @@ RIGHTS: dict[str, str] = {
     "audit": "审计日志",
     "callback": "回访（关闭、重启已办结的工单，记录群众评价）",
     "crew_position": "上报处置力量位置",
+    "mediation": "矛盾纠纷调处（登记、结案、当事人信息）",
 }
+RIGHTS["ticket_list"] = "工单列表与导出（无 ticket_read 时不含群众个人信息）"     # issue 11, /tickets
+RIGHTS["risk_assessment"] = "重大决策社会稳定风险评估（登记、导入、导出项目）"     # issue 13, /risk
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "operator": frozenset({"intake", "caller_history", "ticket_read", "callback"}),
     "dispatcher": frozenset({"command_map", "dispatch", "transfer", "ticket_read", "live_feed", "wall"}),
     "department": frozenset({"ticket_read", "ticket_handle"}),
-    "street": frozenset({"ticket_read", "ticket_handle"}),
-    "community": frozenset({"ticket_read", "ticket_handle"}),
+    "street": frozenset({"ticket_read", "ticket_handle", "mediation"}),
+    "community": frozenset({"ticket_read", "ticket_handle", "mediation"}),
     "supervisor": frozenset({"supervision", "ticket_read", "command_map", "live_feed", "analytics", "export",
-                             "audit"}),
+                             "audit", "mediation"}),
     "leader": frozenset({"analytics", "export", "command_map", "live_feed", "wall"}),
     "wall": frozenset({"wall", "live_feed"}),
     "grid_worker": frozenset({"grid_tasks", "ticket_read", "ticket_handle", "crew_position"}),
     "admin": frozenset({"users", "rules", "api_keys", "audit"}),
 }
+
+# The ticket list (/tickets, issue 11): the center's roles; leaders see it without personal data.
+for _role in ("operator", "dispatcher", "supervisor", "leader"):
+    ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"ticket_list"}
+
+# Stability risk assessment (/risk, issue 13): street staff record their street's projects, supervisors all.
+for _role in ("street", "supervisor"):
+    ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"risk_assessment"}
 
 # What a scoped role's tickets are filtered by: (filter name, Principal attribute).
 SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -82,7 +93,8 @@ SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 # Rights that a scoped role holds only on its own tickets (the others it holds, it holds everywhere).
-SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks", "crew_position"})
+SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks", "crew_position", "mediation",
+                           "risk_assessment"})
 
 # Which right each transition of workorders/states.py needs (any one of them). Handling a ticket (签收, 退回, 到场,
 # 办结) is the handling unit's; dispatching, convening and merging the command center's; the operator merges the
@@ -264,6 +276,21 @@ def require_action(principal: Principal | None, action: str, target: Target) -> 
     return principal
 
 
+# Channels a principal may file through without the ``intake`` right, and the right that suffices instead: a grid
+# worker reports what they see on patrol (their own grid: services/mobile.py checks the place).
+CHANNEL_RIGHTS: dict[str, str] = {"grid_worker": "grid_tasks"}
+
+
+def require_intake(principal: Principal | None, channel: str) -> Principal:
+    """``principal`` when it may register a ticket of ``channel``: the intake right, or the channel's own."""
+    if principal is None:
+        raise SignInRequired("intake")
+    own = CHANNEL_RIGHTS.get(channel)
+    if can(principal, "intake") or (own is not None and can(principal, own)):
+        return principal
+    raise Forbidden("intake")
+
+
 def ticket_scope(principal: Principal | None, right: str = "ticket_read") -> dict[str, set[str]] | None:
     """What a list of tickets must be filtered to for ``principal``: None = every ticket; else the union of
     ``{"department": {...}, "street": {...}, "community": {...}, "grid": {...}, "crew": {...}}`` (an empty dict:
@@ -336,8 +363,12 @@ PAGES: dict[str, frozenset[str] | str] = {
     "/track": PUBLIC,
     "/track/<number>": PUBLIC,
     "/evaluate/<token>": PUBLIC,
+    "/mediation": frozenset({"street", "community", "supervisor", "leader"}),
+    "/m": frozenset({"grid_worker"}),            # the grid worker's phone (mobile/views.py, not a Dash page)
     "/supervision": frozenset({"supervisor"}),
 }
+PAGES["/tickets"] = frozenset({"operator", "dispatcher", "supervisor", "leader"})            # issue 11
+PAGES["/risk"] = frozenset({"street", "supervisor", "leader"})                              # issue 13
 
 # Data endpoints (not pages) that need a signed-in user, by the right they need. Keys are Flask endpoint names or
 # blueprint names (every endpoint of the blueprint).
@@ -345,12 +376,15 @@ DATA_ENDPOINTS: dict[str, str] = {
     "live": "live_feed",                      # /live/snapshot, /live/events (not the crews' position POST)
     "exports": "export",                      # /exports/department-scores.*, /exports/statistics.*
     "identity.audit_export": "audit",         # /audit/export.csv
+    "mobile": "grid_tasks",                   # /m's form posts and position (its GET pages are pages: "/m")
 }
+DATA_ENDPOINTS["ticket_exports"] = "ticket_list"   # /tickets/export.csv|.xlsx (issue 11)
 
 # Navigation: the pages a role's header links to, in this order, with their names.
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "指挥地图"), ("/hotline", "受理登记"), ("/wall", "大屏"), ("/analytics", "领导驾驶舱"),
-    ("/audit", "审计日志"),
+    ("/tickets", "工单列表"), ("/audit", "审计日志"), ("/mediation", "矛盾调处"),
+    ("/risk", "稳评"),
     ("/supervision", "督办"),
 )
 
@@ -358,6 +392,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
 HOME_PAGES: tuple[tuple[str, str], ...] = (
     ("dispatcher", "/"), ("operator", "/hotline"), ("supervisor", "/"), ("leader", "/analytics"),
     ("wall", "/wall"), ("admin", "/audit"),
+    ("grid_worker", "/m"),
 )
 FALLBACK_HOME = "/account"      # department, street, community and grid worker until their workplaces exist
 

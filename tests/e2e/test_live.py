@@ -35,13 +35,21 @@ def ticket_state(driver, number: str):
         "const t = window.liveMap.tickets.get(arguments[0]); return t ? t.state : null;", number)
 
 
+# The tickets the map was given: the clustered source and the stand-outs (priority 1, breached) drawn on their own.
+LIVE_FEATURES = """function liveFeatures() {
+    return ['live-tickets', 'live-standout'].flatMap(id => {
+        const src = window.liveMap.map.getSource(id);
+        return src ? src.serialize().data.features : [];
+    });
+}
+"""
+
+
 def painted(driver, number: str) -> bool:
     """The ticket is in the MapLibre source drawn on the map, with its number as the feature id."""
-    return driver.execute_script("""
-        const src = window.liveMap.map.getSource('live-tickets');
-        const data = src && src.serialize().data;
-        return !!(data && data.features.some(f => f.properties.id === arguments[0]) &&
-                  window.liveMap.paintedAt.has(arguments[0]));""", number)
+    return driver.execute_script(LIVE_FEATURES + """
+        return liveFeatures().some(f => f.properties.id === arguments[0]) &&
+               window.liveMap.paintedAt.has(arguments[0]);""", number)
 
 
 @pytest.fixture
@@ -61,8 +69,7 @@ def test_a_new_ticket_appears_on_an_open_map(app_url, browser, inner_point):
     assert console_errors(browser) == []
 
 
-PAINTED_STATE = """const src = window.liveMap.map.getSource('live-tickets');
-const f = src && src.serialize().data.features.find(f => f.properties.id === arguments[0]);
+PAINTED_STATE = LIVE_FEATURES + """const f = liveFeatures().find(f => f.properties.id === arguments[0]);
 return f ? f.properties.state : null;"""
 
 

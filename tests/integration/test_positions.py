@@ -168,9 +168,39 @@ def test_entries_of_a_consumer_that_crashed_are_claimed_by_another(engine, strea
     times = unique_times(3)
     publish_positions(r, [{"crew": code, "lon": lon, "lat": lat, "at": t} for t in times])
     TrackIngester("test-crashed").take(count=10, block_ms=10)      # read, then the process died
-    monkeypatch.setattr(positions_module, "CLAIM_IDLE_MS", 0)
+    monkeypatch.setattr(streams, "position_claim_idle_seconds", 0)
     done = ingest_waiting(TrackIngester("test-survivor"))
     assert done.stored == 3 and tracks_at(engine, code, times) == 3
+    assert pending(streams.position_stream) == 0
+
+
+# The consumer takes its batch and SIGKILLs itself before storing or acknowledging anything: a crash mid-batch.
+_KILLED_MID_BATCH = """
+import os, signal
+from events.positions import TrackIngester
+taken = TrackIngester("test-killed").take(count=10, block_ms=2000)
+print(len(taken), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_consumer_killed_mid_batch_has_its_entries_claimed_within_30_seconds(engine, streams, crew, monkeypatch,
+                                                                            database_url):
+    """Issue 12: another consumer claims a SIGKILLed one's pending entries within 30 s (POSITION_CLAIM_IDLE_SECONDS
+    = 15 here; with the default minute this test fails)."""
+    code, lon, lat = crew
+    times = unique_times(4)
+    publish_positions(get_redis(), [{"crew": code, "lon": lon, "lat": lat, "at": t} for t in times])
+    env = {**os.environ, "DATABASE_URL": database_url, "POSITION_STREAM": streams.position_stream,
+           "POSITION_DEAD_LETTER_STREAM": streams.position_dead_letter_stream}
+    killed = subprocess.run([sys.executable, "-c", _KILLED_MID_BATCH], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL and killed.stdout.strip() == "4", killed.stderr
+    assert pending(streams.position_stream) == 4 and tracks_at(engine, code, times) == 0
+    monkeypatch.setattr(streams, "position_claim_idle_seconds", 15)
+    survivor = TrackIngester("test-survivor")
+    wait_until(lambda: (ingest_waiting(survivor), tracks_at(engine, code, times) == 4)[1],
+               "the survivor to claim and store the killed consumer's batch", seconds=30, step=1)
     assert pending(streams.position_stream) == 0
 
 

@@ -45,6 +45,8 @@ PUBLIC_ENDPOINTS = frozenset({
 # refused (401, whether it exists or not), a signed-in user is told it does not exist (404).
 OBJECT_ENDPOINTS = frozenset({"media.photo"})
 PAGE_ENDPOINTS = frozenset({"/", "/<path:path>"})     # Dash's index: the page at the path decides (policy.PAGES)
+# Pages served by Flask views (security/gate.py SERVER_PAGES): endpoint → its path in policy.PAGES.
+SERVER_PAGES = {"mobile.home": "/m", "mobile.tasks": "/m"}
 CALLBACK_ENDPOINT = "/_dash-update-component"          # the callbacks' own matrix below
 NO_PAGE = "/no-such-page"                              # a path that is no page: Dash's 404 for a signed-in user
 
@@ -75,6 +77,11 @@ CALLBACK_EXCEPTIONS: dict[frozenset[str], frozenset[str]] = {
     # The pages router runs for anyone: each page's layout refuses for itself (test_the_router_* below).
     ROUTER_OUTPUTS: EVERYONE,
 }
+# Callbacks of a page that need a right beyond opening it (the page shows figures to more roles than may act).
+CALLBACK_EXCEPTIONS[frozenset({"mediation-download"})] = frozenset(
+    role for role, rights in policy.ROLE_RIGHTS.items() if "mediation" in rights)
+CALLBACK_EXCEPTIONS[frozenset({"risk-download"})] = frozenset(
+    role for role, rights in policy.ROLE_RIGHTS.items() if "risk_assessment" in rights)
 
 # Example values for the variables of a route, so that every route can be called.
 EXAMPLES = {"fmt": "json", "path": "no-such-page", "number": "20260101-000001", "token": "x", "code": "WATER-01",
@@ -156,7 +163,7 @@ def route_kind(route: Route) -> str:
     """public | page | object | key | data | callback, or NoExpectation."""
     if route.endpoint in PUBLIC_ENDPOINTS:
         return "public"
-    if route.endpoint in PAGE_ENDPOINTS:
+    if route.endpoint in PAGE_ENDPOINTS or route.endpoint in SERVER_PAGES:
         return "page"
     if route.endpoint in OBJECT_ENDPOINTS:
         return "object"
@@ -213,7 +220,7 @@ def app_routes(server) -> list[Route]:
             if rule.endpoint == "/":
                 routes += [Route(rule.endpoint, method, path, template) for path, template in page_paths()]
             else:
-                routes.append(Route(rule.endpoint, method, example_path(rule.rule)))
+                routes.append(Route(rule.endpoint, method, example_path(rule.rule), SERVER_PAGES.get(rule.endpoint, "")))
     return routes
 
 

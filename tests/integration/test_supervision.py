@@ -123,8 +123,9 @@ def test_an_order_is_issued_answered_and_closed_with_its_history_and_audit(engin
     _, events = svc.history(number)
     assert [e["action"] for e in events][-3:] == ["supervision_order", "supervision_answer", "supervision_outcome"]
     with engine.connect() as conn:
-        audited = conn.execute(text("SELECT action FROM audit_log WHERE target = :t ORDER BY id"),
-                               {"t": f"supervision_order:{order['id']}"}).scalars().all()
+        audited = conn.execute(text("""SELECT action FROM audit_log WHERE target = :t AND detail->>'ticket' = :n
+                                       ORDER BY id"""),
+                               {"t": f"supervision_order:{order['id']}", "n": number}).scalars().all()
     assert audited == ["supervision_order", "supervision_answer", "supervision_outcome"]
     assert order["id"] in [o["id"] for o in sup.ticket_records(SUPERVISOR, number)["orders"]]
 

@@ -11,14 +11,21 @@ EXPECTED = {
     "operator": {"intake", "caller_history", "ticket_read", "callback"},
     "dispatcher": {"command_map", "dispatch", "transfer", "ticket_read", "live_feed", "wall"},
     "department": {"ticket_read", "ticket_handle"},
-    "street": {"ticket_read", "ticket_handle"},
-    "community": {"ticket_read", "ticket_handle"},
-    "supervisor": {"supervision", "ticket_read", "command_map", "live_feed", "analytics", "export", "audit"},
+    "street": {"ticket_read", "ticket_handle", "mediation"},
+    "community": {"ticket_read", "ticket_handle", "mediation"},
+    "supervisor": {"supervision", "ticket_read", "command_map", "live_feed", "analytics", "export", "audit",
+                   "mediation"},
     "leader": {"analytics", "export", "command_map", "live_feed", "wall"},
     "wall": {"wall", "live_feed"},
     "grid_worker": {"grid_tasks", "ticket_read", "ticket_handle", "crew_position"},
     "admin": {"users", "rules", "api_keys", "audit"},
 }
+# Issue 11: the ticket list (/tickets) for the center's roles; leaders read it without personal data.
+for _role in ("operator", "dispatcher", "supervisor", "leader"):
+    EXPECTED[_role] = EXPECTED[_role] | {"ticket_list"}
+# Issue 13: stability risk assessment (/risk) for street staff and supervisors; leaders read its figures.
+for _role in ("street", "supervisor"):
+    EXPECTED[_role] = EXPECTED[_role] | {"risk_assessment"}
 SCOPES = {"department": {"department_code": "water"}, "street": {"street_code": "S1"},
           "community": {"community_code": "C1"}, "grid_worker": {"crew_code": "WGY-1", "grid_code": "G1"}}
 OWN = Target(frozenset({"water"}), "S1", "C1", "G1", "WGY-1")
@@ -27,8 +34,11 @@ PAGE_ROLES = {
     "/": {"dispatcher", "supervisor", "leader"}, "/wall": {"wall", "dispatcher", "leader"},
     "/hotline": {"operator"}, "/analytics": {"leader", "supervisor"},
     "/tickets/<number>": {"operator", "dispatcher", "supervisor"}, "/audit": {"admin", "supervisor"},
+    "/mediation": {"street", "community", "supervisor", "leader"},
     "/supervision": {"supervisor"},
 }
+PAGE_ROLES["/tickets"] = {"operator", "dispatcher", "supervisor", "leader"}      # issue 11
+PAGE_ROLES["/risk"] = {"street", "supervisor", "leader"}                        # issue 13
 PUBLIC_PAGES = ("/login", "/report", "/track", "/track/<number>", "/evaluate/<token>")
 
 
@@ -124,7 +134,7 @@ def test_the_account_page_is_for_every_signed_in_user_and_unknown_pages_for_nobo
 
 @pytest.mark.parametrize("roles, home", [
     (("dispatcher",), "/"), (("operator",), "/hotline"), (("leader",), "/analytics"), (("wall",), "/wall"),
-    (("supervisor",), "/"), (("admin",), "/audit"), (("department",), "/account"), (("grid_worker",), "/account"),
+    (("supervisor",), "/"), (("admin",), "/audit"), (("department",), "/account"), (("grid_worker",), "/m"),
     (("wall", "dispatcher"), "/"), (("leader", "operator"), "/hotline"),
 ])
 def test_home_page_of_each_role(roles, home):
@@ -133,8 +143,9 @@ def test_home_page_of_each_role(roles, home):
 
 
 def test_navigation_lists_only_pages_the_role_may_open():
-    assert [p for p, _ in policy.navigation(person("operator"))] == ["/hotline"]
-    assert [p for p, _ in policy.navigation(person("leader"))] == ["/", "/wall", "/analytics"]
+    assert [p for p, _ in policy.navigation(person("operator"))] == ["/hotline", "/tickets"]
+    assert [p for p, _ in policy.navigation(person("leader"))] == ["/", "/wall", "/analytics", "/tickets",
+                                                                   "/mediation", "/risk"]
     assert [p for p, _ in policy.navigation(person("admin"))] == ["/audit"]
 
 

@@ -26,6 +26,7 @@ FORBIDDEN = {
     "bench": ("tests",),
     "scripts": ("tests",),
     "harness": ("tests",),
+    "mobile": ("geo", "sqlalchemy", "psycopg2", "redis", "events"),    # the grid worker's phone: a door
 }
 # What only tests, benchmarks and scripts may use.
 TOOLING = ("tests", "harness", "pytest", "selenium")

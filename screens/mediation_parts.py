@@ -1,0 +1,61 @@
+"""/mediation's ids and the parts its callbacks redraw (the figures, the list): no page registration here, so tests
+and callbacks can import them."""
+from __future__ import annotations
+
+from dash import html
+
+from services import mediation
+
+
+class ids:
+    TILES = "mediation-tiles"
+    STREET = "mediation-street"
+    KIND = "mediation-kind"
+    OUTCOME = "mediation-outcome"
+    TABLE = "mediation-table"
+    MAP = "mediation-map"
+    FORM = "mediation-form"
+    FIELD = "mediation-field"          # pattern id {"type": FIELD, "name": <Chinese header>}
+    ADD = "mediation-add"
+    TICKET = "mediation-ticket"
+    FROM_TICKET = "mediation-from-ticket"
+    CLOSE_NUMBER = "mediation-close-number"
+    CLOSE_OUTCOME = "mediation-close-outcome"
+    CLOSE_AGREEMENT = "mediation-close-agreement"
+    CLOSE = "mediation-close"
+    MESSAGE = "mediation-message"
+    EXPORT = "mediation-export"
+    DOWNLOAD = "mediation-download"
+    REFRESH = "mediation-refresh"
+
+
+def tiles(summary: mediation.Summary, organisations: list[dict]) -> list[html.Div]:
+    rate = f"{summary.rate:.1%}" if summary.rate is not None else "—"
+    return [_tile("受理案件", f"{summary.cases:,}", f"已结 {summary.closed:,} · 办理中 {summary.open:,}"),
+            _tile("调解成功率", rate, f"成功 {summary.success:,} / 已结 {summary.closed:,}"),
+            _tile("调解组织", f"{len(organisations)}", f"街道社区 {sum(o['level'] == 'street' for o in organisations)}"
+                  f" · 行业专业 {sum(o['level'] == 'sector' for o in organisations)}"),
+            _tile("调解员", f"{sum(o['mediators'] for o in organisations):,}", "人")]
+
+
+def _tile(label: str, value: str, sub: str) -> html.Div:
+    return html.Div([html.Div(label, className="md-tile-label"), html.Div(value, className="md-tile-value"),
+                     html.Div(sub, className="md-tile-sub")], className="md-tile")
+
+
+def cases_table(rows: list[dict]) -> html.Table | html.Div:
+    if not rows:
+        return html.Div("没有符合条件的案件", className="md-empty")
+    head = ["编号", "类型", "概要", "当事人", "街道 · 网格", "调解组织", "结果", "受理"]
+    return html.Table([
+        html.Thead(html.Tr([html.Th(h) for h in head])),
+        html.Tbody([html.Tr([
+            html.Td(r["number"], className="md-number"), html.Td(r["kind"]), html.Td(r["summary"]),
+            html.Td(r["parties"]), html.Td(f"{r['street'] or ''} · {r['grid'] or ''}"), html.Td(r["org"]),
+            html.Td(r["outcome"] or "办理中", className="md-open" if not r["outcome"] else
+                    "md-success" if r["outcome"] == "调解成功" else "md-other"),
+            html.Td(f"{r['opened_at']:%Y-%m-%d}")]) for r in rows])], className="md-table")
+
+
+def options_of(values) -> list[dict]:
+    return [{"label": v, "value": v} for v in values]

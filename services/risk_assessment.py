@@ -1,0 +1,235 @@
+"""Stability risk assessment of major decisions (重大决策社会稳定风险评估): record, list, import and export assessed
+projects, and what lies inside a project's area (its grids, their open work orders and mediation cases).
+
+Who: street staff record the projects of their street (``risk_assessment`` right, scoped to the street);
+supervisors everywhere; leaders read the list and the figures (``analytics``), nothing they could change.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from geo import risk_assessment as risk_db
+from geo.db import get_engine
+from services.audit import record
+from settings import get_settings
+from workorders.policy import Principal, Target, can, require
+from workorders.risk_assessment import HEADERS, REQUIRED, ProjectFields, ProjectRejected, check_project
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+EXPORT_HEADERS = ("编号", "项目名称", "项目类型", "街道", "网格编码", "评估方法", "风险等级", "评估结论", "评估日期",
+                  "风险因素", "实施结果")
+
+
+class ImportRejected(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class NotFound(LookupError):
+    pass
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+def _scope(principal: Principal) -> dict:
+    """Street staff see their street's projects; everyone else who may read: all."""
+    if principal.kind != "system" and principal.roles == frozenset({"street"}):
+        return {"street": principal.street_code}
+    return {}
+
+
+def _reader(principal: Principal | None) -> Principal:
+    if can(principal, "risk_assessment"):
+        return principal
+    return require(principal, "analytics")
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+@dataclass(frozen=True)
+class Summary:
+    projects: int
+    by_level: dict
+    this_year: int
+    factors: int
+
+
+def summary(principal: Principal | None, filters: dict | None = None, engine: Engine | None = None) -> Summary:
+    principal = _reader(principal)
+    filters = {**(filters or {}), **_scope(principal)}
+    year = utcnow().astimezone(_tz()).year
+    with (engine or get_engine()).connect() as conn:
+        by_level = risk_db.level_counts(conn, filters)
+        this_year = sum(risk_db.level_counts(conn, {**filters, "year": year}).values())
+        factors = sum(p["factors"] for p in risk_db.list_projects(conn, filters, limit=10_000))
+    return Summary(sum(by_level.values()), {lv: by_level.get(lv, 0) for lv in ("高", "中", "低")}, this_year, factors)
+
+
+def list_projects(principal: Principal | None, filters: dict | None = None, page: int = 0,
+                  engine: Engine | None = None) -> list[dict]:
+    principal = _reader(principal)
+    filters = {**(filters or {}), **_scope(principal)}
+    with (engine or get_engine()).connect() as conn:
+        return risk_db.list_projects(conn, filters, limit=100, offset=100 * max(page, 0))
+
+
+def project_area(principal: Principal | None, number: str, engine: Engine | None = None) -> dict:
+    """One project with its factors, its area (GeoJSON) and the grids inside it with their open work orders and
+    open mediation cases."""
+    principal = _reader(principal)
+    with (engine or get_engine()).connect() as conn:
+        found = risk_db.project(conn, number)
+        scope = _scope(principal)
+        if found is None or (scope and found["street_code"] != scope["street"]):
+            raise NotFound(f"没有评估项目 {number}")
+        found["grids"] = risk_db.grids_in_area(conn, found["id"])
+    return found
+
+
+def grid_choices(principal: Principal | None, engine: Engine | None = None) -> dict[str, list[str]]:
+    """The grid codes a form may pick from, by street (street staff: their own street only)."""
+    principal = _reader(principal)
+    with (engine or get_engine()).connect() as conn:
+        grids = risk_db.street_grids(conn)
+    scope = _scope(principal)
+    return {s: g for s, g in grids.items() if not scope or s == scope["street"]}
+
+
+# ------------------------------------------------------------------------------------------------ writing
+
+def _check_grids(conn, principal: Principal, fields: ProjectFields, where: str = "") -> tuple[str | None, list[str]]:
+    """The project's street (where most of its cells lie) and the problems with its grid codes and rights."""
+    streets = risk_db.grid_streets(conn, list(fields.grid_codes))
+    problems = [f"{where}网格编码：没有网格 {code!r}" for code in fields.grid_codes if code not in streets]
+    if problems:
+        return None, problems
+    street = Counter(streets[c] for c in fields.grid_codes).most_common(1)[0][0]
+    if any(not can(principal, "risk_assessment", Target(street_code=s)) for s in set(streets.values())):
+        problems.append(f"{where}网格编码：只能登记本街道的项目")
+    return street, problems
+
+
+def _row(fields: ProjectFields, street: str, source: str, principal: Principal) -> tuple[dict, list[dict]]:
+    project = {"name": fields.name, "kind": fields.kind, "street_code": street, "grid_codes": list(fields.grid_codes),
+               "methods": list(fields.methods), "level": fields.level, "decision": fields.decision,
+               "outcome": fields.outcome, "assessed_on": fields.assessed_on, "source": source,
+               "created_by": principal.label}
+    factors = [{"factor": f.factor, "analysis": f.analysis, "measures": f.measures} for f in fields.factors]
+    return project, factors
+
+
+def add_project(principal: Principal, row: dict, now: datetime | None = None, engine: Engine | None = None) -> str:
+    """Record one project from a form (keys: the import's Chinese headers). Returns its number."""
+    require(principal, "risk_assessment")
+    fields = check_project(row, (now or utcnow()).astimezone(_tz()).date())
+    with (engine or get_engine()).begin() as conn:
+        street, problems = _check_grids(conn, principal, fields)
+        if problems:
+            raise ProjectRejected(problems)
+        number = risk_db.insert_project(conn, *_row(fields, street, "form", principal))
+        record("risk_project", actor=principal, target=f"risk:{number}", detail={"level": fields.level}, conn=conn)
+    return number
+
+
+# ------------------------------------------------------------------------------------------------ import, export
+
+def read_table(name: str, content: bytes) -> list[dict[str, str]]:
+    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file, keyed by the header row."""
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ImportRejected([f"{name}：文件超过 10 MB"])
+    if name.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+        try:
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+        except Exception:                       # a damaged or renamed file: openpyxl raises many kinds
+            raise ImportRejected([f"{name}：不是有效的 XLSX 文件"]) from None
+        values = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        if not values:
+            return []
+        header, *rows = values
+        return [dict(zip(header, row)) for row in rows if any(cell.strip() for cell in row)]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRejected([f"{name}：不是 UTF-8 编码的 CSV"]) from None
+    return [row for row in csv.DictReader(io.StringIO(text)) if any((v or "").strip() for v in row.values())]
+
+
+def import_projects(principal: Principal, name: str, content: bytes, now: datetime | None = None,
+                    engine: Engine | None = None) -> int:
+    """Every row checked first; one problem line per bad field naming its row; nothing written unless all pass."""
+    require(principal, "risk_assessment")
+    rows = read_table(name, content)
+    if not rows:
+        raise ImportRejected([f"{name}：没有数据行"])
+    header = {h for h in rows[0] if h is not None}
+    missing = [h for h in REQUIRED if h not in header]
+    unknown = sorted(header - set(HEADERS))
+    problems = ([f"表头：缺少 {'、'.join(missing)}"] if missing else []) + \
+        ([f"表头：不认识的列 {'、'.join(unknown)}（可用：{'、'.join(HEADERS)}）"] if unknown else [])
+    if problems:
+        raise ImportRejected(problems)
+    today = (now or utcnow()).astimezone(_tz()).date()
+    with (engine or get_engine()).begin() as conn:
+        good, problems = [], []
+        for index, row in enumerate(rows, start=2):       # row 1 is the header
+            try:
+                fields = check_project(row, today)
+            except ProjectRejected as rejected:
+                problems += [f"第 {index} 行 {p}" for p in rejected.problems]
+                continue
+            street, grid_problems = _check_grids(conn, principal, fields, where=f"第 {index} 行 ")
+            problems += grid_problems
+            if not grid_problems:
+                good.append(_row(fields, street, "import", principal))
+        if problems:
+            raise ImportRejected(problems)
+        for project, factors in good:
+            risk_db.insert_project(conn, project, factors)
+        record("risk_import", actor=principal, target=f"risk:{name}", detail={"rows": len(good)}, conn=conn)
+    return len(good)
+
+
+def import_file(principal: Principal, path: str | Path, engine: Engine | None = None) -> int:
+    path = Path(path)
+    if path.stat().st_size > MAX_IMPORT_BYTES:
+        raise ImportRejected([f"{path.name}：文件超过 10 MB"])
+    return import_projects(principal, path.name, path.read_bytes(), engine=engine)
+
+
+def export_csv(principal: Principal, filters: dict | None = None, engine: Engine | None = None) -> str:
+    """The filtered list in the import's own columns (plus number and street), so an export imports again."""
+    require(principal, "risk_assessment")
+    filters = {**(filters or {}), **_scope(principal)}
+    with (engine or get_engine()).connect() as conn:
+        rows = risk_db.export_rows(conn, filters)
+        record("export", actor=principal, target="risk:projects", detail={"rows": len(rows)})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_HEADERS)
+    for r in rows:
+        writer.writerow([_cell(v) for v in (r["number"], r["name"], r["kind"], r["street"], "、".join(r["grid_codes"]),
+                                            "、".join(r["methods"]), r["level"], r["decision"],
+                                            f"{r['assessed_on']:%Y-%m-%d}", r["factor_text"], r["outcome"])])
+    return "\ufeff" + out.getvalue()
+
+
+def _cell(value) -> str:
+    """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
