@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     # A new ticket of the same category this close to an open one, this soon after it, is offered as a duplicate.
     duplicate_radius_m: float = Field(default=150.0, gt=0)
     duplicate_window_hours: float = Field(default=24.0, gt=0)
+    # A new ticket of a category closed for the same caller, or this close to the same place, within this many days
+    # after its closure is linked to it as a repeat (重复投诉) at intake.
+    repeat_radius_m: float = Field(default=100.0, gt=0)
+    repeat_window_days: int = Field(default=30, gt=0)
+    # Units whose share of 满意+基本满意 among the ratings of the window is below this are listed on /supervision.
+    low_satisfaction_rate: float = Field(default=0.8, gt=0, le=1)
     # Open311 jurisdiction this server answers for (requests naming another one get 404).
     open311_jurisdiction: str = "tiedong.anshan"
     # Redis stream the outbox relay publishes to, and its cap (far above any backlog: trimming ignores readers).

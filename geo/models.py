@@ -141,6 +141,8 @@ class Ticket(Base):
         Index("ix_tickets_unresolved_due", "resolve_due_at", postgresql_where=text("resolved_at IS NULL")),
         Index("ix_tickets_arrival_pending", "arrival_due_at",
               postgresql_where=text("on_site_at IS NULL AND arrival_due_at IS NOT NULL")),
+        # migration 0012: intake looks for closed tickets the new one repeats
+        Index("ix_tickets_closed_at", "closed_at", postgresql_where=text("closed_at IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)          # 20261126-000123
@@ -278,6 +280,53 @@ class JointMeeting(Base):
     department_codes: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
     decision: Mapped[str | None] = mapped_column(Text)
     follow_up: Mapped[str | None] = mapped_column(Text)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False)
+    convened_by: Mapped[str | None] = mapped_column(Text)          # migration 0012
+    decided_at = mapped_column(DateTime(timezone=True))
+
+
+class SupervisionOrder(Base):
+    """督办单 (migration 0012): a unit is told to act on a ticket by a date, a named person answerable."""
+    __tablename__ = "supervision_orders"
+    __table_args__ = (CheckConstraint("outcome IS NULL OR outcome IN ('resolved', 'partly', 'unresolved')",
+                                      name="supervision_order_outcome"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"), index=True)
+    responsible_person: Mapped[str] = mapped_column(Text)
+    due_on = mapped_column(Date, nullable=False)
+    demand: Mapped[str] = mapped_column(Text)
+    issued_by: Mapped[str] = mapped_column(Text)
+    issued_at = mapped_column(DateTime(timezone=True), nullable=False)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    closed_by: Mapped[str | None] = mapped_column(Text)
+    closed_at = mapped_column(DateTime(timezone=True))
+
+
+class Accountability(Base):
+    """问责 (migration 0012): a measure taken against a person over a ticket."""
+    __tablename__ = "accountabilities"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("supervision_orders.id", ondelete="SET NULL"))
+    person: Mapped[str] = mapped_column(Text)
+    measure: Mapped[str] = mapped_column(String(16))
+    decided_on = mapped_column(Date, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(Text)
+    recorded_at = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class TicketLink(Base):
+    """A ticket repeating an earlier closed one (migration 0012): same caller and/or same place, same category."""
+    __tablename__ = "ticket_links"
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    earlier_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    reasons: Mapped[list[str]] = mapped_column(ARRAY(String(16)))
     created_at = mapped_column(DateTime(timezone=True), nullable=False)
 
 

@@ -6,6 +6,7 @@ import dash
 from dash import dcc, html
 
 from screens.intake_parts import info_rows, state_badge, timeline
+from screens.supervision_parts import supervision_sections
 from services.ticket_desk import department_options, ticket_page
 from workorders.policy import Forbidden, Principal
 from workorders.vocabulary import SATISFACTION
@@ -132,6 +133,8 @@ def layout(number: str = "", principal: Principal | None = None, **_query) -> ht
     body = ([html.Div(f"铁东区 96715 工单 {ticket['number']}", className="ticket-print-head"), *_detail(ticket),
              *_actions(ticket), *_follow_up(ticket)]
             if ticket else [html.Div(f"没有工单 {number}", className="notice", role="alert")])
+    if ticket:
+        body += supervision_sections(principal, ticket["number"])    # 督办单, 联席会, 问责, repeats (supervision)
     return html.Div([
         html.Header([
             html.Div([html.Span("96715", className="brand-mark"), html.H1("工单详情", className="desk-title")],

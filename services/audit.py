@@ -37,6 +37,8 @@ ACTIONS = {
     "ticket_list_read": "查询工单列表（含个人信息）", "api_key_created": "创建 API 密钥",
     "api_key_revoked": "停用 API 密钥", "ticket_created": "登记工单", "ticket_transition": "工单流转",
     "supervision_note": "督办记录",
+    "supervision_order": "下达督办单", "supervision_answer": "登记督办答复", "supervision_outcome": "认定督办结果",
+    "accountability": "记录问责", "joint_meeting_convened": "召集联席会", "joint_meeting_decision": "记录联席会决定",
 }
 ACTIONS["follow_up"] = "回访"              # issue 11: an operator's follow-up call (services.ticket_desk)
 MAX_TARGET, MAX_AGENT = 200, 300

@@ -26,8 +26,14 @@ ACTION_LABELS: dict[str, str] = {
 }
 ACTION_LABELS["follow_up"] = "回访"        # issue 11 (services.ticket_desk)
 FLAG_LABELS = {"escalated_filing": "越级反映", "refiled_higher": "群众已越级反映"}
+# Supervision (services/supervision.py): its records in the staff history, never on the public timeline.
+SUPERVISION_ACTIONS = {"supervision_order": "下达督办单", "supervision_answer": "登记督办答复",
+                       "supervision_outcome": "认定督办结果", "accountability": "问责",
+                       "joint_meeting_convened": "召集联席会", "joint_meeting_decision": "联席会决定"}
+ACTION_LABELS.update(SUPERVISION_ACTIONS)
+FLAG_LABELS.update({"repeat": "重复投诉", "arrival_breached": "超过到场时限"})
 # Events the public timeline leaves out: internal bookkeeping of the center.
-INTERNAL_ACTIONS = frozenset({"flag"})
+INTERNAL_ACTIONS = frozenset({"flag", *SUPERVISION_ACTIONS})
 # Reasons the public may read: written by the system, never by a person about a person.
 SYSTEM_ACTORS = frozenset({"system"})
 

@@ -21,9 +21,11 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from events.wire import wire_values
+from geo import supervision as supervision_sql
 from geo import tickets as db
 from geo.db import get_engine
 from services import audit
+from services import supervision as supervision_rules
 from settings import get_settings
 from workorders import policy
 from workorders.catalogue import Category, category_from_row
@@ -169,9 +171,21 @@ def _create(conn: Connection, request: NewTicket, principal: Principal | None, i
     ticket = db.ticket_by_id(conn, ticket_id)
     db.add_event(conn, ticket_id, now, request.registered_by or CHANNELS[request.channel], "register", None,
                  "registered", data={"channel": request.channel})
+    ticket = _link_repeats(conn, ticket, now)
     _publish(conn, "ticket.created", ticket, now)
     _audit_change(conn, principal, "ticket_created", f"ticket:{ticket['number']}", {"channel": request.channel})
     return Created(ticket, True, _duplicates(conn, ticket))
+
+
+def _link_repeats(conn: Connection, ticket: dict, now: datetime) -> dict:
+    """重复投诉: the same caller or place and category again within the window after a closure is linked at intake
+    and flagged, whether or not the operator typed the earlier number (that is 越级, ``related_number``)."""
+    earlier = supervision_rules.link_repeats(conn, ticket, now)
+    if not earlier:
+        return ticket
+    # The links (ticket_links) say which and why; the registration event stays the ticket's first and only one.
+    db.update_ticket(conn, ticket["id"], {"flags": [*ticket["flags"], "repeat"]})
+    return db.ticket_by_id(conn, ticket["id"])
 
 
 def _validate(request: NewTicket, catalogue: dict[str, Category]) -> Category:
@@ -333,7 +347,10 @@ def _effects(conn, ticket, action, target, actor, reason, department, crew, data
     elif action == "close":
         changes["closed_at"] = now
     elif action == "escalate":
-        level = min(ticket["escalation_level"] + 1, len(LEVEL_NAMES) - 1)
+        # A missed arrival deadline puts the ticket under supervision at its level; the resolution deadline (the
+        # sweep's overdue rule) moves it up a level.
+        step = 0 if data.get("arrival_breach") else 1
+        level = min(ticket["escalation_level"] + step, len(LEVEL_NAMES) - 1)
         changes.update(escalation_level=level, supervised=True)
         unit, person = _answerable(conn, ticket, level)
         db.add_supervision(conn, ticket["id"], level, unit, person, reason, now)
@@ -436,6 +453,22 @@ def escalate_overdue(now: datetime | None = None, engine: Engine | None = None) 
                        conn=conn)
             escalated.append(row["number"])
     return escalated
+
+
+def raise_arrival_breaches(now: datetime | None = None, engine: Engine | None = None) -> list[str]:
+    """Tickets whose arrival deadline (water 30 min, heating 20, power 40 …) passed with nobody on site: escalated
+    at once (state 升级, a supervision at their level, flag ``arrival_breached``), so the dispatcher's map and
+    /supervision show them now, not only at the resolution deadline. Once per ticket."""
+    now = now or utcnow()
+    raised = []
+    with (engine or get_engine()).begin() as conn:
+        escalatable = sorted(ACTIONS["escalate"].sources)
+        for row in supervision_sql.arrival_breaches(conn, now, escalatable):
+            transition(row["number"], "escalate", SYSTEM, now=now, conn=conn, data={"arrival_breach": True},
+                       reason=supervision_rules.arrival_breach_reason(row["arrival_due_at"], now))
+            _flag(conn, row["id"], supervision_rules.ARRIVAL_FLAG, now)
+            raised.append(row["number"])
+    return raised
 
 
 def supervise(supervision_id: int, principal: Principal, note: str, now: datetime | None = None) -> int:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from events.bus import ESCALATION_SWEEP, get_redis, record_worker_run
 from services.media import sweep_temporary_files
 from services.predictions import score_open_tickets
-from services.tickets import escalate_overdue
+from services.tickets import escalate_overdue, raise_arrival_breaches
 from settings import get_settings
 from workers.loop import Every, SupervisedLoop, first_line
 
@@ -32,6 +32,9 @@ log = logging.getLogger("workers.escalation")
 def sweep(engine: Engine | None = None, client: redis.Redis | None = None) -> list[str]:
     """One sweep; the numbers of the tickets it escalated. Raises when the database (or, recording the run,
     Redis) fails: the escalations themselves are committed before the run is recorded."""
+    arrivals = raise_arrival_breaches(engine=engine)
+    if arrivals:
+        log.info("arrival deadline missed, raised %d ticket(s): %s", len(arrivals), ", ".join(arrivals))
     numbers = escalate_overdue(engine=engine)
     record_worker_run(client or get_redis(), ESCALATION_SWEEP,
                       ttl_seconds=get_settings().health_max_sweep_age_seconds)

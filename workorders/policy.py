@@ -365,6 +365,7 @@ PAGES: dict[str, frozenset[str] | str] = {
     "/evaluate/<token>": PUBLIC,
     "/mediation": frozenset({"street", "community", "supervisor", "leader"}),
     "/m": frozenset({"grid_worker"}),            # the grid worker's phone (mobile/views.py, not a Dash page)
+    "/supervision": frozenset({"supervisor"}),
 }
 PAGES["/tickets"] = frozenset({"operator", "dispatcher", "supervisor", "leader"})            # issue 11
 PAGES["/risk"] = frozenset({"street", "supervisor", "leader"})                              # issue 13
@@ -384,6 +385,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "指挥地图"), ("/hotline", "受理登记"), ("/wall", "大屏"), ("/analytics", "领导驾驶舱"),
     ("/tickets", "工单列表"), ("/audit", "审计日志"), ("/mediation", "矛盾调处"),
     ("/risk", "稳评"),
+    ("/supervision", "督办"),
 )
 
 # Where a role lands after signing in; a user with several roles lands at the first of theirs in this order.

@@ -84,7 +84,7 @@ def test_the_wall_keeps_its_full_screen_with_a_faint_mark(app_url, browser):
 ROLE_SHELLS = [
     ("leader", "/analytics", ["指挥地图", "大屏", "领导驾驶舱"]),
     ("wall", "/wall", None),
-    ("supervisor", "/", ["指挥地图", "领导驾驶舱", "审计日志"]),
+    ("supervisor", "/", ["指挥地图", "领导驾驶舱", "工单列表", "审计日志", "矛盾调处", "稳评", "督办"]),
     ("admin", "/audit", ["审计日志"]),
     ("department", "/account", []),
 ]
@@ -174,7 +174,8 @@ def test_the_leaders_view_sits_under_the_shell_and_links_only_the_supervisors_pa
     sign_in_at_login(browser, app_url, username, password)
     browser.get(app_url + "/analytics")
     wait_for_js(browser, "return !!document.getElementById('an-kpis');", what="the leader's view")
-    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".shell-nav a")] == ["指挥地图", "领导驾驶舱", "审计日志"]
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".shell-nav a")] == [
+        "指挥地图", "领导驾驶舱", "工单列表", "审计日志", "矛盾调处", "稳评", "督办"]
     assert not browser.find_elements(By.CSS_SELECTOR, "a[href='/wall']")
     bar = browser.find_element(By.CSS_SELECTOR, ".shell-bar").rect
     page = browser.find_element(By.CSS_SELECTOR, ".analytics-page").rect

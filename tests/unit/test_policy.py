@@ -35,6 +35,7 @@ PAGE_ROLES = {
     "/hotline": {"operator"}, "/analytics": {"leader", "supervisor"},
     "/tickets/<number>": {"operator", "dispatcher", "supervisor"}, "/audit": {"admin", "supervisor"},
     "/mediation": {"street", "community", "supervisor", "leader"},
+    "/supervision": {"supervisor"},
 }
 PAGE_ROLES["/tickets"] = {"operator", "dispatcher", "supervisor", "leader"}      # issue 11
 PAGE_ROLES["/risk"] = {"street", "supervisor", "leader"}                        # issue 13
