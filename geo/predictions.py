@@ -83,14 +83,20 @@ def risks_by_number(conn: Connection, numbers: list[str]) -> dict[str, dict]:
         {"numbers": numbers}).mappings()}
 
 
-def riskiest_open(conn: Connection, limit: int = 20) -> list[dict]:
-    """Open tickets by the larger of their two chances to be late, highest first."""
+def riskiest_open(conn: Connection, limit: int = 20, now: datetime | None = None) -> list[dict]:
+    """Open tickets by the larger of their two chances to be late, highest first; with ``now``, only those whose
+    deadlines are still ahead (the ones a person can still save)."""
+    ahead = """AND t.resolve_due_at > :now AND (t.arrival_due_at IS NULL OR t.on_site_at IS NOT NULL
+               OR t.arrival_due_at > :now)""" if now else ""
     return [dict(r) for r in conn.execute(text(f"""
-        SELECT t.number, t.category_code, t.street_code, t.lead_department_code, t.arrival_due_at,
-               t.resolve_due_at, r.arrival_p, r.resolve_p, GREATEST(COALESCE(r.arrival_p, 0), r.resolve_p) AS p
+        SELECT t.number, t.category_code, c.name AS category_name, t.street_code, s.name AS street_name,
+               t.lead_department_code, d.name AS lead_department_name, t.state, t.arrival_due_at, t.resolve_due_at,
+               r.arrival_p, r.resolve_p, GREATEST(COALESCE(r.arrival_p, 0), COALESCE(r.resolve_p, 0)) AS p
         FROM ticket_risk r JOIN tickets t ON t.id = r.ticket_id
-        WHERE t.state IN {OPEN} ORDER BY p DESC NULLS LAST, t.resolve_due_at LIMIT :n"""),
-        {"n": limit}).mappings()]
+        LEFT JOIN categories c ON c.code = t.category_code LEFT JOIN streets s ON s.code = t.street_code
+        LEFT JOIN departments d ON d.code = t.lead_department_code
+        WHERE t.state IN {OPEN} {ahead} ORDER BY p DESC, t.resolve_due_at LIMIT :n"""),
+        {"n": limit, "now": now}).mappings()]
 
 
 def daily_cell_counts(conn: Connection, since: datetime, until: datetime, tz: str) -> "pd.DataFrame":

@@ -98,7 +98,12 @@ def lists(board: supervision.Board) -> list:
                 r["lead_department_name"], _state(r)] for r in board.refiled]
     low = [[r["department_name"], r["rated"], r["unsatisfied"], f"{r['rate'] * 100:.0f}%"]
            for r in board.low_satisfaction]
+    at_risk = [[_ticket_link(r["number"]), r["category_name"], r["street_name"], r["lead_department_name"],
+                _state(r), f"{r['p']:.0%}"] for r in board.at_risk]
     return [
+        _section("即将超时（模型预测超时概率最高，尚未超时）",
+                 _table(("工单", "类别", "街道", "承办单位", "状态", "超时概率"), at_risk,
+                        "暂无预测（python -m etl train 之后显示）", "sup-at-risk")),
         _section("超时工单", _table(("工单", "类别", "街道", "承办单位", "状态", "超时"), overdue,
                                    "没有超时工单", "sup-overdue")),
         _section("升级督办（按级别）", _table(("级别", "工单", "类别", "承办单位", "状态", "办结时限"), escalated,

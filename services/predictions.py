@@ -117,11 +117,13 @@ def risks(numbers: list[str], engine: Engine | None = None) -> dict[str, dict]:
         return predictions_db.risks_by_number(conn, numbers)
 
 
-def riskiest(principal: Principal, limit: int = 20, engine: Engine | None = None) -> list[dict]:
-    """Open tickets by their chance to be late, for the command center (no personal data in these rows)."""
+def riskiest(principal: Principal, limit: int = 20, engine: Engine | None = None,
+             still_ahead: datetime | None = None) -> list[dict]:
+    """Open tickets by their chance to be late, for the command center (no personal data in these rows); with
+    ``still_ahead`` (now), only those whose deadlines have not passed yet."""
     require(principal, "live_feed")
     with (engine or get_engine()).connect() as conn:
-        return predictions_db.riskiest_open(conn, limit)
+        return predictions_db.riskiest_open(conn, limit, still_ahead)
 
 
 def model_figures(engine: Engine | None = None) -> list[dict]:

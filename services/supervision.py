@@ -9,7 +9,7 @@ Every change is one transaction: the record, an event in the ticket's history, a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import Connection
@@ -18,7 +18,7 @@ from geo import supervision as db
 from geo import tickets as ticket_sql
 from geo.db import get_engine
 from geo.intake_reference import department_names
-from services import audit
+from services import audit, predictions
 from settings import get_settings
 from workorders import policy
 from workorders.clock import local_date
@@ -120,6 +120,7 @@ class Board:
     orders: list[dict]
     meetings: list[dict]
     accountabilities: list[dict]
+    at_risk: list[dict] = field(default_factory=list)     # not late yet, most likely to be (services/predictions)
 
 
 def board(principal: Principal | None, now: datetime | None = None) -> Board:
@@ -134,7 +135,8 @@ def board(principal: Principal | None, now: datetime | None = None) -> Board:
             refiled=db.refiled_higher(conn, since, LIST_LIMIT),
             low_satisfaction=low_satisfaction(db.satisfaction_by_unit(conn, since)),
             orders=db.orders(conn, limit=LIST_LIMIT), meetings=db.meetings(conn, limit=LIST_LIMIT),
-            accountabilities=db.accountabilities(conn, limit=LIST_LIMIT))
+            accountabilities=db.accountabilities(conn, limit=LIST_LIMIT),
+            at_risk=predictions.riskiest(principal, 10, still_ahead=now))
 
 
 def _grouped_repeats(rows: list[dict]) -> list[dict]:

@@ -132,3 +132,13 @@ def test_tomorrows_hotspots_cover_every_cell_and_name_the_top_ones(engine, hotsp
 def test_the_forecast_is_for_the_leader_view_only(engine, hotspot_model):
     with pytest.raises(Forbidden):
         predictions.tomorrow_hotspots(DISPATCHER, engine=engine)
+
+
+def test_the_at_risk_list_leaves_out_what_is_late_already(engine, history):
+    predictions.train_models(now=NOW, engine=engine)
+    predictions.score_open_tickets(now=NOW, engine=engine)
+    ahead = {r["number"] for r in predictions.riskiest(DISPATCHER, 500, engine=engine, still_ahead=NOW)}
+    assert {f"{history}OPEN-H", f"{history}OPEN-W"} <= ahead
+    later = NOW + timedelta(days=4)                      # both copies' 72-hour deadlines have passed by then
+    late = {r["number"] for r in predictions.riskiest(DISPATCHER, 500, engine=engine, still_ahead=later)}
+    assert not {f"{history}OPEN-H", f"{history}OPEN-W"} & late
