@@ -241,12 +241,24 @@
     state.clusters = seen.size;
   }
 
-  // Plotly re-adds its own layers when its traces change (a relayout, a recolour): keep ours on top.
+  // Plotly re-adds its own layers when its traces change (a relayout, a recolour): keep ours above its cells and
+  // cameras but below its text (street and community names stay readable over the dots).
   function keepOnTop(map) {
     const layers = map.getStyle().layers;
-    const n = layers.length;
-    if (n >= 2 && layers[n - 2].id === "live-standout-halo" && layers[n - 1].id === "live-standout") return;
-    for (const id of LIVE_LAYERS) if (map.getLayer(id)) map.moveLayer(id);
+    const ours = layers.filter(l => LIVE_LAYERS.includes(l.id)).map(l => l.id);
+    // The text layers Plotly draws last (street, community names): ours go just below the first of them.
+    let labels = -1;
+    for (let i = layers.length - 1; i >= 0; i--) {
+      if (LIVE_LAYERS.includes(layers[i].id)) continue;
+      if (layers[i].type !== "symbol") break;
+      labels = i;
+    }
+    const before = labels >= 0 ? layers[labels].id : undefined;
+    const last = layers.findIndex(l => l.id === "live-standout");
+    const inPlace = ours.join() === LIVE_LAYERS.filter(id => map.getLayer(id)).join() &&
+      (before === undefined ? last === layers.length - 1 : last === labels - 1);
+    if (inPlace) return;
+    for (const id of LIVE_LAYERS) if (map.getLayer(id)) map.moveLayer(id, before);
   }
 
   function render() {

@@ -1,11 +1,11 @@
-"""python -m bench [live|wall|all] | locate [--points N] | connections [--before REV] | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] |
-dispatch [SEEDS] | risk | tickets — run the
+"""python -m bench [live|wall|all] | locate [--points N] | service-intake | connections [--before REV] | snapshot REV |
+soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | risk | tickets — run the
 benchmarks, write bench/results/<name>-<time>.{json,md}. `all` (what `make bench` runs) includes connections."""
 from __future__ import annotations
 
 import sys
 
-from bench import connections, dispatch_policies, live_latency, locate, snapshot_size, soak, wall_ab
+from bench import connections, dispatch_policies, live_latency, locate, service_intake, snapshot_size, soak, wall_ab
 
 
 def main(argv: list[str]) -> int:
@@ -15,6 +15,9 @@ def main(argv: list[str]) -> int:
         if which == "all":
             connections.main([])
             locate.main([])
+        return 0
+    if which == "service-intake":
+        service_intake.main(argv[1:])
         return 0
     if which == "locate":
         locate.main(argv[1:])
@@ -41,7 +44,7 @@ def main(argv: list[str]) -> int:
     if which == "soak":
         soak.main(float(argv[1]) if len(argv) > 1 else 20)
         return 0
-    print(f"unknown benchmark {which!r}: live | wall | all | locate | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS]", file=sys.stderr)
+    print(f"unknown benchmark {which!r}: live | wall | all | locate | service-intake | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS]", file=sys.stderr)
     return 2
 
 

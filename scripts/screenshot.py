@@ -29,6 +29,8 @@ def main() -> None:
     parser.add_argument("--click", nargs=2, type=float, metavar=("LON", "LAT"), help="click here (opens a panel)")
     parser.add_argument("--press", action="append", default=[], metavar="CSS",
                         help="click this element before the shot (repeatable, in order)")
+    parser.add_argument("--live", action="store_true",
+                        help="wait until the live layers have drawn what the snapshot holds")
     parser.add_argument("--user", help="sign in as this user first")
     parser.add_argument("--password")
     args = parser.parse_args()
@@ -52,6 +54,10 @@ def main() -> None:
                 Plotly.relayout(gd, {'map.zoom': arguments[0], 'map.center': {lon: arguments[1], lat: arguments[2]}});
             """, args.zoom, args.lon, args.lat)
         time.sleep(4)
+        if args.live:
+            wait_for_js(driver, "return !!(window.liveMap && window.liveMap.renders > 0 && "
+                                "!window.liveMap.awaitingSnapshot);", seconds=60, what="the live layers")
+            time.sleep(3)
         for selector in args.press:
             driver.execute_script("document.querySelector(arguments[0]).click()", selector)
             time.sleep(3)
