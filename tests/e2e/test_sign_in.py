@@ -35,7 +35,7 @@ def test_a_dispatcher_signs_in_sees_the_map_with_their_shell_and_signs_out(app_u
     shell = shell_text(browser)
     assert "调度员 演示" in shell and "调度员" in shell
     links = [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".shell-nav a")]
-    assert links == ["指挥地图", "大屏"]                           # only the dispatcher's pages
+    assert links == ["指挥地图", "大屏", "工单列表"]               # only the dispatcher's pages
     assert "shell-chip" in browser.find_element(By.CSS_SELECTOR, ".shell").get_attribute("class")
     assert console_errors(browser) == []                          # the CSP lets the map and Dash run
     browser.find_element(By.ID, "shell-signout").click()
@@ -52,7 +52,7 @@ def test_an_operator_lands_on_the_hotline_and_is_refused_at_analytics(app_url, b
     wait_for_js(browser, "return !!document.getElementById('hotline-phone');", what="the hotline form")
     shell = shell_text(browser)
     assert "话务员 演示" in shell and "退出" in shell and "修改密码" in shell
-    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".shell-nav a")] == ["受理登记"]
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".shell-nav a")] == ["受理登记", "工单列表"]
     browser.get(app_url + "/analytics")
     assert "无权访问此页面" in browser.find_element(By.TAG_NAME, "body").text
     assert "an-map" not in browser.page_source
@@ -82,7 +82,7 @@ def test_the_wall_keeps_its_full_screen_with_a_faint_mark(app_url, browser):
 # Each role's landing and links as the README's table of users and roles says (written out by hand: this is the
 # spec the policy must meet, not a copy of it). None: the wall's faint mark, which has no links at all.
 ROLE_SHELLS = [
-    ("leader", "/analytics", ["指挥地图", "大屏", "领导驾驶舱"]),
+    ("leader", "/analytics", ["指挥地图", "大屏", "领导驾驶舱", "工单列表", "矛盾调处", "稳评"]),
     ("wall", "/wall", None),
     ("supervisor", "/", ["指挥地图", "领导驾驶舱", "工单列表", "审计日志", "矛盾调处", "稳评", "督办"]),
     ("admin", "/audit", ["审计日志"]),
