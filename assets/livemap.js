@@ -149,6 +149,15 @@
     state.crewsChanged = true;
   }
 
+  // Cluster circles sized by count; on the wall larger, so that its counts (24 px, read from five metres) fit.
+  const CLUSTER_RADII = ["step", ["get", "point_count"], 13, 10, 17, 50, 22, 200, 28, 1000, 34];
+  const WALL_CLUSTER_RADII = ["step", ["get", "point_count"], 18, 10, 22, 100, 27, 1000, 34];
+
+  // Priority-1 and late tickets stand out at every zoom, smaller at district zoom so that a bad day's hundreds of
+  // them do not become the carpet that clustering removed.
+  const STANDOUT_RADII = ["interpolate", ["linear"], ["zoom"], 11, 4, 14, 7];
+  const STANDOUT_HALO_RADII = ["interpolate", ["linear"], ["zoom"], 11, 8, 14, 14];
+
   function addLayers(map) {
     if (!map.getSource("live-crews")) {
       map.addSource("live-crews", {type: "geojson", data: crewCollection()});
@@ -165,16 +174,16 @@
       map.addLayer({id: "live-clusters", type: "circle", source: "live-tickets", filter: ["has", "point_count"],
         paint: {"circle-color": URGENCY_COLOURS, "circle-opacity": 0.88, "circle-stroke-color": "#0a1624",
                 "circle-stroke-width": 2,
-                "circle-radius": ["step", ["get", "point_count"], 13, 10, 17, 50, 22, 200, 28, 1000, 34]}});
+                "circle-radius": state.onWall ? WALL_CLUSTER_RADII : CLUSTER_RADII}});
       map.addLayer({id: "live-tickets", type: "circle", source: "live-tickets", filter: ["!", ["has", "point_count"]],
         paint: {"circle-color": TICKET_COLOURS, "circle-radius": 5,
                 "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2, "circle-opacity": 0.95}});
       map.addSource("live-standout", {type: "geojson", data: standoutTickets()});
       map.addLayer({id: "live-standout-halo", type: "circle", source: "live-standout", paint: {
         "circle-color": ["case", ["==", ["get", "urgency"], 3], "#ff3b3b", "#ff2bd6"], "circle-opacity": 0.28,
-        "circle-radius": 14, "circle-blur": 0.4}});
+        "circle-radius": STANDOUT_HALO_RADII, "circle-blur": 0.4}});
       map.addLayer({id: "live-standout", type: "circle", source: "live-standout", paint: {
-        "circle-color": TICKET_COLOURS, "circle-radius": 7, "circle-stroke-color": "#ffffff",
+        "circle-color": TICKET_COLOURS, "circle-radius": STANDOUT_RADII, "circle-stroke-color": "#ffffff",
         "circle-stroke-width": 2, "circle-opacity": 1}});
       for (const layer of ["live-tickets", "live-standout"]) {
         map.on("click", layer, function (e) {

@@ -194,7 +194,10 @@ class TicketEvent(Base):
     """Every change of a ticket: who, when, what, why. The ticket's full history."""
     __tablename__ = "ticket_events"
     # migration 0005: the department ranking counts returns
-    __table_args__ = (Index("ix_ticket_events_returns", "ticket_id", postgresql_where=text("action = 'return'")),)
+    # migration 0027: the wall's ticker of escalations and joint meetings
+    __table_args__ = (Index("ix_ticket_events_returns", "ticket_id", postgresql_where=text("action = 'return'")),
+                      Index("ix_ticket_events_notable", "at",
+                            postgresql_where=text("action IN ('escalate', 'joint_meeting')")))
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     at = mapped_column(DateTime(timezone=True), nullable=False)

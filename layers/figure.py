@@ -25,7 +25,8 @@ def fit_view(bounds: tuple[float, float, float, float], width_px: int = 1600, he
 
 
 def command_map_figure(data: MapData, style: str | dict[str, Any], measure: str = "street",
-                       labels_size: int = 15, cameras: bool = True) -> go.Figure:
+                       labels_size: int = 15, cameras: bool = True,
+                       view_px: tuple[int, int] = (1600, 1000)) -> go.Figure:
     # Order is drawing order: polygons first, then outlines, then points on top. Tickets and crews are not here:
     # they are live layers owned by MapLibre (assets/livemap.js), so their updates never redraw these traces.
     traces = [
@@ -38,7 +39,7 @@ def command_map_figure(data: MapData, style: str | dict[str, Any], measure: str 
     ]
     figure = go.Figure(traces)
     figure.update_layout(
-        map={"style": style, **fit_view(data.bounds)},
+        map={"style": style, **fit_view(data.bounds, *view_px)},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         paper_bgcolor="#0a1624", showlegend=False, uirevision="command-map",
         hoverlabel={"font": {"size": 15}}, clickmode="event")

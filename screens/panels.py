@@ -26,11 +26,14 @@ def _distance(metres: float) -> str:
     return f"{metres:.0f} m" if metres < 1000 else f"{metres / 1000:.1f} km"
 
 
-def countdown(due: datetime | None, label: str) -> html.Span:
-    """A deadline that assets/countdown.js keeps ticking in the browser (no server round trip per second)."""
+def countdown(due: datetime | None, label: str, minutes: bool = False) -> html.Span:
+    """A deadline that assets/countdown.js keeps ticking in the browser (no server round trip per second);
+    ``minutes``: to the minute (the wall, where a ticking seconds digit is motion that carries no news)."""
     if due is None:
         return html.Span()
-    return html.Span(label, className="countdown", **{"data-due": due.isoformat(), "data-label": label})
+    precision = {"data-precision": "minute"} if minutes else {}
+    return html.Span(label, className="countdown", **{"data-due": due.isoformat(), "data-label": label},
+                     **precision)
 
 
 def _ticket_row(ticket: dict, selected: bool) -> html.Li:

@@ -27,19 +27,21 @@ def current_map_data() -> MapData:
         return _cached[1]
 
 
-def base_map_figure(style_url: str, labels_size: int = 15, cameras: bool = True) -> dict[str, Any]:
+def base_map_figure(style_url: str, labels_size: int = 15, cameras: bool = True,
+                    view_px: tuple[int, int] = (1600, 1000)) -> dict[str, Any]:
     """The map's static figure (cells, outlines, labels, cameras) as a plain dict, built once per map-data refresh.
 
     Building it costs 0.1-0.3 s of CPU per page load (shapes to GeoJSON, 11,000 cameras), which sits directly on
     the path to the wall's first paint. Callers must not modify the returned dict: every page load shares it.
     """
     data = current_map_data()
-    key = (style_url, labels_size, cameras)
+    key = (style_url, labels_size, cameras, view_px)
     with _lock:
         hit = _figures.get(key)
         if hit is not None and hit[0] is data:
             return hit[1]
-    figure = command_map_figure(data, style=style_url, labels_size=labels_size, cameras=cameras).to_plotly_json()
+    figure = command_map_figure(data, style=style_url, labels_size=labels_size, cameras=cameras,
+                                view_px=view_px).to_plotly_json()
     with _lock:
         # One entry per host URL and variant: a handful in practice; dropped wholesale if something floods it.
         if len(_figures) > 32:

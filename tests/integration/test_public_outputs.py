@@ -20,7 +20,9 @@ from harness.signing_in import csrf_headers, make_user, sign_in, signed_in_clien
 from services.tickets import NewTicket, create_ticket, transition
 from tests.integration.dash_requests import callback_body, router_body
 
-WALL = "..wall-tiles.children...wall-watch.children...wall-ticker.children.."
+WALL_OUTPUTS = ("wall-tiles", "wall-categories", "wall-streets", "wall-hours", "wall-crews", "wall-overdue",
+                "wall-at-risk", "wall-ticker")
+WALL = ".." + "...".join(f"{i}.children" for i in WALL_OUTPUTS) + ".."
 NAME, PHONE, ADDRESS, WORDS = "欧阳娜娜", "13700009999", "和平路77号4单元", "欧阳家楼道漏水"
 
 
@@ -48,10 +50,23 @@ def private_values() -> tuple[str, ...]:
     return NAME, PHONE, ADDRESS, WORDS, "欧*", "****9999"
 
 
-def test_the_wall_screen_shows_no_name_or_phone_not_even_masked(server, citizens_ticket):
+@pytest.fixture
+def escalated_ticket(citizens_ticket):
+    """The same citizen's second call, escalated: the newest event of the wall's ticker (shown by its place)."""
+    request = NewTicket(channel="hotline", category="water_leak", description=WORDS, lon=citizens_ticket["lon"],
+                        lat=citizens_ticket["lat"], address=ADDRESS, citizen_name=NAME, citizen_phone=PHONE)
+    ticket = create_ticket(request, sp("tests")).ticket
+    transition(ticket["number"], "escalate", sp("public-tests"), reason=f"大屏测试升级 {NAME}")
+    yield ticket
+    transition(ticket["number"], "dispatch", sp("public-tests"), department=ticket["lead_department_code"])
+    transition(ticket["number"], "refuse", sp("public-tests"), reason="测试工单")
+
+
+def test_the_wall_screen_shows_no_name_or_phone_not_even_masked(server, escalated_ticket):
+    citizens_ticket = escalated_ticket
     wall = signed_in_client(server, "wall")
     body = {"output": WALL, "outputs": [{"id": i, "property": "children"}
-                                        for i in ("wall-tiles", "wall-watch", "wall-ticker")],
+                                        for i in WALL_OUTPUTS],
             "inputs": [{"id": "wall-tick", "property": "n_intervals", "value": 1}], "state": [],
             "changedPropIds": ["wall-tick.n_intervals"]}
     answer = wall.post("/_dash-update-component", json=body, headers=csrf_headers(wall))

@@ -182,7 +182,7 @@ def test_timer_ticks_do_not_keep_a_session_alive(server):
     client = signed_in_client(server, "wall", "leader")
     with client.session_transaction() as session:
         session["seen"] = int(time.time()) - 120
-    tick = callback_body("..wall-tiles.children...wall-watch.children...wall-ticker.children..",
+    tick = callback_body("..wall-tiles.children...wall-categories.children...wall-streets.children...wall-hours.children...wall-crews.children...wall-overdue.children...wall-at-risk.children...wall-ticker.children..",
                          [{"id": "wall-tick", "property": "n_intervals", "value": 5}])
     assert client.post("/_dash-update-component", json=tick, headers=csrf_headers(client)).status_code == 200
     with client.session_transaction() as session:
@@ -351,7 +351,7 @@ def test_a_signed_in_user_gets_only_the_pages_and_callbacks_of_their_role(server
     history = callback_body("hotline-history.children", [{"id": "hotline-phone", "property": "value",
                                                           "value": "13800000000"}])
     assert operator.post("/_dash-update-component", json=history, headers=headers).status_code == 200
-    wall = callback_body("..wall-tiles.children...wall-watch.children...wall-ticker.children..")
+    wall = callback_body("..wall-tiles.children...wall-categories.children...wall-streets.children...wall-hours.children...wall-crews.children...wall-overdue.children...wall-at-risk.children...wall-ticker.children..")
     assert operator.post("/_dash-update-component", json=wall, headers=headers).status_code == 403
     analytics = json.dumps(operator.post("/_dash-update-component", json=router_body("/analytics"),
                                          headers=headers).get_json(), ensure_ascii=False)
