@@ -32,6 +32,10 @@ ASSIST_STATES = frozenset(STATES) - FINAL_STATES - {"resolved", "evaluated"}
 HELD_FLAG = "held"                         # in tickets.flags while a hold is open: sweeps and transitions skip it
 
 
+class HandlingConflict(FieldError):
+    """What the ticket's state or records forbid now (not its input): the API answers 409."""
+
+
 def _text(value: str | None, field: str, label: str) -> str:
     text = (value or "").strip()
     if not text:
@@ -45,7 +49,7 @@ def _text(value: str | None, field: str, label: str) -> str:
 
 def _state_allows(state: str, allowed: frozenset[str], what: str) -> None:
     if state not in allowed:
-        raise FieldError("state", f"工单当前{STATES.get(state, state)}，不能{what}")
+        raise HandlingConflict("state", f"工单当前{STATES.get(state, state)}，不能{what}")
 
 
 # ------------------------------------------------------------------------------------------------ extension
@@ -68,7 +72,7 @@ def check_extension(*, reason: str | None, new_due: datetime | None, current_due
     """A request for a later resolution deadline, as it may be filed; FieldError naming the field otherwise."""
     _state_allows(state, HANDLING_STATES, "申请延期")
     if pending:
-        raise FieldError("extension", "该工单已有待审批的延期申请，请等待审批结果")
+        raise HandlingConflict("extension", "该工单已有待审批的延期申请，请等待审批结果")
     text = _text(reason, "reason", "延期理由")
     if new_due is None:
         raise FieldError("new_due", "请选择延期后的办结时限")
@@ -89,11 +93,11 @@ def check_decision(*, status: str, approve: bool, note: str | None, requested_du
                    current_due: datetime) -> str | None:
     """The note of a decision on a pending request (required to refuse); FieldError otherwise."""
     if status != PENDING:
-        raise FieldError("extension", f"该延期申请{EXTENSION_STATUSES.get(status, status)}，不能再审批")
+        raise HandlingConflict("extension", f"该延期申请{EXTENSION_STATUSES.get(status, status)}，不能再审批")
     if not isinstance(approve, bool):
         raise FieldError("approve", "请选择批准或驳回")
     if approve and requested_due <= current_due:
-        raise FieldError("extension", f"申请的时限 {local_minute(requested_due)} 已不晚于当前时限 "
+        raise HandlingConflict("extension", f"申请的时限 {local_minute(requested_due)} 已不晚于当前时限 "
                                       f"{local_minute(current_due)}，无需批准")
     if not approve:
         return _text(note, "note", "驳回理由")
@@ -106,10 +110,10 @@ def check_decision(*, status: str, approve: bool, note: str | None, requested_du
 def check_hold(*, reason: str | None, state: str, flags, holds_so_far: int, limit: int) -> str:
     """The reason of a new hold, as it may be put; FieldError otherwise."""
     if HELD_FLAG in (flags or ()):
-        raise FieldError("hold", "该工单已挂起")
+        raise HandlingConflict("hold", "该工单已挂起")
     _state_allows(state, HANDLING_STATES, "挂起")
     if holds_so_far >= limit:
-        raise FieldError("hold", f"每张工单最多挂起 {limit} 次，已挂起 {holds_so_far} 次")
+        raise HandlingConflict("hold", f"每张工单最多挂起 {limit} 次，已挂起 {holds_so_far} 次")
     return _text(reason, "reason", "挂起原因")
 
 
@@ -141,7 +145,7 @@ def with_hold_flag(flags) -> list[str]:
 
 def check_resume(flags) -> None:
     if HELD_FLAG not in (flags or ()):
-        raise FieldError("hold", "该工单未挂起")
+        raise HandlingConflict("hold", "该工单未挂起")
 
 
 # ------------------------------------------------------------------------------------------------ 协办
