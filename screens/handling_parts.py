@@ -35,7 +35,7 @@ def _decide(row: dict) -> html.Div:
     index = row["id"]
     return html.Div([
         dcc.Input(id={"type": ids.NOTE, "index": index}, type="text", maxLength=2000, className="intake-input",
-                  placeholder="审批意见（驳回必填）", debounce=False),
+                  placeholder="意见（驳回必填）", debounce=False),
         html.Button("批准", id={"type": ids.APPROVE, "index": index}, n_clicks=0, type="button",
                     className="btn-primary"),
         html.Button("驳回", id={"type": ids.REFUSE, "index": index}, n_clicks=0, type="button",
@@ -49,9 +49,10 @@ def extensions_section(rows: list[dict]) -> html.Section:
     if not rows:
         return html.Section([html.H2(title, className="card-title"),
                              html.Div("没有待审批的延期申请", className="muted sup-empty")], className="card sup-card")
-    headers = ("工单", "类别", "承办单位", "当前时限", "申请延至", "理由", "申请人", "审批")
+    headers = ("工单", "承办单位", "当前时限", "申请延至", "理由", "申请人", "审批")
     body = [html.Tr([
-        html.Td(_link(r["number"])), html.Td(r["category_name"]), html.Td(r["lead_department_name"]),
+        html.Td([_link(r["number"]), html.Div(r["category_name"], className="muted")], className="sup-ext-number"),
+        html.Td(r["lead_department_name"]),
         html.Td(local_minute(r["resolve_due_at"])),
         html.Td([local_minute(r["requested_due_at"]),
                  html.Div(f"延长 {_longer(r['resolve_due_at'], r['requested_due_at'])}", className="muted")]),
