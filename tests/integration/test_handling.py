@@ -312,3 +312,27 @@ def test_api_hold_resume_and_assist(client, auth, water_key, point):
     wrong = client.post(f"/api/v1/tickets/{house['number']}/assists", json={"department": "water",
                                                                           "text": "答复"}, headers=water_key)
     assert (wrong.status_code, wrong.json["error"]["field"]) == (400, "department")
+
+
+# ------------------------------------------------------------------------------------------------ pages
+
+def test_the_staff_history_shows_the_records_the_public_timeline_does_not(point):
+    from services import ticket_desk, ticket_views
+    ticket = accepted(point)
+    start = utcnow()
+    handling.hold(WATER, ticket["number"], "等待业主", now=start)
+    assert ticket_desk.actions_for(SUPERVISOR, svc.history(ticket["number"])[0]) == []     # held: nothing to do
+    handling.resume(WATER, ticket["number"], now=start + timedelta(hours=5))
+    asked = handling.request_extension(WATER, ticket["number"], "需停水施工", ticket["resolve_due_at"] + timedelta(days=1))
+    handling.decide_extension(SUPERVISOR, asked["id"], True, "同意")
+    detail = ticket_views.operator_detail(SUPERVISOR, ticket["number"])
+    shown = {e["label"]: e for e in detail["events"]}
+    assert {"挂起", "恢复办理", "申请延期", "批准延期"} <= set(shown)
+    assert shown["恢复办理"]["note"] == "挂起 5 小时，时限顺延"
+    assert "→" in shown["批准延期"]["note"] and shown["批准延期"]["reason"] == "同意"
+    public = ticket_views.public_progress(ticket["number"])
+    assert not {"挂起", "恢复办理", "申请延期", "批准延期"} & {e["label"] for e in public["events"]}
+    records = handling.ticket_records(SUPERVISOR, ticket["number"])
+    assert [e["status"] for e in records["extensions"]] == ["approved"]
+    assert [h["counted_seconds"] for h in records["holds"]] == [5 * 3600]
+    assert handling.ticket_records(GAS, ticket["number"]) is None
