@@ -46,7 +46,9 @@ def _ticket(conn: Connection, number: str | None) -> dict:
     number = (number or "").strip()
     if not number:
         raise FieldError("number", "请填写工单编号")
-    ticket = ticket_sql.ticket_by_number(conn, number, lock=True)
+    # A number no ticket can have (a NUL, a page of text) is unknown, not a database error.
+    ticket = ticket_sql.ticket_by_number(conn, number, lock=True) if number.isprintable() and len(number) <= 20 \
+        else None
     if ticket is None:
         raise NotFound(f"没有工单 {number}")
     return ticket
@@ -250,7 +252,8 @@ def assists_of(number: str) -> list[dict]:
     """The co-handling units' answers to a ticket, then the units yet to answer (``answer`` None). The door has
     checked that its reader may read the ticket."""
     with get_engine().connect() as conn:
-        ticket = ticket_sql.ticket_by_number(conn, (number or "").strip())
+        number = (number or "").strip()
+        ticket = ticket_sql.ticket_by_number(conn, number) if number.isprintable() else None
         if ticket is None:
             raise NotFound(f"没有工单 {number}")
         return db.assists_of(conn, ticket["id"])

@@ -336,3 +336,8 @@ def test_the_staff_history_shows_the_records_the_public_timeline_does_not(point)
     assert [e["status"] for e in records["extensions"]] == ["approved"]
     assert [h["counted_seconds"] for h in records["holds"]] == [5 * 3600]
     assert handling.ticket_records(GAS, ticket["number"]) is None
+
+
+def test_api_a_number_no_ticket_can_have_is_404(client, water_key):
+    answer = client.post("/api/v1/tickets/2026%00x/hold", json={"reason": "x"}, headers=water_key)
+    assert answer.status_code == 404 and answer.json["error"]["code"] == "not_found"
