@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     repeat_window_days: int = Field(default=30, gt=0)
     # Units whose share of 满意+基本满意 among the ratings of the window is below this are listed on /supervision.
     low_satisfaction_rate: float = Field(default=0.8, gt=0, le=1)
+    # 挂起 (hold, services/handling.py): a ticket is held at most this many times; a hold counts (moves the
+    # deadlines) up to this many hours and the escalation sweep ends one that lasts longer.
+    hold_limit_per_ticket: int = Field(default=2, ge=0)
+    hold_max_hours: float = Field(default=72.0, gt=0)
     # Open311 jurisdiction this server answers for (requests naming another one get 404).
     open311_jurisdiction: str = "tiedong.anshan"
     # Redis stream the outbox relay publishes to, and its cap (far above any backlog: trimming ignores readers).

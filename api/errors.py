@@ -16,6 +16,8 @@ from werkzeug.exceptions import HTTPException
 
 from services.media import MediaError, StorageUnavailable
 from services.tickets import IdempotencyConflict, IntakeError, NotFound
+from workorders.errors import FieldError
+from workorders.handling import HandlingConflict
 from workorders.states import TransitionRefused
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,13 @@ def _intake_error(error: IntakeError) -> Response:
     return _api_error(invalid(error))
 
 
+def _field_error(error: FieldError) -> Response:
+    """A service's own refusal of an input (services/handling.py: a deadline, a reason, a unit): 400 naming it."""
+    if isinstance(error, HandlingConflict):      # the ticket's state or records, not the input, forbid it now
+        return error_response(409, "conflict", error.message, error.field)
+    return error_response(400, "invalid", error.message, error.field)
+
+
 def _not_found(error: NotFound) -> Response:
     return error_response(404, "not_found", str(error))
 
@@ -97,6 +106,7 @@ def _storage_unavailable(error: StorageUnavailable) -> Response:
 def register_error_handlers(blueprint: Blueprint) -> None:
     blueprint.register_error_handler(ApiError, _api_error)
     blueprint.register_error_handler(IntakeError, _intake_error)
+    blueprint.register_error_handler(FieldError, _field_error)
     blueprint.register_error_handler(NotFound, _not_found)
     blueprint.register_error_handler(TransitionRefused, _transition_refused)
     blueprint.register_error_handler(IdempotencyConflict, _idempotency_conflict)

@@ -10,8 +10,10 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from workorders.contract import (MAX_IDEMPOTENCY_KEY, Alarm, Contract, CrewPosition, Evaluation, SupervisionAction,
-                                 TicketBody, Transition)
+from workorders.contract import (MAX_IDEMPOTENCY_KEY, Alarm, AssistBody, Contract, CrewPosition, Evaluation,
+                                 ExtensionBody, ExtensionDecision, HoldBody, SupervisionAction, TicketBody,
+                                 Transition)
+from workorders.handling import EXTENSION_STATUSES
 from workorders.states import ACTIONS, STATES
 from workorders.vocabulary import CHANNELS, SATISFACTION
 
@@ -19,6 +21,8 @@ from workorders.vocabulary import CHANNELS, SATISFACTION
 REQUEST_BODIES: dict[str, type[Contract]] = {
     "NewTicket": TicketBody, "Transition": Transition, "Evaluation": Evaluation,
     "SupervisionAction": SupervisionAction, "Alarm": Alarm, "CrewPosition": CrewPosition,
+    "ExtensionRequest": ExtensionBody, "ExtensionDecision": ExtensionDecision, "Hold": HoldBody,
+    "AssistAnswer": AssistBody,
 }
 # Codes the services check against their own vocabularies, shown as the enum the document promises.
 SERVICE_ENUMS = {("Evaluation", "satisfaction"): list(SATISFACTION)}
@@ -183,6 +187,36 @@ RESULT_SCHEMAS: dict[str, Any] = {
                        "resolve_due_at": {"type": "string", "format": "date-time"},
                        "category_name": {"type": "string"}, "actions": {"type": "integer"}},
     },
+    "Extension": {
+        "type": "object", "description": "申请延期: pending until a supervisor or the district decides; approved, the "
+                                         "ticket's resolve_due_at becomes requested_due_at",
+        "properties": {"id": {"type": "integer"}, "number": {"type": "string"},
+                       "status": {"type": "string", "enum": list(EXTENSION_STATUSES)},
+                       "reason": {"type": "string"}, "previous_due_at": {"type": "string", "format": "date-time"},
+                       "requested_due_at": {"type": "string", "format": "date-time"},
+                       "requested_by": {"type": "string"}, "requested_at": {"type": "string", "format": "date-time"},
+                       "decided_by": NULLABLE_STRING, "decided_at": NULLABLE_TIME, "decision_note": NULLABLE_STRING,
+                       "resolve_due_at": {"type": "string", "format": "date-time",
+                                          "description": "the ticket's resolution deadline now"}},
+    },
+    "HoldRecord": {
+        "type": "object", "description": "挂起: the clock stops; on resume the deadlines move by counted_seconds "
+                                         "(the time held, at most HOLD_MAX_HOURS)",
+        "properties": {"id": {"type": "integer"}, "number": {"type": "string"}, "reason": {"type": "string"},
+                       "held_by": {"type": "string"}, "held_at": {"type": "string", "format": "date-time"},
+                       "ends_at": {**NULLABLE_TIME, "description": "when it stops counting (the sweep resumes it)"},
+                       "resumed_by": NULLABLE_STRING, "resumed_at": NULLABLE_TIME,
+                       "counted_seconds": {"type": ["number", "null"]},
+                       "resolve_due_at": {"type": "string", "format": "date-time"},
+                       "arrival_due_at": NULLABLE_TIME},
+    },
+    "Assist": {
+        "type": "object", "description": "a co-handling unit's answer (协办答复)",
+        "properties": {"id": {"type": "integer"}, "number": {"type": "string"},
+                       "department_code": {"type": "string"}, "department_name": {"type": "string"},
+                       "answer": {"type": "string"}, "answered_by": {"type": "string"},
+                       "answered_at": {"type": "string", "format": "date-time"}},
+    },
 }
 
 
@@ -211,6 +245,9 @@ RESPONSES = {
     "PayloadTooLarge": _json(_ref("Error"), "the body is larger than 256 KB"),
     "IdempotencyConflict": _json(_ref("Error"), "this Idempotency-Key was used before with another body"),
     "ServiceUnavailable": _json(_ref("Error"), "the photo store cannot write (disk full): try again later"),
+    "HandlingConflict": _json(_ref("Error"), "the ticket's state or records forbid it now: not in handling, a "
+                                             "request already pending or decided, already held or not held, "
+                                             "the hold limit reached"),
 }
 
 POST_ERRORS = {"400": _error("BadRequest"), "413": _error("PayloadTooLarge"), "415": _error("UnsupportedMediaType")}
@@ -309,6 +346,52 @@ PATHS: dict[str, Any] = {
         "requestBody": _body("SupervisionAction"),
         "responses": {"201": _json({"type": "object", "properties": {"action": {"type": "object"}}}, "recorded"),
                       **POST_ERRORS, **KEY_ERRORS, "404": _error("NotFound")}}},
+    "/tickets/{number}/extensions": {"post": {
+        "operationId": "requestExtension", "summary": "申请延期: ask for a later resolution deadline",
+        "description": _needs("transitions") + " The lead unit's key (bound to the ticket's lead department) or "
+                       "an unbound key; the ticket must be in handling (dispatched … joint meeting). new_due must "
+                       "be later than the current deadline and now and at most 10 days after registration (plus "
+                       "the time the ticket was held). One pending request per ticket (409).",
+        "security": KEYED, "parameters": [_path("number", "the ticket number"), IDEMPOTENCY],
+        "requestBody": _body("ExtensionRequest"),
+        "responses": {"201": _json({"type": "object", "properties": {"extension": _ref("Extension")}},
+                                   "pending"), **POST_ERRORS, **KEY_ERRORS, "404": _error("NotFound"),
+                      "409": _error("HandlingConflict")}}},
+    "/extensions/{extension_id}/decision": {"post": {
+        "operationId": "decideExtension", "summary": "批准 / 驳回 an extension (the district)",
+        "description": _needs("transitions") + " Unbound keys only (a unit does not approve its own time). "
+                       "Approved: the ticket's resolution deadline becomes the one asked for; refused (note "
+                       "required): it stays.",
+        "security": KEYED, "parameters": [_path("extension_id", "the request's id", {"type": "integer"}),
+                                          IDEMPOTENCY],
+        "requestBody": _body("ExtensionDecision"),
+        "responses": {"200": _json({"type": "object", "properties": {"extension": _ref("Extension")}},
+                                   "decided"), **POST_ERRORS, **KEY_ERRORS, "404": _error("NotFound"),
+                      "409": _error("HandlingConflict")}}},
+    "/tickets/{number}/hold": {"post": {
+        "operationId": "holdTicket", "summary": "挂起: stop the ticket's clock",
+        "description": _needs("transitions") + " The lead unit's key or an unbound key. While held the ticket is "
+                       "neither escalated nor moved; at most HOLD_LIMIT_PER_TICKET holds; one longer than "
+                       "HOLD_MAX_HOURS is resumed by the escalation sweep.",
+        "security": KEYED, "parameters": [_path("number", "the ticket number"), IDEMPOTENCY],
+        "requestBody": _body("Hold"),
+        "responses": {"201": _json({"type": "object", "properties": {"hold": _ref("HoldRecord")}}, "held"),
+                      **POST_ERRORS, **KEY_ERRORS, "404": _error("NotFound"), "409": _error("HandlingConflict")}}},
+    "/tickets/{number}/resume": {"post": {
+        "operationId": "resumeTicket", "summary": "恢复办理: end the hold; the deadlines move by the time held",
+        "description": _needs("transitions") + " The lead unit's key or an unbound key. No body (or {}).",
+        "security": KEYED, "parameters": [_path("number", "the ticket number"), IDEMPOTENCY],
+        "responses": {"200": _json({"type": "object", "properties": {"hold": _ref("HoldRecord")}},
+                                   "resumed, with the new deadlines"), **POST_ERRORS, **KEY_ERRORS,
+                      "404": _error("NotFound"), "409": _error("HandlingConflict")}}},
+    "/tickets/{number}/assists": {"post": {
+        "operationId": "answerAssist", "summary": "协办答复: a co-handling unit answers its part",
+        "description": _needs("transitions") + " A department's key answers for its own unit only; the unit must "
+                       "be a co-handling unit of the ticket. The answer is in the ticket's history.",
+        "security": KEYED, "parameters": [_path("number", "the ticket number"), IDEMPOTENCY],
+        "requestBody": _body("AssistAnswer"),
+        "responses": {"201": _json({"type": "object", "properties": {"assist": _ref("Assist")}}, "recorded"),
+                      **POST_ERRORS, **KEY_ERRORS, "404": _error("NotFound"), "409": _error("HandlingConflict")}}},
     "/alarms": {"post": {
         "operationId": "raiseAlarm", "summary": "一键通: an elder's one-key phone was pressed",
         "description": _needs("intake") + " A priority-1 ticket (channel elder_phone) at the elder's "

@@ -85,3 +85,28 @@ def place_json(place: dict) -> dict:
 
 def supervision_json(row: dict) -> dict:
     return {k: _plain(v) for k, v in row.items()}
+
+
+# Handling (issue 11): the records' own ids are how a client names them (an extension to decide); the ticket's
+# internal id is not.
+EXTENSION_FIELDS = ("id", "number", "status", "reason", "previous_due_at", "requested_due_at", "requested_by",
+                    "requested_at", "decided_by", "decided_at", "decision_note", "resolve_due_at")
+HOLD_FIELDS = ("id", "number", "reason", "held_by", "held_at", "ends_at", "resumed_by", "resumed_at",
+               "counted_seconds", "resolve_due_at", "arrival_due_at")
+ASSIST_FIELDS = ("id", "number", "department_code", "department_name", "answer", "answered_by", "answered_at")
+
+
+def _picked(row: dict, fields: tuple[str, ...]) -> dict:
+    return {k: _plain(row[k]) for k in fields if k in row}
+
+
+def extension_json(row: dict) -> dict:
+    return _picked(row, EXTENSION_FIELDS)
+
+
+def hold_json(row: dict) -> dict:
+    return _picked(row, HOLD_FIELDS)
+
+
+def assist_json(row: dict) -> dict:
+    return _picked(row, ASSIST_FIELDS)

@@ -26,12 +26,12 @@ from api.inputs import (bad, body_of, idempotency_key, json_body, query_code, qu
                         unknown_query_params)
 from api.intake import new_ticket_from
 from api.openapi import document
-from services import alarms, catalogue, live, media, ticket_reads
+from services import alarms, catalogue, handling, live, media, ticket_reads
 from services import tickets as service
 from services.api_keys import Caller
 from settings import get_settings
-from workorders.contract import (Alarm, CrewPosition, Evaluation, IntakeError, Phone, SupervisionAction, Transition,
-                                 checked, phone_digits)
+from workorders.contract import (Alarm, AssistBody, CrewPosition, Evaluation, ExtensionBody, ExtensionDecision,
+                                 HoldBody, IntakeError, Phone, SupervisionAction, Transition, checked, phone_digits)
 from workorders.states import STATES
 from workorders.vocabulary import CHANNELS
 
@@ -187,6 +187,49 @@ def act_on_supervision(supervision_id: int) -> Response:
     action_id = service.supervise(supervision_id, caller.principal, note)
     return json_response({"action": {"id": action_id, "supervision_id": supervision_id, "actor": caller.actor,
                                      "note": note.strip()}}, 201)
+
+
+# ------------------------------------------------------------------------------------------------ handling
+
+@blueprint.post("/tickets/<number>/extensions")
+def request_extension(number: str) -> Response:
+    caller = required_caller()
+    asked = body_of(ExtensionBody)
+    row = handling.request_extension(caller.principal, number, asked.reason, asked.new_due)
+    return json_response({"extension": render.extension_json(row)}, 201)
+
+
+@blueprint.post(f"/extensions/<int(max={MAX_BIGINT}):extension_id>/decision")
+def decide_extension(extension_id: int) -> Response:
+    caller = required_caller()
+    decision = body_of(ExtensionDecision)
+    row = handling.decide_extension(caller.principal, extension_id, decision.approve, decision.note)
+    return json_response({"extension": render.extension_json(row)})
+
+
+@blueprint.post("/tickets/<number>/hold")
+def hold_ticket(number: str) -> Response:
+    caller = required_caller()
+    row = handling.hold(caller.principal, number, body_of(HoldBody).reason)
+    return json_response({"hold": render.hold_json(row)}, 201)
+
+
+@blueprint.post("/tickets/<number>/resume")
+def resume_ticket(number: str) -> Response:
+    """No body (an empty JSON object is accepted too)."""
+    caller = required_caller()
+    if request.get_data(cache=True).strip() and json_body():
+        raise bad(None, "恢复办理不需要请求体（可为空或 {}）")
+    row = handling.resume(caller.principal, number)
+    return json_response({"hold": render.hold_json(row)})
+
+
+@blueprint.post("/tickets/<number>/assists")
+def answer_assist(number: str) -> Response:
+    caller = required_caller()
+    answer = body_of(AssistBody)
+    row = handling.answer_assist(caller.principal, number, answer.department, answer.text)
+    return json_response({"assist": render.assist_json(row)}, 201)
 
 
 # ------------------------------------------------------------------------------------------------ 一键通

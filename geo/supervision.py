@@ -23,12 +23,14 @@ def _rows(conn: Connection, sql: str, params: dict) -> list[dict]:
 # ------------------------------------------------------------------------------------------------ lists
 
 def overdue(conn: Connection, now: datetime, limit: int) -> list[dict]:
-    """Open tickets past their resolution deadline, or past their arrival deadline with nobody on site."""
+    """Open tickets past their resolution deadline, or past their arrival deadline with nobody on site; a held
+    ticket's clock stands still, so it is not late."""
     return _rows(conn, f"""
         SELECT {LIST_COLUMNS}, (t.resolve_due_at < :now) AS resolve_breached,
                (t.on_site_at IS NULL AND t.arrival_due_at < :now) AS arrival_breached
         {LIST_FROM}
-        WHERE {OPEN} AND (t.resolve_due_at < :now OR (t.on_site_at IS NULL AND t.arrival_due_at < :now))
+        WHERE {OPEN} AND NOT ('held' = ANY(t.flags))
+          AND (t.resolve_due_at < :now OR (t.on_site_at IS NULL AND t.arrival_due_at < :now))
         ORDER BY LEAST(t.resolve_due_at, COALESCE(t.arrival_due_at, t.resolve_due_at)), t.id
         LIMIT :limit""", {"now": now, "limit": limit})
 
@@ -212,11 +214,11 @@ def links_of(conn: Connection, ticket_id: int) -> list[dict]:
 # ------------------------------------------------------------------------------------------------ arrival breach
 
 def arrival_breaches(conn: Connection, now: datetime, states: list[str]) -> list[dict]:
-    """Tickets in ``states`` whose arrival deadline passed with nobody on site and that were not raised for it
+    """Tickets in ``states`` whose arrival deadline passed with nobody on site, not held and not raised for it
     yet, locked (SKIP LOCKED: a concurrent sweep passes them over)."""
     return _rows(conn, """
         SELECT t.id, t.number, t.arrival_due_at FROM tickets t
         WHERE t.on_site_at IS NULL AND t.arrival_due_at < :now AND t.state = ANY(:states)
-          AND NOT ('arrival_breached' = ANY(t.flags))
+          AND NOT ('arrival_breached' = ANY(t.flags)) AND NOT ('held' = ANY(t.flags))
         ORDER BY t.arrival_due_at
         FOR UPDATE SKIP LOCKED""", {"now": now, "states": states})

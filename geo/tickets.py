@@ -286,11 +286,12 @@ def add_joint_meeting(conn: Connection, ticket_id: int, meeting_date: date, depa
 
 def overdue_tickets(conn: Connection, now: datetime, grace_hours: float, states: list[str]) -> list[dict]:
     """Tickets in ``states`` past their deadline (plus a grace per level already reached) that can still go up a
-    level, locked for this transaction. SKIP LOCKED: a second sweep at the same time passes over the tickets
+    level and are not held, locked for this transaction. SKIP LOCKED: a second sweep at the same time passes over the tickets
     the first one holds instead of waiting and escalating them once more when it commits."""
     return [dict(r) for r in conn.execute(text("""
         SELECT t.id, t.number, t.escalation_level FROM tickets t
         WHERE t.state = ANY(:states)
+          AND NOT ('held' = ANY(t.flags))      -- 挂起: the clock stands still (services/handling.py)
           AND t.escalation_level < 2
           AND t.resolve_due_at + interval '1 hour' * (CAST(:grace AS float) * t.escalation_level) < :now
         ORDER BY t.resolve_due_at

@@ -1,5 +1,5 @@
-"""`/supervision` — 督办, for supervisors: overdue, escalated (by level), repeat and 越级 tickets, units rated low;
-督办单 (issue, answer, outcome), 问责, 联席会 (convene, decision). The lists follow the live feed
+"""`/supervision` — 督办, for supervisors: 延期申请 to approve or refuse, overdue, escalated (by level), repeat and 越级
+tickets, units rated low; 督办单 (issue, answer, outcome), 问责, 联席会 (convene, decision). The lists follow the live feed
 (assets/supervision_live.js nudges ``ids.LIVE`` on every batch), with a slow tick as a safety net."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import dash
 from dash import dcc, html
 
+from screens.handling_parts import supervision_block
 from services import supervision
 from settings import get_settings
 from workorders.clock import local_minute
@@ -225,7 +226,8 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
             html.Div([html.H1("督办", className="page-title"),
                       html.Div(counts(board), id=ids.COUNTS, className="sup-counts")], className="sup-head"),
             html.Div([
-                html.Div(lists(board), id=ids.LISTS, className="sup-lists"),
+                html.Div([supervision_block(principal),       # 延期申请 (screens/handling_parts.py)
+                          html.Div(lists(board), id=ids.LISTS, className="sup-lists")], className="sup-lists"),
                 html.Aside(forms(unit_options(), board), className="sup-forms"),
             ], className="sup-grid"),
             html.Div(records(board), id=ids.RECORDS, className="sup-records"),

@@ -6,6 +6,7 @@ import dash
 from dash import dcc, html
 
 from screens.intake_parts import info_rows, state_badge, timeline
+from screens.handling_parts import ticket_sections
 from screens.supervision_parts import supervision_sections
 from services.ticket_desk import department_options, ticket_page
 from workorders.policy import Forbidden, Principal
@@ -135,6 +136,7 @@ def layout(number: str = "", principal: Principal | None = None, **_query) -> ht
             if ticket else [html.Div(f"没有工单 {number}", className="notice", role="alert")])
     if ticket:
         body += supervision_sections(principal, ticket["number"])    # 督办单, 联席会, 问责, repeats (supervision)
+        body += ticket_sections(principal, ticket["number"])        # 延期, 挂起, 协办 (services/handling.py)
     return html.Div([
         html.Header([
             html.Div([html.Span("96715", className="brand-mark"), html.H1("工单详情", className="desk-title")],

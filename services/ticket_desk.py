@@ -16,6 +16,7 @@ from services import audit
 from services.tickets import NotFound, Transitioned, transition
 from workorders import policy
 from workorders.errors import FieldError
+from workorders.handling import HELD_FLAG
 from workorders.states import ACTIONS, allowed_actions
 from workorders.vocabulary import SATISFACTION
 
@@ -40,7 +41,10 @@ def _ticket(number: str) -> dict:
 
 
 def actions_for(principal: policy.Principal | None, ticket: dict) -> list[tuple[str, str, bool]]:
-    """(action, label, needs a reason) the principal may take on this ticket in its state."""
+    """(action, label, needs a reason) the principal may take on this ticket in its state; none while it is held
+    (挂起: services.tickets.transition refuses until it is resumed)."""
+    if HELD_FLAG in (ticket.get("flags") or ()):
+        return []
     target = policy.Target.of_ticket(ticket)
     return [(name, ACTIONS[name].label, ACTIONS[name].needs_reason) for name in allowed_actions(ticket["state"])
             if name in PAGE_ACTIONS

@@ -6,6 +6,7 @@ address can name a person or their home) — and only the ticket whose number wa
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from geo import tickets as ticket_sql
 from geo.db import get_engine
@@ -32,8 +33,13 @@ SUPERVISION_ACTIONS = {"supervision_order": "下达督办单", "supervision_answ
                        "joint_meeting_convened": "召集联席会", "joint_meeting_decision": "联席会决定"}
 ACTION_LABELS.update(SUPERVISION_ACTIONS)
 FLAG_LABELS.update({"repeat": "重复投诉", "arrival_breached": "超过到场时限"})
+# Handling (services/handling.py): extensions, holds and co-handling answers, for the staff's history only.
+HANDLING_ACTIONS = {"extension_request": "申请延期", "extension_approve": "批准延期", "extension_refuse": "驳回延期",
+                    "hold": "挂起", "resume": "恢复办理", "assist_answer": "协办答复"}
+ACTION_LABELS.update(HANDLING_ACTIONS)
+FLAG_LABELS["held"] = "挂起中"
 # Events the public timeline leaves out: internal bookkeeping of the center.
-INTERNAL_ACTIONS = frozenset({"flag", *SUPERVISION_ACTIONS})
+INTERNAL_ACTIONS = frozenset({"flag", *SUPERVISION_ACTIONS, *HANDLING_ACTIONS})
 # Reasons the public may read: written by the system, never by a person about a person.
 SYSTEM_ACTORS = frozenset({"system"})
 
@@ -141,7 +147,10 @@ def _operator_note(event: dict, names: dict[str, str]) -> str | None:
     data = event["data"] or {}
     parts = []
     if data.get("department"):
-        parts.append(f"承办单位：{names.get(data['department'], data['department'])}")
+        unit = "协办单位" if event["action"] == "assist_answer" else "承办单位"
+        parts.append(f"{unit}：{names.get(data['department'], data['department'])}")
+    if event["action"] in HANDLING_ACTIONS:
+        parts += _handling_note(event["action"], data)
     if data.get("crew"):
         parts.append(f"处置力量：{data['crew']}")
     if data.get("into"):
@@ -159,6 +168,29 @@ def _operator_note(event: dict, names: dict[str, str]) -> str | None:
     if event["action"] == "add_photos" and data.get("count"):
         parts.append(f"照片 {data['count']} 张")
     return " · ".join(parts) or None
+
+
+def _minute(iso: str | None) -> str | None:
+    try:
+        return local_minute(datetime.fromisoformat(iso)) if iso else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _handling_note(action: str, data: dict) -> list[str]:
+    """An extension's deadlines (asked for, moved, kept) and a hold's time, in words."""
+    before, after = _minute(data.get("from")), _minute(data.get("to"))
+    if action == "extension_request" and after:
+        return [f"申请办结时限 {before} → {after}"]
+    if action == "extension_approve" and after:
+        return [f"办结时限 {before} → {after}"]
+    if action == "extension_refuse" and before:
+        return [f"办结时限仍为 {before}"]
+    if action == "hold" and data.get("ends_at"):
+        return [f"最长计至 {_minute(data['ends_at'])}"]
+    if action == "resume" and data.get("held_hours") is not None:
+        return [f"挂起 {data['held_hours']:g} 小时，时限顺延"]
+    return []
 
 
 # ------------------------------------------------------------------------------------------------ evaluation

@@ -32,6 +32,7 @@ from workorders.catalogue import Category, category_from_row
 from workorders.clock import local_date, local_zone
 from workorders.contract import IntakeError, NewTicket, phone_digits  # noqa: F401 - doors import these here
 from workorders.deadlines import compute_deadlines
+from workorders.handling import HELD_FLAG
 from workorders.policy import Principal
 from workorders.routing import RoutingExhausted, route
 from workorders.states import ACTIONS, FINAL_STATES, TransitionRefused, next_state
@@ -289,6 +290,8 @@ def transition(number: str, action: str, principal: Principal, *, reason: str | 
         if action in policy.ACTION_RIGHTS:      # an unknown action is the state table's refusal, below
             policy.require_action(principal, action, policy.Target.of_ticket(ticket))
         target = next_state(ticket["state"], action, reason)
+        if HELD_FLAG in ticket["flags"]:    # 挂起 (services/handling.py): the ticket waits until it is resumed
+            raise TransitionRefused(f"工单 {number} 已挂起，请先恢复办理再{ACTIONS[action].label}")
         actor = principal.label
         changes, sms = _effects(c, ticket, action, target, actor, reason, department, crew, data or {}, now)
         db.update_ticket(c, ticket["id"], {**changes, "state": target, "updated_at": now})

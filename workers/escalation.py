@@ -4,6 +4,9 @@ Each successful sweep is recorded in Redis (events.bus.record_worker_run, key ``
 for /healthz. Two sweeps at once are safe: each locks the late tickets it takes (FOR UPDATE SKIP LOCKED), so
 the other passes them by, and a ticket goes up one level per sweep at most.
 
+Held tickets (挂起) are never escalated (their clock stands still); a hold older than HOLD_MAX_HOURS is ended
+first, at that maximum (services.handling.resume_expired_holds), and its ticket is judged by its moved deadlines.
+
 On the way (every RETENTION_EVERY_SECONDS) it sweeps the photo store's staged files that a crash left behind
 (services.media.sweep_temporary_files: published when their row was committed, deleted otherwise).
 
@@ -20,6 +23,7 @@ import redis
 from sqlalchemy.engine import Engine
 
 from events.bus import ESCALATION_SWEEP, get_redis, record_worker_run
+from services.handling import resume_expired_holds
 from services.media import sweep_temporary_files
 from services.predictions import score_open_tickets
 from services.tickets import escalate_overdue, raise_arrival_breaches
@@ -32,6 +36,10 @@ log = logging.getLogger("workers.escalation")
 def sweep(engine: Engine | None = None, client: redis.Redis | None = None) -> list[str]:
     """One sweep; the numbers of the tickets it escalated. Raises when the database (or, recording the run,
     Redis) fails: the escalations themselves are committed before the run is recorded."""
+    # A hold past HOLD_MAX_HOURS ends first (its deadlines move by that maximum), then the late are judged.
+    resumed = resume_expired_holds(engine=engine)
+    if resumed:
+        log.info("hold past its maximum, resumed %d ticket(s): %s", len(resumed), ", ".join(resumed))
     arrivals = raise_arrival_breaches(engine=engine)
     if arrivals:
         log.info("arrival deadline missed, raised %d ticket(s): %s", len(arrivals), ", ".join(arrivals))

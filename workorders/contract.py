@@ -463,3 +463,29 @@ class CrewPosition(Contract):
     lat: Latitude
     at: Time | None = Field(None, description="when (ISO 8601 with offset); default: when it arrives")
     speed_kmh: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+
+
+# ------------------------------------------------------------------------------------------------ handling (issue 11)
+
+class ExtensionBody(Contract):
+    """The body of POST /api/v1/tickets/<number>/extensions: 申请延期."""
+    reason: Text
+    new_due: Time = Field(description="the resolution deadline asked for (ISO 8601 with offset): later than the "
+                                      "current one and now, at most 10 days after registration (plus time held)")
+
+
+class ExtensionDecision(Contract):
+    """The body of POST /api/v1/extensions/<id>/decision: 批准 or 驳回 (a refusal needs a note)."""
+    approve: bool
+    note: optional(Text) = Field(None, description="required to refuse")
+
+
+class HoldBody(Contract):
+    """The body of POST /api/v1/tickets/<number>/hold: 挂起."""
+    reason: Text
+
+
+class AssistBody(Contract):
+    """The body of POST /api/v1/tickets/<number>/assists: a co-handling unit's answer (协办答复)."""
+    department: Code = Field(description="the co-handling unit answering (a department key: its own)")
+    text: Text

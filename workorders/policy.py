@@ -63,6 +63,12 @@ RIGHTS: dict[str, str] = {
 }
 RIGHTS["ticket_list"] = "工单列表与导出（无 ticket_read 时不含群众个人信息）"     # issue 11, /tickets
 RIGHTS["risk_assessment"] = "重大决策社会稳定风险评估（登记、导入、导出项目）"     # issue 13, /risk
+# Issue 11, handling (services/handling.py): the unit asks for more time, pauses, answers its co-handling part;
+# the district (a supervisor, the admin) decides on extensions.
+RIGHTS["extension_request"] = "申请延期（本单位的工单）"
+RIGHTS["ticket_hold"] = "挂起与恢复办理（本单位的工单）"
+RIGHTS["assist_answer"] = "协办答复（本单位协办的工单）"
+RIGHTS["extension_decide"] = "审批延期申请，解除挂起"
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "operator": frozenset({"intake", "caller_history", "ticket_read", "callback"}),
@@ -86,6 +92,14 @@ for _role in ("operator", "dispatcher", "supervisor", "leader"):
 for _role in ("street", "supervisor"):
     ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"risk_assessment"}
 
+# Handling (issue 11): the units that handle tickets ask for extensions and hold them; a department answers the
+# co-handling part of its tickets; supervisors and the admin ("the district") decide on extensions.
+for _role in ("department", "street", "community"):
+    ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"extension_request", "ticket_hold"}
+ROLE_RIGHTS["department"] = ROLE_RIGHTS["department"] | {"assist_answer"}
+for _role in ("supervisor", "admin"):
+    ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"extension_decide"}
+
 # What a scoped role's tickets are filtered by: (filter name, Principal attribute).
 SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "department": (("department", "department_code"),), "street": (("street", "street_code"),),
@@ -94,7 +108,7 @@ SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 
 # Rights that a scoped role holds only on its own tickets (the others it holds, it holds everywhere).
 SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks", "crew_position", "mediation",
-                           "risk_assessment"})
+                           "risk_assessment", "extension_request", "ticket_hold", "assist_answer"})
 
 # Which right each transition of workorders/states.py needs (any one of them). Handling a ticket (签收, 退回, 到场,
 # 办结) is the handling unit's; dispatching, convening and merging the command center's; the operator merges the
@@ -116,16 +130,20 @@ KEY_SCOPES: dict[str, str] = {
 DEFAULT_KEY_SCOPES = frozenset({"intake", "read"})
 SCOPE_RIGHTS: dict[str, frozenset[str]] = {
     "intake": frozenset({"intake"}),
-    "transitions": frozenset({"ticket_handle", "dispatch", "transfer", "callback", "supervision"}),
+    "transitions": frozenset({"ticket_handle", "dispatch", "transfer", "callback", "supervision",
+                              "extension_request", "ticket_hold", "assist_answer", "extension_decide"}),
     "positions": frozenset({"crew_position"}),
     "read": frozenset({"ticket_read", "caller_history"}),
 }
+# Rights a key bound to a department or a crew never holds: a unit's key would approve its own extension.
+UNBOUND_KEY_RIGHTS = frozenset({"extension_decide"})
 # A crew's own key (its phone, its vehicle's tracker) always reports that crew's position, whatever its scopes.
 CREW_KEY_RIGHTS = frozenset({"crew_position"})
 
 # The product's own processes act on every ticket; they hold no right over people's accounts, keys or the audit.
 SYSTEM_RIGHTS = frozenset({"intake", "ticket_read", "ticket_handle", "dispatch", "transfer", "callback",
-                           "supervision", "crew_position"})
+                           "supervision", "crew_position", "extension_request", "ticket_hold", "assist_answer",
+                           "extension_decide"})
 
 
 class Forbidden(Exception):
@@ -207,6 +225,8 @@ CITIZEN = system_principal("citizen")     # a rating through the evaluation link
 def key_rights(principal: Principal) -> frozenset[str]:
     """The rights an API key's scopes give it (``CREW_KEY_RIGHTS`` besides for a crew's own key)."""
     rights = frozenset().union(*(SCOPE_RIGHTS.get(s, frozenset()) for s in principal.scopes))
+    if principal.department_code or principal.crew_code:
+        rights = rights - UNBOUND_KEY_RIGHTS
     return rights | CREW_KEY_RIGHTS if principal.crew_code else rights
 
 

@@ -58,6 +58,9 @@ KEY_REQUIRED = frozenset({
     ("api_v1.add_ticket_photos", "POST"),           # a ticket's photos (services/media.py)
     ("api_v1.crew_position", "POST"),               # issue 10: "a position is accepted only from … a key"
     ("open311.requests", "POST"),                   # Open311: a submission needs its api_key
+    # issue 11, handling (services/handling.py): extensions, their decision, hold, resume, co-handling answers
+    ("api_v1.request_extension", "POST"), ("api_v1.decide_extension", "POST"), ("api_v1.hold_ticket", "POST"),
+    ("api_v1.resume_ticket", "POST"), ("api_v1.answer_assist", "POST"),
 })
 KEY_OPTIONAL = frozenset({
     ("api_v1.openapi_document", "GET"), ("api_v1.list_categories", "GET"), ("api_v1.suggest_places", "GET"),
@@ -89,6 +92,7 @@ EXAMPLES = {"fmt": "json", "path": "no-such-page", "number": "20260101-000001", 
             "fingerprinted_path": "dash.js", "rest": "x", "anything": "x", "service_code": "water",
             "service_request_id": "1", "supervision_id": "1",
             "photo_id": "0" * 32, "ext": "jpg"}
+EXAMPLES["extension_id"] = "1"          # issue 11: POST /api/v1/extensions/<id>/decision
 
 
 class NoExpectation(AssertionError):

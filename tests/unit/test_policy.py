@@ -26,6 +26,13 @@ for _role in ("operator", "dispatcher", "supervisor", "leader"):
 # Issue 13: stability risk assessment (/risk) for street staff and supervisors; leaders read its figures.
 for _role in ("street", "supervisor"):
     EXPECTED[_role] = EXPECTED[_role] | {"risk_assessment"}
+# Issue 11, handling: units ask for extensions and hold their tickets, a department answers its co-handling part;
+# the district (supervisor, admin) decides on extensions.
+for _role in ("department", "street", "community"):
+    EXPECTED[_role] = EXPECTED[_role] | {"extension_request", "ticket_hold"}
+EXPECTED["department"] = EXPECTED["department"] | {"assist_answer"}
+for _role in ("supervisor", "admin"):
+    EXPECTED[_role] = EXPECTED[_role] | {"extension_decide"}
 SCOPES = {"department": {"department_code": "water"}, "street": {"street_code": "S1"},
           "community": {"community_code": "C1"}, "grid_worker": {"crew_code": "WGY-1", "grid_code": "G1"}}
 OWN = Target(frozenset({"water"}), "S1", "C1", "G1", "WGY-1")
@@ -258,6 +265,15 @@ def test_a_department_key_moves_only_its_own_tickets():
         policy.require_action(water, "dispatch", OTHERS)
     assert can(water, "ticket_read", OWN) and not can(water, "ticket_read", OTHERS)
     assert policy.ticket_scope(water) == {"department": {"water"}}
+
+
+def test_a_bound_key_asks_for_more_time_on_its_own_tickets_but_never_decides():
+    water = key("transitions", department_code="water")
+    assert can(water, "extension_request", OWN) and can(water, "ticket_hold", OWN)
+    assert not can(water, "extension_request", OTHERS)
+    assert not can(water, "extension_decide", OWN) and not can(water, "extension_decide")
+    assert not can(key("transitions", crew_code="WGY-1", grid_code="G1"), "extension_decide", OWN)
+    assert can(key("transitions"), "extension_decide", OTHERS)          # the district's own system
 
 
 def test_a_grid_workers_key_reads_no_callers_and_moves_only_its_crews_and_grids_tickets():
