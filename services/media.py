@@ -90,6 +90,7 @@ class NoPhotos(MediaError):
 
 class StorageUnavailable(RuntimeError):
     """The photo could not be written (disk full, no permission): the server's trouble, not the client's."""
+    retry_after_seconds = 60      # the doors' Retry-After: someone has to free space or fix the folder
 
 
 # ------------------------------------------------------------------------------------------------ prepare
