@@ -16,7 +16,7 @@ from jinja2 import Environment
 from security.views import PAGE
 from services import outages
 
-OUTAGE_PAGE = PAGE.replace("<title>", '<meta http-equiv="refresh" content="{{ retry }}"><title>').replace(
+OUTAGE_PAGE = PAGE.replace("工作人员{{ title }}", "{{ title }}").replace("<title>", '<meta http-equiv="refresh" content="{{ retry }}"><title>').replace(
     "{% block body %}{% endblock %}", """
 <p class="login-error" role="alert" id="outage-page">{{ message }}</p>
 <p>数据库恢复后本页将自动重新加载（约 {{ retry }} 秒后重试）。您刚才的操作如未完成，请在恢复后重新提交。</p>
