@@ -9,6 +9,9 @@ Point the product's DATABASE_URL / REDIS_URL at ``proxy.port`` (``proxy.url(url)
 - ``cut_when(pattern)``: cut (reset) at the moment the client sends bytes containing ``pattern`` (that chunk is
   not forwarded): e.g. ``b"INSERT INTO outbox"`` cuts the database inside the intake transaction, after the
   ticket's INSERT went through and before its outbox row;
+- ``cut_when(pattern, after_reply=True)``: the chunk is forwarded, the server executes it, and the cut comes
+  with its answer (which the client never gets): the write happened but the client cannot know — e.g. an XADD
+  Redis took whose reply was lost, so the sender will send it again;
 - ``restore()``: new connections are forwarded again (cut ones stay gone; the client reconnects).
 
 One thread, one selector: a command (cut, restore) has taken effect on every connection when its call returns.
@@ -51,6 +54,8 @@ class TcpProxy:
         self.cuts = 0
         self.tripped = threading.Event()        # a cut_when pattern was seen
         self._trigger: bytes | None = None
+        self._after_reply = False
+        self._doomed: socket.socket | None = None      # a server socket whose next answer is swallowed, then cut
         self._peers: dict[socket.socket, socket.socket] = {}
         self._clients: set[socket.socket] = set()
         self._held: set[socket.socket] = set()
@@ -79,10 +84,14 @@ class TcpProxy:
             raise ValueError(f"unknown cut mode {mode!r}")
         self._run(lambda: self._cut(mode))
 
-    def cut_when(self, pattern: bytes) -> None:
-        """Arm a one-shot cut (reset) at the first client chunk containing ``pattern``."""
+    def cut_when(self, pattern: bytes, after_reply: bool = False) -> None:
+        """Arm a one-shot cut (reset) at the first client chunk containing ``pattern``: before it is forwarded, or
+        ``after_reply``: when the server answers it (the answer is not forwarded)."""
         self.tripped.clear()
-        self._run(lambda: setattr(self, "_trigger", pattern))
+
+        def arm() -> None:
+            self._trigger, self._after_reply, self._doomed = pattern, after_reply, None
+        self._run(arm)
 
     def restore(self) -> None:
         self._run(self._restore)
@@ -172,11 +181,19 @@ class TcpProxy:
             data = sock.recv(65536)
         except OSError:
             data = b""
-        if data and sock in self._clients and self._trigger and self._trigger in data:
-            self._trigger = None
-            self.tripped.set()               # before the reset reaches the client, which may look at once
+        if data and sock is self._doomed:            # the server answered what it was sent: swallow, cut
+            self._doomed = None
+            self.tripped.set()
             self._cut("reset")
             return
+        if data and sock in self._clients and self._trigger and self._trigger in data:
+            self._trigger = None
+            if self._after_reply:
+                self._doomed = peer
+            else:
+                self.tripped.set()           # before the reset reaches the client, which may look at once
+                self._cut("reset")
+                return
         if not data:
             self._close_pair(sock, peer, reset=False)
             return
@@ -215,6 +232,7 @@ class TcpProxy:
 
     def _cut(self, mode: str) -> None:
         self.mode = mode
+        self._doomed = None
         self.cuts += 1
         self._cut_all()
 
