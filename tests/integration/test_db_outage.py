@@ -218,3 +218,30 @@ def test_the_pool_asks_libpq_for_its_time_limits(engine):
     assert dsn["connect_timeout"] == str(s.database_connect_timeout_seconds)
     assert dsn["tcp_user_timeout"] == str(s.database_tcp_timeout_seconds * 1000)
     assert dsn["keepalives"] == "1"
+
+
+GREEN_CONNECT = """
+import sys, time, psycopg2
+from geo.green import patch_psycopg
+patch_psycopg(3)
+started = time.monotonic()
+try:
+    psycopg2.connect(sys.argv[1])
+except psycopg2.OperationalError as error:
+    print(f"{error} after {time.monotonic() - started:.1f} s")
+    sys.exit(0)
+sys.exit("connected to a server that never answers")
+"""
+
+
+def test_under_gevent_a_connect_to_a_server_that_never_answers_still_times_out(proxy, database_url):
+    """gunicorn's gevent workers drive psycopg2 through a wait callback, and libpq applies no connect_timeout to
+    that polled connect: with psycogreen's own callback this connect hangs for minutes. geo/green.py keeps it."""
+    import subprocess
+    import sys
+    from harness.servers import ROOT
+    proxy.cut("stall")
+    done = subprocess.run([sys.executable, "-c", GREEN_CONNECT, proxy.url(database_url)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=HTTP_TIMEOUT_S)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("timeout expired")
