@@ -57,7 +57,8 @@ def create_app() -> dash.Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">')
     register_callbacks()
-    app.layout = dash.html.Div(dash.page_container)
+    from screens.shell import outage_banner
+    app.layout = dash.html.Div([outage_banner(), dash.page_container])
     add_routes(app.server)
     for name in HTTP_MODULES:
         importlib.import_module(name).register(app.server)

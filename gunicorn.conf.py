@@ -42,6 +42,7 @@ control_socket_disable = True
 
 def post_fork(server, worker):
     if worker_class == "gevent":
-        # psycopg2 is a C library: without this, every query would block the whole worker.
-        from psycogreen.gevent import patch_psycopg
-        patch_psycopg()
+        # psycopg2 is a C library: without this, every query would block the whole worker. psycogreen's callback,
+        # with the connect timeout kept (geo/green.py: libpq does not apply it to a polled connect).
+        from geo.green import patch_psycopg
+        patch_psycopg(_settings.database_connect_timeout_seconds)

@@ -20,6 +20,15 @@ class Settings(BaseSettings):
     # PostGIS. The plain URL users write (postgresql://…) is accepted; geo.db picks psycopg2.
     database_url: str = "postgresql://postgres@127.0.0.1:5432/tiedong"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # How soon a lost PostgreSQL is noticed (geo/db.py): a connection attempt gives up after
+    # `database_connect_timeout_seconds` (libpq counts whole seconds, at least 2); a connection whose peer vanished
+    # fails after `database_tcp_timeout_seconds` (TCP user timeout and keepalives); a request waits at most
+    # `database_pool_timeout_seconds` for a pooled connection. Then the doors answer 503 with a Retry-After of
+    # `outage_retry_after_seconds` (services/outages.py).
+    database_connect_timeout_seconds: int = Field(default=3, ge=2)
+    database_tcp_timeout_seconds: int = Field(default=10, ge=2)
+    database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    outage_retry_after_seconds: int = Field(default=10, ge=1)
 
     # `python app.py` serves here.
     host: str = "127.0.0.1"

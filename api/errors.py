@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from services import outages
 from services.media import MediaError, StorageUnavailable
 from services.tickets import IdempotencyConflict, IntakeError, NotFound
 from workorders.errors import FieldError
@@ -100,10 +101,22 @@ def _media_error(error: MediaError) -> Response:
 
 
 def _storage_unavailable(error: StorageUnavailable) -> Response:
-    return error_response(503, "storage_unavailable", str(error), None, {"Retry-After": "60"})
+    return error_response(503, "storage_unavailable", str(error), None,
+                          {"Retry-After": str(error.retry_after_seconds)})
+
+
+def database_unavailable(error: Exception) -> Response:
+    """PostgreSQL unreachable (services/outages.py decides): 503 with Retry-After, the client may send the same
+    request again — the transaction it was in rolled back whole. Any other database error stays a 500."""
+    if not outages.is_database_outage(error):
+        raise error
+    outages.note(error, f"{request.method} {request.path}")
+    return error_response(503, outages.CODE, outages.MESSAGE, None, outages.headers())
 
 
 def register_error_handlers(blueprint: Blueprint) -> None:
+    for database_error in outages.DATABASE_ERRORS:
+        blueprint.register_error_handler(database_error, database_unavailable)
     blueprint.register_error_handler(ApiError, _api_error)
     blueprint.register_error_handler(IntakeError, _intake_error)
     blueprint.register_error_handler(FieldError, _field_error)

@@ -22,8 +22,34 @@ def sqlalchemy_url(url: str) -> str:
     return parsed.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
 
 
+def connect_args() -> dict[str, int]:
+    """libpq's own time limits, so that a lost database is noticed in seconds, not in TCP's quarter of an hour.
+
+    - ``connect_timeout``: a server that does not complete the connection (a black hole, a hung postmaster).
+    - ``tcp_user_timeout`` and the keepalives: a connection whose peer went away (its host or the network) while a
+      query is in flight or the connection idles in the pool; data unacknowledged for that long, or keepalive
+      probes unanswered, end the connection with an error instead of a wait without end. A slow query is not
+      cut: the server's TCP stack keeps acknowledging while it works.
+    A refused or reset connection (the server stopped, restarted, a proxy cut) fails at once anyway; the pool's
+    ``pre_ping`` finds the dead connections it holds before handing one out."""
+    s = get_settings()
+    tcp = s.database_tcp_timeout_seconds
+    return {"connect_timeout": s.database_connect_timeout_seconds, "keepalives": 1,
+            "keepalives_idle": max(1, tcp // 2), "keepalives_interval": max(1, tcp // 6), "keepalives_count": 3,
+            "tcp_user_timeout": tcp * 1000}
+
+
 def make_engine(url: str) -> Engine:
-    return create_engine(sqlalchemy_url(url), pool_pre_ping=True, future=True)
+    # pool_timeout: a request waits this long for a pooled connection, then fails (503), rather than queueing
+    # behind connections that are all stuck.
+    return create_engine(sqlalchemy_url(url), pool_pre_ping=True, future=True, connect_args=connect_args(),
+                         pool_timeout=get_settings().database_pool_timeout_seconds)
+
+
+def ping(engine: Engine) -> None:
+    """One round trip (raises what the pool or the driver raise when the database is away)."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
 
 
 @lru_cache(maxsize=4)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from open311 import params
-from open311.errors import Open311Error, bad_request, not_found
+from open311.errors import Open311Error, bad_request, not_found, unavailable
 from open311.mapping import Service, service_definition, service_item, service_of
 from open311.reports import created_item, request_item, token_item
 from services import catalogue, media, ticket_reads
@@ -99,7 +99,7 @@ def submit(form: params.Form, idempotency_key: str | None, uploads: Sequence[med
     except media.MediaError as error:
         raise bad_request(error.message) from None
     except media.StorageUnavailable as error:
-        raise Open311Error(503, str(error)) from None
+        raise unavailable(str(error), error.retry_after_seconds) from None
     except IntakeError as error:
         raise bad_request(*params.problem_texts(error)) from None
     except IdempotencyConflict as error:

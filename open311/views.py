@@ -15,9 +15,10 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from open311 import backend
+from services import outages
 from services.media import uploads_from_files
 from settings import get_settings
-from open311.errors import Open311Error
+from open311.errors import Open311Error, unavailable
 from open311.xml import to_json, to_xml
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,17 @@ def render(fmt: str, root: str, content, status: int = 200) -> Response:
 
 
 def render_error(fmt: str, error: Open311Error) -> Response:
-    return render(fmt if fmt in MIMETYPES else "xml", "errors", error.items(), error.status)
+    response = render(fmt if fmt in MIMETYPES else "xml", "errors", error.items(), error.status)
+    response.headers.update(error.headers)
+    return response
+
+
+def database_outage(error: Exception) -> Open311Error:
+    """PostgreSQL unreachable → the spec's error shape with 503 and Retry-After; any other error is re-raised."""
+    if not outages.is_database_outage(error):
+        raise error
+    outages.note(error, f"Open311 {request.method} {request.path}")
+    return unavailable(outages.MESSAGE, outages.retry_after_seconds())
 
 
 def endpoint(root: str) -> Callable:
@@ -48,6 +59,8 @@ def endpoint(root: str) -> Callable:
                 return render(fmt, root, view(**kwargs))
             except Open311Error as error:
                 return render_error(fmt, error)
+            except outages.DATABASE_ERRORS as error:
+                return render_error(fmt, database_outage(error))
         return answer
     return decorate
 

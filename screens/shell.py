@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from services.outages import BANNER as OUTAGE_BANNER
 from workorders.policy import Principal, home_page, navigation
 
 CHROME = {"/": "chip", "/wall": "mark"}       # every other page gets the bar
@@ -55,3 +56,12 @@ def refusal(principal: Principal | None, home: str) -> html.Div:
         html.P("您的账户角色不能打开这个页面。如需开通，请联系系统管理员。" if principal else "请先登录。"),
         html.A("返回我的首页" if principal else "登录", href=home if principal else "/login", className="btn-primary"),
     ], className="card shell-refusal")
+
+
+def outage_banner() -> html.Div:
+    """The 数据连接中断 banner: in the app's layout around every page (so it is there even when the page itself
+    could not be rendered), hidden until assets/outage.js sees a callback answer 503 database_unavailable, and
+    hidden again when /healthz/database answers. Shown by a class on <html>, which Dash never re-renders."""
+    return html.Div([html.Span("⚠", className="shell-outage-icon", **{"aria-hidden": "true"}),
+                     html.Span(OUTAGE_BANNER, className="shell-outage-text")],
+                    id="shell-outage", className="shell-outage", role="alert", **{"aria-live": "assertive"})

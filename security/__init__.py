@@ -10,7 +10,7 @@ import dash
 from flask import request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from security import cli, csrf, gate, headers, limits, pages, sessions, views
+from security import cli, csrf, gate, headers, limits, outages, pages, sessions, views
 from services import audit
 from settings import get_settings
 
@@ -26,6 +26,7 @@ def install(app: dash.Dash) -> None:
     if hops:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     headers.install(app)
+    outages.install(server)
     server.before_request(_remember_origin)
     sessions.install(server)
     views.install(server)

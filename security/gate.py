@@ -38,7 +38,7 @@ from workorders import policy
 PUBLIC_ENDPOINTS = frozenset({
     "static", "_dash_assets.static", "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>",
     "/_dash-layout", "/_dash-dependencies", "/_reload-hash", "/_favicon.ico",
-    "healthz", "map_glyphs", "map_style_json", "identity.login_form", "identity.login", "identity.logout",
+    "healthz", "healthz_database", "map_glyphs", "map_style_json", "identity.login_form", "identity.login", "identity.logout",
     "identity.static",
 })
 API_KEY_BLUEPRINTS = frozenset({"api_v1", "open311"})

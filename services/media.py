@@ -90,6 +90,7 @@ class NoPhotos(MediaError):
 
 class StorageUnavailable(RuntimeError):
     """The photo could not be written (disk full, no permission): the server's trouble, not the client's."""
+    retry_after_seconds = 60      # the doors' Retry-After: someone has to free space or fix the folder
 
 
 # ------------------------------------------------------------------------------------------------ prepare
@@ -293,7 +294,7 @@ class PhotoStore:
             _write_durably(part, photo.data)
             os.replace(part, path)
         except OSError as error:
-            part.unlink(missing_ok=True)
+            _remove_quietly(part)
             raise _storage_error(error) from error
         return StagedPhoto(photo, public_id, path)
 
@@ -332,6 +333,16 @@ class PhotoStore:
             except FileNotFoundError:
                 continue            # published or discarded meanwhile
         return found
+
+
+def _remove_quietly(path: Path) -> None:
+    """Remove a half-written file, if there is one. Where the folder itself is unusable (a file in its place: not a
+    directory; no permission) removing fails too, and that must not hide the first error, which the client is
+    answered with (503)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        log.warning("could not remove %s after a failed write", path)
 
 
 def _write_durably(path: Path, data: bytes) -> None:

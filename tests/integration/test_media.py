@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import io
+import os
 import uuid
 import xml.etree.ElementTree as ET
 
@@ -183,6 +184,53 @@ def test_a_full_disk_is_a_503_and_nothing_is_written(post, engine, media_dir, mo
     answer = post(files=[("media", "x.jpg", jpeg_with_gps(), "image/jpeg")], description=description)
     assert answer.status_code == 503 and "空间已满" in answer.get_json()[0]["description"]
     assert tickets_described(engine, description) == 0 and files_under(media_dir) == []
+
+
+@pytest.fixture(params=["a_file_in_its_place", "read_only"])
+def unwritable_media_dir(request, tmp_path, monkeypatch):
+    """MEDIA_DIR the process cannot write to, for real (no mock): a plain file where the folder should be (what
+    a wrong mount or path leaves), or a folder without write permission (which root ignores: skipped as root)."""
+    if request.param == "a_file_in_its_place":
+        where = tmp_path / "media-is-a-file"
+        where.write_text("not a folder")
+    else:
+        if os.geteuid() == 0:
+            pytest.skip("root writes into a read-only folder anyway")
+        where = tmp_path / "read-only-media"
+        where.mkdir()
+        where.chmod(0o500)
+        request.addfinalizer(lambda: where.chmod(0o700))
+    monkeypatch.setattr(get_settings(), "media_dir", where)
+    return where
+
+
+def test_an_unwritable_media_dir_is_a_503_with_retry_after_and_no_ticket(post, engine, unwritable_media_dir):
+    description = f"存储不可写 {uuid.uuid4().hex[:6]}"
+    answer = post(files=[("media", "x.jpg", jpeg_with_gps(), "image/jpeg")], description=description)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "60"
+    [item] = answer.get_json()
+    assert item["code"] == 503 and "照片存储暂时不可用" in item["description"]
+    assert tickets_described(engine, description) == 0          # the ticket went down with its photo
+    assert files_under(unwritable_media_dir) == []
+
+
+def test_an_unwritable_media_dir_adds_no_photo_to_a_ticket_through_the_api(post, client, api_key, engine,
+                                                                          media_dir, monkeypatch):
+    number = post().get_json()[0]["service_request_id"]          # filed while the store was writable
+    where = media_dir.parent / "media-is-a-file"
+    where.write_text("not a folder")
+    monkeypatch.setattr(get_settings(), "media_dir", where)
+    answer = client.post(f"/api/v1/tickets/{number}/photos", content_type="multipart/form-data",
+                         data={"media": (io.BytesIO(jpeg_with_gps()), "reply.jpg", "image/jpeg")},
+                         headers={"X-API-Key": api_key["key"]})
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "60"
+    error = answer.get_json()["error"]
+    assert error["code"] == "storage_unavailable" and "照片存储暂时不可用" in error["message"]
+    assert photo_rows(engine, number) == []
+    with engine.connect() as conn:
+        actions = conn.execute(text("""SELECT e.action FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+                                       WHERE t.number = :n"""), {"n": number}).scalars().all()
+    assert "add_photos" not in actions                          # no history entry for photos that are not there
 
 
 def test_a_retried_post_with_its_idempotency_key_stores_the_photo_once(client, api_key, created, point, engine,

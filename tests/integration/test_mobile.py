@@ -147,6 +147,20 @@ def test_a_report_in_another_grid_is_refused_and_writes_nothing(other_worker, cr
     assert ticket_row(engine, description=description) == []
 
 
+def test_a_report_while_the_photo_store_is_unwritable_is_a_503_and_writes_nothing(worker, crews, engine, tmp_path,
+                                                                                monkeypatch):
+    from settings import get_settings
+    in_its_place = tmp_path / "media-is-a-file"          # MEDIA_DIR unusable for real: a file where it should be
+    in_its_place.write_text("not a folder")
+    monkeypatch.setattr(get_settings(), "media_dir", in_its_place)
+    description = unique("存储不可写")
+    answer = report(worker, crews[0], description=description)
+    assert answer.status_code == 503
+    assert "照片暂时无法保存，请稍后重试" in answer.get_data(as_text=True)
+    assert description in answer.get_data(as_text=True)   # the form comes back filled in, to send again
+    assert ticket_row(engine, description=description) == []
+
+
 def test_a_report_without_location_is_filed_at_the_workers_grid(worker, crews, engine):
     description = unique("路灯不亮")
     answer = report(worker, None, description=description, category="streetlight")

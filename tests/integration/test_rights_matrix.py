@@ -39,6 +39,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>", "/_dash-layout",
     "/_dash-dependencies", "/_reload-hash", "/_favicon.ico",
     "healthz", "map_glyphs", "map_style_json", "identity.login_form", "identity.login", "identity.logout",
+    "healthz_database",     # issue 12: the outage banner's probe, says only whether PostgreSQL answers
 })
 # Routes whose right depends on the object asked for (security/gate.py OBJECT_ENDPOINTS): the gate lets them
 # through and the view asks the policy about that object. Here with an object that does not exist: nobody is
