@@ -2,14 +2,14 @@
 it stays an index scan at millions of ticket events.
 
 Revision ID: 0027
-Revises: 0012
+Revises: 0022
 """
 from typing import Sequence, Union
 
 from alembic import op
 
 revision: str = "0027"
-down_revision: Union[str, Sequence[str], None] = "0012"
+down_revision: Union[str, Sequence[str], None] = "0022"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
