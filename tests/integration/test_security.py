@@ -264,7 +264,7 @@ def test_demo_users_are_one_per_role_with_the_same_names_and_passwords_kept_betw
 EXAMPLES = {"fmt": "json", "path": "hotline", "number": "20260101-000001", "token": "x", "code": "WATER-01",
             "fontstack": "Open Sans", "start": "0", "end": "255", "filename": "shell.css", "package_name": "dash",
             "fingerprinted_path": "dash.js", "rest": "x", "anything": "x", "service_code": "water",
-            "service_request_id": "1", "supervision_id": "1",
+            "service_request_id": "1", "supervision_id": "1", "extension_id": "1",
             "photo_id": "0123456789abcdef0123456789abcdef", "ext": "jpg"}
 
 
