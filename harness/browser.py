@@ -29,6 +29,13 @@ def start_chromium(width: int = 1600, height: int = 1000, extra_flags: tuple[str
     return webdriver.Chrome(options=options, service=service)
 
 
+def exact_viewport(driver, width: int, height: int) -> None:
+    """The page gets exactly ``width`` × ``height`` CSS pixels (a wall screen's), whatever the window's
+    decorations would take (a headless 1920×1080 window leaves the page 937 px high)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+
 # Chromium's own notes about software WebGL are warnings about this machine, not errors of the page.
 IGNORED_CONSOLE = ("GPU stall due to ReadPixels", "software WebGL")
 

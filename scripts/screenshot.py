@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from harness.browser import sign_in_as, start_chromium, wait_for_js  # noqa: E402
+from harness.browser import exact_viewport, sign_in_as, start_chromium, wait_for_js  # noqa: E402
 
 WAIT_FOR_MAP = """
 const gd = document.querySelector('.js-plotly-plot');
@@ -36,9 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     driver = start_chromium(args.width, args.height)
     try:
-        # The exact viewport of a wall screen, whatever the window decorations would take.
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": args.width, "height": args.height, "deviceScaleFactor": 1, "mobile": False})
+        exact_viewport(driver, args.width, args.height)
         if args.user:
             parts = urlsplit(args.url)
             sign_in_as(driver, f"{parts.scheme}://{parts.netloc}", args.user, args.password,

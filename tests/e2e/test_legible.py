@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.browser import console_errors, wait_for_js
+from harness.browser import console_errors, exact_viewport, wait_for_js
 
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
 
@@ -51,7 +51,7 @@ def contrast_violations(driver) -> list[str]:
 @pytest.mark.signed_in_as("wall")
 @pytest.mark.parametrize("width, height", [(1920, 1080), (3840, 2160)])
 def test_the_wall_has_no_text_under_24_px_and_passes_aa_contrast(app_url, browser, width, height):
-    browser.set_window_size(width, height)
+    exact_viewport(browser, width, height)
     browser.get(app_url + "/wall")
     wait_for_js(browser, WALL_READY, seconds=60, what="the wall's panels and live map")
     wait_for_js(browser, "return document.querySelectorAll('.countdown[data-due]').length === 0 || "
@@ -69,7 +69,7 @@ def test_the_wall_has_no_text_under_24_px_and_passes_aa_contrast(app_url, browse
 @pytest.mark.signed_in_as("wall")
 def test_the_wall_panels_fit_without_clipping_a_row(app_url, browser):
     """Calm and whole: no panel's rows overflow its column at 1920×1080 (a cut-off last row reads as a glitch)."""
-    browser.set_window_size(1920, 1080)
+    exact_viewport(browser, 1920, 1080)
     browser.get(app_url + "/wall")
     wait_for_js(browser, WALL_READY, seconds=60, what="the wall's panels and live map")
     overflow = browser.execute_script("""
