@@ -6,6 +6,8 @@ too large for a Dash callback's JSON body (MAX_REQUEST_BYTES); this route takes 
 Chinese, and nothing stored."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, Flask, jsonify, request
 
 from security.sessions import current_principal
@@ -24,9 +26,10 @@ def _refused(status: int, code: str, message: str, field: str | None = None):
 
 @blueprint.post("/work/tickets/<number>/reply")
 def reply(number: str):
+    # Every file part is a photo, whatever the browser named it; a refusal names it 照片（its file name）.
+    uploads = [replace(u, field="照片") for u in media.uploads_from_files(request.files)]
     try:
-        done = work.resolve_with_reply(current_principal(), number, request.form.get("reply"),
-                                       media.uploads_from_files(request.files))
+        done = work.resolve_with_reply(current_principal(), number, request.form.get("reply"), uploads)
     except FieldError as bad:
         return _refused(400, "bad_request", bad.message, bad.field)
     except media.MediaError as bad:

@@ -199,3 +199,33 @@ def test_roles_without_handling_get_no_board():
     for role in ("leader", "dispatcher", "wall"):
         with pytest.raises(Forbidden):
             work.board(person(role))
+
+
+# ------------------------------------------------------------------------------------------------ the HTTP door
+
+def post_reply(client, number: str, **form):
+    return client.post(f"/work/tickets/{number}/reply", content_type="multipart/form-data",
+                       data={"csrf_token": client.get_cookie("_csrf_token").value, **form})
+
+
+def test_the_reply_route_answers_in_words_and_takes_photos(dash_app, point):
+    import io
+
+    from harness.signing_in import make_user, sign_in
+    client = dash_app.server.test_client()
+    sign_in(client, *make_user("department", department="water"))
+    ticket = dispatched(point)
+    svc.transition(ticket["number"], "accept", CENTER)
+    empty = post_reply(client, ticket["number"], reply=" ")
+    assert empty.status_code == 400 and empty.get_json()["error"]["field"] == "reply"
+    bad = post_reply(client, ticket["number"], reply="已处理", photo=(io.BytesIO(b"no image"), "x.png", "image/png"))
+    assert bad.status_code == 400 and bad.get_json()["message"].startswith("照片（x.png）")
+    assert svc.history(ticket["number"])[0]["state"] == "accepted"
+    done = post_reply(client, ticket["number"], reply="已修复", photo=(io.BytesIO(png()), "ok.png", "image/png"))
+    assert done.status_code == 200 and done.get_json()["state"] == "resolved"
+    again = post_reply(client, ticket["number"], reply="再次办结")
+    assert again.status_code == 409
+    other = dispatched(point, category="gas_leak")
+    svc.transition(other["number"], "accept", CENTER)
+    assert post_reply(client, other["number"], reply="不是我的").status_code == 403
+    assert post_reply(client, "20000101-999999", reply="x").status_code == 404
