@@ -57,7 +57,9 @@ def risk(found: dict | None) -> html.Span | str:
     if found is None:
         return "—"
     level = "high" if found["p"] >= 0.5 else "mid" if found["p"] >= 0.2 else "low"
-    return html.Span(f"{found['p']:.0%}（{found['basis']}）", className=f"t-risk r-{level}")
+    basis = f"（{found['basis']}）" if found["basis"] else ""
+    return html.Span(f"{found['p']:.0%}{basis}", className=f"t-risk r-{level}",
+                     title="超时概率：模型为预测模型，基线为该单位该类别的历史超时率")
 
 
 def table(board: work.Board, selected: str | None) -> html.Div | html.Table:

@@ -80,7 +80,7 @@ def _with_risk(rows: list[dict], now: datetime) -> list[dict]:
                     "deadline": deadline, "due_text": local_minute(deadline.due) if deadline else None,
                     "late": rules.is_late(row, now),
                     "risk": None if found is None else {
-                        "p": found[0], "basis": BASIS_LABELS.get(bases.get(found[1], ""), "基线")}})
+                        "p": found[0], "basis": BASIS_LABELS.get(bases.get(found[1], ""))}})
     return out
 
 
