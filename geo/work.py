@@ -57,12 +57,17 @@ def _scoped(scope: dict[str, set[str]] | None) -> tuple[str, dict]:
     return _scope_clause(scope)
 
 
-def queue_counts(conn: Connection, scope: dict[str, set[str]] | None, now: datetime) -> dict[str, int]:
-    """How many tickets each queue holds now (one scan of the unit's tickets)."""
+def _count_row(conn: Connection, scope: dict[str, set[str]] | None, now: datetime) -> dict:
     where, params = _scoped(scope)
     counts = ", ".join(f"count(*) FILTER (WHERE {clause}) AS {key}" for key, clause in QUEUE_CLAUSES.items())
-    row = conn.execute(text(f"SELECT {counts} FROM tickets t WHERE {where} AND {ANY_QUEUE}"),
-                       {**params, **_params(now)}).mappings().one()
+    return dict(conn.execute(text(f"""SELECT {counts}, count(*) AS total, max(t.updated_at) AS latest
+                                      FROM tickets t WHERE {where} AND {ANY_QUEUE}"""),
+                             {**params, **_params(now)}).mappings().one())
+
+
+def queue_counts(conn: Connection, scope: dict[str, set[str]] | None, now: datetime) -> dict[str, int]:
+    """How many tickets each queue holds now (one scan of the unit's tickets)."""
+    row = _count_row(conn, scope, now)
     return {key: int(row[key]) for key in QUEUE_CLAUSES}
 
 
@@ -76,13 +81,13 @@ def queue_rows(conn: Connection, scope: dict[str, set[str]] | None, queue: str, 
     return [dict(r) for r in conn.execute(text(sql), {**params, **_params(now), "limit": limit}).mappings()]
 
 
-def fingerprint(conn: Connection, scope: dict[str, set[str]] | None, now: datetime) -> str:
-    """Changes whenever a ticket of the queues changes or moves between them: the counts and the newest change."""
-    where, params = _scoped(scope)
-    row = conn.execute(text(f"""SELECT count(*) AS n, max(t.updated_at) AS latest FROM tickets t
-                                WHERE {where} AND {ANY_QUEUE}"""), {**params, **_params(now)}).one()
-    counts = queue_counts(conn, scope, now)
-    return f"{row.n}|{row.latest.isoformat() if row.latest else ''}|" + ",".join(str(v) for v in counts.values())
+def queue_state(conn: Connection, scope: dict[str, set[str]] | None, now: datetime) -> tuple[dict[str, int], str]:
+    """The counts, and a fingerprint that changes whenever a ticket of the queues changes or moves between them
+    (the counts and the newest change), from the one scan."""
+    row = _count_row(conn, scope, now)
+    counts = {key: int(row[key]) for key in QUEUE_CLAUSES}
+    latest = row["latest"].isoformat() if row["latest"] else ""
+    return counts, f"{row['total']}|{latest}|" + ",".join(str(v) for v in counts.values())
 
 
 # ------------------------------------------------------------------------------------------------ crews

@@ -54,9 +54,8 @@ def board(principal: Principal | None, queue: str | None = None, now: datetime |
     queue = rules.queue_key(queue)
     now = now or utcnow()
     with get_engine().connect() as conn:
-        counts = db.queue_counts(conn, scope, now)
+        counts, print_ = db.queue_state(conn, scope, now)
         rows = db.queue_rows(conn, scope, queue, now)
-        print_ = db.fingerprint(conn, scope, now)
     return Board(queue, counts, _with_risk(rows, now), print_)
 
 
@@ -64,7 +63,7 @@ def fingerprint(principal: Principal | None, now: datetime | None = None) -> str
     """What changes whenever the page would: the live refresh re-reads the queues only then."""
     scope = _scope(principal)
     with get_engine().connect() as conn:
-        return db.fingerprint(conn, scope, now or utcnow())
+        return db.queue_state(conn, scope, now or utcnow())[1]
 
 
 def _with_risk(rows: list[dict], now: datetime) -> list[dict]:
