@@ -9,7 +9,7 @@ import time
 from dash import ALL, ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from screens.work import ids, pane, table, tabs
+from screens.work import ids, pane, tab_options, table
 from security.sessions import current_principal
 from services import work
 from services.tickets import NotFound
@@ -22,15 +22,8 @@ def _notice(text: str, ok: bool = True) -> html.Div:
     return html.Div(text, className="notice info" if ok else "notice", role="status" if ok else "alert")
 
 
-@callback(Output(ids.QUEUE, "data"), Input({"type": ids.TAB, "queue": ALL}, "n_clicks"), prevent_initial_call=True)
-def choose_queue(clicks):
-    if not ctx.triggered_id or not any(clicks):
-        raise PreventUpdate
-    return ctx.triggered_id["queue"]
-
-
-@callback(Output(ids.TABS, "children"), Output(ids.TABLE, "children"), Output(ids.PRINT, "data"),
-          Input(ids.QUEUE, "data"), Input(ids.SELECTED, "data"), Input(ids.DONE, "data"), Input(ids.TICK, "n_intervals"),
+@callback(Output(ids.TABS, "options"), Output(ids.TABLE, "children"), Output(ids.PRINT, "data"),
+          Input(ids.TABS, "value"), Input(ids.SELECTED, "data"), Input(ids.DONE, "data"), Input(ids.TICK, "n_intervals"),
           State(ids.PRINT, "data"), prevent_initial_call=True)
 def refresh(queue, selected, _done, _tick, shown):
     principal = current_principal()
@@ -38,7 +31,7 @@ def refresh(queue, selected, _done, _tick, shown):
     if ctx.triggered_id == ids.TICK and work.fingerprint(principal) == shown:
         raise PreventUpdate
     board = work.board(principal, queue)
-    return tabs(board), table(board, selected), board.fingerprint
+    return tab_options(board), table(board, selected), board.fingerprint
 
 
 @callback(Output(ids.SELECTED, "data"), Input({"type": ids.ROW, "number": ALL}, "n_clicks"),

@@ -22,25 +22,24 @@ REFRESH_MS = 10_000
 
 
 class ids:
-    TAB = "work-tab"                 # pattern {"type": TAB, "queue": key}
     ROW = "work-row"                 # pattern {"type": ROW, "number": n}
     ACT = "work-act"                 # pattern {"type": ACT, "action": a}
     TABS, TABLE, PANE, MESSAGE = "work-tabs", "work-table", "work-pane", "work-message"
-    QUEUE, SELECTED, PRINT, DONE, TICK = "work-queue", "work-selected", "work-print", "work-done", "work-tick"
+    SELECTED, PRINT, DONE, TICK = "work-selected", "work-print", "work-done", "work-tick"
     REASON = "work-reason"
     CREW, ASSIGN = "work-crew", "work-assign"
     REPLY, UPLOAD, FILES, SEND, SENT = "work-reply", "work-upload", "work-files", "work-send", "work-sent"
     EXTENSIONS = "work-extension-actions"
 
 
-def tabs(board: work.Board) -> list:
+def tab_options(board: work.Board) -> list[dict]:
+    """The queues as the options of one radio group (ids.TABS): a click sets its value at once, so a redraw of the
+    counts never swallows it (buttons redrawn under the pointer would)."""
     tone = {"overdue": "bad", "due_soon": "warn"}
-    return [html.Button([html.Span(label, className="work-tab-label"),
-                         html.Span(str(board.counts[key]), className="work-tab-count")],
-                        id={"type": ids.TAB, "queue": key}, n_clicks=0, type="button",
-                        className=" ".join(filter(None, ["work-tab", tone.get(key) if board.counts[key] else None,
-                                                         "active" if key == board.queue else None])))
-            for key, label in board.labels.items()]
+    return [{"label": html.Span([html.Span(label, className="work-tab-label"),
+                                 html.Span(str(board.counts[key]), className="work-tab-count")],
+                                className=f"work-tab-face {tone.get(key, '') if board.counts[key] else ''}"),
+             "value": key} for key, label in board.labels.items()]
 
 
 def countdown(deadline) -> html.Span | str:
@@ -181,15 +180,16 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
     return html.Div([
         html.Main([
             html.Div([html.H1("承办工作台", className="page-title"),
-                      html.Div(tabs(board), id=ids.TABS, className="work-tabs")], className="work-head"),
+                      dcc.RadioItems(id=ids.TABS, options=tab_options(board), value=board.queue, inline=True,
+                                     className="work-tabs", labelClassName="work-tab",
+                                     inputClassName="work-tab-input")], className="work-head"),
             html.Div([
                 html.Section(table(board, None), id=ids.TABLE, className="card work-list"),
                 html.Aside([html.Div(id=ids.MESSAGE, role="status", className="work-message"),
                             html.Div(pane(None), id=ids.PANE)], className="card work-pane"),
             ], className="work-grid"),
         ], className="work-main"),
-        dcc.Store(id=ids.QUEUE, data=board.queue), dcc.Store(id=ids.SELECTED), dcc.Store(id=ids.PRINT,
-                                                                                         data=board.fingerprint),
+        dcc.Store(id=ids.SELECTED), dcc.Store(id=ids.PRINT, data=board.fingerprint),
         dcc.Store(id=ids.DONE), dcc.Store(id=ids.SENT),
         dcc.Interval(id=ids.TICK, interval=REFRESH_MS),
     ], className="intake-page work-page", id="work-page")

@@ -50,8 +50,17 @@ def button(browser, label: str):
     return browser.find_element(By.XPATH, f"//*[@id='work-pane']//button[normalize-space()='{label}']")
 
 
+def row_of(browser, number: str):
+    return browser.find_element(By.XPATH, f"//tr[contains(@class,'work-row')][td[text()='{number}']]")
+
+
+def click_row(browser, number: str) -> None:
+    """The table may be redrawn between finding a row and clicking it (the refresh): find it again then."""
+    wait_in_page(lambda: row_of(browser, number).click() or True, f"a click on {number}")
+
+
 def tab(browser, label: str):
-    return browser.find_element(By.XPATH, f"//button[contains(@class,'work-tab')][.//span[text()='{label}']]")
+    return browser.find_element(By.XPATH, f"//label[.//span[@class='work-tab-label'][text()='{label}']]")
 
 
 def photo_file() -> str:
@@ -68,17 +77,16 @@ def test_a_unit_signs_for_and_answers_a_ticket_in_the_browser(app_url, browser, 
     wait_for_js(browser, "return !!document.getElementById('work-table');", what="the workplace")
     number = dispatched_ticket(inner_point)           # after the page loaded: the refresh brings it
     wait_in_page(lambda: number in text_of(browser, "work-table"), "the new ticket in 待签收")
-    row = browser.find_element(By.XPATH, f"//tr[contains(@class,'work-row')][td[text()='{number}']]")
-    first = wait_in_page(lambda: (text := row.find_element(By.CLASS_NAME, "countdown").text).startswith("到场剩")
-                         and text, "the time left to arrive")
-    wait_in_page(lambda: row.find_element(By.CLASS_NAME, "countdown").text != first, "the countdown to tick")
+    left = lambda: row_of(browser, number).find_element(By.CLASS_NAME, "countdown").text     # noqa: E731
+    first = wait_in_page(lambda: left().startswith("到场剩") and left(), "the time left to arrive")
+    wait_in_page(lambda: left() != first, "the countdown to tick")
 
-    row.click()
+    click_row(browser, number)
     wait_in_page(lambda: number in text_of(browser, "work-pane") and button(browser, "签收"), "the ticket's pane")
-    button(browser, "签收").click()
+    wait_in_page(lambda: button(browser, "签收").click() or True, "a click on 签收")
     said(browser, "签收完成")
     assert history(number)[0]["state"] == "accepted"
-    tab(browser, "办理中").click()
+    wait_in_page(lambda: tab(browser, "办理中").click() or True, "a click on 办理中")
     wait_in_page(lambda: number in text_of(browser, "work-table"), "the ticket in 办理中")
 
     reply = wait_in_page(lambda: browser.find_element(By.ID, "work-reply").is_displayed()
@@ -86,7 +94,7 @@ def test_a_unit_signs_for_and_answers_a_ticket_in_the_browser(app_url, browser, 
     reply.send_keys(REPLY)
     browser.find_element(By.CSS_SELECTOR, "#work-upload input[type=file]").send_keys(photo_file())
     wait_in_page(lambda: "after.png" in text_of(browser, "work-files"), "the chosen photo's name")
-    button(browser, "办结并回复").click()
+    wait_in_page(lambda: button(browser, "办结并回复").click() or True, "a click on 办结并回复")
     said(browser, "已办结")
 
     ticket, events = history(number)
@@ -95,7 +103,7 @@ def test_a_unit_signs_for_and_answers_a_ticket_in_the_browser(app_url, browser, 
     photos = media.photos_of(ticket)
     assert len(photos) == 1 and photos[0]["public"] and photos[0]["content_type"] == "image/png"
     wait_in_page(lambda: number not in text_of(browser, "work-table"), "the ticket to leave 办理中")
-    tab(browser, "已办结").click()
+    wait_in_page(lambda: tab(browser, "已办结").click() or True, "a click on 已办结")
     wait_in_page(lambda: number in text_of(browser, "work-table"), "the ticket in 已办结")
     assert console_errors(browser) == []
 
@@ -112,9 +120,9 @@ def test_a_bad_photo_is_refused_in_words_and_nothing_is_stored(app_url, browser,
     transition(number, "accept", sp("供水"))
     browser.get(app_url + "/work")
     wait_for_js(browser, "return !!document.getElementById('work-table');", what="the workplace")
-    tab(browser, "办理中").click()
+    wait_in_page(lambda: tab(browser, "办理中").click() or True, "a click on 办理中")
     wait_in_page(lambda: number in text_of(browser, "work-table"), "the ticket in 办理中")
-    browser.find_element(By.XPATH, f"//tr[contains(@class,'work-row')][td[text()='{number}']]").click()
+    click_row(browser, number)
     reply = wait_in_page(lambda: browser.find_element(By.ID, "work-reply").is_displayed()
                          and browser.find_element(By.ID, "work-reply"), "the reply box")
     reply.send_keys("已处理")
@@ -123,7 +131,7 @@ def test_a_bad_photo_is_refused_in_words_and_nothing_is_stored(app_url, browser,
         out.write(b"this is no image at all")
     browser.find_element(By.CSS_SELECTOR, "#work-upload input[type=file]").send_keys(path)
     wait_in_page(lambda: "notes.png" in text_of(browser, "work-files"), "the chosen file's name")
-    button(browser, "办结并回复").click()
+    wait_in_page(lambda: button(browser, "办结并回复").click() or True, "a click on 办结并回复")
     message = said(browser, "notes.png")
     assert "图片" in message or "图像" in message or "文件" in message, message
     ticket, events = history(number)
