@@ -37,6 +37,7 @@ def add_routes(server: Flask) -> None:
 HTTP_MODULES = ("api.v1", "api.live", "open311.views", "api.exports", "api.media")
 HTTP_MODULES = HTTP_MODULES + ("api.ticket_exports",)     # issue 11: /tickets/export.csv|.xlsx
 HTTP_MODULES = HTTP_MODULES + ("mobile.views",)     # issue 11: /m, the grid worker's phone
+HTTP_MODULES = HTTP_MODULES + ("api.work",)         # issue 11: /work's 办结回复 with photos (multipart)
 
 
 def register_callbacks() -> None:

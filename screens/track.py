@@ -30,9 +30,20 @@ def progress_card(progress: dict | None, asked: str | None) -> html.Div | None:
         html.Div(["您反映的问题与工单 ", dcc.Link(merged, href=f"/track/{merged}"), " 相同，已合并一并办理。"],
                  className="notice info") if merged else None,
         info_rows([(k, v) for k, v in rows if v]),
+        *_reply(progress),
         html.H2("办理过程", className="card-title", style={"marginTop": "18px"}),
         timeline(progress["events"]),
     ], className="card progress-card")
+
+
+def _reply(progress: dict) -> list:
+    """The unit's 办结回复 and the photos it published with it (services.work), when there is one."""
+    if not progress.get("reply"):
+        return []
+    photos = [html.A(html.Img(src=path, alt="办结照片"), href=path, target="_blank") for path in progress["photos"]]
+    return [html.H2("办结回复", className="card-title", style={"marginTop": "18px"}),
+            html.P(progress["reply"], className="track-reply", id="track-reply"),
+            html.Div(photos, className="ticket-photos track-photos") if photos else None]
 
 
 def track_page(number: str | None = None) -> html.Div:

@@ -62,6 +62,7 @@ COMPONENT_PAGES: tuple[tuple[str, str], ...] = (
 )
 COMPONENT_PAGES = COMPONENT_PAGES + (("tickets-", "/tickets"), ("ticket-detail-", "/tickets/<number>"),
                                      ("queue-", "/"))      # issue 11: the list, one ticket, the map's queue
+COMPONENT_PAGES = COMPONENT_PAGES + (("work-", "/work"),)         # issue 11: 承办工作台
 ROUTER_OUTPUTS = frozenset({"_pages_content", "_pages_store"})
 
 

@@ -65,7 +65,8 @@ class ContentSecurityPolicy:
 
 # Routes that take photo uploads: a multipart POST to them may reach MAX_UPLOAD_REQUEST_BYTES; every other
 # request (a form-encoded Open311 POST included) keeps MAX_REQUEST_BYTES.
-UPLOAD_ENDPOINTS = frozenset({"open311.requests", "api_v1.add_ticket_photos", "mobile.report", "mobile.resolve"})
+UPLOAD_ENDPOINTS = frozenset({"open311.requests", "api_v1.add_ticket_photos", "mobile.report", "mobile.resolve",
+                              "work.reply"})
 
 
 def body_limit(endpoint: str | None) -> int:

@@ -66,12 +66,10 @@ def cell_panel(grid_code: str, selected: str | None = None, now: datetime | None
 
 
 def _late_chance(ticket: dict, risk: dict | None) -> float | None:
-    """The chance the panel shows: of the arrival deadline while no crew is there, else of the resolution one."""
-    if not risk:
-        return None
-    if ticket["arrival_due_at"] and not ticket["on_site_at"] and risk["arrival_p"] is not None:
-        return risk["arrival_p"]
-    return risk["resolve_p"]
+    """The chance the panel shows: of the arrival deadline while no crew is there, else of the resolution one
+    (services.predictions.late_risk, which /work shows too)."""
+    found = predictions.late_risk(ticket, risk)
+    return found[0] if found else None
 
 
 def recommendation(selected: dict, now: datetime) -> Choice | None:

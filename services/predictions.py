@@ -117,6 +117,22 @@ def risks(numbers: list[str], engine: Engine | None = None) -> dict[str, dict]:
         return predictions_db.risks_by_number(conn, numbers)
 
 
+def late_risk(ticket: dict, risk: dict | None) -> tuple[float, str] | None:
+    """(chance, kind) a screen shows for a ticket: of the arrival deadline while no crew is there, else of the
+    resolution one; None when nothing is stored. ``risk`` is one value of ``risks``."""
+    if not risk:
+        return None
+    if ticket["arrival_due_at"] and not ticket["on_site_at"] and risk["arrival_p"] is not None:
+        return risk["arrival_p"], "arrival"
+    return (risk["resolve_p"], "resolve") if risk["resolve_p"] is not None else None
+
+
+def bases(engine: Engine | None = None) -> dict[str, str]:
+    """kind → "model" or "baseline": what the stored chances of that kind come from (the better on the test
+    months, predictions/risk.py), so a screen can say 模型 or 基线 beside a chance."""
+    return {m["kind"]: m["use"] for m in model_figures(engine) if m["kind"] in ("arrival", "resolve")}
+
+
 def riskiest(principal: Principal, limit: int = 20, engine: Engine | None = None,
              still_ahead: datetime | None = None) -> list[dict]:
     """Open tickets by their chance to be late, for the command center (no personal data in these rows); with

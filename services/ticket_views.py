@@ -26,6 +26,7 @@ ACTION_LABELS: dict[str, str] = {
     "evaluate": "群众评价", "flag": "标记", "notify_closed": "告知办结", "add_photos": "上传照片",
 }
 ACTION_LABELS["follow_up"] = "回访"        # issue 11 (services.ticket_desk)
+ACTION_LABELS["assign_crew"] = "转派处置力量"   # issue 11 (services.work, /work)
 FLAG_LABELS = {"escalated_filing": "越级反映", "refiled_higher": "群众已越级反映"}
 # Supervision (services/supervision.py): its records in the staff history, never on the public timeline.
 SUPERVISION_ACTIONS = {"supervision_order": "下达督办单", "supervision_answer": "登记督办答复",
@@ -84,7 +85,23 @@ def public_progress(number: str | None) -> dict | None:
         "merged_into": ticket["merged_into_number"],
         "satisfaction": SATISFACTION.get(ticket["satisfaction"] or ""),
         "events": [_public_event(e, names) for e in events if e["action"] not in INTERNAL_ACTIONS],
+        "reply": public_reply(events), "photos": _public_photos(ticket),
     }
+
+
+def public_reply(events: list[dict]) -> str | None:
+    """The unit's latest 办结回复 (services.work: ``data.reply`` of a resolve), written for the citizen. A resolve's
+    plain reason is a staff note and stays off the public page."""
+    for event in reversed(events):
+        if event["action"] == "resolve":
+            return (event["data"] or {}).get("reply")
+    return None
+
+
+def _public_photos(ticket: dict) -> list[str]:
+    """The URL paths of the photos a unit published with its reply (anyone may open those, policy.photo_is_public)."""
+    from services.media import photos_of        # services.media imports services.tickets, as this module does
+    return [p["path"] for p in photos_of(ticket) if p["public"]]
 
 
 def _public_event(event: dict, department_names_by_code: dict[str, str]) -> dict:
@@ -98,6 +115,8 @@ def _public_event(event: dict, department_names_by_code: dict[str, str]) -> dict
         note = f"与工单 {data['into']} 合并办理"
     elif event["action"] == "evaluate" and data.get("satisfaction"):
         note = SATISFACTION.get(data["satisfaction"])
+    elif event["action"] == "resolve" and data.get("reply"):
+        note = f"办结回复：{data['reply']}"
     elif event["action"] == "reopen" and event["actor"] == "citizen":
         note = "群众不满意，重新办理"
     elif event["actor"] in SYSTEM_ACTORS and event["reason"]:
@@ -152,7 +171,7 @@ def _operator_note(event: dict, names: dict[str, str]) -> str | None:
     if event["action"] in HANDLING_ACTIONS:
         parts += _handling_note(event["action"], data)
     if data.get("crew"):
-        parts.append(f"处置力量：{data['crew']}")
+        parts.append(f"处置力量：{data['crew']}" + (f"（原 {data['from_crew']}）" if data.get("from_crew") else ""))
     if data.get("into"):
         parts.append(f"合并到 {data['into']}")
     if data.get("master"):

@@ -69,6 +69,9 @@ RIGHTS["extension_request"] = "申请延期（本单位的工单）"
 RIGHTS["ticket_hold"] = "挂起与恢复办理（本单位的工单）"
 RIGHTS["assist_answer"] = "协办答复（本单位协办的工单）"
 RIGHTS["extension_decide"] = "审批延期申请，解除挂起"
+# /work (issue 11): a unit sends one of its own crews to a ticket it holds (转派). Narrower than ``dispatch``, which
+# chooses the unit and any crew of the district: this one is scoped, and the crew must be the unit's.
+RIGHTS["crew_assign"] = "转派本单位的处置力量（本单位承办的工单）"
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "operator": frozenset({"intake", "caller_history", "ticket_read", "callback"}),
@@ -99,6 +102,9 @@ for _role in ("department", "street", "community"):
 ROLE_RIGHTS["department"] = ROLE_RIGHTS["department"] | {"assist_answer"}
 for _role in ("supervisor", "admin"):
     ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"extension_decide"}
+# 承办工作台 (/work, issue 11): the handling units send their own crews to the tickets they hold.
+for _role in ("department", "street", "community"):
+    ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"crew_assign"}
 
 # What a scoped role's tickets are filtered by: (filter name, Principal attribute).
 SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -108,7 +114,8 @@ SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 
 # Rights that a scoped role holds only on its own tickets (the others it holds, it holds everywhere).
 SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks", "crew_position", "mediation",
-                           "risk_assessment", "extension_request", "ticket_hold", "assist_answer"})
+                           "risk_assessment", "extension_request", "ticket_hold", "assist_answer",
+                           "crew_assign"})
 
 # Which right each transition of workorders/states.py needs (any one of them). Handling a ticket (签收, 退回, 到场,
 # 办结) is the handling unit's; dispatching, convening and merging the command center's; the operator merges the
@@ -389,6 +396,7 @@ PAGES: dict[str, frozenset[str] | str] = {
 }
 PAGES["/tickets"] = frozenset({"operator", "dispatcher", "supervisor", "leader"})            # issue 11
 PAGES["/risk"] = frozenset({"street", "supervisor", "leader"})                              # issue 13
+PAGES["/work"] = frozenset({"department", "street", "community"})                          # issue 11, 承办工作台
 
 # Data endpoints (not pages) that need a signed-in user, by the right they need. Keys are Flask endpoint names or
 # blueprint names (every endpoint of the blueprint).
@@ -399,6 +407,7 @@ DATA_ENDPOINTS: dict[str, str] = {
     "mobile": "grid_tasks",                   # /m's form posts and position (its GET pages are pages: "/m")
 }
 DATA_ENDPOINTS["ticket_exports"] = "ticket_list"   # /tickets/export.csv|.xlsx (issue 11)
+DATA_ENDPOINTS["work"] = "ticket_handle"           # /work's 办结回复 with photos, multipart (issue 11, api/work.py)
 
 # Navigation: the pages a role's header links to, in this order, with their names.
 NAVIGATION: tuple[tuple[str, str], ...] = (
@@ -406,6 +415,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/tickets", "工单列表"), ("/audit", "审计日志"), ("/mediation", "矛盾调处"),
     ("/risk", "稳评"),
     ("/supervision", "督办"),
+    ("/work", "承办工作台"),
 )
 
 # Where a role lands after signing in; a user with several roles lands at the first of theirs in this order.
@@ -413,8 +423,9 @@ HOME_PAGES: tuple[tuple[str, str], ...] = (
     ("dispatcher", "/"), ("operator", "/hotline"), ("supervisor", "/"), ("leader", "/analytics"),
     ("wall", "/wall"), ("admin", "/audit"),
     ("grid_worker", "/m"),
+    ("department", "/work"), ("street", "/work"), ("community", "/work"),
 )
-FALLBACK_HOME = "/account"      # department, street, community and grid worker until their workplaces exist
+FALLBACK_HOME = "/account"      # a signed-in user of no role above
 
 
 def page_rule(path: str) -> frozenset[str] | str | None:

@@ -33,6 +33,9 @@ for _role in ("department", "street", "community"):
 EXPECTED["department"] = EXPECTED["department"] | {"assist_answer"}
 for _role in ("supervisor", "admin"):
     EXPECTED[_role] = EXPECTED[_role] | {"extension_decide"}
+# Issue 11: /work — the handling units send their own crews (转派), a right of its own.
+for _role in ("department", "street", "community"):
+    EXPECTED[_role] = EXPECTED[_role] | {"crew_assign"}
 SCOPES = {"department": {"department_code": "water"}, "street": {"street_code": "S1"},
           "community": {"community_code": "C1"}, "grid_worker": {"crew_code": "WGY-1", "grid_code": "G1"}}
 OWN = Target(frozenset({"water"}), "S1", "C1", "G1", "WGY-1")
@@ -45,6 +48,7 @@ PAGE_ROLES = {
     "/supervision": {"supervisor"},
 }
 PAGE_ROLES["/tickets"] = {"operator", "dispatcher", "supervisor", "leader"}      # issue 11
+PAGE_ROLES["/work"] = {"department", "street", "community"}                      # issue 11, 承办工作台
 PAGE_ROLES["/risk"] = {"street", "supervisor", "leader"}                        # issue 13
 PUBLIC_PAGES = ("/login", "/report", "/track", "/track/<number>", "/evaluate/<token>")
 
@@ -141,7 +145,8 @@ def test_the_account_page_is_for_every_signed_in_user_and_unknown_pages_for_nobo
 
 @pytest.mark.parametrize("roles, home", [
     (("dispatcher",), "/"), (("operator",), "/hotline"), (("leader",), "/analytics"), (("wall",), "/wall"),
-    (("supervisor",), "/"), (("admin",), "/audit"), (("department",), "/account"), (("grid_worker",), "/m"),
+    (("supervisor",), "/"), (("admin",), "/audit"), (("department",), "/work"), (("grid_worker",), "/m"),
+    (("street",), "/work"), (("community",), "/work"),
     (("wall", "dispatcher"), "/"), (("leader", "operator"), "/hotline"),
 ])
 def test_home_page_of_each_role(roles, home):

@@ -1,0 +1,231 @@
+"""承办工作台 (/work) against real PostGIS: a unit's queues hold its own tickets only and move with the ticket
+(待签收 → 办理中 → 已办结; 即将超时, 已超时 by the deadlines), 退回 needs a reason, 转派 only to the unit's own
+crews, and 办结回复 reaches the citizen's /track with its photos (a bad photo stores nothing)."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from services import media, work
+from services import tickets as svc
+from services.ticket_views import public_progress
+from services.tickets import NewTicket, utcnow
+from tests.photos import png
+from workorders.errors import FieldError
+from workorders.policy import Forbidden, Principal, system_principal
+
+DESK = system_principal("坐席")
+CENTER = system_principal("tests")
+
+
+def person(*roles: str, **scopes) -> Principal:
+    return Principal(id=None, name=f"t-{'-'.join(roles)}", roles=frozenset(roles), display_name="承办员", **scopes)
+
+
+WATER = person("department", department_code="water")
+GAS = person("department", department_code="gas")
+
+
+@pytest.fixture(scope="module")
+def point(engine) -> dict:
+    with engine.connect() as conn:
+        return dict(conn.execute(text("""SELECT ST_X(ST_PointOnSurface(g.geom)) AS lon,
+                                                ST_Y(ST_PointOnSurface(g.geom)) AS lat, c.street_code,
+                                                g.community_code
+                                         FROM grids g JOIN communities c ON c.code = g.community_code
+                                         ORDER BY g.code LIMIT 1""")).mappings().one())
+
+
+def dispatched(point, category="water_leak", registered_at=None) -> dict:
+    """A ticket the center dispatched to the unit routing chose."""
+    ticket = svc.create_ticket(NewTicket(channel="hotline", category=category, lon=point["lon"], lat=point["lat"],
+                                         description=f"测试 {uuid.uuid4().hex[:6]} 楼道漏水",
+                                         registered_at=registered_at), DESK).ticket
+    if ticket["state"] == "registered":
+        svc.transition(ticket["number"], "dispatch", CENTER, now=registered_at)
+    return svc.history(ticket["number"])[0]
+
+
+def numbers(principal, queue) -> list[str]:
+    return [r["number"] for r in work.board(principal, queue).rows]
+
+
+def everywhere(principal) -> set[str]:
+    return {n for q in ("incoming", "working", "due_soon", "overdue", "done") for n in numbers(principal, q)}
+
+
+def test_a_ticket_dispatched_to_a_unit_waits_in_its_queue_only(point):
+    ticket = dispatched(point)
+    assert ticket["lead_department_code"] == "water" and ticket["state"] == "dispatched"
+    board = work.board(WATER, "incoming")
+    assert ticket["number"] in [r["number"] for r in board.rows]
+    assert board.counts["incoming"] >= 1 and set(board.counts) == {"incoming", "working", "due_soon", "overdue",
+                                                                  "done"}
+    assert ticket["number"] not in everywhere(GAS)
+    # Its arrival deadline (30 minutes) is within two hours: it is also about to be late, and not late yet.
+    assert ticket["number"] in numbers(WATER, "due_soon")
+    assert ticket["number"] not in numbers(WATER, "overdue")
+    row = next(r for r in board.rows if r["number"] == ticket["number"])
+    assert row["state_label"] == "已派单" and row["category_name"] == "漏水"
+    assert row["deadline"].label == "到场" and row["deadline"].due == ticket["arrival_due_at"] and not row["late"]
+
+
+def test_the_street_of_the_ticket_sees_it_another_street_does_not(engine, point):
+    ticket = dispatched(point)
+    street = person("street", street_code=point["street_code"])
+    with engine.connect() as conn:
+        other = conn.execute(text("SELECT code FROM streets WHERE code <> :s ORDER BY code LIMIT 1"),
+                             {"s": point["street_code"]}).scalar()
+    assert ticket["number"] in numbers(street, "incoming")
+    assert ticket["number"] not in numbers(person("street", street_code=other), "incoming")
+
+
+def test_accepting_moves_the_ticket_to_working(point):
+    ticket = dispatched(point)
+    offered = [a for a, _, _ in work.detail(WATER, ticket["number"])["actions"]]
+    assert "accept" in offered and "return" in offered
+    with pytest.raises(Forbidden):
+        work.act(GAS, ticket["number"], "accept")
+    done = work.act(WATER, ticket["number"], "accept")
+    assert done.ticket["state"] == "accepted"
+    assert ticket["number"] in numbers(WATER, "working")
+    assert ticket["number"] not in numbers(WATER, "incoming")
+
+
+def test_a_ticket_past_its_deadline_is_overdue_not_due_soon(point):
+    ticket = dispatched(point, registered_at=utcnow() - timedelta(days=5))
+    assert ticket["resolve_due_at"] < utcnow()
+    assert ticket["number"] in numbers(WATER, "overdue")
+    assert ticket["number"] not in numbers(WATER, "due_soon")
+    row = next(r for r in work.board(WATER, "overdue").rows if r["number"] == ticket["number"])
+    assert row["late"]
+
+
+def test_the_queues_are_sorted_by_deadline(point):
+    dispatched(point)
+    dues = [r["deadline"].due for r in work.board(WATER, "incoming").rows]
+    assert dues == sorted(dues)
+
+
+def test_returning_needs_a_reason_and_reroutes(point):
+    ticket = dispatched(point, category="gas_leak")
+    assert ticket["lead_department_code"] == "gas"
+    with pytest.raises(FieldError) as missing:
+        work.act(GAS, ticket["number"], "return", "  ")
+    assert missing.value.field == "reason" and "原因" in missing.value.message
+    done = work.act(GAS, ticket["number"], "return", "不属于本单位职责")
+    assert done.ticket["state"] == "returned" and done.ticket["lead_department_code"] != "gas"
+    assert ticket["number"] not in numbers(GAS, "incoming")
+
+
+def test_a_crew_is_sent_only_among_the_units_own(engine, point):
+    ticket = dispatched(point)
+    pane = work.detail(WATER, ticket["number"])
+    assert pane["may_assign"] and pane["crews"] and {c["department_code"] for c in pane["crews"]} == {"water"}
+    with pytest.raises(FieldError) as foreign:
+        work.assign_crew(WATER, ticket["number"], "GAS-01")
+    assert foreign.value.field == "crew" and "不是本单位" in foreign.value.message
+    with pytest.raises(Forbidden):
+        work.assign_crew(GAS, ticket["number"], "GAS-01")
+    with pytest.raises(Forbidden):
+        work.assign_crew(person("operator"), ticket["number"], "WATER-01")
+    first, second = pane["crews"][0]["code"], pane["crews"][1]["code"]
+    assert work.assign_crew(WATER, ticket["number"], first)["crew_code"] == first
+    moved = work.assign_crew(WATER, ticket["number"], second)
+    assert moved["crew_code"] == second and moved["state"] == "dispatched"
+    with engine.connect() as conn:
+        status = dict(conn.execute(text("SELECT code, status FROM crews WHERE code = ANY(:c)"),
+                                   {"c": [first, second]}).all())
+        conn.execute(text("UPDATE crews SET status = 'available' WHERE code = ANY(:c)"), {"c": [first, second]})
+        conn.commit()
+    assert status == {first: "available", second: "en_route"}
+    events = svc.history(ticket["number"])[1]
+    assert [e["data"].get("crew") for e in events if e["action"] == "assign_crew"] == [first, second]
+
+
+def test_a_street_sends_its_grid_workers(point):
+    street = person("street", street_code=point["street_code"])
+    ticket = dispatched(point)
+    crews = work.detail(street, ticket["number"])["crews"]
+    assert crews and {c["kind"] for c in crews} <= {"网格员", "社区辅警"}
+
+
+def test_the_reply_reaches_track_with_its_photo(point, dash_app):
+    from screens.track import progress_card     # a page module: after the app exists
+    ticket = dispatched(point)
+    work.act(WATER, ticket["number"], "accept")
+    with pytest.raises(FieldError) as empty:
+        work.resolve_with_reply(WATER, ticket["number"], "   ")
+    assert empty.value.field == "reply"
+    done = work.resolve_with_reply(WATER, ticket["number"], "已更换楼道水管阀门，漏水已止住。",
+                                   [media.Upload("after.png", "image/png", png(), "photo")])
+    assert done.ticket["state"] == "resolved"
+    progress = public_progress(ticket["number"])
+    assert progress["reply"] == "已更换楼道水管阀门，漏水已止住。"
+    assert len(progress["photos"]) == 1 and progress["photos"][0].startswith("/media/")
+    assert any("已更换楼道水管阀门" in (e["note"] or "") for e in progress["events"])
+    assert "已更换楼道水管阀门" in str(progress_card(progress, ticket["number"]))
+    assert ticket["number"] in numbers(WATER, "done")
+    assert ticket["number"] not in numbers(WATER, "working")
+
+
+def test_a_bad_photo_stores_nothing_and_says_why(engine, point):
+    ticket = dispatched(point)
+    work.act(WATER, ticket["number"], "accept")
+    with pytest.raises(media.MediaError) as bad:
+        work.resolve_with_reply(WATER, ticket["number"], "已处理",
+                                [media.Upload("a.png", "image/png", png(), "photo"),
+                                 media.Upload("notes.txt", "text/plain", b"not an image", "photo")])
+    assert "notes.txt" in bad.value.message
+    too_many = [media.Upload(f"p{i}.png", "image/png", png(), "photo") for i in range(6)]
+    with pytest.raises(media.TooManyPhotos):
+        work.resolve_with_reply(WATER, ticket["number"], "已处理", too_many)
+    after, events = svc.history(ticket["number"])
+    assert after["state"] == "accepted" and not media.photos_of(after)
+    assert not [e for e in events if e["action"] in ("resolve", "add_photos")]
+
+
+def test_a_plain_resolve_reason_stays_off_the_public_page(point):
+    ticket = dispatched(point)
+    svc.transition(ticket["number"], "accept", CENTER)
+    svc.transition(ticket["number"], "resolve", CENTER, reason="内部备注：联系了物业张经理")
+    assert public_progress(ticket["number"])["reply"] is None
+
+
+def test_roles_without_handling_get_no_board():
+    for role in ("leader", "dispatcher", "wall"):
+        with pytest.raises(Forbidden):
+            work.board(person(role))
+
+
+# ------------------------------------------------------------------------------------------------ the HTTP door
+
+def post_reply(client, number: str, **form):
+    return client.post(f"/work/tickets/{number}/reply", content_type="multipart/form-data",
+                       data={"csrf_token": client.get_cookie("_csrf_token").value, **form})
+
+
+def test_the_reply_route_answers_in_words_and_takes_photos(dash_app, point):
+    import io
+
+    from harness.signing_in import make_user, sign_in
+    client = dash_app.server.test_client()
+    sign_in(client, *make_user("department", department="water"))
+    ticket = dispatched(point)
+    svc.transition(ticket["number"], "accept", CENTER)
+    empty = post_reply(client, ticket["number"], reply=" ")
+    assert empty.status_code == 400 and empty.get_json()["error"]["field"] == "reply"
+    bad = post_reply(client, ticket["number"], reply="已处理", photo=(io.BytesIO(b"no image"), "x.png", "image/png"))
+    assert bad.status_code == 400 and bad.get_json()["message"].startswith("照片（x.png）")
+    assert svc.history(ticket["number"])[0]["state"] == "accepted"
+    done = post_reply(client, ticket["number"], reply="已修复", photo=(io.BytesIO(png()), "ok.png", "image/png"))
+    assert done.status_code == 200 and done.get_json()["state"] == "resolved"
+    again = post_reply(client, ticket["number"], reply="再次办结")
+    assert again.status_code == 409
+    other = dispatched(point, category="gas_leak")
+    svc.transition(other["number"], "accept", CENTER)
+    assert post_reply(client, other["number"], reply="不是我的").status_code == 403
+    assert post_reply(client, "20000101-999999", reply="x").status_code == 404
