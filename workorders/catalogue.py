@@ -113,6 +113,9 @@ def _problem_zh(detail: dict) -> Problem:
     """One pydantic error as a person at the editor reads it (zh-CN, naming the field)."""
     field_, words = _label(tuple(detail["loc"]))
     kind, context = detail["type"], detail.get("ctx") or {}
+    message = detail["msg"].removeprefix("Value error, ")
+    if not field_ and message.startswith("default_variant"):     # the model's own check has no location
+        return Problem("default_variant", f"默认子类：应为子类之一（{message.split('of ', 1)[-1]}）")
     if kind == "missing" or (detail.get("input") is None and kind != "value_error"):
         text = "必填"
     elif kind in ("too_short", "string_too_short"):
@@ -130,7 +133,7 @@ def _problem_zh(detail: dict) -> Problem:
     elif kind in ("bool_parsing", "bool_type"):
         text = "应为是或否"
     else:
-        text = f"取值无效（{detail['msg'].removeprefix('Value error, ')}）"
+        text = f"取值无效（{message}）"
     return Problem(field_ or "category", f"{words}：{text}" if words else text)
 
 
