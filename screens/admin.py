@@ -126,7 +126,7 @@ def _users_tab(principal: Principal, units: list, streets: list) -> html.Div:
                 _label("处置力量编码（网格员角色）", _input(field("crew"), "如 WGY-21030200100101", max_length=32)),
             ], className="admin-form-grid"),
             html.Div([html.Button("创建用户", id=ids.USER_CREATE, n_clicks=0, type="button", className="btn-primary"),
-                      _input(ids.USER_DISABLE_NAME, "要停用的用户名"),
+                      html.Span("停用账户：", className="muted admin-gap"), _input(ids.USER_DISABLE_NAME, "要停用的用户名"),
                       html.Button("停用", id=ids.USER_DISABLE, n_clicks=0, type="button", className="btn-secondary")],
                      className="form-actions"),
             html.Div(id=ids.USER_MESSAGE, role="status"),
@@ -242,7 +242,7 @@ def layout(principal: Principal | None = None, tab: str | None = None, category:
         html.Main([
             html.H1("系统管理", className="page-title"),
             dcc.Tabs(id=ids.TABS, value=tab if tab in values else (values[0] if values else None),
-                     children=[dcc.Tab(label=label, value=value, children=build(), className="admin-tab",
+                     children=[dcc.Tab(label=label, value=value, children=build(), className="admin-tab", id=f"admin-tab-{value}",
                                        selected_className="admin-tab-selected") for value, label, build in shown],
                      className="admin-tabs"),
         ], className="audit-main admin-main"),
