@@ -12,11 +12,17 @@ CATEGORY_FIELDS = "name, complexity, priority, lead_department_code, rules"
 
 
 def category_rows_at(conn: Connection, at: datetime) -> list[dict]:
-    """Each category as it was in force at ``at``: the newest version whose ``valid_from`` is not after it."""
+    """Each category as it was in force at ``at``: the newest version whose ``valid_from`` is not after it. A
+    category row written around the versions (raw SQL) is taken as it stands, with no version number."""
     return [dict(r) for r in conn.execute(text(f"""
-        SELECT DISTINCT ON (category_code) category_code AS code, version, {CATEGORY_FIELDS}
-        FROM category_versions WHERE valid_from <= :at
-        ORDER BY category_code, valid_from DESC, version DESC"""), {"at": at}).mappings()]
+        SELECT * FROM (
+            SELECT DISTINCT ON (category_code) category_code AS code, version, {CATEGORY_FIELDS}
+            FROM category_versions WHERE valid_from <= :at
+            ORDER BY category_code, valid_from DESC, version DESC) in_force
+        UNION ALL
+        SELECT code, NULL, {CATEGORY_FIELDS} FROM categories c
+        WHERE NOT EXISTS (SELECT 1 FROM category_versions v WHERE v.category_code = c.code AND v.valid_from <= :at)
+        """), {"at": at}).mappings()]
 
 
 def category_version_row(conn: Connection, code: str, version: int) -> dict | None:
