@@ -34,14 +34,17 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def _categories(args: argparse.Namespace) -> int:
-    from etl.catalogue import load_categories
+    from etl.catalogue import load_changed
     from workorders.catalogue import CatalogueError
     try:
-        count = load_categories(args.file) if args.file else load_categories()
+        catalogue, saved = load_changed(args.file) if args.file else load_changed()
     except CatalogueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"loaded {count} categories")
+    for version in saved:
+        fields = ", ".join(c["field"] for c in version.changes) or "new"
+        print(f"{version.code}: version {version.version} ({fields})")
+    print(f"loaded {len(catalogue)} categories, {len(saved)} new version(s)")
     return 0
 
 

@@ -1,20 +1,20 @@
-"""`python -m etl categories`: load config/categories.yaml into the database (idempotent)."""
+"""`python -m etl categories [FILE]`: load config/categories.yaml into the database. Each category that differs from
+the one in force becomes its next version (services.admin_rules: who = this command, source = the file); the others
+are left alone, so running it again changes nothing and the /admin editor's later versions stay until the file is
+loaded again with other values."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from geo import tickets as db
-from geo.db import get_engine
-from workorders.catalogue import CATALOGUE_FILE, CatalogueError, category_to_row, load_catalogue
+from workorders.catalogue import CATALOGUE_FILE, load_catalogue
 
 
 def load_categories(path: Path = CATALOGUE_FILE, engine=None) -> int:
-    catalogue = load_catalogue(path)
-    with (engine or get_engine()).begin() as conn:
-        known = db.department_codes(conn)
-        for category in catalogue.values():
-            missing = [d for d in category.departments + tuple(category.by_street.values()) if d not in known]
-            if missing:
-                raise CatalogueError(f"{path.name}: category {category.code!r} names unknown department(s) "
-                                     f"{', '.join(missing)}; load departments first")
-        return db.upsert_categories(conn, (category_to_row(c) for c in catalogue.values()))
+    """The number of categories in the file (all checked, CatalogueError before anything is written)."""
+    return len(load_changed(path, engine)[0])
+
+
+def load_changed(path: Path = CATALOGUE_FILE, engine=None) -> tuple[dict, list]:
+    """(the file's catalogue, the versions written)."""
+    from services.admin_rules import load_file
+    return load_catalogue(path), load_file(path, engine)

@@ -52,3 +52,11 @@ def grid_worker_crew(conn: Connection) -> dict | None:
     row = conn.execute(text(
         "SELECT code, grid_code FROM crews WHERE kind = '网格员' ORDER BY code LIMIT 1")).mappings().first()
     return dict(row) if row else None
+
+
+def list_api_keys(conn: Connection, limit: int = 500) -> list[dict]:
+    """Every key for the admin screen (never its hash), active first, newest first."""
+    return [dict(r) for r in conn.execute(text("""
+        SELECT k.name, k.active, k.scopes, k.department_code, d.name AS department_name, k.crew_code, k.created_at
+        FROM api_keys k LEFT JOIN departments d ON d.code = k.department_code
+        ORDER BY k.active DESC, k.created_at DESC, k.name LIMIT :n"""), {"n": limit}).mappings()]

@@ -125,6 +125,28 @@ class Category(Base):
     priority: Mapped[int] = mapped_column(SmallInteger)
     lead_department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
     rules = mapped_column(JSONB, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")      # migration 0023: the current version
+
+
+class CategoryVersion(Base):
+    """Every version of a category (migration 0023): its rules, in force from ``valid_from``, who changed what."""
+    __tablename__ = "category_versions"
+    __table_args__ = (UniqueConstraint("category_code", "version", name="uq_category_versions_code_version"),
+                      Index("ix_category_versions_in_force", "category_code", "valid_from"),
+                      CheckConstraint("source IN ('initial', 'file', 'editor')", name="category_version_source"))
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)
+    complexity: Mapped[str] = mapped_column(String(8))
+    priority: Mapped[int] = mapped_column(SmallInteger)
+    lead_department_code: Mapped[str] = mapped_column(ForeignKey("departments.code"))
+    rules = mapped_column(JSONB, nullable=False)
+    valid_from = mapped_column(DateTime(timezone=True), nullable=False)
+    changed_at = mapped_column(DateTime(timezone=True), nullable=False)
+    changed_by: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16))       # initial | file (etl categories) | editor (/admin)
+    changes = mapped_column(JSONB, nullable=False, server_default="[]")
 
 
 class Ticket(Base):
@@ -148,6 +170,7 @@ class Ticket(Base):
     number: Mapped[str] = mapped_column(String(20), unique=True)          # 20261126-000123
     channel: Mapped[str] = mapped_column(String(16), index=True)
     category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)
+    category_version: Mapped[int | None] = mapped_column(Integer)   # migration 0023; NULL: registered before it
     variant: Mapped[str | None] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text)
     geom = mapped_column(area("POINT"), nullable=False)

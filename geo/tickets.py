@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -11,7 +11,8 @@ from geo.db import execute_prepared
 from geo.grids import place_at
 
 TICKET_COLUMNS = """
-    t.id, t.number, t.channel, t.category_code, c.name AS category_name, t.variant, t.description,
+    t.id, t.number, t.channel, t.category_code, t.category_version, c.name AS category_name, t.variant,
+    t.description,
     ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat, t.grid_code, g.name AS grid_name, t.community_code,
     cm.name AS community_name, t.street_code, s.name AS street_name, t.address, t.citizen_name, t.citizen_phone,
     t.priority, t.complexity, t.lead_department_code, d.name AS lead_department_name, t.co_department_codes,
@@ -57,22 +58,10 @@ def search_places(conn: Connection, query: str, limit: int = 8) -> list[dict]:
 # ------------------------------------------------------------------------------------------------ catalogue
 
 def category_rows(conn: Connection) -> list[dict]:
+    """The current version of every category (geo.catalogue keeps them all)."""
     return [dict(r) for r in conn.execute(text(
-        "SELECT code, name, complexity, priority, lead_department_code, rules FROM categories ORDER BY code"
+        "SELECT code, name, complexity, priority, lead_department_code, rules, version FROM categories ORDER BY code"
     )).mappings()]
-
-
-def upsert_categories(conn: Connection, rows: Iterable[dict]) -> int:
-    n = 0
-    for row in rows:
-        conn.execute(text("""
-            INSERT INTO categories (code, name, complexity, priority, lead_department_code, rules)
-            VALUES (:code, :name, :complexity, :priority, :lead_department_code, CAST(:rules AS jsonb))
-            ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, complexity = EXCLUDED.complexity,
-              priority = EXCLUDED.priority, lead_department_code = EXCLUDED.lead_department_code,
-              rules = EXCLUDED.rules"""), {**row, "rules": json.dumps(row["rules"], ensure_ascii=False)})
-        n += 1
-    return n
 
 
 def department_codes(conn: Connection) -> set[str]:

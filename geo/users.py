@@ -78,3 +78,14 @@ def demo_scopes(conn: Connection) -> dict[str, str | None]:
         FROM streets s JOIN communities c ON c.street_code = s.code
         ORDER BY s.code, c.code LIMIT 1""")).mappings().first()
     return dict(row) if row else {"department": None, "street": None, "community": None, "crew": None}
+
+
+def list_users(conn: Connection, limit: int = 500) -> list[dict]:
+    """Every user for the admin screen (no password hash), active first, by name."""
+    return [dict(r) for r in conn.execute(text("""
+        SELECT u.id, u.username, u.display_name, u.active, u.roles, u.department_code, d.name AS department_name,
+               u.street_code, s.name AS street_name, u.community_code, c.name AS community_name, u.crew_code,
+               u.created_at, u.last_sign_in_at, u.disabled_at
+        FROM users u LEFT JOIN departments d ON d.code = u.department_code
+        LEFT JOIN streets s ON s.code = u.street_code LEFT JOIN communities c ON c.code = u.community_code
+        ORDER BY u.active DESC, u.username LIMIT :n"""), {"n": limit}).mappings()]

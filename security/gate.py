@@ -61,7 +61,8 @@ COMPONENT_PAGES: tuple[tuple[str, str], ...] = (
     ("sup-", "/supervision"),
 )
 COMPONENT_PAGES = COMPONENT_PAGES + (("tickets-", "/tickets"), ("ticket-detail-", "/tickets/<number>"),
-                                     ("queue-", "/"))      # issue 11: the list, one ticket, the map's queue
+                                     ("queue-", "/"),      # issue 11: the list, one ticket, the map's queue
+                                     ("admin-", "/admin"))  # issue 11: 系统管理
 COMPONENT_PAGES = COMPONENT_PAGES + (("work-", "/work"),)         # issue 11: 承办工作台
 ROUTER_OUTPUTS = frozenset({"_pages_content", "_pages_store"})
 

@@ -41,6 +41,10 @@ ACTIONS = {
     "accountability": "记录问责", "joint_meeting_convened": "召集联席会", "joint_meeting_decision": "记录联席会决定",
 }
 ACTIONS["follow_up"] = "回访"              # issue 11: an operator's follow-up call (services.ticket_desk)
+ACTIONS.update({                           # issue 11: /admin (services.admin_rules, services.admin)
+    "category_created": "新增事项类别", "category_changed": "修改事项类别与派单规则", "crew_created": "新增处置力量",
+    "standard_answer_saved": "保存常用答复",
+})
 MAX_TARGET, MAX_AGENT = 200, 300
 EXPORT_LIMIT = 100_000
 

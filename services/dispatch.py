@@ -7,7 +7,7 @@ from geo import crews as crews_db
 from geo import tickets as tickets_db
 from geo.db import get_engine
 from geo.queries import grid_detail
-from services.tickets import NotFound, Transitioned, categories, transition, utcnow
+from services.tickets import NotFound, Transitioned, category_of_ticket, transition, utcnow
 from services import predictions
 from settings import get_settings
 from workorders.assignment import Choice, Waiting, recommend
@@ -31,7 +31,7 @@ def crew_options(ticket: dict, now: datetime, limit: int = 6) -> list[dict]:
     they can still make the arrival deadline."""
     speed = get_settings().crew_speed_kmh
     with get_engine().connect() as conn:
-        category = categories(conn)[ticket["category_code"]]
+        category = category_of_ticket(conn, ticket)
         departments = sorted({ticket["lead_department_code"], *ticket["co_department_codes"],
                               *category.departments})
         crews = crews_db.nearest_crews(conn, ticket["lon"], ticket["lat"], departments, ticket["grid_code"], limit)

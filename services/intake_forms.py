@@ -200,7 +200,7 @@ def ticket_summary(created: Created) -> dict:
     ticket = created.ticket
     with get_engine().connect() as conn:
         co_names = department_names(conn, list(ticket["co_department_codes"] or []))
-        category = intake.categories(conn)[ticket["category_code"]]
+        category = intake.category_of_ticket(conn, ticket)
     variant = category.variants.get(ticket["variant"] or "")
     return {
         "number": ticket["number"], "created": created.created, "channel": CHANNELS[ticket["channel"]],

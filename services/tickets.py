@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
 
 from events.wire import wire_values
+from geo import catalogue as catalogue_sql
 from geo import supervision as supervision_sql
 from geo import tickets as db
 from geo.db import get_engine
@@ -81,8 +82,21 @@ def _transaction(conn: Connection | None, engine: Engine | None = None) -> Itera
 
 # ------------------------------------------------------------------------------------------------ catalogue
 
-def categories(conn: Connection) -> dict[str, Category]:
-    return {row["code"]: category_from_row(row) for row in db.category_rows(conn)}
+def categories(conn: Connection, at: datetime | None = None) -> dict[str, Category]:
+    """The catalogue by code: its current versions, or those in force at ``at``."""
+    return {row["code"]: category_from_row(row) for row in _category_rows(conn, at)}
+
+
+def _category_rows(conn: Connection, at: datetime | None) -> list[dict]:
+    return db.category_rows(conn) if at is None else catalogue_sql.category_rows_at(conn, at)
+
+
+def category_of_ticket(conn: Connection, ticket: dict) -> Category:
+    """The category version the ticket was registered under (migration 0023; before it: the current one), so a
+    later change of the rules does not re-route a ticket already in hand."""
+    version = ticket.get("category_version")
+    row = catalogue_sql.category_version_row(conn, ticket["category_code"], version) if version else None
+    return category_from_row(row) if row else categories(conn)[ticket["category_code"]]
 
 
 # ------------------------------------------------------------------------------------------------ intake
@@ -144,8 +158,12 @@ def _create(conn: Connection, request: NewTicket, principal: Principal | None, i
     replay = replayed(conn, request, idempotency)
     if replay is not None:
         return replay
-    catalogue = categories(conn)
+    # The version of each category in force at the registration time: a rule changed at /admin applies to the
+    # tickets registered after the change (and a history written with past times gets the rules of then).
+    rows = _category_rows(conn, now)
+    catalogue = {row["code"]: category_from_row(row) for row in rows}
     category = _validate(request, catalogue)
+    version = next(row["version"] for row in rows if row["code"] == category.code)
     lon, lat, place = _locate(conn, request)
     related_id = _related(conn, request.related_number)
     settings = get_settings()
@@ -154,7 +172,7 @@ def _create(conn: Connection, request: NewTicket, principal: Principal | None, i
     routed = route(category, place["street_code"])
     number = db.next_ticket_number(conn, local_date(now))
     ticket_id = db.insert_ticket(conn, {
-        "number": number, "channel": request.channel, "category_code": category.code,
+        "number": number, "channel": request.channel, "category_code": category.code, "category_version": version,
         "variant": request.variant or category.default_variant, "description": request.description.strip(),
         "lon": lon, "lat": lat, **place, "address": request.address, "citizen_name": request.citizen_name,
         "citizen_phone": phone_digits(request.citizen_phone) or None, "priority": request.priority or category.priority,
@@ -378,7 +396,7 @@ def _reroute(conn: Connection, ticket: dict) -> dict:
     """After a wrong-department return, the next department of the category takes the lead; when every one has
     returned it, the lead stays and a dispatcher must choose (dispatch with department=…)."""
     returned = db.returned_departments(conn, ticket["id"]) | {ticket["lead_department_code"]}
-    category = categories(conn)[ticket["category_code"]]
+    category = category_of_ticket(conn, ticket)
     try:
         routed = route(category, ticket["street_code"], exclude=frozenset(returned))
     except RoutingExhausted:

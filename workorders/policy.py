@@ -397,6 +397,7 @@ PAGES: dict[str, frozenset[str] | str] = {
 PAGES["/tickets"] = frozenset({"operator", "dispatcher", "supervisor", "leader"})            # issue 11
 PAGES["/risk"] = frozenset({"street", "supervisor", "leader"})                              # issue 13
 PAGES["/work"] = frozenset({"department", "street", "community"})                          # issue 11, 承办工作台
+PAGES["/admin"] = frozenset({"admin"})                                                      # issue 11: 系统管理
 
 # Data endpoints (not pages) that need a signed-in user, by the right they need. Keys are Flask endpoint names or
 # blueprint names (every endpoint of the blueprint).
@@ -416,12 +417,13 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/risk", "稳评"),
     ("/supervision", "督办"),
     ("/work", "承办工作台"),
+    ("/admin", "系统管理"),
 )
 
 # Where a role lands after signing in; a user with several roles lands at the first of theirs in this order.
 HOME_PAGES: tuple[tuple[str, str], ...] = (
     ("dispatcher", "/"), ("operator", "/hotline"), ("supervisor", "/"), ("leader", "/analytics"),
-    ("wall", "/wall"), ("admin", "/audit"),
+    ("wall", "/wall"), ("admin", "/admin"),
     ("grid_worker", "/m"),
     ("department", "/work"), ("street", "/work"), ("community", "/work"),
 )

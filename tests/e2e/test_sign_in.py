@@ -85,7 +85,7 @@ ROLE_SHELLS = [
     ("leader", "/analytics", ["指挥地图", "大屏", "领导驾驶舱", "工单列表", "矛盾调处", "稳评"]),
     ("wall", "/wall", None),
     ("supervisor", "/", ["指挥地图", "领导驾驶舱", "工单列表", "审计日志", "矛盾调处", "稳评", "督办"]),
-    ("admin", "/audit", ["审计日志"]),
+    ("admin", "/admin", ["审计日志", "系统管理"]),
     ("department", "/account", []),
 ]
 

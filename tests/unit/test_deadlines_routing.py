@@ -103,3 +103,13 @@ def test_rerouting_skips_departments_that_returned_the_ticket():
 def test_catalogue_errors_name_the_category(raw, message):
     with pytest.raises(CatalogueError, match=message):
         parse_category(raw)
+
+
+def test_indoor_heating_after_the_cutoff_is_due_that_night():
+    # 室内维修不过夜: the cut-off that moves simple matters to the next day does not apply to indoor heating.
+    due = compute_deadlines(CATALOGUE["heating_cold"], at("2026-11-26T21:30:00"), "indoor", cutoff_hour=20)
+    assert due.resolve_due_at.astimezone(SHANGHAI).isoformat() == "2026-11-26T23:59:59+08:00"
+    late_evening = compute_deadlines(CATALOGUE["heating_cold"], at("2026-11-26T23:50:00"), cutoff_hour=20)
+    assert late_evening.resolve_due_at.astimezone(SHANGHAI).isoformat() == "2026-11-26T23:59:59+08:00"
+    outdoor = compute_deadlines(CATALOGUE["heating_cold"], at("2026-11-26T21:30:00"), "outdoor", cutoff_hour=20)
+    assert outdoor.resolve_due_at == at("2026-11-26T21:30:00") + timedelta(hours=48)

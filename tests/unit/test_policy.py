@@ -50,6 +50,7 @@ PAGE_ROLES = {
 PAGE_ROLES["/tickets"] = {"operator", "dispatcher", "supervisor", "leader"}      # issue 11
 PAGE_ROLES["/work"] = {"department", "street", "community"}                      # issue 11, 承办工作台
 PAGE_ROLES["/risk"] = {"street", "supervisor", "leader"}                        # issue 13
+PAGE_ROLES["/admin"] = {"admin"}                                                # issue 11: 系统管理
 PUBLIC_PAGES = ("/login", "/report", "/track", "/track/<number>", "/evaluate/<token>")
 
 
@@ -145,7 +146,7 @@ def test_the_account_page_is_for_every_signed_in_user_and_unknown_pages_for_nobo
 
 @pytest.mark.parametrize("roles, home", [
     (("dispatcher",), "/"), (("operator",), "/hotline"), (("leader",), "/analytics"), (("wall",), "/wall"),
-    (("supervisor",), "/"), (("admin",), "/audit"), (("department",), "/work"), (("grid_worker",), "/m"),
+    (("supervisor",), "/"), (("admin",), "/admin"), (("department",), "/work"), (("grid_worker",), "/m"),
     (("street",), "/work"), (("community",), "/work"),
     (("wall", "dispatcher"), "/"), (("leader", "operator"), "/hotline"),
 ])
@@ -158,7 +159,7 @@ def test_navigation_lists_only_pages_the_role_may_open():
     assert [p for p, _ in policy.navigation(person("operator"))] == ["/hotline", "/tickets"]
     assert [p for p, _ in policy.navigation(person("leader"))] == ["/", "/wall", "/analytics", "/tickets",
                                                                    "/mediation", "/risk"]
-    assert [p for p, _ in policy.navigation(person("admin"))] == ["/audit"]
+    assert [p for p, _ in policy.navigation(person("admin"))] == ["/audit", "/admin"]
 
 
 def test_only_a_user_who_is_nothing_but_wall_gets_a_kiosk_session():

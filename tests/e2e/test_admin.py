@@ -1,0 +1,90 @@
+"""/admin in headless Chromium as the administrator: the lead unit of a category is changed in the editor, saved as
+a new version, and the next ticket registered (through the services, as every door does) goes to the new unit —
+one of issue 11's "done when" flows."""
+from __future__ import annotations
+
+import json
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from harness.browser import console_errors, wait_for_js, wait_in_page
+from screens.admin_parts import ids
+from services import admin_rules
+from services.tickets import NewTicket, create_ticket, transition
+from workorders.policy import Principal, system_principal
+
+SIGNED_IN_AS = "admin"
+CODE = "streetlight"            # 路灯: lead cgj in config/categories.yaml
+NEW_LEAD = "zjj"
+ADMIN = Principal(id=None, name="e2e-admin", roles=frozenset({"admin"}), display_name="e2e 管理员")
+
+
+def field_id(name: str) -> str:
+    """The DOM id Dash gives the pattern id {"type": FIELD, "name": name} (keys sorted, no spaces)."""
+    return json.dumps({"name": name, "type": ids.FIELD}, separators=(",", ":"), sort_keys=True)
+
+
+def element(browser, component_id: str):
+    """By its DOM id, which may be a pattern id's JSON (the CSS selector By.ID writes cannot hold it)."""
+    return browser.execute_script("return document.getElementById(arguments[0]);", component_id)
+
+
+def choose(browser, component_id: str, value: str) -> None:
+    """Pick the option of a dcc.Dropdown whose value is ``value`` with the mouse, then close the list."""
+    element(browser, component_id).click()
+    option = f"//*[@role='option'][.//input[@value='{value}']]"
+    wait_in_page(lambda: browser.find_elements(By.XPATH, option), f"option {value} of {component_id}")
+    browser.find_element(By.XPATH, option).click()
+    if element(browser, component_id).get_attribute("aria-expanded") == "true":
+        browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+
+
+def test_an_admin_changes_a_lead_unit_and_the_next_ticket_goes_there(app_url, browser, engine, inner_point):
+    original = admin_rules.category_form(ADMIN, CODE)
+    _grid, lon, lat = inner_point
+    numbers = []
+    try:
+        browser.get(app_url + f"/admin?category={CODE}")
+        wait_for_js(browser, "const e = document.getElementById(arguments[0]); return !!e && "
+                             "e.innerText.includes(arguments[1]);", field_id("lead"), original["lead"],
+                    what="the editor with the category's lead unit")
+        choose(browser, field_id("lead"), NEW_LEAD)
+        browser.find_element(By.ID, ids.SAVE).click()
+        wait_for_js(browser, "return document.getElementById(arguments[0]).innerText.includes('已保存');", ids.MESSAGE,
+                    what="the saved version")
+        message = browser.find_element(By.ID, ids.MESSAGE).text
+        assert f"第 {original['version'] + 1} 版" in message
+        wait_for_js(browser, "return document.getElementById(arguments[0]).innerText.includes(arguments[1]);",
+                    ids.VERSIONS, f"第 {original['version'] + 1} 版", what="the new version in the history")
+        assert "主办单位" in browser.find_element(By.ID, ids.VERSIONS).text
+
+        ticket = create_ticket(NewTicket(channel="hotline", category=CODE, lon=lon, lat=lat,
+                                         description="小区路灯不亮（系统管理测试）"),
+                               system_principal("admin-e2e"), engine=engine).ticket
+        numbers.append(ticket["number"])
+        assert ticket["lead_department_code"] == NEW_LEAD
+        assert ticket["category_version"] == original["version"] + 1
+        assert console_errors(browser) == []
+    finally:
+        admin_rules.save_category(ADMIN, CODE, {k: v for k, v in original.items() if k != "version"})
+        for number in numbers:
+            transition(number, "refuse", system_principal("admin-e2e"), reason="测试工单")
+
+
+def test_the_one_time_password_of_a_new_user_is_shown_once(app_url, browser):
+    from tests.fresh import unique
+    browser.get(app_url + "/admin")
+    wait_for_js(browser, "return !!document.getElementById('admin-tabs');", what="the admin page")
+    browser.find_element(By.XPATH, "//*[@id='admin-tabs']//*[contains(text(), '用户与角色')]").click()
+    name = unique("e2e-user")
+    box = json.dumps({"name": "username", "type": ids.USER_FIELD}, separators=(",", ":"), sort_keys=True)
+    wait_in_page(lambda: element(browser, box) and element(browser, box).is_displayed(), "the users tab")
+    element(browser, box).send_keys(name)
+    choose(browser, json.dumps({"name": "roles", "type": ids.USER_FIELD}, separators=(",", ":"), sort_keys=True),
+           "operator")
+    browser.find_element(By.ID, ids.USER_CREATE).click()
+    wait_for_js(browser, "return !!document.getElementById('admin-secret');", what="the one-time password")
+    assert len(browser.find_element(By.ID, "admin-secret").text) >= 10
+    wait_for_js(browser, "return document.getElementById(arguments[0]).innerText.includes(arguments[1]);",
+                ids.USERS, name, what="the new user in the list")
