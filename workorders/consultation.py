@@ -29,6 +29,7 @@ ACTIONS: dict[str, tuple[str, frozenset[int]]] = {
     "sign_up": ("报名参加", frozenset({ANNOUNCE, BRIEFING})),
     "opinion": ("提交书面意见", frozenset({BRIEFING, DEBATE})),
     "speak": ("登记发言", frozenset({DEBATE})),
+    "attend": ("登记参与人员", frozenset({ANNOUNCE, BRIEFING, DEBATE})),
     "decide": ("记录决定事项", frozenset({DECISION, FEEDBACK})),
     "see_decision": ("查看决定事项", frozenset({DECISION, FEEDBACK})),
     "feedback": ("发布反馈", frozenset({FEEDBACK})),
