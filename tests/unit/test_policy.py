@@ -26,6 +26,9 @@ for _role in ("operator", "dispatcher", "supervisor", "leader"):
 # Issue 13: stability risk assessment (/risk) for street staff and supervisors; leaders read its figures.
 for _role in ("street", "supervisor"):
     EXPECTED[_role] = EXPECTED[_role] | {"risk_assessment"}
+# Issue 13: democratic consultation (/consultation) for street and community staff, leaders and the administrator.
+for _role in ("street", "community", "leader", "admin"):
+    EXPECTED[_role] = EXPECTED[_role] | {"consultation"}
 SCOPES = {"department": {"department_code": "water"}, "street": {"street_code": "S1"},
           "community": {"community_code": "C1"}, "grid_worker": {"crew_code": "WGY-1", "grid_code": "G1"}}
 OWN = Target(frozenset({"water"}), "S1", "C1", "G1", "WGY-1")
@@ -39,7 +42,8 @@ PAGE_ROLES = {
 }
 PAGE_ROLES["/tickets"] = {"operator", "dispatcher", "supervisor", "leader"}      # issue 11
 PAGE_ROLES["/risk"] = {"street", "supervisor", "leader"}                        # issue 13
-PUBLIC_PAGES = ("/login", "/report", "/track", "/track/<number>", "/evaluate/<token>")
+PAGE_ROLES["/consultation"] = {"street", "community", "leader", "admin"}         # issue 13
+PUBLIC_PAGES = ("/login", "/report", "/track", "/track/<number>", "/evaluate/<token>", "/consultation/<number>")
 
 
 def person(*roles: str, **scopes) -> Principal:
@@ -145,8 +149,8 @@ def test_home_page_of_each_role(roles, home):
 def test_navigation_lists_only_pages_the_role_may_open():
     assert [p for p, _ in policy.navigation(person("operator"))] == ["/hotline", "/tickets"]
     assert [p for p, _ in policy.navigation(person("leader"))] == ["/", "/wall", "/analytics", "/tickets",
-                                                                   "/mediation", "/risk"]
-    assert [p for p, _ in policy.navigation(person("admin"))] == ["/audit"]
+                                                                   "/mediation", "/risk", "/consultation"]
+    assert [p for p, _ in policy.navigation(person("admin"))] == ["/audit", "/consultation"]
 
 
 def test_only_a_user_who_is_nothing_but_wall_gets_a_kiosk_session():
