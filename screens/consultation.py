@@ -48,8 +48,10 @@ def _form() -> html.Section:
         field("组织单位（默认：所在社区居委会）", dcc.Input(id={"type": ids.FIELD, "name": "组织单位"}, maxLength=200)),
         html.Button("发起", id=ids.ADD, n_clicks=0, className="cs-button"),
         html.H2("批量导入"),
-        dcc.Upload(html.Div(["拖入或", html.A("选择 CSV / XLSX 文件"), f"（表头：{'、'.join(HEADERS)}；全部正确才写入）"]),
-                   id=ids.UPLOAD, className="cs-upload", max_size=10 * 1024 * 1024, accept=".csv,.xlsx"),
+        html.Div(dcc.Upload(html.Div(["拖入或", html.A("选择 CSV / XLSX 文件"),
+                                      f"（表头：{'、'.join(HEADERS)}；全部正确才写入）"]),
+                            id=ids.UPLOAD, className="cs-upload", max_size=10 * 1024 * 1024, accept=".csv,.xlsx"),
+                 className="cs-upload-row"),
         html.Div(id=ids.MESSAGE, className="cs-message", role="status"),
     ], id=ids.FORM, className="cs-card cs-form")
 

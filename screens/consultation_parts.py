@@ -135,15 +135,15 @@ def session_detail(detail: dict | None) -> html.Div:
         html.H4(f"参与人员（共 {sum(detail['counts'].values())} 人次）"), _counts(detail["counts"]),
         html.Details([html.Summary(f"报名居民 {len(detail['sign_ups'])} 人（姓名与电话仅组织者可见）"),
                       html.Ul([html.Li(f"{s['name']} · {s['phone']} · {local_minute(s['created_at'])}")
-                               for s in detail["sign_ups"]], className="cs-list")], className="cs-details"),
+                               for s in detail["sign_ups"]], className="cs-items")], className="cs-details"),
         html.H4(f"书面意见与发言（{len(detail['opinion_rows'])}）"),
         html.Ul([html.Li([html.Span("发言" if o["kind"] == "speech" else "书面意见", className="cs-tag"),
                           html.Span(f"{o['participant_kind']}{(' ' + o['name']) if o['name'] else ''}：",
                                     className="cs-who"), o["content"]])
-                 for o in detail["opinion_rows"]] or [html.Li("暂无", className="cs-muted")], className="cs-list"),
+                 for o in detail["opinion_rows"]] or [html.Li("暂无", className="cs-muted")], className="cs-items"),
         html.H4("决定事项"), html.Div(detail["decision"] or "尚未记录", className="cs-decision"),
         html.H4("情况反馈"), html.Div(detail["feedback"] or "尚未发布", className="cs-decision"),
-        html.H4(f"落实事项（{detail['follow_up']}）"),
+        html.H4("落实事项" + (f"（{detail['follow_up']}）" if detail["milestone_rows"] else "")),
         html.Table([html.Thead(html.Tr([html.Th("序号"), html.Th("事项"), html.Th("完成时限"), html.Th("状态")])),
                     html.Tbody([html.Tr([html.Td(m["position"]), html.Td(m["title"] + (f"（{m['note']}）"
                                                                                     if m["note"] else "")),

@@ -90,6 +90,12 @@ def _opinion_card(session: dict) -> html.Section:
     ], className="card")
 
 
+def _forms(session: dict) -> list[html.Section]:
+    """Sign-up and opinion, the one the step opens first (a closed one only says when it opens)."""
+    forms = [(_sign_up_card(session), session["may_sign_up"]), (_opinion_card(session), session["may_send_opinion"])]
+    return [card for card, _open in sorted(forms, key=lambda f: not f[1])]
+
+
 def _outcome_cards(session: dict) -> list:
     cards = []
     if session["decision"]:
@@ -128,7 +134,8 @@ def session_page(session: dict | None, asked: str) -> html.Div:
                           html.Span(session["topic"], className="kt-topic")], className="kt-head"),
                 html.H1(session["title"], className="page-title"),
                 html.P(session["summary"], className="kt-text"),
-                info_rows([("地点", f"{session['street']} · {session['community']} · {session['venue'] or '待定'}"),
+                info_rows([("恳谈会", f"{session['steps'][2]['starts']:%Y年%m月%d日}"),
+                           ("地点", f"{session['street']} · {session['community']} · {session['venue'] or '待定'}"),
                            ("组织单位", session["organiser"])]),
             ], className="card"),
             html.Section([
@@ -138,7 +145,7 @@ def session_page(session: dict | None, asked: str) -> html.Div:
                 html.H2(f"参与人员（共 {session['participants']} 人次）", className="card-title"), counts_card(session),
                 html.Div(f"书面意见 {session['opinions']} 条 · 恳谈会发言 {session['speeches']} 人次", className="muted"),
             ], className="card"),
-            *_outcome_cards(session), _sign_up_card(session), _opinion_card(session),
+            *_outcome_cards(session), *_forms(session),
             dcc.Store(id=ids.NUMBER, data=session["number"]),
         ]
     return html.Div([public_header("民主恳谈"), html.Main(body, className="public-main")],
