@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dash import Input, Output, State, callback, html, no_update
 
-from screens.consultation_public import counts_card, ids
+from screens.consultation_parts import counts_card
+from screens.consultation_parts import public_ids as ids
 from services import consultation
 from services.consultation import NotFound
 from workorders.consultation import SessionRejected, StepRefused

@@ -148,7 +148,8 @@ def _participants(rng, step: int, starts, at) -> list[dict]:
             low, high = TALLIES[kind]
             n = int(rng.integers(low, high + 1))
             if n:
-                rows.append({"kind": kind, "name": None, "phone": None, "headcount": n, "created_at": at(starts[DEBATE])})
+                rows.append({"kind": kind, "name": None, "phone": None, "headcount": n,
+                             "created_at": at(starts[DEBATE])})
     return rows
 
 
@@ -157,7 +158,8 @@ def _opinions(rng, step: int, starts, at) -> list[dict]:
     if step >= BRIEFING:
         for i in rng.choice(len(OPINIONS), int(rng.integers(2, 7)), replace=False):
             rows.append({"kind": "written", "participant_kind": RESIDENT, "name": person_name(rng),
-                         "phone": mobile_phone(rng), "content": OPINIONS[int(i)], "created_at": at(starts[BRIEFING], 15)})
+                         "phone": mobile_phone(rng), "content": OPINIONS[int(i)],
+                         "created_at": at(starts[BRIEFING], 15)})
     if step >= DEBATE:
         for kind in rng.choice(PARTICIPANT_KINDS, int(rng.integers(3, 7)), replace=True):
             rows.append({"kind": "speech", "participant_kind": str(kind), "name": None, "phone": None,

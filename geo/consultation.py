@@ -199,7 +199,8 @@ def milestone_counts(conn: Connection, filters: dict[str, Any], today: date) -> 
     row = conn.execute(text(f"""
         SELECT count(*) FILTER (WHERE m.done_at IS NOT NULL) AS done, count(*) FILTER (WHERE m.done_at IS NULL) AS open,
                count(*) FILTER (WHERE m.done_at IS NULL AND m.due_on < :today) AS late
-        FROM consultation_sessions k JOIN consultation_milestones m ON m.session_id = k.id{where}"""), {**params, "today": today}).mappings().one()
+        FROM consultation_sessions k JOIN consultation_milestones m ON m.session_id = k.id{where}"""),
+        {**params, "today": today}).mappings().one()
     return {"done": row["done"], "open": row["open"], "late": row["late"]}
 
 

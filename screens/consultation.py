@@ -78,7 +78,8 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
         html.H1("民主恳谈"),
         html.Div(tiles(consultation.figures(principal)), id=ids.TILES, className="cs-tiles"),
         html.Div([
-            html.Section([filters, html.Div(sessions_table(sessions[:consultation.PAGE_SIZE]), id=ids.TABLE, className="cs-table-wrap")],
+            html.Section([filters, html.Div(sessions_table(sessions[:consultation.PAGE_SIZE]), id=ids.TABLE,
+                                            className="cs-table-wrap")],
                          className="cs-card cs-list"),
             html.Section([html.H2("恳谈分布"), legend(),
                           dcc.Graph(id=ids.MAP, figure=figure, className="cs-map",

@@ -49,6 +49,22 @@ class ids:
     CREATED = "consultation-created"      # a session was created or imported
 
 
+class public_ids:
+    """/consultation/<number>'s ids (public: the gate lets anyone run their callbacks)."""
+    NUMBER = "cpub-number"
+    SIGN_UP_NAME = "cpub-sign-up-name"
+    SIGN_UP_PHONE = "cpub-sign-up-phone"
+    SIGN_UP = "cpub-sign-up"
+    SIGN_UP_MESSAGE = "cpub-sign-up-message"
+    OPINION_NAME = "cpub-opinion-name"
+    OPINION_PHONE = "cpub-opinion-phone"
+    OPINION_TEXT = "cpub-opinion-text"
+    OPINION = "cpub-opinion"
+    OPINION_MESSAGE = "cpub-opinion-message"
+    COUNTS = "cpub-counts"
+    STEPS = "cpub-steps"
+
+
 # Each action's button and the step rule (workorders.consultation.ACTIONS) that enables it.
 ACTION_BUTTONS = ((ids.TALLY, "attend"), (ids.SPEECH, "speak"), (ids.DECISION, "decide"), (ids.FEEDBACK, "feedback"),
                   (ids.MILESTONE, "milestone"), (ids.DONE, "milestone"))
@@ -203,3 +219,10 @@ def action_states(detail: dict | None) -> tuple[str, bool, list[bool]]:
     last = detail["step"] + 1 >= len(STEPS)
     label = "已是最后阶段" if last else f"进入下一阶段「{STEPS[detail['step'] + 1]}」"
     return label, last, [not detail["may"][rule] for _button, rule in ACTION_BUTTONS]
+
+
+def counts_card(session: dict) -> html.Div:
+    counts = session["counts"]
+    return html.Div([html.Div([html.Div(f"{counts[kind]}", className="kt-count-value"),
+                               html.Div(kind, className="kt-count-kind")], className="kt-count")
+                     for kind in PARTICIPANT_KINDS], id=public_ids.COUNTS, className="kt-counts")

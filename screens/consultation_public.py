@@ -7,26 +7,12 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
+from screens.consultation_parts import counts_card
+from screens.consultation_parts import public_ids as ids
 from screens.intake_parts import info_rows, public_header
 from services.consultation import public_session
 from workorders.clock import local_date
-from workorders.consultation import PARTICIPANT_KINDS, STEPS
-
-
-class ids:
-    NUMBER = "cpub-number"
-    SIGN_UP_NAME = "cpub-sign-up-name"
-    SIGN_UP_PHONE = "cpub-sign-up-phone"
-    SIGN_UP = "cpub-sign-up"
-    SIGN_UP_MESSAGE = "cpub-sign-up-message"
-    OPINION_NAME = "cpub-opinion-name"
-    OPINION_PHONE = "cpub-opinion-phone"
-    OPINION_TEXT = "cpub-opinion-text"
-    OPINION = "cpub-opinion"
-    OPINION_MESSAGE = "cpub-opinion-message"
-    COUNTS = "cpub-counts"
-    STEPS = "cpub-steps"
-
+from workorders.consultation import STEPS
 
 dash.register_page(__name__, path_template="/consultation/<number>", title="铁东区 · 民主恳谈", name="民主恳谈公开页")
 
@@ -37,13 +23,6 @@ def _steps(session: dict) -> html.Ol:
                              html.Div(s["hint"], className="kt-step-hint")],
                             className=f"kt-step kt-step-{s['state']}") for s in session["steps"]],
                    id=ids.STEPS, className="kt-steps")
-
-
-def counts_card(session: dict) -> html.Div:
-    counts = session["counts"]
-    return html.Div([html.Div([html.Div(f"{counts[kind]}", className="kt-count-value"),
-                               html.Div(kind, className="kt-count-kind")], className="kt-count")
-                     for kind in PARTICIPANT_KINDS], id=ids.COUNTS, className="kt-counts")
 
 
 def _person_fields(name_id: str, phone_id: str) -> html.Div:

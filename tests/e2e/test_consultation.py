@@ -11,8 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from sqlalchemy import text
 
 from harness.browser import console_errors, wait_for_js
-from screens.consultation_parts import ids
-from screens.consultation_public import ids as public_ids
+from screens.consultation_parts import ids, public_ids
 from services import consultation
 from tests.fresh import new_phone
 from workorders.consultation import DATE_HEADERS
@@ -77,7 +76,8 @@ def test_a_leader_starts_a_session_and_moves_it_on(app_url, browser, engine, tag
     assert "当前阶段：发布预告" in text_of(browser, ids.DETAIL)
     assert browser.find_element(By.ID, ids.SPEECH).get_attribute("disabled")      # no speaking before the debate
     move = browser.find_element(By.ID, ids.MOVE)
-    assert move.text == "进入下一阶段「通报议题」"
+    assert move.get_attribute("textContent") == "进入下一阶段「通报议题」"
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", move)
     move.click()
     wait_for_js(browser, f"return document.getElementById('{ids.ACT_MESSAGE}').innerText.includes('「通报议题」');",
                 what="the move")
