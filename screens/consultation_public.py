@@ -12,7 +12,7 @@ from screens.consultation_parts import public_ids as ids
 from screens.intake_parts import info_rows, public_header
 from services.consultation import public_session
 from workorders.clock import local_date
-from workorders.consultation import STEPS
+from workorders.consultation import ACTIONS, STEPS
 
 dash.register_page(__name__, path_template="/consultation/<number>", title="铁东区 · 民主恳谈", name="民主恳谈公开页")
 
@@ -70,8 +70,13 @@ def _opinion_card(session: dict) -> html.Section:
 
 
 def _forms(session: dict) -> list[html.Section]:
-    """Sign-up and opinion, the one the step opens first (a closed one only says when it opens)."""
-    forms = [(_sign_up_card(session), session["may_sign_up"]), (_opinion_card(session), session["may_send_opinion"])]
+    """Sign-up and opinion: the open one first, a closed one saying when it opens — and none once its steps are
+    past (a session in 情况反馈 takes no more sign-ups)."""
+    forms = []
+    for card, action, is_open in ((_sign_up_card, "sign_up", session["may_sign_up"]),
+                                  (_opinion_card, "opinion", session["may_send_opinion"])):
+        if is_open or session["step"] < min(ACTIONS[action][1]):
+            forms.append((card(session), is_open))
     return [card for card, _open in sorted(forms, key=lambda f: not f[1])]
 
 
