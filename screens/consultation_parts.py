@@ -213,12 +213,21 @@ def actions(detail: dict | None) -> html.Div:
 
 
 def action_states(detail: dict | None) -> tuple[str, bool, list[bool]]:
-    """The move button's label and whether it is disabled, and each action button's disabled flag."""
+    """The move button's label and whether it is disabled, and each action button's disabled flag: what the step
+    allows, and what the session holds (feedback and milestones need the decision, 完成 an open milestone)."""
     if detail is None:
         return "进入下一阶段", True, [True] * len(ACTION_BUTTONS)
-    last = detail["step"] + 1 >= len(STEPS)
-    label = "已是最后阶段" if last else f"进入下一阶段「{STEPS[detail['step'] + 1]}」"
-    return label, last, [not detail["may"][rule] for _button, rule in ACTION_BUTTONS]
+    following = detail["step"] + 1
+    decided = bool(detail["decision"])
+    if following >= len(STEPS):
+        label, stuck = "已是最后阶段", True
+    elif following == len(STEPS) - 1 and not decided:
+        label, stuck = f"记录决定事项后可进入「{STEPS[following]}」", True
+    else:
+        label, stuck = f"进入下一阶段「{STEPS[following]}」", False
+    needs = {ids.FEEDBACK: decided, ids.MILESTONE: decided,
+             ids.DONE: any(not m["done_at"] for m in detail["milestone_rows"])}
+    return label, stuck, [not detail["may"][rule] or not needs.get(button, True) for button, rule in ACTION_BUTTONS]
 
 
 def counts_card(session: dict) -> html.Div:
