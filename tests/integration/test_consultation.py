@@ -207,3 +207,35 @@ def test_an_xlsx_import_and_its_header_check(engine, place, tmp_path, tag):
     assert any("缺少" in p for p in rejected.value.problems) and any("不认识的列" in p for p in rejected.value.problems)
     with pytest.raises(consultation.ImportRejected):
         consultation.import_sessions(LEADER, "x.xlsx", b"not a workbook")
+
+
+def test_the_public_page_and_its_sign_up_through_the_app_as_nobody(engine, dash_app, place, tag):
+    """The page as Dash's router serves it and the sign-up as the renderer posts it, signed in as nobody: the
+    resident's name and phone go in, neither comes out."""
+    from harness.signing_in import csrf_headers
+    from screens.consultation_parts import public_ids
+    from tests.integration.dash_requests import router_body
+    number = consultation.create_session(street_staff(place["street"]), form(tag, place["grid"], 0))
+    client = dash_app.server.test_client()
+    phone = new_phone()
+    output = f"..{public_ids.SIGN_UP_MESSAGE}.children...{public_ids.COUNTS}.children.."
+    body = {"output": output, "outputs": [{"id": public_ids.SIGN_UP_MESSAGE, "property": "children"},
+                                          {"id": public_ids.COUNTS, "property": "children"}],
+            "inputs": [{"id": public_ids.SIGN_UP, "property": "n_clicks", "value": 1}],
+            "state": [{"id": public_ids.NUMBER, "property": "data", "value": number},
+                      {"id": public_ids.SIGN_UP_NAME, "property": "value", "value": "诸葛秀梅"},
+                      {"id": public_ids.SIGN_UP_PHONE, "property": "value", "value": phone}],
+            "changedPropIds": [f"{public_ids.SIGN_UP}.n_clicks"]}
+    answer = client.post("/_dash-update-component", json=body, headers=csrf_headers(client))
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+    shown = json.dumps(answer.get_json(), ensure_ascii=False)
+    assert "报名成功" in shown
+    page = json.dumps(client.post("/_dash-update-component", json=router_body(f"/consultation/{number}"),
+                                  headers=csrf_headers(client)).get_json(), ensure_ascii=False)
+    assert "报名参加" in page and "进程 · 当前阶段：发布预告" in page
+    for text_ in (shown, page):
+        assert phone not in text_ and "诸葛秀梅" not in text_
+    bad = {**body, "state": [body["state"][0], {**body["state"][1], "value": ""}, {**body["state"][2], "value": "x"}]}
+    refused = json.dumps(client.post("/_dash-update-component", json=bad, headers=csrf_headers(client)).get_json(),
+                         ensure_ascii=False)
+    assert "姓名：必填" in refused and "联系电话：" in refused
