@@ -57,6 +57,14 @@ def show_session(number, _refresh):
     return session_detail(detail), label, move_disabled, *disabled
 
 
+@callback(Output(ids.SESSION, "value", allow_duplicate=True), Input(ids.MAP, "clickData"), prevent_initial_call=True)
+def choose_on_map(click):
+    """A session's marker clicked: that session is the chosen one (other traces carry no session number)."""
+    points = (click or {}).get("points") or []
+    number = points[0].get("customdata") if points else None
+    return number if isinstance(number, str) and number.startswith("K") else no_update
+
+
 # What each button does with the chosen session and the fields beside it; the answer is the message to show.
 def _act(trigger: str, number: str, values: dict) -> str:
     principal = current_principal()

@@ -86,6 +86,11 @@ def test_a_leader_starts_a_session_and_moves_it_on(app_url, browser, engine, tag
     assert consultation.public_session(number)["step_name"] == "通报议题"
     wait_for_js(browser, f"return document.getElementById('{ids.TABLE}').innerText.includes(arguments[0]);",
                 number, what="the session in the list")
+    other = consultation.list_sessions(LEADER, {"source": "seed"})[-1]["number"]
+    browser.execute_script("""const gd = document.querySelector('#consultation-map .js-plotly-plot');
+        gd.emit('plotly_click', {points: [{customdata: arguments[0]}]});""", other)    # as a click on its marker
+    wait_for_js(browser, f"return document.getElementById('{ids.DETAIL}').innerText.includes(arguments[0]);",
+                other, what="the session clicked on the map")
     assert console_errors(browser) == []
 
 
