@@ -31,7 +31,7 @@ def sessions_figure(base: dict, sessions: list[dict]) -> dict:
     return {**base, "layout": {**base["layout"], "map": map_layout}, "data": [*base["data"], sessions_trace(sessions)]}
 
 
-def _form() -> html.Section:
+def _form(principal: Principal) -> html.Section:
     def field(header: str, control, wide: bool = False) -> html.Label:
         return html.Label([html.Span(header), control], className="cs-field cs-wide" if wide else "cs-field")
 
@@ -41,7 +41,9 @@ def _form() -> html.Section:
         html.H2("发起民主恳谈"),
         field("议题名称", dcc.Input(id={"type": ids.FIELD, "name": "议题名称"}, maxLength=200)),
         field("议题类别", dcc.Dropdown(id={"type": ids.FIELD, "name": "议题类别"}, options=options_of(TOPICS))),
-        field("网格编码（恳谈所在网格）", dcc.Input(id={"type": ids.FIELD, "name": "网格编码"}, maxLength=32)),
+        field("网格编码（恳谈所在网格）", dcc.Dropdown(
+            id={"type": ids.FIELD, "name": "网格编码"}, searchable=True, placeholder="输入社区名或网格编码",
+            options=[{"label": g["label"], "value": g["code"]} for g in consultation.grid_choices(principal)])),
         field("议题内容", dcc.Textarea(id={"type": ids.FIELD, "name": "议题内容"}, maxLength=2000), wide=True),
         field("恳谈地点", dcc.Input(id={"type": ids.FIELD, "name": "恳谈地点"}, maxLength=200)),
         *[day(h) for h in DATE_HEADERS],
@@ -94,7 +96,7 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
             html.Div([html.Div(session_detail(detail), id=ids.DETAIL, className="cs-detail"), actions(detail)],
                      className="cs-detail-grid"),
         ], className="cs-card cs-session-card"),
-        _form(),
+        _form(principal),
         dcc.Store(id=ids.REFRESH, data=0),
         dcc.Store(id=ids.CREATED, data=0),
     ], className="consultation-page")

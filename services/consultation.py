@@ -115,19 +115,22 @@ def figures(principal: Principal | None, year: int | None = None, now: datetime 
                    sum(participants.values()), follow_ups)
 
 
-def list_sessions(principal: Principal | None, filters: dict | None = None, page: int = 0,
+def list_sessions(principal: Principal | None, filters: dict | None = None, page: int = 0, size: int = PAGE_SIZE,
                   now: datetime | None = None, engine: Engine | None = None) -> list[dict]:
-    """Sessions newest debate first, each with its active step; ``filters["step"]`` keeps one step's."""
+    """Sessions newest debate first, each with its active step, ``size`` a page; ``filters["step"]`` keeps one
+    step's."""
     principal = _reader(principal)
     filters = dict(filters or {})
     step = filters.pop("step", None)
     filters.update(_scope(principal))
     today = _today(now)
     with (engine or get_engine()).connect() as conn:
-        rows = [_with_step(r, today) for r in db.list_sessions(conn, filters, limit=2000)]
-    if step not in (None, ""):
-        rows = [r for r in rows if r["step_name"] == step or r["step"] == step]
-    return rows[PAGE_SIZE * max(page, 0):PAGE_SIZE * (max(page, 0) + 1)]
+        if step in (None, ""):         # the step is the dates' and today's: filtered here, paged in SQL otherwise
+            return [_with_step(r, today) for r in db.list_sessions(conn, filters, limit=size,
+                                                                   offset=size * max(page, 0))]
+        rows = [_with_step(r, today) for r in db.list_sessions(conn, filters, limit=100_000)]
+    rows = [r for r in rows if step in (r["step_name"], r["step"])]
+    return rows[size * max(page, 0):size * (max(page, 0) + 1)]
 
 
 def sessions_on_map(principal: Principal | None, filters: dict | None = None, now: datetime | None = None,
@@ -137,6 +140,18 @@ def sessions_on_map(principal: Principal | None, filters: dict | None = None, no
     with (engine or get_engine()).connect() as conn:
         points = db.session_points(conn, {**(filters or {}), **_scope(principal)})
     return [{**p, "step": active_step(starts_of(p), today)} for p in points]
+
+
+def grid_choices(principal: Principal | None, engine: Engine | None = None) -> list[dict]:
+    """The grids a session may be held in, by community ({code, label}): a street's or a community's staff only
+    their own."""
+    principal = require(principal, "consultation")
+    scope = _scope(principal)
+    with (engine or get_engine()).connect() as conn:
+        communities = db.communities(conn)
+    return [{"code": grid, "label": f"{c['street']} · {c['name']} · {grid}"} for c in communities
+            if not scope or scope.get("street") == c["street_code"] or scope.get("community") == c["code"]
+            for grid in c["grids"]]
 
 
 def session_detail(principal: Principal | None, number: str, now: datetime | None = None,

@@ -26,8 +26,13 @@ def field(header: str) -> str:
     return f"//*[@id='{ids.FORM}']//*[contains(@id, '\"{header}\"')]"
 
 
-def choose(driver, header: str, value: str) -> None:
+def choose(driver, header: str, value: str, search: str | None = None) -> None:
+    """Open a dropdown of the form (typing ``search`` into its search box, if given) and pick ``value``."""
     driver.find_element(By.XPATH, field(header)).click()
+    if search:
+        box = wait_for_js(driver, "return document.querySelector('[role=dialog] input, .dash-dropdown-search');",
+                          what=f"the search box of {header}")
+        box.send_keys(search)
     option = f"//*[@role='option'][normalize-space()='{value}' or .//input[@value='{value}']]"
     wait_for_js(driver, "return document.evaluate(arguments[0], document, null, 9, null).singleNodeValue;",
                 option, what=f"the options of {header}")
@@ -63,7 +68,8 @@ def test_a_leader_starts_a_session_and_moves_it_on(app_url, browser, engine, tag
     assert markers >= 40                                           # the seed's year
     browser.find_element(By.XPATH, field("议题名称")).send_keys(title)
     choose(browser, "议题类别", "城市建设")
-    browser.find_element(By.XPATH, field("网格编码")).send_keys(a_grid(engine))
+    grid = a_grid(engine)
+    choose(browser, "网格编码", grid, search=grid)
     browser.find_element(By.XPATH, field("议题内容")).send_keys("路面破损，雨天积水")
     for header, days in zip(DATE_HEADERS, (0, 4, 8, 10, 20)):
         browser.find_element(By.XPATH, field(header)).send_keys((date.today() + timedelta(days=days)).isoformat())
