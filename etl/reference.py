@@ -263,10 +263,12 @@ def load_reference_and_catalogue(**kwargs) -> dict[str, int]:
     from etl.gazetteer import build_gazetteer
     from etl.mediation import seed_if_empty as seed_mediation
     from etl.risk_assessment import seed_if_empty as seed_risk_assessment
+    from etl.consultation import seed_if_empty as seed_consultation
     loaded = load_reference(**kwargs)
     engine = kwargs.get("engine")
     load_categories(engine=engine)
     build_gazetteer(seed=kwargs.get("seed"), engine=engine, only_if_empty=not kwargs.get("force"))
     seed_mediation(engine=engine, seed=kwargs.get("seed"))        # the district's programmes on the same seed
     seed_risk_assessment(engine=engine, seed=kwargs.get("seed"))
+    seed_consultation(engine=engine, seed=kwargs.get("seed"))
     return loaded

@@ -12,12 +12,14 @@ from dash import dcc, html
 from flask import request
 
 from layers.charts import GRANULARITIES, hours_figure
+from layers.consultation_charts import follow_ups_figure, steps_figure, topics_figure
 from layers.heatmap import MODES, analytics_map_figure
 from layers.style import STYLE_PATH
 from screens.analytics_parts import (AUTO_REFRESH_MS, DROPDOWN_LABELS, GRAPH_CONFIG, MAP_CONFIG, REPLAY_STEP_MS,
                                      SCORE_NOTE, SOURCES, ids)
-from services import analytics
+from services import analytics, consultation
 from services.reference_map import current_map_data
+from workorders.policy import Principal
 
 dash.register_page(__name__, path="/analytics", title="铁东区 96715 · 领导驾驶舱", name="领导驾驶舱")
 
@@ -106,7 +108,28 @@ def _side() -> html.Div:
     ], className="an-side")
 
 
-def layout(**_query) -> html.Div:
+def _consultation_block(principal: Principal | None) -> html.Section:
+    """民主恳谈 this year: sessions by topic and by active step, the decisions' follow-up milestones (issue 13)."""
+    figures = consultation.figures(principal)
+    follow = figures.follow_ups
+
+    def chart(title: str, figure, note: str = "") -> html.Div:
+        return html.Div([html.Div([html.H3(title, className="an-mini-title"),
+                                   html.Span(note, className="an-card-note")], className="an-mini-head"),
+                         dcc.Graph(figure=figure, config=GRAPH_CONFIG, className="an-mini-chart")],
+                        className="an-mini")
+    return html.Section([
+        html.Div([html.H2("民主恳谈", className="an-card-title"),
+                  html.Span(f"{figures.year} 年 · {figures.sessions} 场 · 参与 {figures.participants:,} 人次 · "
+                            "按恳谈会日期计", className="an-card-note")], className="an-card-head"),
+        html.Div([chart("按议题类别", topics_figure(figures.by_topic)),
+                  chart("按当前阶段", steps_figure(figures.by_step)),
+                  chart("决定落实事项", follow_ups_figure(follow),
+                        f"已完成 {follow['done']} / {follow['done'] + follow['open']}")], className="an-mini-grid"),
+    ], id=ids.CONSULTATION, className="an-card an-consultation-card")
+
+
+def layout(principal: Principal | None = None, **_query) -> html.Div:
     data = current_map_data()
     first, _last = analytics.history_extent()
     today = analytics.today()
@@ -132,6 +155,7 @@ def layout(**_query) -> html.Div:
                      className="an-card-head"),
             html.Div(id=ids.DEPARTMENTS, className="an-table-wrap"),
         ], className="an-card an-dept-card"),
+        _consultation_block(principal),
         dcc.Store(id=ids.GRID_COUNTS),
         dcc.Store(id=ids.TREND_DATA),
         dcc.Store(id=ids.REPLAY_DATA),

@@ -10,6 +10,7 @@ from services import analytics, stats
 class ids:
     """Component ids of this page (tests use the same names)."""
     PAGE = "an-page"
+    CONSULTATION = "an-consultation"   # the 民主恳谈 block (issue 13)
     DATES = "an-dates"
     QUICK = "an-quick"                 # pattern id {"type": QUICK, "range": key}
     CATEGORY = "an-category"

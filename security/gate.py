@@ -58,6 +58,8 @@ COMPONENT_PAGES: tuple[tuple[str, str], ...] = (
     ("replay-", "/"),           # the command map in replay mode (/?replay=DAY)
     ("mediation-", "/mediation"),
     ("risk-", "/risk"),
+    ("consultation-", "/consultation"),
+    ("cpub-", "/consultation/<number>"),        # a session's public page
     ("sup-", "/supervision"),
 )
 COMPONENT_PAGES = COMPONENT_PAGES + (("tickets-", "/tickets"), ("ticket-detail-", "/tickets/<number>"),

@@ -4,9 +4,11 @@ every dashboard process shares them and a restart forgets nothing. A refusal is 
 Where they apply, each named after its setting:
 - ``login``: POST /login (counted by the view itself, which answers the form with the message).
 - ``anonymous_intake``: POST /api/v1/tickets without an API key, Open311 POST requests, and the /report form's
-  submission (the Dash callback that writes ``report-result-data``, found by its identity).
+  submission (the Dash callback that writes ``report-result-data``, found by its identity), and a resident's
+  sign-up and written opinion on a 民主恳谈's public page.
 - ``lookup``: tracking-number and evaluation-token look-ups — the /track and /evaluate pages and their
-  callbacks, POST /api/v1/evaluations/<token>, Open311 GET requests/<id> and tokens/<token>.
+  callbacks, POST /api/v1/evaluations/<token>, Open311 GET requests/<id> and tokens/<token>; a 民主恳谈's public
+  page by its number.
 """
 from __future__ import annotations
 
@@ -46,9 +48,12 @@ CALLBACK_LIMITS: dict[tuple[str, str], str] = {
     ("report-result-data", "data"): "anonymous_intake",
     ("track-result", "children"): "lookup",
     ("evaluate-result", "children"): "lookup",
+    ("cpub-sign-up-message", "children"): "anonymous_intake",     # /consultation/<number>: sign-up, opinion
+    ("cpub-opinion-message", "children"): "anonymous_intake",
 }
 # Pages whose layout looks something up (by the path the page is registered at).
-PAGE_LIMITS: dict[str, str] = {"/track/<number>": "lookup", "/evaluate/<token>": "lookup"}
+PAGE_LIMITS: dict[str, str] = {"/track/<number>": "lookup", "/evaluate/<token>": "lookup",
+                               "/consultation/<number>": "lookup"}
 
 
 @lru_cache(maxsize=4)

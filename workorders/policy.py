@@ -72,6 +72,7 @@ RIGHTS["extension_decide"] = "审批延期申请，解除挂起"
 # /work (issue 11): a unit sends one of its own crews to a ticket it holds (转派). Narrower than ``dispatch``, which
 # chooses the unit and any crew of the district: this one is scoped, and the crew must be the unit's.
 RIGHTS["crew_assign"] = "转派本单位的处置力量（本单位承办的工单）"
+RIGHTS["consultation"] = "民主恳谈（发起恳谈、推进阶段、记录参与人员、决定与落实，报名人信息）"   # issue 13
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "operator": frozenset({"intake", "caller_history", "ticket_read", "callback"}),
@@ -105,6 +106,10 @@ for _role in ("supervisor", "admin"):
 # 承办工作台 (/work, issue 11): the handling units send their own crews to the tickets they hold.
 for _role in ("department", "street", "community"):
     ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"crew_assign"}
+# Democratic consultation (/consultation, issue 13): street and community staff run their own sessions; leaders and
+# the administrator everywhere.
+for _role in ("street", "community", "leader", "admin"):
+    ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"consultation"}
 
 # What a scoped role's tickets are filtered by: (filter name, Principal attribute).
 SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -115,7 +120,7 @@ SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 # Rights that a scoped role holds only on its own tickets (the others it holds, it holds everywhere).
 SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks", "crew_position", "mediation",
                            "risk_assessment", "extension_request", "ticket_hold", "assist_answer",
-                           "crew_assign"})
+                           "crew_assign", "consultation"})
 
 # Which right each transition of workorders/states.py needs (any one of them). Handling a ticket (签收, 退回, 到场,
 # 办结) is the handling unit's; dispatching, convening and merging the command center's; the operator merges the
@@ -398,6 +403,8 @@ PAGES["/tickets"] = frozenset({"operator", "dispatcher", "supervisor", "leader"}
 PAGES["/risk"] = frozenset({"street", "supervisor", "leader"})                              # issue 13
 PAGES["/work"] = frozenset({"department", "street", "community"})                          # issue 11, 承办工作台
 PAGES["/admin"] = frozenset({"admin"})                                                      # issue 11: 系统管理
+PAGES["/consultation"] = frozenset({"street", "community", "leader", "admin"})             # issue 13
+PAGES["/consultation/<number>"] = PUBLIC            # a session's public page: no personal data
 
 # Data endpoints (not pages) that need a signed-in user, by the right they need. Keys are Flask endpoint names or
 # blueprint names (every endpoint of the blueprint).
@@ -415,6 +422,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "指挥地图"), ("/hotline", "受理登记"), ("/wall", "大屏"), ("/analytics", "领导驾驶舱"),
     ("/tickets", "工单列表"), ("/audit", "审计日志"), ("/mediation", "矛盾调处"),
     ("/risk", "稳评"),
+    ("/consultation", "民主恳谈"),
     ("/supervision", "督办"),
     ("/work", "承办工作台"),
     ("/admin", "系统管理"),

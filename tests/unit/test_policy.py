@@ -36,6 +36,9 @@ for _role in ("supervisor", "admin"):
 # Issue 11: /work — the handling units send their own crews (转派), a right of its own.
 for _role in ("department", "street", "community"):
     EXPECTED[_role] = EXPECTED[_role] | {"crew_assign"}
+# Issue 13: democratic consultation (/consultation) for street and community staff, leaders and the administrator.
+for _role in ("street", "community", "leader", "admin"):
+    EXPECTED[_role] = EXPECTED[_role] | {"consultation"}
 SCOPES = {"department": {"department_code": "water"}, "street": {"street_code": "S1"},
           "community": {"community_code": "C1"}, "grid_worker": {"crew_code": "WGY-1", "grid_code": "G1"}}
 OWN = Target(frozenset({"water"}), "S1", "C1", "G1", "WGY-1")
@@ -51,7 +54,8 @@ PAGE_ROLES["/tickets"] = {"operator", "dispatcher", "supervisor", "leader"}     
 PAGE_ROLES["/work"] = {"department", "street", "community"}                      # issue 11, 承办工作台
 PAGE_ROLES["/risk"] = {"street", "supervisor", "leader"}                        # issue 13
 PAGE_ROLES["/admin"] = {"admin"}                                                # issue 11: 系统管理
-PUBLIC_PAGES = ("/login", "/report", "/track", "/track/<number>", "/evaluate/<token>")
+PAGE_ROLES["/consultation"] = {"street", "community", "leader", "admin"}         # issue 13
+PUBLIC_PAGES = ("/login", "/report", "/track", "/track/<number>", "/evaluate/<token>", "/consultation/<number>")
 
 
 def person(*roles: str, **scopes) -> Principal:
@@ -158,8 +162,8 @@ def test_home_page_of_each_role(roles, home):
 def test_navigation_lists_only_pages_the_role_may_open():
     assert [p for p, _ in policy.navigation(person("operator"))] == ["/hotline", "/tickets"]
     assert [p for p, _ in policy.navigation(person("leader"))] == ["/", "/wall", "/analytics", "/tickets",
-                                                                   "/mediation", "/risk"]
-    assert [p for p, _ in policy.navigation(person("admin"))] == ["/audit", "/admin"]
+                                                                   "/mediation", "/risk", "/consultation"]
+    assert [p for p, _ in policy.navigation(person("admin"))] == ["/audit", "/consultation", "/admin"]
 
 
 def test_only_a_user_who_is_nothing_but_wall_gets_a_kiosk_session():
