@@ -247,6 +247,8 @@ class ElderDevice(Base):
     address: Mapped[str | None] = mapped_column(Text)
     grid_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
     geom = mapped_column(area("POINT"), nullable=False)
+    contact_name: Mapped[str | None] = mapped_column(Text)        # whom to call when the elder does not answer
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
 
 
 class Supervision(Base):

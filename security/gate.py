@@ -58,6 +58,7 @@ COMPONENT_PAGES: tuple[tuple[str, str], ...] = (
     ("replay-", "/"),           # the command map in replay mode (/?replay=DAY)
     ("mediation-", "/mediation"),
     ("risk-", "/risk"),
+    ("resources-", "/resources"),
     ("sup-", "/supervision"),
 )
 COMPONENT_PAGES = COMPONENT_PAGES + (("tickets-", "/tickets"), ("ticket-detail-", "/tickets/<number>"),

@@ -63,6 +63,7 @@ RIGHTS: dict[str, str] = {
 }
 RIGHTS["ticket_list"] = "工单列表与导出（无 ticket_read 时不含群众个人信息）"     # issue 11, /tickets
 RIGHTS["risk_assessment"] = "重大决策社会稳定风险评估（登记、导入、导出项目）"     # issue 13, /risk
+RIGHTS["resources"] = "社会力量（登记、编辑、导入、导出社会组织、志愿服务队、公益性岗位）"   # issue 13, /resources
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "operator": frozenset({"intake", "caller_history", "ticket_read", "callback"}),
@@ -86,6 +87,12 @@ for _role in ("operator", "dispatcher", "supervisor", "leader"):
 for _role in ("street", "supervisor"):
     ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"risk_assessment"}
 
+# Social forces (/resources, issue 13): street and community staff keep their own street's or community's
+# resources, supervisors all; leaders read the figures (analytics). The elders of the one-key phones are people:
+# their names, phones and contacts need ``ticket_read`` on their home (as a ticket at that home would).
+for _role in ("street", "community", "supervisor"):
+    ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"resources"}
+
 # What a scoped role's tickets are filtered by: (filter name, Principal attribute).
 SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
     "department": (("department", "department_code"),), "street": (("street", "street_code"),),
@@ -94,7 +101,7 @@ SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 
 # Rights that a scoped role holds only on its own tickets (the others it holds, it holds everywhere).
 SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks", "crew_position", "mediation",
-                           "risk_assessment"})
+                           "risk_assessment", "resources"})
 
 # Which right each transition of workorders/states.py needs (any one of them). Handling a ticket (签收, 退回, 到场,
 # 办结) is the handling unit's; dispatching, convening and merging the command center's; the operator merges the
@@ -369,6 +376,7 @@ PAGES: dict[str, frozenset[str] | str] = {
 }
 PAGES["/tickets"] = frozenset({"operator", "dispatcher", "supervisor", "leader"})            # issue 11
 PAGES["/risk"] = frozenset({"street", "supervisor", "leader"})                              # issue 13
+PAGES["/resources"] = frozenset({"street", "community", "supervisor", "leader"})            # issue 13
 
 # Data endpoints (not pages) that need a signed-in user, by the right they need. Keys are Flask endpoint names or
 # blueprint names (every endpoint of the blueprint).
@@ -384,7 +392,7 @@ DATA_ENDPOINTS["ticket_exports"] = "ticket_list"   # /tickets/export.csv|.xlsx (
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "指挥地图"), ("/hotline", "受理登记"), ("/wall", "大屏"), ("/analytics", "领导驾驶舱"),
     ("/tickets", "工单列表"), ("/audit", "审计日志"), ("/mediation", "矛盾调处"),
-    ("/risk", "稳评"),
+    ("/risk", "稳评"), ("/resources", "社会力量"),
     ("/supervision", "督办"),
 )
 
