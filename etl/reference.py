@@ -262,6 +262,7 @@ def load_reference_and_catalogue(**kwargs) -> dict[str, int]:
     from etl.catalogue import load_categories
     from etl.gazetteer import build_gazetteer
     from etl.mediation import seed_if_empty as seed_mediation
+    from etl.resources import seed_if_empty as seed_resources
     from etl.risk_assessment import seed_if_empty as seed_risk_assessment
     loaded = load_reference(**kwargs)
     engine = kwargs.get("engine")
@@ -269,4 +270,5 @@ def load_reference_and_catalogue(**kwargs) -> dict[str, int]:
     build_gazetteer(seed=kwargs.get("seed"), engine=engine, only_if_empty=not kwargs.get("force"))
     seed_mediation(engine=engine, seed=kwargs.get("seed"))        # the district's programmes on the same seed
     seed_risk_assessment(engine=engine, seed=kwargs.get("seed"))
+    seed_resources(engine=engine, seed=kwargs.get("seed"))         # social forces and the one-key-phone registry
     return loaded
