@@ -103,7 +103,7 @@ def list_resources(conn: Connection, filters: dict[str, Any], limit: int = 50, o
     where, params = _where(filters, FILTERS)
     return [dict(r) for r in conn.execute(text(f"""
         SELECT {RESOURCE_COLUMNS} FROM {RESOURCE_FROM}{where}
-        ORDER BY r.street_code, r.kind, r.code LIMIT :limit OFFSET :offset"""),
+        ORDER BY r.id LIMIT :limit OFFSET :offset"""),
         {**params, "limit": limit, "offset": offset}).mappings()]
 
 
@@ -206,3 +206,12 @@ def set_contacts(conn: Connection, rows: Sequence[dict]) -> None:
     if rows:
         conn.execute(text("""UPDATE elder_devices SET contact_name = :contact_name, contact_phone = :contact_phone
                              WHERE device_id = :device_id AND contact_name IS NULL"""), list(rows))
+
+
+def grid_choices(conn: Connection, street: str | None = None, community: str | None = None) -> list[dict]:
+    """Grid cells a form may cover (code, name, community), within a street or a community when given."""
+    return [dict(r) for r in conn.execute(text("""
+        SELECT g.code, g.name, c.name AS community FROM grids g JOIN communities c ON c.code = g.community_code
+        WHERE (CAST(:street AS text) IS NULL OR c.street_code = :street)
+          AND (CAST(:community AS text) IS NULL OR g.community_code = :community)
+        ORDER BY g.code"""), {"street": street, "community": community}).mappings()]

@@ -16,8 +16,10 @@ from layers.heatmap import MODES, analytics_map_figure
 from layers.style import STYLE_PATH
 from screens.analytics_parts import (AUTO_REFRESH_MS, DROPDOWN_LABELS, GRAPH_CONFIG, MAP_CONFIG, REPLAY_STEP_MS,
                                      SCORE_NOTE, SOURCES, ids)
-from services import analytics
+from screens.resources_parts import streets_table
+from services import analytics, resources
 from services.reference_map import current_map_data
+from workorders.policy import Principal
 
 dash.register_page(__name__, path="/analytics", title="铁东区 96715 · 领导驾驶舱", name="领导驾驶舱")
 
@@ -106,7 +108,17 @@ def _side() -> html.Div:
     ], className="an-side")
 
 
-def layout(**_query) -> html.Div:
+def _social_forces(principal: Principal | None) -> html.Section:
+    """社会力量 by street: organisations, volunteers, posts, elders on the one-key registry, coverage gaps."""
+    return html.Section([
+        html.Div([html.H2("社会力量（按街道）", className="an-card-title"),
+                  html.Span("覆盖缺口：无治安巡逻岗或无志愿服务队覆盖的网格，地图见“社会力量”页",
+                            className="an-card-note")], className="an-card-head"),
+        html.Div(streets_table(resources.counts_by_street(principal)), className="an-table-wrap"),
+    ], className="an-card an-dept-card an-resources-card")
+
+
+def layout(principal: Principal | None = None, **_query) -> html.Div:
     data = current_map_data()
     first, _last = analytics.history_extent()
     today = analytics.today()
@@ -132,6 +144,7 @@ def layout(**_query) -> html.Div:
                      className="an-card-head"),
             html.Div(id=ids.DEPARTMENTS, className="an-table-wrap"),
         ], className="an-card an-dept-card"),
+        _social_forces(principal),
         dcc.Store(id=ids.GRID_COUNTS),
         dcc.Store(id=ids.TREND_DATA),
         dcc.Store(id=ids.REPLAY_DATA),

@@ -172,6 +172,13 @@ def elders(principal: Principal | None, filters: dict | None = None, page: int =
     return total, rows
 
 
+def grid_choices(principal: Principal, engine: Engine | None = None) -> list[dict]:
+    """The grid cells the holder may name as covered (their street's or community's; a supervisor's: all)."""
+    require(principal, "resources")
+    with (engine or get_engine()).connect() as conn:
+        return resources_db.grid_choices(conn, **_scope(principal))
+
+
 def kind_options() -> list[str]:
     """What the kind filter offers: the three groups, then each post."""
     return [*GROUPS, *POSTS]
