@@ -31,15 +31,15 @@ def show_gaps(street, _refresh):
 
 
 @callback(Output({"type": ids.FIELD, "name": ALL}, "value"), Output(ids.LOAD_MESSAGE, "children"),
-          Input(ids.LOAD, "n_clicks"), State({"type": ids.FIELD, "name": ALL}, "id"),
-          State({"type": ids.FIELD, "name": "编号"}, "value"), prevent_initial_call=True)
+          Input(ids.LOAD, "n_clicks"), State({"type": ids.FIELD, "name": ALL}, "id"), State(ids.CODE, "value"),
+          prevent_initial_call=True)
 def load(_clicks, field_ids, code):
     """The named resource's values into the form, to edit and 保存."""
     try:
         found = resources.resource(current_principal(), code or "")
     except (NotFound, Forbidden) as error:
         return [no_update] * len(field_ids), str(error)
-    values = {"编号": found["code"], "类型": found["kind"], "名称": found["name"], "覆盖网格": found["grid_codes"],
+    values = {"类型": found["kind"], "名称": found["name"], "覆盖网格": found["grid_codes"],
               "人数": str(found["members"]), "负责人": found["leader"], "联系电话": found["phone"], "备注": found["note"]}
     return [values.get(f["name"]) for f in field_ids], f"已载入 {found['code']}，修改后点“保存”"
 
@@ -52,12 +52,13 @@ def _problems(lines: list[str]) -> html.Ul:
           Output(ids.STREETS, "children"),
           Input(ids.SAVE, "n_clicks"), Input(ids.UPLOAD, "contents"),
           State({"type": ids.FIELD, "name": ALL}, "value"), State({"type": ids.FIELD, "name": ALL}, "id"),
-          State(ids.UPLOAD, "filename"), State(ids.REFRESH, "data"), prevent_initial_call=True)
-def act(_save, contents, values, field_ids, filename, refresh):
+          State(ids.CODE, "value"), State(ids.UPLOAD, "filename"), State(ids.REFRESH, "data"),
+          prevent_initial_call=True)
+def act(_save, contents, values, field_ids, code, filename, refresh):
     principal = current_principal()
     try:
         if ctx.triggered_id == ids.SAVE:
-            row = {f["name"]: v for f, v in zip(field_ids, values)}
+            row = {**{f["name"]: v for f, v in zip(field_ids, values)}, "编号": code}
             code = resources.save_resource(principal, row)
             message = f"已{'修改' if row.get('编号') else '登记'}社会力量 {code}"
         else:

@@ -33,7 +33,7 @@ def _form(principal: Principal) -> html.Section:
              for g in resources.grid_choices(principal)]
     return html.Section([
         html.H2("登记 / 编辑社会力量"),
-        html.Div([box("编号", maxLength=32, placeholder="新增时留空；编辑时填编号后点“载入”"),
+        html.Div([dcc.Input(id=ids.CODE, maxLength=32, placeholder="编号：新增时留空；编辑时填编号后点“载入”"),
                   html.Button("载入", id=ids.LOAD, n_clicks=0, className="res-button"),
                   html.Span(id=ids.LOAD_MESSAGE, className="res-load-message")], className="res-inline"),
         field("类型", dcc.Dropdown(id={"type": ids.FIELD, "name": "类型"}, options=FORM_KINDS)),

@@ -20,6 +20,7 @@ class ids:
     ELDERS = "resources-elders"
     FORM = "resources-form"
     FIELD = "resources-field"          # pattern id {"type": FIELD, "name": <Chinese header>}
+    CODE = "resources-code"            # the 编号 of a resource to edit (empty: a new one)
     LOAD = "resources-load"
     LOAD_MESSAGE = "resources-load-message"
     SAVE = "resources-save"
@@ -54,7 +55,7 @@ def _tile(label: str, value: str, sub: str, wide: bool = False, tone: str = "") 
 
 
 def _grids(codes: list[str]) -> str:
-    return "、".join(codes[:4]) + (f" 等 {len(codes)} 个" if len(codes) > 4 else "")
+    return "、".join(codes[:2]) + (f" 等 {len(codes)} 个" if len(codes) > 2 else "")
 
 
 def resources_table(rows: list[dict]) -> html.Table | html.Div:
