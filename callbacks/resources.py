@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 from screens.resources import map_base
 from screens.resources_parts import elders_table, gap_figure, ids, resources_table, streets_table, tiles
 from security.sessions import current_principal
-from services import resources
+from services import petitions, resources
 from services.resources import ImportRejected, NotFound
 from workorders.policy import Forbidden
 from workorders.resources import ResourceRejected
@@ -27,7 +27,9 @@ def show_lists(kind, street, _refresh):
 @callback(Output(ids.MAP, "figure"), Input(ids.STREET, "value"), Input(ids.REFRESH, "data"),
           prevent_initial_call=True)
 def show_gaps(street, _refresh):
-    return gap_figure(map_base(), resources.coverage_gaps(current_principal(), street=street))
+    principal = current_principal()
+    return gap_figure(map_base(), resources.coverage_gaps(principal, street=street),
+                      petitions.station_outlines(principal))
 
 
 @callback(Output({"type": ids.FIELD, "name": ALL}, "value"), Output(ids.LOAD_MESSAGE, "children"),

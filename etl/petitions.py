@@ -80,6 +80,7 @@ def generate_petitions(rows: dict, links: dict, seed: int, now: datetime) -> lis
     outcomes = [None] * OPEN_PETITIONS + [OUTCOMES[int(i)] for i in rng.choice(
         len(OUTCOMES), PETITIONS - OPEN_PETITIONS, p=OUTCOME_WEIGHTS)]
     rng.shuffle(outcomes)
+    anywhere = [d for ids in links["disputes"].values() for d in ids]
     out = []
     for outcome in outcomes:
         kind = KINDS[int(rng.choice(len(KINDS), p=np.array(KIND_WEIGHTS) / sum(KIND_WEIGHTS)))]
@@ -89,7 +90,8 @@ def generate_petitions(rows: dict, links: dict, seed: int, now: datetime) -> lis
         street = grid["street_code"]
         received = now - timedelta(days=float(rng.uniform(0, 20) if outcome is None else rng.uniform(30, 365)))
         tickets = links["tickets"].get(street, [])
-        disputes = links["disputes"].get(street, [])
+        # A street without a failed mediation case of its own: the case the petition grew from is another street's.
+        disputes = links["disputes"].get(street) or anywhere
         ticket_ids = [int(t) for t in rng.choice(tickets, min(len(tickets), int(rng.integers(1, 3))), replace=False)] \
             if skipped and tickets else []
         dispute_ids = [int(rng.choice(disputes))] if disputes and (skipped or rng.random() < 0.08) else []

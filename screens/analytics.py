@@ -16,8 +16,9 @@ from layers.heatmap import MODES, analytics_map_figure
 from layers.style import STYLE_PATH
 from screens.analytics_parts import (AUTO_REFRESH_MS, DROPDOWN_LABELS, GRAPH_CONFIG, MAP_CONFIG, REPLAY_STEP_MS,
                                      SCORE_NOTE, SOURCES, ids)
+from screens.petitions_parts import percent, streets_table as petition_streets_table
 from screens.resources_parts import streets_table
-from services import analytics, resources
+from services import analytics, petitions, resources
 from services.reference_map import current_map_data
 from workorders.policy import Principal
 
@@ -118,6 +119,18 @@ def _social_forces(principal: Principal | None) -> html.Section:
     ], className="an-card an-dept-card an-resources-card")
 
 
+def _petitions(principal: Principal | None) -> html.Section:
+    """信访 figures: cases, resolved share, 越级上访, lawyers, by street."""
+    summary = petitions.summary(principal)
+    note = (f"受理 {summary.cases:,} 件 · 办理中 {summary.open:,} · 化解率 {percent(summary.rate)} · "
+            f"越级上访 {summary.skipped:,} · 律师参与 {summary.lawyer:,}")
+    return html.Section([
+        html.Div([html.H2("信访案件（按街道）", className="an-card-title"),
+                  html.Span(note, className="an-card-note", id="an-petitions-note")], className="an-card-head"),
+        html.Div(petition_streets_table(petitions.counts_by_street(principal)), className="an-table-wrap"),
+    ], className="an-card an-dept-card an-petitions-card")
+
+
 def layout(principal: Principal | None = None, **_query) -> html.Div:
     data = current_map_data()
     first, _last = analytics.history_extent()
@@ -145,6 +158,7 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
             html.Div(id=ids.DEPARTMENTS, className="an-table-wrap"),
         ], className="an-card an-dept-card"),
         _social_forces(principal),
+        _petitions(principal),
         dcc.Store(id=ids.GRID_COUNTS),
         dcc.Store(id=ids.TREND_DATA),
         dcc.Store(id=ids.REPLAY_DATA),

@@ -11,7 +11,8 @@ from flask import request
 from layers.style import STYLE_PATH
 from screens.resources_parts import (FORM_KINDS, KIND_FILTER, elders_table, gap_figure, ids, resources_table,
                                      streets_table, tiles)
-from services import resources
+from screens.petitions_parts import stations_table
+from services import petitions, resources
 from services.reference_map import base_map_figure, current_map_data
 from workorders.policy import Principal, can
 from workorders.resources import HEADERS
@@ -64,7 +65,7 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
         html.Button("导出 CSV", id=ids.EXPORT, n_clicks=0, className="res-button") if may_act else None,
         dcc.Download(id=ids.DOWNLOAD),
     ], className="res-filters")
-    figure = gap_figure(map_base(), resources.coverage_gaps(principal))
+    figure = gap_figure(map_base(), resources.coverage_gaps(principal), petitions.station_outlines(principal))
     return html.Div([
         html.H1("社会力量"),
         html.Div(tiles(summary), id=ids.TILES, className="res-tiles"),
@@ -78,6 +79,8 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
         ], className="res-main"),
         html.Section([html.H2("按街道统计"), html.Div(streets_table(resources.counts_by_street(principal)),
                                                      id=ids.STREETS)], className="res-card res-streets-card"),
+        html.Section([html.H2("派出所辖区与警力（调度员可派警组与辅警）"), stations_table(petitions.stations(principal))],
+                     className="res-card res-stations-card"),
         html.Section([html.H2("一键通老人登记"), html.Div(elders_table(*resources.elders(principal)), id=ids.ELDERS)],
                      className="res-card res-elders-card"),
         _form(principal) if may_act else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
-from layers.resources import gap_traces, legend
+from layers.resources import gap_traces, legend, station_traces
 from services import resources
 from workorders.resources import GAP_NEITHER, GAP_NO_PATROL, GAP_NO_VOLUNTEERS, KINDS, ORGANISATION, POST_GROUP, \
     POSTS, VOLUNTEERS
@@ -103,12 +103,13 @@ def elders_table(total: int, rows: list[dict]) -> html.Div:
             for r in rows])], className="res-table")])
 
 
-def gap_figure(base: dict, gaps: list[dict]) -> dict:
-    """The shared base map with the coverage-gap cells on top and a legend naming what each lacks."""
+def gap_figure(base: dict, gaps: list[dict], stations: list[dict] | None = None) -> dict:
+    """The shared base map with the coverage-gap cells on top, the police stations' areas outlined, and a legend
+    naming what each cell lacks."""
     layout_ = {**base["layout"], "map": {**base["layout"]["map"], "zoom": base["layout"]["map"]["zoom"] - 0.7},
                "showlegend": True, "legend": legend()}
     data = [{**t, "showlegend": False} for t in base["data"]]
-    return {**base, "layout": layout_, "data": [*data, *gap_traces(gaps)]}
+    return {**base, "layout": layout_, "data": [*data, *station_traces(stations or []), *gap_traces(gaps)]}
 
 
 def options_of(values) -> list[dict]:

@@ -59,6 +59,7 @@ COMPONENT_PAGES: tuple[tuple[str, str], ...] = (
     ("mediation-", "/mediation"),
     ("risk-", "/risk"),
     ("resources-", "/resources"),
+    ("petitions-", "/petitions"),
     ("sup-", "/supervision"),
 )
 COMPONENT_PAGES = COMPONENT_PAGES + (("tickets-", "/tickets"), ("ticket-detail-", "/tickets/<number>"),

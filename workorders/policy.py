@@ -63,6 +63,7 @@ RIGHTS: dict[str, str] = {
 }
 RIGHTS["ticket_list"] = "工单列表与导出（无 ticket_read 时不含群众个人信息）"     # issue 11, /tickets
 RIGHTS["risk_assessment"] = "重大决策社会稳定风险评估（登记、导入、导出项目）"     # issue 13, /risk
+RIGHTS["petitions"] = "信访案件（登记、办结、导入导出、信访人信息）"                       # issue 13, /petitions
 RIGHTS["resources"] = "社会力量（登记、编辑、导入、导出社会组织、志愿服务队、公益性岗位）"   # issue 13, /resources
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
@@ -92,6 +93,10 @@ for _role in ("street", "supervisor"):
 # their names, phones and contacts need ``ticket_read`` on their home (as a ticket at that home would).
 for _role in ("street", "community", "supervisor"):
     ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"resources"}
+
+# Petitions (/petitions, issue 13): the supervisors of the center register and close them with the petitioner's
+# name and phone; leaders read the figures and the list without them (analytics).
+ROLE_RIGHTS["supervisor"] = ROLE_RIGHTS["supervisor"] | {"petitions"}
 
 # What a scoped role's tickets are filtered by: (filter name, Principal attribute).
 SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -377,6 +382,7 @@ PAGES: dict[str, frozenset[str] | str] = {
 PAGES["/tickets"] = frozenset({"operator", "dispatcher", "supervisor", "leader"})            # issue 11
 PAGES["/risk"] = frozenset({"street", "supervisor", "leader"})                              # issue 13
 PAGES["/resources"] = frozenset({"street", "community", "supervisor", "leader"})            # issue 13
+PAGES["/petitions"] = frozenset({"supervisor", "leader"})                                  # issue 13
 
 # Data endpoints (not pages) that need a signed-in user, by the right they need. Keys are Flask endpoint names or
 # blueprint names (every endpoint of the blueprint).
@@ -392,7 +398,7 @@ DATA_ENDPOINTS["ticket_exports"] = "ticket_list"   # /tickets/export.csv|.xlsx (
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "指挥地图"), ("/hotline", "受理登记"), ("/wall", "大屏"), ("/analytics", "领导驾驶舱"),
     ("/tickets", "工单列表"), ("/audit", "审计日志"), ("/mediation", "矛盾调处"),
-    ("/risk", "稳评"), ("/resources", "社会力量"),
+    ("/risk", "稳评"), ("/resources", "社会力量"), ("/petitions", "信访"),
     ("/supervision", "督办"),
 )
 

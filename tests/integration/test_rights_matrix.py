@@ -82,6 +82,8 @@ CALLBACK_EXCEPTIONS[frozenset({"mediation-download"})] = frozenset(
     role for role, rights in policy.ROLE_RIGHTS.items() if "mediation" in rights)
 CALLBACK_EXCEPTIONS[frozenset({"risk-download"})] = frozenset(
     role for role, rights in policy.ROLE_RIGHTS.items() if "risk_assessment" in rights)
+CALLBACK_EXCEPTIONS[frozenset({"petitions-download"})] = frozenset(
+    role for role, rights in policy.ROLE_RIGHTS.items() if "petitions" in rights)
 CALLBACK_EXCEPTIONS[frozenset({"resources-download"})] = frozenset(
     role for role, rights in policy.ROLE_RIGHTS.items() if "resources" in rights)
 

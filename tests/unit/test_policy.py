@@ -29,6 +29,8 @@ for _role in ("street", "supervisor"):
 # Issue 13: social forces (/resources) for street and community staff and supervisors; leaders read its figures.
 for _role in ("street", "community", "supervisor"):
     EXPECTED[_role] = EXPECTED[_role] | {"resources"}
+# Issue 13: petitions (/petitions) registered by supervisors; leaders read them without the petitioner.
+EXPECTED["supervisor"] = EXPECTED["supervisor"] | {"petitions"}
 SCOPES = {"department": {"department_code": "water"}, "street": {"street_code": "S1"},
           "community": {"community_code": "C1"}, "grid_worker": {"crew_code": "WGY-1", "grid_code": "G1"}}
 OWN = Target(frozenset({"water"}), "S1", "C1", "G1", "WGY-1")
@@ -43,6 +45,7 @@ PAGE_ROLES = {
 PAGE_ROLES["/tickets"] = {"operator", "dispatcher", "supervisor", "leader"}      # issue 11
 PAGE_ROLES["/risk"] = {"street", "supervisor", "leader"}                        # issue 13
 PAGE_ROLES["/resources"] = {"street", "community", "supervisor", "leader"}      # issue 13
+PAGE_ROLES["/petitions"] = {"supervisor", "leader"}                             # issue 13
 PUBLIC_PAGES = ("/login", "/report", "/track", "/track/<number>", "/evaluate/<token>")
 
 
@@ -149,7 +152,8 @@ def test_home_page_of_each_role(roles, home):
 def test_navigation_lists_only_pages_the_role_may_open():
     assert [p for p, _ in policy.navigation(person("operator"))] == ["/hotline", "/tickets"]
     assert [p for p, _ in policy.navigation(person("leader"))] == ["/", "/wall", "/analytics", "/tickets",
-                                                                   "/mediation", "/risk", "/resources"]
+                                                                   "/mediation", "/risk", "/resources",
+                                                                   "/petitions"]
     assert [p for p, _ in policy.navigation(person("admin"))] == ["/audit"]
 
 
