@@ -60,13 +60,20 @@ def _links(numbers: list[str], href: str | None) -> list:
     return parts
 
 
+def _origin(row: dict, link: bool) -> list:
+    """What a petition grew from: its work orders (links, for a reader who may open them), then its mediation cases."""
+    parts = _links(row["ticket_numbers"], "/tickets/{}" if link else None) if row["ticket_numbers"] else []
+    parts += _links(row["dispute_numbers"], None) if row["dispute_numbers"] else []
+    return parts or ["—"]
+
+
 def petitions_table(rows: list[dict], compact: bool = False, link: bool = False) -> html.Table | html.Div:
     """The list (``compact``: the columns /supervision shows; ``link``: work orders link to their page, for a reader
     who may open it)."""
     if not rows:
         return html.Div("没有符合条件的信访案件", className="pt-empty")
     if compact:
-        head = ["编号", "信访人", "类别", "问题", "层级", "街道", "由来工单", "结果"]
+        head = ["编号", "信访人", "类别", "问题", "层级", "街道", "由来工单 · 纠纷", "结果"]
     else:
         head = ["编号", "信访人", "电话", "类别", "反映问题", "层级", "街道 · 网格", "由来工单", "关联纠纷", "代理律师",
                 "结果", "登记"]
@@ -77,9 +84,10 @@ def petitions_table(rows: list[dict], compact: bool = False, link: bool = False)
         outcome = html.Td(r["outcome"] or OPEN, className="pt-open pt-nw" if not r["outcome"] else "pt-nw")
         tickets = html.Td(_links(r["ticket_numbers"], "/tickets/{}" if link else None))
         if compact:
+            origin = html.Td(_origin(r, link))
             return html.Tr([html.Td(r["number"], className="pt-mono"), html.Td(r["petitioner"], className="pt-nw"),
                             html.Td(r["kind"], className="pt-nw"), html.Td(r["issue"]), html.Td(level),
-                            html.Td(r["street"] or "", className="pt-nw"), tickets, outcome])
+                            html.Td(r["street"] or "", className="pt-nw"), origin, outcome])
         return html.Tr([html.Td(r["number"], className="pt-mono"), html.Td(r["petitioner"], className="pt-nw"),
                         html.Td(r["phone"] or "", className="pt-mono"), html.Td(r["kind"], className="pt-nw"),
                         html.Td(r["issue"]), html.Td(level),

@@ -221,7 +221,7 @@ def petition_lists(principal: Principal | None) -> list:
     skipped = petitions.list_petitions(principal, {"skipped": True})
     still_open = petitions.list_petitions(principal, {"open": True})
     return [
-        _section("信访案件 · 越级上访（由来工单）", html.Div(petitions_table(skipped, compact=True, link=True),
+        _section("信访案件 · 越级上访（由来工单与纠纷）", html.Div(petitions_table(skipped, compact=True, link=True),
                                                     className="sup-scroll", id="sup-petitions-skipped")),
         _section("信访案件 · 办理中", html.Div(petitions_table(still_open, compact=True, link=True),
                                           className="sup-scroll", id="sup-petitions-open")),
