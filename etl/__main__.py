@@ -50,7 +50,7 @@ def _categories(args: argparse.Namespace) -> int:
 
 # Modules that bring their own sub-command (history, devices …). The long-running ones are in workers/ and simulation/.
 COMMAND_MODULES: tuple[str, ...] = ("etl.scores", "etl.history", "etl.devices", "etl.aggregate", "etl.train", "etl.mediation", "etl.risk_assessment",
-                                    "etl.consultation")
+                                    "etl.consultation", "etl.resources", "etl.petitions")
 
 
 def build_parser() -> argparse.ArgumentParser:

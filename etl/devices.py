@@ -1,7 +1,7 @@
 """The elders' one-key phones (一键通): `python -m etl devices FILE.csv` and `python -m etl devices --generate`.
 
-CSV columns: device_id, elder_name, phone, address, lon, lat — or their Chinese headers 设备编号, 姓名, 电话, 地址,
-经度, 纬度. A layer of the file loader (etl.loader): its text decoding (UTF-8, else GB18030), CSV rows, field names
+CSV columns: device_id, elder_name, phone, address, lon, lat, and optionally contact_name, contact_phone — or their
+Chinese headers 设备编号, 姓名, 电话, 地址, 经度, 纬度, 联系人, 联系人电话. A layer of the file loader (etl.loader): its text decoding (UTF-8, else GB18030), CSV rows, field names
 (the loader's candidates for lon/lat), GCJ-02 undone by geo.crs, the grid of a point by geo.grids (grid_at), and
 its rejection: every row is checked (required fields, numbers, the point inside the district, a device id once)
 and each bad row is reported on one line naming its line number and field; nothing is written unless every row is
@@ -40,10 +40,13 @@ DEVICE_FIELDS: dict[str, tuple[str, ...]] = {
     "address": ("address", "地址", "住址"),
     "lon": GENERIC_FIELDS["lon"],
     "lat": GENERIC_FIELDS["lat"],
+    "contact_name": ("contact_name", "联系人", "紧急联系人"),
+    "contact_phone": ("contact_phone", "联系人电话", "紧急联系人电话"),
 }
 FIELDS = tuple(DEVICE_FIELDS)
 REQUIRED = ("device_id", "elder_name", "lon", "lat")
-MAX_LENGTH = {"device_id": 64, "elder_name": 50, "phone": 32, "address": 200}
+MAX_LENGTH = {"device_id": 64, "elder_name": 50, "phone": 32, "address": 200, "contact_name": 50,
+              "contact_phone": 32}
 
 ELDERS = 4000
 # Given names common among Anshan's elderly (born in the 1930s–50s), beside the generic ones of simulation.names.
@@ -117,8 +120,9 @@ def check_fields(row: DeviceRow, crs: str) -> None:
     for name, limit in MAX_LENGTH.items():
         if values.get(name) and len(values[name]) > limit:
             row.refuse(name, f"longer than {limit} characters")
-    if values.get("phone") and value_problems(Phone, values["phone"], "phone"):
-        row.refuse("phone", f"not a phone number: {values['phone']!r}")
+    for name in ("phone", "contact_phone"):
+        if values.get(name) and value_problems(Phone, values[name], name):
+            row.refuse(name, f"not a phone number: {values[name]!r}")
     coords = {}
     for name, kind in (("lon", Longitude), ("lat", Latitude)):
         raw = values.get(name)
@@ -189,7 +193,9 @@ def record_of(row: DeviceRow) -> dict[str, Any]:
     """A checked row as the table stores it (empty optional fields become NULL)."""
     return {"device_id": row.values["device_id"], "elder_name": row.values["elder_name"],
             "phone": row.values.get("phone") or None, "address": row.values.get("address") or None,
-            "lon": row.values["lon"], "lat": row.values["lat"], "grid_code": row.values["grid_code"]}
+            "lon": row.values["lon"], "lat": row.values["lat"], "grid_code": row.values["grid_code"],
+            "contact_name": row.values.get("contact_name") or None,
+            "contact_phone": row.values.get("contact_phone") or None}
 
 
 def import_csv(path: Path, crs: str = "wgs84", encoding: str | None = None,

@@ -262,6 +262,8 @@ def load_reference_and_catalogue(**kwargs) -> dict[str, int]:
     from etl.catalogue import load_categories
     from etl.gazetteer import build_gazetteer
     from etl.mediation import seed_if_empty as seed_mediation
+    from etl.petitions import seed_if_empty as seed_petitions
+    from etl.resources import seed_if_empty as seed_resources
     from etl.risk_assessment import seed_if_empty as seed_risk_assessment
     from etl.consultation import seed_if_empty as seed_consultation
     loaded = load_reference(**kwargs)
@@ -271,4 +273,6 @@ def load_reference_and_catalogue(**kwargs) -> dict[str, int]:
     seed_mediation(engine=engine, seed=kwargs.get("seed"))        # the district's programmes on the same seed
     seed_risk_assessment(engine=engine, seed=kwargs.get("seed"))
     seed_consultation(engine=engine, seed=kwargs.get("seed"))
+    seed_resources(engine=engine, seed=kwargs.get("seed"))         # social forces and the one-key-phone registry
+    seed_petitions(engine=engine, seed=kwargs.get("seed"))         # police stations and crews, petitions
     return loaded

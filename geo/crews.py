@@ -63,7 +63,9 @@ def nearest_crews(conn: Connection, lon: float, lat: float, departments: list[st
             WHERE w.status = 'available'
               AND (w.department_code = ANY(:deps) OR w.grid_code = :grid)
             ORDER BY w.geom <-> here.p LIMIT :n * 4)
-        SELECT c.*, d.name AS department FROM candidates c JOIN departments d ON d.code = c.department_code
+        SELECT c.*, d.name AS department, s.name AS station FROM candidates c
+        JOIN departments d ON d.code = c.department_code
+        LEFT JOIN crews w ON w.code = c.code LEFT JOIN police_stations s ON s.code = w.station_code
         ORDER BY c.metres LIMIT :n"""), {"lon": lon, "lat": lat, "deps": departments, "grid": grid_code, "n": limit})
     return [dict(r) for r in rows.mappings()]
 

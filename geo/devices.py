@@ -29,14 +29,19 @@ def existing_device_ids(conn: Connection, device_ids: Iterable[str]) -> set[str]
 
 
 def upsert_devices(conn: Connection, rows: Sequence[dict]) -> None:
-    """Insert or replace devices by device_id; rows carry lon/lat and the grid_code already found for them."""
+    """Insert or replace devices by device_id; rows carry lon/lat and the grid_code already found for them. A file
+    without the contact columns keeps the contacts a device has (a registry re-imported from an older export)."""
     if not rows:
         return
     conn.execute(text("""
-        INSERT INTO elder_devices (device_id, elder_name, phone, address, grid_code, geom)
-        VALUES (:device_id, :elder_name, :phone, :address, :grid_code, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
+        INSERT INTO elder_devices (device_id, elder_name, phone, address, grid_code, geom, contact_name, contact_phone)
+        VALUES (:device_id, :elder_name, :phone, :address, :grid_code, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326),
+                :contact_name, :contact_phone)
         ON CONFLICT (device_id) DO UPDATE SET elder_name = EXCLUDED.elder_name, phone = EXCLUDED.phone,
-            address = EXCLUDED.address, grid_code = EXCLUDED.grid_code, geom = EXCLUDED.geom"""), list(rows))
+            address = EXCLUDED.address, grid_code = EXCLUDED.grid_code, geom = EXCLUDED.geom,
+            contact_name = coalesce(EXCLUDED.contact_name, elder_devices.contact_name),
+            contact_phone = coalesce(EXCLUDED.contact_phone, elder_devices.contact_phone)"""),
+        [{"contact_name": None, "contact_phone": None, **r} for r in rows])
 
 
 def delete_devices(conn: Connection, device_ids: Iterable[str]) -> int:

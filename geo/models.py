@@ -102,6 +102,9 @@ class Crew(Base):
     status: Mapped[str] = mapped_column(String(16), default="available")
     home_geom = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False), nullable=False)
     geom = mapped_column(area("POINT"), nullable=False)  # current position
+    # A police unit's or an auxiliary policeman's station (police_stations, migration 0026; the foreign key is the
+    # migration's, the stations are no reference table).
+    station_code: Mapped[str | None] = mapped_column(String(32))
 
 
 LAYER_MODELS = {
@@ -273,6 +276,8 @@ class ElderDevice(Base):
     address: Mapped[str | None] = mapped_column(Text)
     grid_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
     geom = mapped_column(area("POINT"), nullable=False)
+    contact_name: Mapped[str | None] = mapped_column(Text)        # whom to call when the elder does not answer
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
 
 
 class Supervision(Base):

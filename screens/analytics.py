@@ -17,7 +17,9 @@ from layers.heatmap import MODES, analytics_map_figure
 from layers.style import STYLE_PATH
 from screens.analytics_parts import (AUTO_REFRESH_MS, DROPDOWN_LABELS, GRAPH_CONFIG, MAP_CONFIG, REPLAY_STEP_MS,
                                      SCORE_NOTE, SOURCES, ids)
-from services import analytics, consultation
+from screens.petitions_parts import percent, streets_table as petition_streets_table
+from screens.resources_parts import streets_table
+from services import analytics, consultation, petitions, resources
 from services.reference_map import current_map_data
 from workorders.policy import Principal
 
@@ -129,6 +131,28 @@ def _consultation_block(principal: Principal | None) -> html.Section:
     ], id=ids.CONSULTATION, className="an-card an-consultation-card")
 
 
+def _social_forces(principal: Principal | None) -> html.Section:
+    """社会力量 by street: organisations, volunteers, posts, elders on the one-key registry, coverage gaps."""
+    return html.Section([
+        html.Div([html.H2("社会力量（按街道）", className="an-card-title"),
+                  html.Span("覆盖缺口：无治安巡逻岗或无志愿服务队覆盖的网格，地图见“社会力量”页",
+                            className="an-card-note")], className="an-card-head"),
+        html.Div(streets_table(resources.counts_by_street(principal)), className="an-table-wrap"),
+    ], className="an-card an-dept-card an-resources-card")
+
+
+def _petitions(principal: Principal | None) -> html.Section:
+    """信访 figures: cases, resolved share, 越级上访, lawyers, by street."""
+    summary = petitions.summary(principal)
+    note = (f"受理 {summary.cases:,} 件 · 办理中 {summary.open:,} · 化解率 {percent(summary.rate)} · "
+            f"越级上访 {summary.skipped:,} · 律师参与 {summary.lawyer:,}")
+    return html.Section([
+        html.Div([html.H2("信访案件（按街道）", className="an-card-title"),
+                  html.Span(note, className="an-card-note", id="an-petitions-note")], className="an-card-head"),
+        html.Div(petition_streets_table(petitions.counts_by_street(principal)), className="an-table-wrap"),
+    ], className="an-card an-dept-card an-petitions-card")
+
+
 def layout(principal: Principal | None = None, **_query) -> html.Div:
     data = current_map_data()
     first, _last = analytics.history_extent()
@@ -156,6 +180,8 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
             html.Div(id=ids.DEPARTMENTS, className="an-table-wrap"),
         ], className="an-card an-dept-card"),
         _consultation_block(principal),
+        _social_forces(principal),
+        _petitions(principal),
         dcc.Store(id=ids.GRID_COUNTS),
         dcc.Store(id=ids.TREND_DATA),
         dcc.Store(id=ids.REPLAY_DATA),

@@ -75,7 +75,8 @@ def _advice(advice) -> html.Div | None:
 def _crew_row(crew: dict, number: str, recommended: bool = False) -> html.Li:
     return html.Li([
         html.Div([html.Span(crew["name"], className="crew-name"),
-                  html.Span(f"{crew['department']}", className="crew-dept")], className="crew-main"),
+                  html.Span(f"{crew['department']}" + (f" · {crew['station']}" if crew.get("station") else ""),
+                            className="crew-dept")], className="crew-main"),
         html.Span(f"{_distance(crew['metres'])} · 约{crew['eta_minutes']:.0f}分钟", className="crew-dist"),
         html.Span("可能超时", className="late-flag") if crew["late"] else None,
         html.Button("采纳推荐" if recommended else "派单",

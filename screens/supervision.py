@@ -10,7 +10,8 @@ import dash
 from dash import dcc, html
 
 from screens.handling_parts import supervision_block
-from services import supervision
+from screens.petitions_parts import petitions_table
+from services import petitions, supervision
 from settings import get_settings
 from workorders.clock import local_minute
 from workorders.policy import Principal
@@ -215,6 +216,19 @@ def forms(units: list[dict], board: supervision.Board) -> list:
     ]
 
 
+def petition_lists(principal: Principal | None) -> list:
+    """The reception center's petitions a supervisor follows: 越级上访 with the work orders they grew from, and the
+    cases still open (the page /petitions holds the rest)."""
+    skipped = petitions.list_petitions(principal, {"skipped": True})
+    still_open = petitions.list_petitions(principal, {"open": True})
+    return [
+        _section("信访案件 · 越级上访（由来工单与纠纷）", html.Div(petitions_table(skipped, compact=True, link=True),
+                                                    className="sup-scroll", id="sup-petitions-skipped")),
+        _section("信访案件 · 办理中", html.Div(petitions_table(still_open, compact=True, link=True),
+                                          className="sup-scroll", id="sup-petitions-open")),
+    ]
+
+
 def unit_options() -> list[dict]:
     return [{"label": name, "value": code} for code, name in sorted(supervision.department_choices().items())]
 
@@ -231,6 +245,7 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
                 html.Aside(forms(unit_options(), board), className="sup-forms"),
             ], className="sup-grid"),
             html.Div(records(board), id=ids.RECORDS, className="sup-records"),
+            html.Div(petition_lists(principal), className="sup-records sup-petitions"),
         ], className="sup-main"),
         dcc.Store(id=ids.LIVE),
         dcc.Interval(id=ids.TICK, interval=SAFETY_REFRESH_MS),

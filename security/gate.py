@@ -60,6 +60,8 @@ COMPONENT_PAGES: tuple[tuple[str, str], ...] = (
     ("risk-", "/risk"),
     ("consultation-", "/consultation"),
     ("cpub-", "/consultation/<number>"),        # a session's public page
+    ("resources-", "/resources"),
+    ("petitions-", "/petitions"),
     ("sup-", "/supervision"),
 )
 COMPONENT_PAGES = COMPONENT_PAGES + (("tickets-", "/tickets"), ("ticket-detail-", "/tickets/<number>"),

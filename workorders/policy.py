@@ -73,6 +73,8 @@ RIGHTS["extension_decide"] = "审批延期申请，解除挂起"
 # chooses the unit and any crew of the district: this one is scoped, and the crew must be the unit's.
 RIGHTS["crew_assign"] = "转派本单位的处置力量（本单位承办的工单）"
 RIGHTS["consultation"] = "民主恳谈（发起恳谈、推进阶段、记录参与人员、决定与落实，报名人信息）"   # issue 13
+RIGHTS["petitions"] = "信访案件（登记、办结、导入导出、信访人信息）"                       # issue 13, /petitions
+RIGHTS["resources"] = "社会力量（登记、编辑、导入、导出社会组织、志愿服务队、公益性岗位）"   # issue 13, /resources
 
 ROLE_RIGHTS: dict[str, frozenset[str]] = {
     "operator": frozenset({"intake", "caller_history", "ticket_read", "callback"}),
@@ -110,6 +112,15 @@ for _role in ("department", "street", "community"):
 # the administrator everywhere.
 for _role in ("street", "community", "leader", "admin"):
     ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"consultation"}
+# Social forces (/resources, issue 13): street and community staff keep their own street's or community's
+# resources, supervisors all; leaders read the figures (analytics). The elders of the one-key phones are people:
+# their names, phones and contacts need ``ticket_read`` on their home (as a ticket at that home would).
+for _role in ("street", "community", "supervisor"):
+    ROLE_RIGHTS[_role] = ROLE_RIGHTS[_role] | {"resources"}
+
+# Petitions (/petitions, issue 13): the supervisors of the center register and close them with the petitioner's
+# name and phone; leaders read the figures and the list without them (analytics).
+ROLE_RIGHTS["supervisor"] = ROLE_RIGHTS["supervisor"] | {"petitions"}
 
 # What a scoped role's tickets are filtered by: (filter name, Principal attribute).
 SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -120,7 +131,7 @@ SCOPE_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
 # Rights that a scoped role holds only on its own tickets (the others it holds, it holds everywhere).
 SCOPED_RIGHTS = frozenset({"ticket_read", "ticket_handle", "grid_tasks", "crew_position", "mediation",
                            "risk_assessment", "extension_request", "ticket_hold", "assist_answer",
-                           "crew_assign", "consultation"})
+                           "crew_assign", "consultation", "resources"})
 
 # Which right each transition of workorders/states.py needs (any one of them). Handling a ticket (签收, 退回, 到场,
 # 办结) is the handling unit's; dispatching, convening and merging the command center's; the operator merges the
@@ -405,6 +416,8 @@ PAGES["/work"] = frozenset({"department", "street", "community"})               
 PAGES["/admin"] = frozenset({"admin"})                                                      # issue 11: 系统管理
 PAGES["/consultation"] = frozenset({"street", "community", "leader", "admin"})             # issue 13
 PAGES["/consultation/<number>"] = PUBLIC            # a session's public page: no personal data
+PAGES["/resources"] = frozenset({"street", "community", "supervisor", "leader"})            # issue 13
+PAGES["/petitions"] = frozenset({"supervisor", "leader"})                                  # issue 13
 
 # Data endpoints (not pages) that need a signed-in user, by the right they need. Keys are Flask endpoint names or
 # blueprint names (every endpoint of the blueprint).
@@ -422,7 +435,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "指挥地图"), ("/hotline", "受理登记"), ("/wall", "大屏"), ("/analytics", "领导驾驶舱"),
     ("/tickets", "工单列表"), ("/audit", "审计日志"), ("/mediation", "矛盾调处"),
     ("/risk", "稳评"),
-    ("/consultation", "民主恳谈"),
+    ("/consultation", "民主恳谈"), ("/resources", "社会力量"), ("/petitions", "信访"),
     ("/supervision", "督办"),
     ("/work", "承办工作台"),
     ("/admin", "系统管理"),

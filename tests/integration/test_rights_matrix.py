@@ -86,6 +86,10 @@ CALLBACK_EXCEPTIONS[frozenset({"mediation-download"})] = frozenset(
     role for role, rights in policy.ROLE_RIGHTS.items() if "mediation" in rights)
 CALLBACK_EXCEPTIONS[frozenset({"risk-download"})] = frozenset(
     role for role, rights in policy.ROLE_RIGHTS.items() if "risk_assessment" in rights)
+CALLBACK_EXCEPTIONS[frozenset({"petitions-download"})] = frozenset(
+    role for role, rights in policy.ROLE_RIGHTS.items() if "petitions" in rights)
+CALLBACK_EXCEPTIONS[frozenset({"resources-download"})] = frozenset(
+    role for role, rights in policy.ROLE_RIGHTS.items() if "resources" in rights)
 
 # Example values for the variables of a route, so that every route can be called.
 EXAMPLES = {"fmt": "json", "path": "no-such-page", "number": "20260101-000001", "token": "x", "code": "WATER-01",

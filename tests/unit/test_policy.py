@@ -39,6 +39,11 @@ for _role in ("department", "street", "community"):
 # Issue 13: democratic consultation (/consultation) for street and community staff, leaders and the administrator.
 for _role in ("street", "community", "leader", "admin"):
     EXPECTED[_role] = EXPECTED[_role] | {"consultation"}
+# Issue 13: social forces (/resources) for street and community staff and supervisors; leaders read its figures.
+for _role in ("street", "community", "supervisor"):
+    EXPECTED[_role] = EXPECTED[_role] | {"resources"}
+# Issue 13: petitions (/petitions) registered by supervisors; leaders read them without the petitioner.
+EXPECTED["supervisor"] = EXPECTED["supervisor"] | {"petitions"}
 SCOPES = {"department": {"department_code": "water"}, "street": {"street_code": "S1"},
           "community": {"community_code": "C1"}, "grid_worker": {"crew_code": "WGY-1", "grid_code": "G1"}}
 OWN = Target(frozenset({"water"}), "S1", "C1", "G1", "WGY-1")
@@ -55,6 +60,8 @@ PAGE_ROLES["/work"] = {"department", "street", "community"}                     
 PAGE_ROLES["/risk"] = {"street", "supervisor", "leader"}                        # issue 13
 PAGE_ROLES["/admin"] = {"admin"}                                                # issue 11: 系统管理
 PAGE_ROLES["/consultation"] = {"street", "community", "leader", "admin"}         # issue 13
+PAGE_ROLES["/resources"] = {"street", "community", "supervisor", "leader"}      # issue 13
+PAGE_ROLES["/petitions"] = {"supervisor", "leader"}                             # issue 13
 PUBLIC_PAGES = ("/login", "/report", "/track", "/track/<number>", "/evaluate/<token>", "/consultation/<number>")
 
 
@@ -162,7 +169,8 @@ def test_home_page_of_each_role(roles, home):
 def test_navigation_lists_only_pages_the_role_may_open():
     assert [p for p, _ in policy.navigation(person("operator"))] == ["/hotline", "/tickets"]
     assert [p for p, _ in policy.navigation(person("leader"))] == ["/", "/wall", "/analytics", "/tickets",
-                                                                   "/mediation", "/risk", "/consultation"]
+                                                                   "/mediation", "/risk", "/consultation",
+                                                                   "/resources", "/petitions"]
     assert [p for p, _ in policy.navigation(person("admin"))] == ["/audit", "/consultation", "/admin"]
 
 
