@@ -109,6 +109,13 @@ def outcome_counts(conn: Connection, filters: dict[str, Any]) -> dict[str | None
         f"SELECT d.outcome, count(*) AS n FROM disputes d{where} GROUP BY d.outcome"), params)}
 
 
+def kind_counts(conn: Connection, filters: dict[str, Any]) -> dict[str, int]:
+    """Cases by kind, the most frequent first."""
+    where, params = _where(filters)
+    return {r.kind: r.n for r in conn.execute(text(
+        f"SELECT d.kind, count(*) AS n FROM disputes d{where} GROUP BY d.kind ORDER BY n DESC, d.kind"), params)}
+
+
 def counts_by_street(conn: Connection) -> list[dict]:
     return [dict(r) for r in conn.execute(text("""
         SELECT s.code, s.name, count(d.id) AS cases, count(d.id) FILTER (WHERE d.outcome IS NULL) AS open,

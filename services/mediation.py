@@ -75,6 +75,7 @@ class Summary:
     rate: float | None
     by_outcome: dict
     by_street: list[dict]
+    by_kind: dict
 
 
 def summary(principal: Principal | None, filters: dict | None = None, engine: Engine | None = None) -> Summary:
@@ -83,9 +84,10 @@ def summary(principal: Principal | None, filters: dict | None = None, engine: En
     with (engine or get_engine()).connect() as conn:
         counts = mediation_db.outcome_counts(conn, filters)
         streets = mediation_db.counts_by_street(conn)
+        kinds = mediation_db.kind_counts(conn, filters)
     closed = sum(n for o, n in counts.items() if o)
     return Summary(sum(counts.values()), counts.get(None, 0), closed, counts.get("调解成功", 0), success_rate(counts),
-                   counts, streets)
+                   counts, streets, kinds)
 
 
 def list_cases(principal: Principal | None, filters: dict | None = None, page: int = 0,
