@@ -120,10 +120,11 @@ def _chart(title: str, figure, note: str = "") -> html.Div:
 
 
 def _mediation_streets(rows: list[dict]) -> html.Table:
-    head = ["街道", "受理", "办理中", "已结", "调解成功", "成功率"]
+    head = ["街道", "受理", "办理中", "已结", "调解成功", "成功率", "排查化解", "排除隐患"]
     body = [html.Tr([html.Td(r["name"], className="name"),
                      *[html.Td(f"{r[k]:,}", className="num") for k in ("cases", "open", "closed", "success")],
-                     html.Td(percent(r["success"] / r["closed"] if r["closed"] else None), className="num")])
+                     html.Td(percent(r["success"] / r["closed"] if r["closed"] else None), className="num"),
+                     *[html.Td(f"{r[k]:,}", className="num") for k in ("resolved_ahead", "hazards_removed")]])
             for r in rows]
     return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
                       className="an-table an-mediation-streets")
@@ -131,9 +132,10 @@ def _mediation_streets(rows: list[dict]) -> html.Table:
 
 def _mediation_block(principal: Principal | None) -> html.Section:
     """矛盾纠纷排查调处: cases, the success rate and the 排查 figures, by kind and by street — all read from the rows."""
-    summary = mediation.summary(principal)
+    summary, screening = mediation.summary(principal), mediation.screening(principal)
     note = (f"受理 {summary.cases:,} 件 · 办理中 {summary.open:,} · 已结 {summary.closed:,} · "
-            f"调解成功率 {percent(summary.rate)}")
+            f"调解成功率 {percent(summary.rate)} · 排查化解纠纷 {screening.disputes_resolved:,} 起 · "
+            f"排除隐患 {screening.hazards_removed:,} 处")
     return html.Section([
         html.Div([html.H2("矛盾纠纷排查调处", className="an-card-title"),
                   html.Span(note, className="an-card-note", id=ids.MEDIATION_NOTE)], className="an-card-head"),
