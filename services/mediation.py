@@ -21,6 +21,7 @@ from geo import tickets as tickets_db
 from geo.db import get_engine
 from services.audit import record
 from settings import get_settings
+from workorders.tables import cell_text
 from workorders.mediation import (HEADERS, OUTCOMES, REQUIRED, SCREENING_HEADERS, SCREENING_REQUIRED, CaseFields,
                                   CaseRejected, ScreeningFields, check_case, check_screening, success_rate)
 from workorders.policy import Forbidden, Principal, Target, can, require
@@ -277,8 +278,11 @@ def read_table(path: str | Path) -> list[dict[str, str]]:
         raise ImportRejected([f"{path.name}：文件超过 10 MB"])
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
-        sheet = load_workbook(path, read_only=True, data_only=True).active
-        values = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        try:
+            sheet = load_workbook(path, read_only=True, data_only=True).active
+            values = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        except Exception:                       # a damaged or renamed file: openpyxl raises many kinds
+            raise ImportRejected([f"{path.name}：不是有效的 XLSX 文件"]) from None
         if not values:
             return []
         header, *rows = values

@@ -200,3 +200,35 @@ def test_the_leader_views_blocks_read_the_rows(engine):
     risk = risk_assessment.summary(LEADER)
     assert sum(risk.by_decision.values()) == risk.projects == sum(risk.by_level.values())
     assert list(risk.by_decision) == list(DECISIONS)
+
+
+def test_an_xlsx_with_typed_dates_and_counts_imports_and_a_damaged_one_is_named(engine, community, tmp_path):
+    """Excel keeps a typed date as a date and a count as a number: both read as typed (cases and rounds)."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+    code, _street = community
+    with engine.connect() as conn:
+        grid, org = conn.execute(text("""SELECT g.code, o.code FROM grids g JOIN mediation_orgs o
+                                         ON o.community_code = g.community_code WHERE g.community_code = :c LIMIT 1"""),
+                                 {"c": code}).one()
+    cases_book, rounds_book = Workbook(), Workbook()
+    cases_book.active.append(["纠纷类型", "纠纷概要", "当事人", "网格编码", "调解组织编码", "受理日期", "调解结果", "结案日期",
+                              "调解次数"])
+    cases_book.active.append(["邻里纠纷", "xlsx 导入测试", "甲、乙", grid, org, datetime(2020, 4, 1), "调解成功",
+                              datetime(2020, 4, 3), 2.0])
+    rounds_book.active.append(["社区编码", "排查日期", "排查发现纠纷", "化解纠纷", "发现隐患", "排除隐患"])
+    rounds_book.active.append([code, datetime(2020, 4, 1), 4, 4.0, 0, 0])
+    cases_book.save(tmp_path / "cases.xlsx")
+    rounds_book.save(tmp_path / "rounds.xlsx")
+    try:
+        assert mediation.import_cases(tmp_path / "cases.xlsx") == 1
+        assert mediation.import_screenings(tmp_path / "rounds.xlsx") == 1
+        case = mediation.list_cases(SUPERVISOR, {"source": "import"})[0]
+        assert (case["summary"], case["sessions"], f"{case['opened_at']:%Y-%m-%d}") == ("xlsx 导入测试", 2, "2020-04-01")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM disputes WHERE source = 'import'"))
+    (tmp_path / "damaged.xlsx").write_bytes(b"not a workbook")
+    with pytest.raises(mediation.ImportRejected, match="不是有效的 XLSX 文件"):
+        mediation.import_cases(tmp_path / "damaged.xlsx")
