@@ -25,13 +25,20 @@ def show_cases(street, kind, outcome, _refresh):
 
 @callback(Output(ids.MESSAGE, "children"), Output(ids.REFRESH, "data"), Output(ids.TILES, "children"),
           Input(ids.ADD, "n_clicks"), Input(ids.FROM_TICKET, "n_clicks"), Input(ids.CLOSE, "n_clicks"),
+          Input(ids.SCREEN, "n_clicks"),
           State({"type": ids.FIELD, "name": ALL}, "value"), State({"type": ids.FIELD, "name": ALL}, "id"),
+          State({"type": ids.SCREEN_FIELD, "name": ALL}, "value"), State({"type": ids.SCREEN_FIELD, "name": ALL}, "id"),
           State(ids.TICKET, "value"), State(ids.CLOSE_NUMBER, "value"), State(ids.CLOSE_OUTCOME, "value"),
           State(ids.CLOSE_AGREEMENT, "value"), State(ids.REFRESH, "data"), prevent_initial_call=True)
-def act(_add, _from_ticket, _close, values, field_ids, ticket, number, outcome, agreement, refresh):
+def act(_add, _from_ticket, _close, _screen, values, field_ids, screen_values, screen_ids, ticket, number, outcome,
+        agreement, refresh):
     principal = current_principal()
     try:
-        if ctx.triggered_id == ids.ADD:
+        if ctx.triggered_id == ids.SCREEN:
+            row = {f["name"]: v for f, v in zip(screen_ids, screen_values)}
+            mediation.record_screening(principal, row)
+            message = f"已登记排查：社区 {row.get('社区编码')} · {row.get('排查日期')} · 化解纠纷 {row.get('化解纠纷')} 起"
+        elif ctx.triggered_id == ids.ADD:
             row = {f["name"]: v for f, v in zip(field_ids, values)}
             message = f"已登记调解案件 {mediation.add_case(principal, row)}"
         elif ctx.triggered_id == ids.FROM_TICKET:
@@ -43,7 +50,8 @@ def act(_add, _from_ticket, _close, values, field_ids, ticket, number, outcome, 
         return "；".join(rejected.problems), no_update, no_update
     except (NotFound, Forbidden) as error:
         return str(error) or "无权操作", no_update, no_update
-    return message, (refresh or 0) + 1, tiles(mediation.summary(principal), mediation.organisations(principal))
+    return message, (refresh or 0) + 1, tiles(mediation.summary(principal), mediation.organisations(principal),
+                                              mediation.screening(principal))
 
 
 @callback(Output(ids.DOWNLOAD, "data"), Input(ids.EXPORT, "n_clicks"), State(ids.STREET, "value"),

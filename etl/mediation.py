@@ -5,12 +5,17 @@ The seed: one people's mediation committee per community and village (90, street
 organisations, 2,000 mediators, and 3,450 cases over the last year — 40 still open, 3,373 of the 3,410 closed
 mediated successfully (98.9 %, the district's reported rate) — so that /mediation and the leader view show the
 district's own figures, computed by the queries from these rows.
+
+Besides the cases, each community's monthly screening round (矛盾纠纷排查) over the same year: together they found
+and resolved 2,546 disputes ahead (before any became a case) and removed 196 of the stability hazards they found —
+the district's reported 排查 figures, again the sums of the rows.
 """
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -18,6 +23,9 @@ from simulation.names import mobile_phone, person_name
 from workorders.mediation import KINDS, SECTORS, SUCCESS
 
 SECTOR_ORGS, MEDIATORS, CASES, OPEN_CASES, SUCCESSES = 67, 2000, 3450, 40, 3373
+# 排查: disputes resolved ahead and hazards removed over the year; a few found are still being worked on.
+RESOLVED_AHEAD, HAZARDS_REMOVED, STILL_OPEN_FOUND, HAZARDS_LEFT = 2546, 196, 58, 11
+SCREENING_MONTHS = 12
 KIND_WEIGHTS = (0.32, 0.14, 0.16, 0.09, 0.08, 0.07, 0.06, 0.03, 0.05)
 OTHER_OUTCOMES = {"未成功": 17, "转诉讼": 12, "转仲裁": 8}
 SUMMARIES = {"邻里纠纷": ["楼上漏水损坏楼下房屋", "占用楼道堆放杂物", "饲养宠物噪音扰民", "装修噪音影响休息"],
@@ -73,22 +81,52 @@ def generate(conn_rows: dict, seed: int, now: datetime) -> dict[str, list[dict]]
     return {"orgs": orgs, "mediators": mediators, "cases": cases}
 
 
+def _month_starts(today: date, months: int) -> list[date]:
+    first = today.replace(day=1)
+    out = []
+    for _ in range(months):
+        out.append(first)
+        first = (first - timedelta(days=1)).replace(day=1)
+    return out[::-1]
+
+
+def generate_screenings(communities: list[dict], seed: int, today: date) -> list[dict]:
+    """One round per community and month over the last year (this month's only up to today), the district's totals
+    spread over them by chance."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[3])
+    rounds = []
+    for month in _month_starts(today, SCREENING_MONTHS):
+        last = min(today, (month + timedelta(days=31)).replace(day=1) - timedelta(days=1))
+        for c in communities:
+            day = month + timedelta(days=int(rng.integers(0, (last - month).days + 1)))
+            rounds.append({"community_code": c["code"], "screened_on": day})
+    n = len(rounds)
+    resolved, unresolved = rng.multinomial(RESOLVED_AHEAD, [1 / n] * n), rng.multinomial(STILL_OPEN_FOUND, [1 / n] * n)
+    removed, left = rng.multinomial(HAZARDS_REMOVED, [1 / n] * n), rng.multinomial(HAZARDS_LEFT, [1 / n] * n)
+    for r, res, unres, rem, lft in zip(rounds, resolved, unresolved, removed, left):
+        r.update(disputes_found=int(res + unres), disputes_resolved=int(res), hazards_found=int(rem + lft),
+                 hazards_removed=int(rem), note=None, source="seed", created_by="seed")
+    return rounds
+
+
 def register(subparsers) -> None:
     cmd = subparsers.add_parser("mediation", help="import dispute cases (CSV/XLSX, Chinese headers; all or none)")
     cmd.add_argument("file")
+    cmd.add_argument("--screenings", action="store_true",
+                     help="the file holds screening rounds (社区编码, 排查日期, 排查发现纠纷, 化解纠纷, 发现隐患, 排除隐患)")
     cmd.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from services.mediation import ImportRejected, import_cases
+    from services.mediation import ImportRejected, import_cases, import_screenings
     try:
-        count = import_cases(args.file)
+        count = (import_screenings if args.screenings else import_cases)(args.file)
     except ImportRejected as rejected:
         for line in rejected.problems:
             print(f"error: {line}", file=sys.stderr)
         print(f"error: {args.file}: nothing imported ({len(rejected.problems)} problem(s))", file=sys.stderr)
         return 1
-    print(f"imported {count} case(s)")
+    print(f"imported {count} {'screening round' if args.screenings else 'case'}(s)")
     return 0
 
 
@@ -99,11 +137,16 @@ def seed_if_empty(engine=None, seed: int | None = None, now: datetime | None = N
     from geo.db import get_engine
     from settings import get_settings
     engine = engine or get_engine()
+    seed = get_settings().reference_seed if seed is None else seed
+    now = now or datetime.now(timezone.utc)
     with engine.begin() as conn:
+        if not mediation_db.has_screenings(conn):       # its own check: a database seeded before the rounds existed
+            today = now.astimezone(ZoneInfo(get_settings().timezone)).date()
+            mediation_db.insert_screenings(conn, generate_screenings(
+                mediation_db.reference_rows(conn)["communities"], seed, today))
         if mediation_db.has_organisations(conn):
             return 0
-        data = generate(mediation_db.reference_rows(conn), get_settings().reference_seed if seed is None else seed,
-                        now or datetime.now(timezone.utc))
+        data = generate(mediation_db.reference_rows(conn), seed, now)
         mediation_db.insert_organisations(conn, data["orgs"])
         mediation_db.insert_mediators(conn, data["mediators"])
         by_org = mediation_db.mediator_ids_by_org(conn)

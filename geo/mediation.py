@@ -109,8 +109,18 @@ def outcome_counts(conn: Connection, filters: dict[str, Any]) -> dict[str | None
         f"SELECT d.outcome, count(*) AS n FROM disputes d{where} GROUP BY d.outcome"), params)}
 
 
+def kind_counts(conn: Connection, filters: dict[str, Any]) -> dict[str, int]:
+    """Cases by kind, the most frequent first."""
+    where, params = _where(filters)
+    return {r.kind: r.n for r in conn.execute(text(
+        f"SELECT d.kind, count(*) AS n FROM disputes d{where} GROUP BY d.kind ORDER BY n DESC, d.kind"), params)}
+
+
 def counts_by_street(conn: Connection) -> list[dict]:
-    return [dict(r) for r in conn.execute(text("""
+    """Each street's cases and, from its screening rounds, the disputes resolved ahead and hazards removed."""
+    rounds = screenings_by_street(conn)
+    empty = {"resolved_ahead": 0, "hazards_removed": 0}
+    return [{**dict(r), **rounds.get(r["code"], empty)} for r in conn.execute(text("""
         SELECT s.code, s.name, count(d.id) AS cases, count(d.id) FILTER (WHERE d.outcome IS NULL) AS open,
                count(d.id) FILTER (WHERE d.outcome = '调解成功') AS success,
                count(d.id) FILTER (WHERE d.outcome IS NOT NULL) AS closed
@@ -172,3 +182,62 @@ def mediator_ids_by_org(conn: Connection) -> dict[str, list[int]]:
     for r in conn.execute(text("SELECT org_code, id FROM mediators ORDER BY id")):
         out.setdefault(r.org_code, []).append(r.id)
     return out
+
+
+# ------------------------------------------------------------------------------------------------ screening rounds
+
+SCREENING_FILTERS = {"street": "r.street_code = :street", "community": "r.community_code = :community",
+                     "source": "r.source = :source", "since": "r.screened_on >= :since"}
+
+
+def has_screenings(conn: Connection) -> bool:
+    return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM mediation_screenings)")).scalar())
+
+
+def insert_screenings(conn: Connection, rows: list[dict]) -> int:
+    """Rounds with their community's street looked up here (a form or an import names the community only)."""
+    if not rows:
+        return 0
+    conn.execute(text("""
+        INSERT INTO mediation_screenings (street_code, community_code, screened_on, disputes_found, disputes_resolved,
+                                          hazards_found, hazards_removed, note, source, created_by)
+        SELECT c.street_code, c.code, :screened_on, :disputes_found, :disputes_resolved, :hazards_found,
+               :hazards_removed, :note, :source, :created_by
+        FROM communities c WHERE c.code = :community_code"""), rows)
+    return len(rows)
+
+
+def screening_exists(conn: Connection, community_code: str, screened_on) -> bool:
+    return bool(conn.execute(text("""SELECT EXISTS (SELECT 1 FROM mediation_screenings
+        WHERE community_code = :c AND screened_on = :d)"""), {"c": community_code, "d": screened_on}).scalar())
+
+
+def screening_totals(conn: Connection, filters: dict[str, Any]) -> dict[str, int]:
+    used = {k: v for k, v in filters.items() if k in SCREENING_FILTERS and v not in (None, "")}
+    where = (" WHERE " + " AND ".join(SCREENING_FILTERS[k] for k in used)) if used else ""
+    row = conn.execute(text(f"""
+        SELECT count(*) AS rounds, coalesce(sum(disputes_found), 0) AS disputes_found,
+               coalesce(sum(disputes_resolved), 0) AS disputes_resolved,
+               coalesce(sum(hazards_found), 0) AS hazards_found, coalesce(sum(hazards_removed), 0) AS hazards_removed
+        FROM mediation_screenings r{where}"""), used).mappings().one()
+    return {k: int(v) for k, v in row.items()}
+
+
+def screenings_by_street(conn: Connection) -> dict[str, dict[str, int]]:
+    return {r.street_code: {"resolved_ahead": int(r.resolved), "hazards_removed": int(r.removed)}
+            for r in conn.execute(text("""
+        SELECT street_code, sum(disputes_resolved) AS resolved, sum(hazards_removed) AS removed
+        FROM mediation_screenings GROUP BY street_code"""))}
+
+
+def community_streets(conn: Connection) -> dict[str, str]:
+    return {r.code: r.street_code for r in conn.execute(text("SELECT code, street_code FROM communities"))}
+
+
+def screening_rows(conn: Connection, filters: dict[str, Any]) -> list[dict]:
+    used = {k: v for k, v in filters.items() if k in SCREENING_FILTERS and v not in (None, "")}
+    where = (" WHERE " + " AND ".join(SCREENING_FILTERS[k] for k in used)) if used else ""
+    return [dict(r) for r in conn.execute(text(f"""
+        SELECT r.community_code, r.screened_on, r.disputes_found, r.disputes_resolved, r.hazards_found,
+               r.hazards_removed, r.note FROM mediation_screenings r{where}
+        ORDER BY r.screened_on, r.community_code"""), used).mappings()]

@@ -66,6 +66,12 @@ def level_counts(conn: Connection, filters: dict[str, Any]) -> dict[str, int]:
         f"SELECT p.level, count(*) AS n FROM risk_projects p{where} GROUP BY p.level"), params)}
 
 
+def decision_counts(conn: Connection, filters: dict[str, Any]) -> dict[str, int]:
+    where, params = _where(filters)
+    return {r.decision: r.n for r in conn.execute(text(
+        f"SELECT p.decision, count(*) AS n FROM risk_projects p{where} GROUP BY p.decision"), params)}
+
+
 def projects_per_year(conn: Connection) -> dict[int, int]:
     return {int(r.year): r.n for r in conn.execute(text(
         "SELECT extract(year FROM assessed_on) AS year, count(*) AS n FROM risk_projects GROUP BY 1 ORDER BY 1"))}

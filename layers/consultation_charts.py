@@ -22,6 +22,9 @@ def _bars(labels: list[str], values: list[int], colours, unit: str) -> go.Figure
     return figure
 
 
+horizontal_bars = _bars        # the leader view's other programme blocks draw the same bars
+
+
 def topics_figure(by_topic: dict[str, int]) -> go.Figure:
     return _bars(list(by_topic), list(by_topic.values()), TOPIC_COLOUR, "场")
 

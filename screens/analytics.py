@@ -14,12 +14,13 @@ from flask import request
 from layers.charts import GRANULARITIES, hours_figure
 from layers.consultation_charts import follow_ups_figure, steps_figure, topics_figure
 from layers.heatmap import MODES, analytics_map_figure
+from layers.programme_charts import decisions_figure, kinds_figure, levels_figure
 from layers.style import STYLE_PATH
 from screens.analytics_parts import (AUTO_REFRESH_MS, DROPDOWN_LABELS, GRAPH_CONFIG, MAP_CONFIG, REPLAY_STEP_MS,
                                      SCORE_NOTE, SOURCES, ids)
 from screens.petitions_parts import percent, streets_table as petition_streets_table
 from screens.resources_parts import streets_table
-from services import analytics, consultation, petitions, resources
+from services import analytics, consultation, mediation, petitions, resources, risk_assessment
 from services.reference_map import current_map_data
 from workorders.policy import Principal
 
@@ -110,23 +111,66 @@ def _side() -> html.Div:
     ], className="an-side")
 
 
+def _chart(title: str, figure, note: str = "") -> html.Div:
+    """One small chart of a programme block, its title and a note beside it."""
+    return html.Div([html.Div([html.H3(title, className="an-mini-title"),
+                               html.Span(note, className="an-card-note")], className="an-mini-head"),
+                     dcc.Graph(figure=figure, config=GRAPH_CONFIG, className="an-mini-chart")],
+                    className="an-mini")
+
+
+def _mediation_streets(rows: list[dict]) -> html.Table:
+    head = ["街道", "受理", "办理中", "已结", "调解成功", "成功率", "排查化解", "排除隐患"]
+    body = [html.Tr([html.Td(r["name"], className="name"),
+                     *[html.Td(f"{r[k]:,}", className="num") for k in ("cases", "open", "closed", "success")],
+                     html.Td(percent(r["success"] / r["closed"] if r["closed"] else None), className="num"),
+                     *[html.Td(f"{r[k]:,}", className="num") for k in ("resolved_ahead", "hazards_removed")]])
+            for r in rows]
+    return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
+                      className="an-table an-mediation-streets")
+
+
+def _mediation_block(principal: Principal | None) -> html.Section:
+    """矛盾纠纷排查调处: cases, the success rate and the 排查 figures, by kind and by street — all read from the rows."""
+    summary, screening = mediation.summary(principal), mediation.screening(principal)
+    note = (f"受理 {summary.cases:,} 件 · 办理中 {summary.open:,} · 已结 {summary.closed:,} · "
+            f"调解成功率 {percent(summary.rate)} · 排查化解纠纷 {screening.disputes_resolved:,} 起 · "
+            f"排除隐患 {screening.hazards_removed:,} 处")
+    return html.Section([
+        html.Div([html.H2("矛盾纠纷排查调处", className="an-card-title"),
+                  html.Span(note, className="an-card-note", id=ids.MEDIATION_NOTE)], className="an-card-head"),
+        html.Div([_chart("按纠纷类型", kinds_figure(summary.by_kind)),
+                  html.Div(_mediation_streets(summary.by_street), className="an-mini an-table-wrap an-mini-wide")],
+                 className="an-mini-grid"),
+    ], id=ids.MEDIATION, className="an-card an-programme-card")
+
+
+def _risk_block(principal: Principal | None) -> html.Section:
+    """重大决策社会稳定风险评估: projects assessed (this year and in all), by risk level and by decision."""
+    summary = risk_assessment.summary(principal)
+    note = (f"评估项目 {summary.projects:,} 项 · 今年 {summary.this_year:,} 项 · "
+            f"查找风险因素 {summary.factors:,} 个")
+    return html.Section([
+        html.Div([html.H2("重大决策社会稳定风险评估", className="an-card-title"),
+                  html.Span(note, className="an-card-note", id=ids.RISK_NOTE)], className="an-card-head"),
+        html.Div([_chart("按风险等级", levels_figure(summary.by_level)),
+                  _chart("按评估结论", decisions_figure(summary.by_decision),
+                         f"准予或调整后实施 {summary.by_decision['准予实施'] + summary.by_decision['调整后实施']:,} 项")],
+                 className="an-mini-grid an-mini-grid-2"),
+    ], id=ids.RISK, className="an-card an-programme-card")
+
+
 def _consultation_block(principal: Principal | None) -> html.Section:
     """民主恳谈 this year: sessions by topic and by active step, the decisions' follow-up milestones (issue 13)."""
     figures = consultation.figures(principal)
     follow = figures.follow_ups
-
-    def chart(title: str, figure, note: str = "") -> html.Div:
-        return html.Div([html.Div([html.H3(title, className="an-mini-title"),
-                                   html.Span(note, className="an-card-note")], className="an-mini-head"),
-                         dcc.Graph(figure=figure, config=GRAPH_CONFIG, className="an-mini-chart")],
-                        className="an-mini")
     return html.Section([
         html.Div([html.H2("民主恳谈", className="an-card-title"),
                   html.Span(f"{figures.year} 年 · {figures.sessions} 场 · 参与 {figures.participants:,} 人次 · "
                             "按恳谈会日期计", className="an-card-note")], className="an-card-head"),
-        html.Div([chart("按议题类别", topics_figure(figures.by_topic)),
-                  chart("按当前阶段", steps_figure(figures.by_step)),
-                  chart("决定落实事项", follow_ups_figure(follow),
+        html.Div([_chart("按议题类别", topics_figure(figures.by_topic)),
+                  _chart("按当前阶段", steps_figure(figures.by_step)),
+                  _chart("决定落实事项", follow_ups_figure(follow),
                         f"已完成 {follow['done']} / {follow['done'] + follow['open']}")], className="an-mini-grid"),
     ], id=ids.CONSULTATION, className="an-card an-consultation-card")
 
@@ -179,6 +223,8 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
                      className="an-card-head"),
             html.Div(id=ids.DEPARTMENTS, className="an-table-wrap"),
         ], className="an-card an-dept-card"),
+        _mediation_block(principal),
+        _risk_block(principal),
         _consultation_block(principal),
         _social_forces(principal),
         _petitions(principal),

@@ -11,6 +11,10 @@ class ids:
     """Component ids of this page (tests use the same names)."""
     PAGE = "an-page"
     CONSULTATION = "an-consultation"   # the 民主恳谈 block (issue 13)
+    MEDIATION = "an-mediation"         # the 矛盾纠纷排查调处 block (issue 13)
+    MEDIATION_NOTE = "an-mediation-note"
+    RISK = "an-risk"                   # the 重大决策社会稳定风险评估 block (issue 13)
+    RISK_NOTE = "an-risk-note"
     DATES = "an-dates"
     QUICK = "an-quick"                 # pattern id {"type": QUICK, "range": key}
     CATEGORY = "an-category"

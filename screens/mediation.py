@@ -18,6 +18,17 @@ from workorders.policy import Principal, can
 dash.register_page(__name__, path="/mediation", title="铁东区 · 矛盾纠纷排查调处", name="矛盾调处")
 
 
+# A screening round's fields and the width each needs (codes and dates wide, counts narrow).
+SCREEN_FIELDS = (("社区编码", "md-w-code"), ("排查日期", "md-w-date"), ("排查发现纠纷", "md-w-count"),
+                 ("化解纠纷", "md-w-count"), ("发现隐患", "md-w-count"), ("排除隐患", "md-w-count"))
+
+
+def _screen_field(header: str, width: str) -> html.Label:
+    placeholder = "YYYY-MM-DD" if header == "排查日期" else ("如 210302001001" if header == "社区编码" else "0")
+    return html.Label([html.Span(header), dcc.Input(id={"type": ids.SCREEN_FIELD, "name": header}, maxLength=32,
+                                                    placeholder=placeholder)], className=f"md-field {width}")
+
+
 def _form(organisations: list[dict]) -> html.Section:
     def field(header: str, control) -> html.Label:
         return html.Label([html.Span(header), control], className="md-field")
@@ -32,6 +43,9 @@ def _form(organisations: list[dict]) -> html.Section:
         field("调解组织编码", dcc.Dropdown(id={"type": ids.FIELD, "name": "调解组织编码"}, options=org_options)),
         field("受理日期", dcc.Input(id={"type": ids.FIELD, "name": "受理日期"}, placeholder="YYYY-MM-DD")),
         html.Button("登记", id=ids.ADD, n_clicks=0, className="md-button"),
+        html.H2("排查登记"),
+        html.Div([_screen_field(header, width) for header, width in SCREEN_FIELDS], className="md-inline md-screen"),
+        html.Button("登记排查", id=ids.SCREEN, n_clicks=0, className="md-button"),
         html.H2("工单转调解"),
         html.Div([dcc.Input(id=ids.TICKET, placeholder="邻里纠纷工单编号", maxLength=20),
                   html.Button("转为调解案件", id=ids.FROM_TICKET, n_clicks=0, className="md-button")],
@@ -66,7 +80,7 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
     ], className="md-filters")
     return html.Div([
         html.H1("矛盾纠纷排查调处"),
-        html.Div(tiles(summary, organisations), id=ids.TILES, className="md-tiles"),
+        html.Div(tiles(summary, organisations, mediation.screening(principal)), id=ids.TILES, className="md-tiles"),
         html.Div([
             html.Section([filters, html.Div(cases_table(mediation.list_cases(principal)), id=ids.TABLE)],
                          className="md-card md-list"),

@@ -16,6 +16,8 @@ class ids:
     MAP = "mediation-map"
     FORM = "mediation-form"
     FIELD = "mediation-field"          # pattern id {"type": FIELD, "name": <Chinese header>}
+    SCREEN_FIELD = "mediation-screen-field"   # the same for a screening round's fields
+    SCREEN = "mediation-screen"
     ADD = "mediation-add"
     TICKET = "mediation-ticket"
     FROM_TICKET = "mediation-from-ticket"
@@ -29,10 +31,12 @@ class ids:
     REFRESH = "mediation-refresh"
 
 
-def tiles(summary: mediation.Summary, organisations: list[dict]) -> list[html.Div]:
+def tiles(summary: mediation.Summary, organisations: list[dict], screening: mediation.Screening) -> list[html.Div]:
     rate = f"{summary.rate:.1%}" if summary.rate is not None else "—"
     return [_tile("受理案件", f"{summary.cases:,}", f"已结 {summary.closed:,} · 办理中 {summary.open:,}"),
             _tile("调解成功率", rate, f"成功 {summary.success:,} / 已结 {summary.closed:,}"),
+            _tile("排查化解纠纷", f"{screening.disputes_resolved:,}",
+                  f"排除隐患 {screening.hazards_removed:,} 处 · 排查 {screening.rounds:,} 次"),
             _tile("调解组织", f"{len(organisations)}", f"街道社区 {sum(o['level'] == 'street' for o in organisations)}"
                   f" · 行业专业 {sum(o['level'] == 'sector' for o in organisations)}"),
             _tile("调解员", f"{sum(o['mediators'] for o in organisations):,}", "人")]

@@ -29,6 +29,8 @@ def main() -> None:
     parser.add_argument("--click", nargs=2, type=float, metavar=("LON", "LAT"), help="click here (opens a panel)")
     parser.add_argument("--press", action="append", default=[], metavar="CSS",
                         help="click this element before the shot (repeatable, in order)")
+    parser.add_argument("--scroll", metavar="CSS", help="scroll this element to the top before the shot "
+                                                        "(a block far down a long page)")
     parser.add_argument("--live", action="store_true",
                         help="wait until the live layers have drawn what the snapshot holds")
     parser.add_argument("--user", help="sign in as this user first")
@@ -59,6 +61,9 @@ def main() -> None:
         for selector in args.press:
             driver.execute_script("document.querySelector(arguments[0]).click()", selector)
             time.sleep(3)
+        if args.scroll:
+            driver.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'start'})", args.scroll)
+            time.sleep(2)
         if args.click:
             from harness.mapclick import click_lonlat
             click_lonlat(driver, *args.click, zoom=args.zoom or 15.5)

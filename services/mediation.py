@@ -21,7 +21,9 @@ from geo import tickets as tickets_db
 from geo.db import get_engine
 from services.audit import record
 from settings import get_settings
-from workorders.mediation import HEADERS, OUTCOMES, REQUIRED, CaseFields, CaseRejected, check_case, success_rate
+from workorders.tables import cell_text
+from workorders.mediation import (HEADERS, OUTCOMES, REQUIRED, SCREENING_HEADERS, SCREENING_REQUIRED, CaseFields,
+                                  CaseRejected, ScreeningFields, check_case, check_screening, success_rate)
 from workorders.policy import Forbidden, Principal, Target, can, require
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
@@ -75,6 +77,7 @@ class Summary:
     rate: float | None
     by_outcome: dict
     by_street: list[dict]
+    by_kind: dict
 
 
 def summary(principal: Principal | None, filters: dict | None = None, engine: Engine | None = None) -> Summary:
@@ -83,9 +86,28 @@ def summary(principal: Principal | None, filters: dict | None = None, engine: En
     with (engine or get_engine()).connect() as conn:
         counts = mediation_db.outcome_counts(conn, filters)
         streets = mediation_db.counts_by_street(conn)
+        kinds = mediation_db.kind_counts(conn, filters)
     closed = sum(n for o, n in counts.items() if o)
     return Summary(sum(counts.values()), counts.get(None, 0), closed, counts.get("调解成功", 0), success_rate(counts),
-                   counts, streets)
+                   counts, streets, kinds)
+
+
+@dataclass(frozen=True)
+class Screening:
+    """The 排查 figures: rounds held, disputes found and resolved ahead, hazards found and removed."""
+    rounds: int
+    disputes_found: int
+    disputes_resolved: int
+    hazards_found: int
+    hazards_removed: int
+
+
+def screening(principal: Principal | None, filters: dict | None = None, engine: Engine | None = None) -> Screening:
+    """The sums of the screening rounds the reader may see (a street's or community's own; leaders all)."""
+    principal = _reader(principal)
+    filters = {**(filters or {}), **_scope(principal)}
+    with (engine or get_engine()).connect() as conn:
+        return Screening(**mediation_db.screening_totals(conn, filters))
 
 
 def list_cases(principal: Principal | None, filters: dict | None = None, page: int = 0,
@@ -156,6 +178,43 @@ def add_case(principal: Principal, row: dict, now: datetime | None = None, engin
     return number
 
 
+def _screening_row(fields: ScreeningFields, source: str, principal: Principal) -> dict:
+    return {"community_code": fields.community_code, "screened_on": fields.screened_on,
+            "disputes_found": fields.disputes_found, "disputes_resolved": fields.disputes_resolved,
+            "hazards_found": fields.hazards_found, "hazards_removed": fields.hazards_removed, "note": fields.note,
+            "source": source, "created_by": principal.label}
+
+
+def _check_screening_place(conn, principal: Principal | None, fields: ScreeningFields, streets: dict[str, str],
+                           where: str = "") -> list[str]:
+    """The community exists, lies in the recorder's street or is their own (``None``: the CLI import, which the
+    district's office runs for every street), and has no round on that day yet."""
+    street = streets.get(fields.community_code)
+    if street is None:
+        return [f"{where}社区编码：没有社区 {fields.community_code!r}"]
+    if principal is not None and not can(principal, "mediation",
+                                         Target(street_code=street, community_code=fields.community_code)):
+        return [f"{where}社区编码：只能登记本辖区的排查"]
+    if mediation_db.screening_exists(conn, fields.community_code, fields.screened_on):
+        return [f"{where}排查日期：社区 {fields.community_code} 在 {fields.screened_on:%Y-%m-%d} 已登记过排查"]
+    return []
+
+
+def record_screening(principal: Principal, row: dict, now: datetime | None = None,
+                     engine: Engine | None = None) -> None:
+    """Record one screening round from a form (keys: the import's Chinese headers)."""
+    require(principal, "mediation")
+    fields = check_screening(row, (now or utcnow()).astimezone(_tz()).date())
+    with (engine or get_engine()).begin() as conn:
+        problems = _check_screening_place(conn, principal, fields, mediation_db.community_streets(conn))
+        if problems:
+            raise CaseRejected(problems)
+        mediation_db.insert_screenings(conn, [_screening_row(fields, "form", principal)])
+        record("mediation_screening", actor=principal, target=f"community:{fields.community_code}",
+               detail={"day": f"{fields.screened_on:%Y-%m-%d}", "resolved": fields.disputes_resolved,
+                       "removed": fields.hazards_removed}, conn=conn)
+
+
 def _require_in_scope(conn, principal: Principal, grid_code: str) -> None:
     scope = _scope(principal)
     if not scope:
@@ -219,8 +278,11 @@ def read_table(path: str | Path) -> list[dict[str, str]]:
         raise ImportRejected([f"{path.name}：文件超过 10 MB"])
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
-        sheet = load_workbook(path, read_only=True, data_only=True).active
-        values = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        try:
+            sheet = load_workbook(path, read_only=True, data_only=True).active
+            values = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        except Exception:                       # a damaged or renamed file: openpyxl raises many kinds
+            raise ImportRejected([f"{path.name}：不是有效的 XLSX 文件"]) from None
         if not values:
             return []
         header, *rows = values
@@ -263,6 +325,65 @@ def import_cases(path: str | Path, now: datetime | None = None, engine: Engine |
             raise ImportRejected(problems)
         mediation_db.insert_cases(conn, good)
     return len(good)
+
+
+def _header_problems(rows: list[dict], required, known) -> list[str]:
+    header = {h for h in rows[0] if h is not None}
+    missing = [h for h in required if h not in header]
+    unknown = sorted(header - set(known))
+    return ([f"表头：缺少 {'、'.join(missing)}"] if missing else []) + \
+        ([f"表头：不认识的列 {'、'.join(unknown)}（可用：{'、'.join(known)}）"] if unknown else [])
+
+
+def import_screenings(path: str | Path, now: datetime | None = None, engine: Engine | None = None) -> int:
+    """Screening rounds from CSV/XLSX, the same way as cases: all rows checked, nothing written unless all pass; two
+    rows for one community and day in the same file are refused too."""
+    from workorders.policy import system_principal
+    rows = read_table(path)
+    if not rows:
+        raise ImportRejected([f"{Path(path).name}：没有数据行"])
+    problems = _header_problems(rows, SCREENING_REQUIRED, SCREENING_HEADERS)
+    if problems:
+        raise ImportRejected(problems)
+    actor = system_principal("import")
+    today = (now or utcnow()).astimezone(_tz()).date()
+    with (engine or get_engine()).begin() as conn:
+        streets = mediation_db.community_streets(conn)
+        good, seen = [], {}
+        for index, row in enumerate(rows, start=2):       # row 1 is the header
+            try:
+                fields = check_screening(row, today)
+            except CaseRejected as rejected:
+                problems += [f"第 {index} 行 {p}" for p in rejected.problems]
+                continue
+            key = (fields.community_code, fields.screened_on)
+            if key in seen:
+                problems.append(f"第 {index} 行 排查日期：与第 {seen[key]} 行是同一社区同一天")
+                continue
+            seen[key] = index
+            problems += _check_screening_place(conn, None, fields, streets, where=f"第 {index} 行 ")
+            good.append(_screening_row(fields, "import", actor))
+        if problems:
+            raise ImportRejected(problems)
+        mediation_db.insert_screenings(conn, good)
+    return len(good)
+
+
+def export_screenings_csv(principal: Principal, filters: dict | None = None, engine: Engine | None = None) -> str:
+    """The rounds the reader may see, in the import's own columns (so an export imports again elsewhere)."""
+    require(principal, "mediation")
+    filters = {**(filters or {}), **_scope(principal)}
+    with (engine or get_engine()).connect() as conn:
+        rows = mediation_db.screening_rows(conn, filters)
+        record("export", actor=principal, target="mediation:screenings", detail={"rows": len(rows)})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(list(SCREENING_HEADERS))
+    for r in rows:
+        writer.writerow([_cell(v) for v in (r["community_code"], f"{r['screened_on']:%Y-%m-%d}", r["disputes_found"],
+                                            r["disputes_resolved"], r["hazards_found"], r["hazards_removed"],
+                                            r["note"])])
+    return "\ufeff" + out.getvalue()
 
 
 def export_csv(principal: Principal, filters: dict | None = None, engine: Engine | None = None) -> str:

@@ -24,6 +24,7 @@ from geo import resources as resources_db
 from geo.db import get_engine
 from services.audit import record
 from settings import get_settings
+from workorders.tables import cell_text
 from workorders.policy import Principal, Target, can, require
 from workorders.privacy import mask_name, mask_phone
 from workorders.resources import (CODE_PREFIX, GROUPS, HEADERS, KINDS, PATROL, POSTS, REQUIRED, VOLUNTEERS,
@@ -254,7 +255,7 @@ def read_table(name: str, content: bytes) -> list[dict[str, str]]:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
         except Exception:                       # a damaged or renamed file: openpyxl raises many kinds
             raise ImportRejected([f"{name}：不是有效的 XLSX 文件"]) from None
-        values = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        values = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         if not values:
             return []
         header, *rows = values

@@ -20,8 +20,10 @@ from geo import risk_assessment as risk_db
 from geo.db import get_engine
 from services.audit import record
 from settings import get_settings
+from workorders.tables import cell_text
 from workorders.policy import Principal, Target, can, require
-from workorders.risk_assessment import HEADERS, REQUIRED, ProjectFields, ProjectRejected, check_project
+from workorders.risk_assessment import (DECISIONS, HEADERS, LEVELS, REQUIRED, ProjectFields, ProjectRejected,
+                                        check_project)
 
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 EXPORT_HEADERS = ("编号", "项目名称", "项目类型", "街道", "网格编码", "评估方法", "风险等级", "评估结论", "评估日期",
@@ -67,6 +69,7 @@ class Summary:
     by_level: dict
     this_year: int
     factors: int
+    by_decision: dict
 
 
 def summary(principal: Principal | None, filters: dict | None = None, engine: Engine | None = None) -> Summary:
@@ -77,7 +80,9 @@ def summary(principal: Principal | None, filters: dict | None = None, engine: En
         by_level = risk_db.level_counts(conn, filters)
         this_year = sum(risk_db.level_counts(conn, {**filters, "year": year}).values())
         factors = sum(p["factors"] for p in risk_db.list_projects(conn, filters, limit=10_000))
-    return Summary(sum(by_level.values()), {lv: by_level.get(lv, 0) for lv in ("高", "中", "低")}, this_year, factors)
+        decisions = risk_db.decision_counts(conn, filters)
+    return Summary(sum(by_level.values()), {lv: by_level.get(lv, 0) for lv in LEVELS}, this_year, factors,
+                   {d: decisions.get(d, 0) for d in DECISIONS})
 
 
 def list_projects(principal: Principal | None, filters: dict | None = None, page: int = 0,
@@ -158,7 +163,7 @@ def read_table(name: str, content: bytes) -> list[dict[str, str]]:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
         except Exception:                       # a damaged or renamed file: openpyxl raises many kinds
             raise ImportRejected([f"{name}：不是有效的 XLSX 文件"]) from None
-        values = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        values = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         if not values:
             return []
         header, *rows = values

@@ -95,3 +95,55 @@ def check_case(row: Mapping[str, str], today: date) -> CaseFields:
         raise CaseRejected(problems)
     return CaseFields(value["纠纷类型"], value["纠纷概要"], value["当事人"], value["网格编码"], value["调解组织编码"],
                       opened, value["调解结果"] or None, closed, value["协议内容"] or None, sessions)
+
+
+# ------------------------------------------------------------------------------------------------ screening rounds
+# A community's round of 矛盾纠纷排查: the disputes it found and resolved ahead, the hazards it found and removed.
+SCREENING_HEADERS: dict[str, str] = {"社区编码": "community_code", "排查日期": "screened_on",
+                                     "排查发现纠纷": "disputes_found", "化解纠纷": "disputes_resolved",
+                                     "发现隐患": "hazards_found", "排除隐患": "hazards_removed", "备注": "note"}
+SCREENING_REQUIRED = ("社区编码", "排查日期", "排查发现纠纷", "化解纠纷", "发现隐患", "排除隐患")
+MAX_PER_ROUND = 1000
+
+
+@dataclass(frozen=True)
+class ScreeningFields:
+    community_code: str
+    screened_on: date
+    disputes_found: int
+    disputes_resolved: int
+    hazards_found: int
+    hazards_removed: int
+    note: str | None = None
+
+
+def _count(value: str, header: str, problems: list[str]) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or int(value) > MAX_PER_ROUND:
+        problems.append(f"{header}：应为 0–{MAX_PER_ROUND} 的整数，收到 {value!r}")
+        return None
+    return int(value)
+
+
+def check_screening(row: Mapping[str, str], today: date) -> ScreeningFields:
+    """A round keyed by Chinese headers (a form sends the same keys), checked field by field: what was resolved or
+    removed cannot exceed what was found."""
+    problems: list[str] = []
+    value = {h: str(row.get(h) if row.get(h) is not None else "").strip() for h in SCREENING_HEADERS}
+    for header in SCREENING_REQUIRED:
+        if not value[header]:
+            problems.append(f"{header}：必填")
+    if len(value["备注"]) > MAX_TEXT or "\x00" in value["备注"]:
+        problems.append(f"备注：最多 {MAX_TEXT} 字，且不得含控制字符")
+    day = _day(value["排查日期"], "排查日期", problems)
+    if day and day > today:
+        problems.append(f"排查日期：不能晚于今天（{today:%Y-%m-%d}）")
+    found, resolved, hazards, removed = (_count(value[h], h, problems) for h in SCREENING_REQUIRED[2:])
+    if found is not None and resolved is not None and resolved > found:
+        problems.append(f"化解纠纷：不能多于排查发现纠纷（{found}）")
+    if hazards is not None and removed is not None and removed > hazards:
+        problems.append(f"排除隐患：不能多于发现隐患（{hazards}）")
+    if problems:
+        raise CaseRejected(problems)
+    return ScreeningFields(value["社区编码"], day, found, resolved, hazards, removed, value["备注"] or None)

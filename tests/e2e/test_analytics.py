@@ -163,3 +163,23 @@ def test_tomorrows_forecast_shows_on_the_map_with_the_baselines_beside_it(app_ur
         wait_for_page(browser, f"return document.getElementById('{ids.FORECAST_NOTE}').offsetParent === null;",
                       what="the forecast note to go")
     assert console_errors(browser) == []
+
+
+def test_the_mediation_and_risk_blocks_show_the_figures_of_the_rows(app_url, browser):
+    """矛盾纠纷排查调处 and 重大决策稳评 on the leader view: the notes hold what the services count."""
+    from services import mediation, risk_assessment
+    summary, screening = mediation.summary(LEADER), mediation.screening(LEADER)
+    risk = risk_assessment.summary(LEADER)
+    browser.get(app_url + "/analytics")
+    wait_for_page(browser, f"const e = document.getElementById('{ids.RISK}'); "
+                           "return !!e && !!e.querySelector('.js-plotly-plot');", what="the risk block")
+    note = browser.find_element(By.ID, ids.MEDIATION_NOTE).text
+    assert f"受理 {summary.cases:,} 件" in note and f"调解成功率 {summary.rate * 100:.1f}%" in note.replace(" %", "%")
+    assert f"排查化解纠纷 {screening.disputes_resolved:,} 起" in note and f"排除隐患 {screening.hazards_removed:,} 处" in note
+    streets = browser.find_elements(By.CSS_SELECTOR, f"#{ids.MEDIATION} tbody tr")
+    assert len(streets) == len(summary.by_street) and "排查化解" in browser.find_element(By.ID, ids.MEDIATION).text
+    assert f"评估项目 {risk.projects:,} 项" in browser.find_element(By.ID, ids.RISK_NOTE).text
+    bars = browser.execute_script(f"""return [...document.querySelectorAll('#{ids.RISK} .js-plotly-plot')]
+        .map(gd => gd.data[0].x.reduce((a, b) => a + b, 0));""")
+    assert bars == [risk.projects, risk.projects]                   # by level and by decision, every project once
+    assert console_errors(browser) == []

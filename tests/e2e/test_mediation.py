@@ -42,3 +42,32 @@ def test_a_dispute_ticket_becomes_a_case_from_the_page(app_url, browser, engine,
         transition(ticket["number"], "refuse", actor, reason="测试工单")
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM disputes WHERE ticket_id = :t"), {"t": ticket["id"]})
+
+
+def test_a_screening_round_recorded_on_the_page_adds_to_the_figures(app_url, browser, engine):
+    with engine.connect() as conn:
+        code = conn.execute(text("SELECT code FROM communities ORDER BY code LIMIT 1")).scalar_one()
+    try:
+        browser.get(app_url + "/mediation")
+        wait_for_js(browser, f"const e = document.getElementById('{ids.TILES}'); "
+                             "return !!e && e.innerText.includes('排查化解纠纷');", what="the 排查 figures")
+        before = int(browser.find_element(By.ID, ids.TILES).text.split("排查化解纠纷\n")[1].split("\n")[0]
+                     .replace(",", ""))
+        assert before >= 2546                                          # the seed's rounds, at least
+        for header, value in (("社区编码", code), ("排查日期", "2020-03-01"), ("排查发现纠纷", "7"), ("化解纠纷", "6"),
+                              ("发现隐患", "1"), ("排除隐患", "1")):
+            browser.find_element(By.XPATH, f"//*[@id='{ids.FORM}']//input[contains(@id, '\"{header}\"')]") \
+                .send_keys(value)
+        browser.find_element(By.ID, ids.SCREEN).click()
+        wait_for_js(browser, f"return document.getElementById('{ids.MESSAGE}').innerText.includes('已登记排查');",
+                    what="the round recorded")
+        wait_for_js(browser, f"return document.getElementById('{ids.TILES}').innerText.includes(arguments[0]);",
+                    f"{before + 6:,}", what="the figure grown by the round")
+        browser.find_element(By.ID, ids.SCREEN).click()                  # the same round again: refused, named
+        wait_for_js(browser, f"return document.getElementById('{ids.MESSAGE}').innerText.includes('已登记过排查');",
+                    what="the second report refused")
+        assert console_errors(browser) == []
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM mediation_screenings WHERE community_code = :c AND source = 'form'"),
+                         {"c": code})
