@@ -45,7 +45,7 @@ def send_crews(engine) -> list[str]:
                  jobs AS (SELECT id, row_number() OVER (ORDER BY number) AS n FROM tickets
                           WHERE number LIKE :p AND state = 'dispatched' LIMIT :n),
                  sent AS (UPDATE tickets t SET crew_code = f.code FROM jobs j JOIN free f ON f.n = j.n
-                          WHERE t.id = j.id RETURNING f.code)
+                          WHERE t.id = j.id RETURNING f.code AS crew_code)
             UPDATE crews c SET status = 'en_route' FROM sent WHERE c.code = sent.crew_code RETURNING c.code"""),
             {"n": CREWS_ON_JOBS, "p": PREFIX + "%"}).scalars())
 
@@ -100,13 +100,16 @@ def main(argv: list[str]) -> int:
     at_ten = int(argv[1]) if len(argv) > 1 else 200
     RESULTS.mkdir(parents=True, exist_ok=True)
     engine = get_engine()
+    bulk_tickets.remove(engine, PREFIX)          # what an interrupted run left
     added = bulk_tickets.add_open_tickets(engine, max(OPEN_TICKETS - open_count(), 0), prefix=PREFIX)
-    sent = send_crews(engine)
-    port = free_port()
-    app = start_app(port)
-    url = f"http://127.0.0.1:{port}"
+    sent: list[str] = []
+    app = None
     rounds: list[dict] = []
     try:
+        sent = send_crews(engine)
+        port = free_port()
+        app = start_app(port)
+        url = f"http://127.0.0.1:{port}"
         session = session_cookie(url, "dispatcher")
         driver = start_chromium(1600, 1000)
         try:
@@ -120,8 +123,9 @@ def main(argv: list[str]) -> int:
             driver.quit()
         on_map = max(r["tickets"] for r in rounds)
     finally:
-        app.terminate()
-        app.wait(10)
+        if app is not None:
+            app.terminate()
+            app.wait(10)
         bulk_tickets.remove(engine, PREFIX)
         free_crews(engine, sent)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
