@@ -83,7 +83,7 @@ def run_rate(driver, url: str, rate: float, points: list[tuple[float, float]]) -
 def summary(rounds: list[dict], on_map: int) -> str:
     lines = [f"{on_map:,} open tickets on the map (clustered), 932 cells + 11,000 cameras; dispatch map `/`, "
              "headless Chromium, software WebGL, a shared 2-core machine.", "",
-             "| events/s | events | painted | p50 (s) | p95 (s) | tickets on map | crew lines | render p50 (ms) |",
+             "| events/s | events | painted | p50 (s) | p95 (s) | tickets on map | crews on jobs | render p50 (ms) |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in rounds:
         renders = r["render_ms"]
