@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
     if which == "soak":
         soak.main(float(argv[1]) if len(argv) > 1 else 20)
         return 0
-    print(f"unknown benchmark {which!r}: live | wall | all | locate | service-intake | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS]", file=sys.stderr)
+    print(f"unknown benchmark {which!r}: live | wall | all | locate | service-intake | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | live-clustered [AT_1 AT_10]", file=sys.stderr)
     return 2
 
 

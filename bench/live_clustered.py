@@ -3,7 +3,7 @@ API → painted on an already open dispatch map, at 1 and at 10 events/s (issue 
 lines from crews to their tickets are rebuilt as their tickets change.
 
 `python -m bench live-clustered [EVENTS_AT_1] [EVENTS_AT_10]` against the database of the environment; the bulk
-tickets it adds (tests/bulk_tickets.py) are removed afterwards. Writes bench/results/live-latency-clustered-*.{json,md}.
+tickets it adds (harness/bulk_tickets.py) are removed afterwards. Writes bench/results/live-latency-clustered-*.{json,md}.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from geo.db import get_engine
 from harness.browser import carry_session, start_chromium
 from harness.servers import free_port
 from harness.signing_in import session_cookie
-from tests import bulk_tickets
+from harness import bulk_tickets
 
 OPEN_TICKETS = 10_000
 PREFIX = "BULKLAT"               # its own prefix: removing it never touches another load's tickets
