@@ -24,12 +24,14 @@
   const PAINT_LOG_LIMIT = 2000;   // remembered paint times, for tests and the bench; bounded for long runs
   const GONE_LIMIT = 5000;        // tickets that left the map, remembered so that older news cannot bring them back
   const BANNER_AFTER_MS = 1500;
-  const LIVE_LAYERS = ["live-crews", "live-clusters", "live-tickets", "live-standout-halo", "live-standout"];
+  // Bottom to top: the lines from crews to their jobs, the crews, then the tickets (a crew never hides a ticket).
+  const LIVE_LAYERS = ["live-crew-lines", "live-crews", "live-clusters", "live-tickets", "live-standout-halo", "live-standout"];
   const URGENCY_REFRESH_MS = 30 * 1000;   // a ticket crosses its deadline without any news: recolour by the clock   // a reconnect quicker than this is not worth alarming anybody
 
   const state = {
     tickets: new Map(), crews: new Map(), map: null, graph: null, onWall: false, started: false, cursor: null,
-    dirty: false, inFlight: false, ticketsChanged: false, crewsChanged: false, pendingNumbers: [], paintedAt: new Map(), receivedAt: new Map(), renders: 0,
+    dirty: false, inFlight: false, ticketsChanged: false, crewsChanged: false, linesChanged: false,
+    jobs: new Map(), pendingNumbers: [], paintedAt: new Map(), receivedAt: new Map(), renders: 0,
     batches: 0, snapshots: 0, renderMs: [], gone: new Map(),
     lastBatchAt: null, lastDataAt: null, connected: false, live: true, everConnected: false, snapshotFailing: false,
     awaitingSnapshot: false, buffered: [], shared: false, banner: false, following: undefined, feedLog: [],
@@ -88,6 +90,45 @@
     return collection(state.crews, crewFeature, state.onWall ? crewOnWall : null);
   }
 
+  // ---- crews on a job: a thin line from the crew to its ticket
+  //
+  // ``state.jobs`` maps a crew's code to the number of the open ticket it was sent to (the ticket row's ``crew``).
+  // It is kept as tickets come and go, so that a crew's move redraws the lines only when that crew has a job, and
+  // the line source holds tens of features, not one per ticket: its rebuild costs nothing next to the tickets'.
+  const ON_A_JOB = new Set(["en_route", "on_scene"]);
+  const LINE_COLOURS = ["match", ["get", "status"], "on_scene", "#ff4d4f", "#ffb020"];
+
+  function setJob(before, after) {
+    if (before && before.crew && state.jobs.get(before.crew) === before.number) state.jobs.delete(before.crew);
+    if (after && after.crew) state.jobs.set(after.crew, after.number);     // the latest news of a crew's job wins
+    if ((before && before.crew) || (after && after.crew)) state.linesChanged = true;
+  }
+
+  function rebuildJobs() {
+    state.jobs = new Map();
+    const newest = new Map();
+    for (const t of state.tickets.values()) {
+      if (!t.crew) continue;
+      const known = newest.get(t.crew);
+      if (!known || known.at < t.at) newest.set(t.crew, t);
+    }
+    for (const [code, t] of newest) state.jobs.set(code, t.number);
+    state.linesChanged = true;
+  }
+
+  function lineCollection() {
+    const features = [];
+    for (const [code, number] of state.jobs) {
+      const crew = state.crews.get(code), t = state.tickets.get(number);
+      if (!crew || !t || t.crew !== code || !ON_A_JOB.has(crew.status)) continue;
+      if (crew.lon == null || t.lon == null) continue;
+      features.push({type: "Feature", id: code,
+                     geometry: {type: "LineString", coordinates: [[crew.lon, crew.lat], [t.lon, t.lat]]},
+                     properties: {crew: code, ticket: number, status: crew.status}});
+    }
+    return {type: "FeatureCollection", features: features};
+  }
+
   // Rows under a header (the compact wire form) → objects; ``at`` = updated_at in epoch ms, for comparing.
   function rows(table) {
     if (!table || !table.rows) return [];
@@ -126,10 +167,12 @@
       else state.gone.set(number, takenAt);
     }
     while (state.gone.size > GONE_LIMIT) state.gone.delete(state.gone.keys().next().value);
+    rebuildJobs();
   }
 
   function applyTicket(t) {
     if (isOlder(t)) return;
+    setJob(state.tickets.get(t.number), OPEN.has(t.state) ? t : null);
     if (OPEN.has(t.state)) {
       state.tickets.set(t.number, t);
       state.gone.delete(t.number);
@@ -147,6 +190,7 @@
     const known = state.crews.get(c.code);
     if (known) Object.assign(known, c); else if (c.lon !== undefined) state.crews.set(c.code, c);
     state.crewsChanged = true;
+    if (state.jobs.has(c.code)) state.linesChanged = true;
   }
 
   // Cluster circles sized by count; on the wall larger, so that its counts (24 px, read from five metres) fit.
@@ -159,6 +203,13 @@
   const STANDOUT_HALO_RADII = ["interpolate", ["linear"], ["zoom"], 11, 8, 14, 14];
 
   function addLayers(map) {
+    if (!map.getSource("live-crew-lines")) {
+      map.addSource("live-crew-lines", {type: "geojson", data: lineCollection()});
+      map.addLayer({id: "live-crew-lines", type: "line", source: "live-crew-lines",
+        layout: {"line-cap": "round"},
+        paint: {"line-color": LINE_COLOURS, "line-opacity": 0.85,
+                "line-width": state.onWall ? 2.5 : ["interpolate", ["linear"], ["zoom"], 11, 1, 15, 2]}});
+    }
     if (!map.getSource("live-crews")) {
       map.addSource("live-crews", {type: "geojson", data: crewCollection()});
       map.addLayer({id: "live-crews", type: "circle", source: "live-crews", paint: {
@@ -287,7 +338,9 @@
                                 changed.push("live-tickets", "live-standout"); }
     if (state.crewsChanged) { map.getSource("live-crews").setData(crewCollection());
                               changed.push("live-crews"); }
-    state.ticketsChanged = state.crewsChanged = false;
+    if (state.linesChanged) { map.getSource("live-crew-lines").setData(lineCollection());
+                              changed.push("live-crew-lines"); }
+    state.ticketsChanged = state.crewsChanged = state.linesChanged = false;
     let finished = false;
     const loaded = new Set();
     // Painted = the first frame drawn after the worker has the new data (not "idle": symbol fades and other
@@ -413,7 +466,7 @@
       state.buffered = [];
       state.cursor = snap.cursor;
       state.lastDataAt = Date.now();
-      state.ticketsChanged = state.crewsChanged = true;
+      state.ticketsChanged = state.crewsChanged = state.linesChanged = true;
       document.dispatchEvent(new CustomEvent("live-snapshot", {detail: snap}));
       scheduleRender();
       state.following = snap.cursor;
@@ -524,7 +577,7 @@
       if (state.map === found.map) { addLayers(found.map); keepOnTop(found.map); }
     });
     if (!state.started) { state.started = true; openFeed(); loadSnapshot(); }
-    else { state.ticketsChanged = state.crewsChanged = true; scheduleRender(); }
+    else { state.ticketsChanged = state.crewsChanged = state.linesChanged = true; scheduleRender(); }
     return true;
   }
   watchForMap();

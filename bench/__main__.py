@@ -1,5 +1,5 @@
 """python -m bench [live|wall|all] | locate [--points N] | service-intake | connections [--before REV] | snapshot REV |
-soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | risk | tickets — run the
+soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | risk | tickets | live-clustered — run the
 benchmarks, write bench/results/<name>-<time>.{json,md}. `all` (what `make bench` runs) includes connections."""
 from __future__ import annotations
 
@@ -41,10 +41,13 @@ def main(argv: list[str]) -> int:
     if which == "tickets":            # issue 11: the /tickets list's page + counts and its text search
         from bench import tickets_list
         return tickets_list.main(argv[1:])
+    if which == "live-clustered":     # issue 15: event → painted at 10,000 clustered open tickets, 1 and 10 events/s
+        from bench import live_clustered
+        return live_clustered.main(argv[1:])
     if which == "soak":
         soak.main(float(argv[1]) if len(argv) > 1 else 20)
         return 0
-    print(f"unknown benchmark {which!r}: live | wall | all | locate | service-intake | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS]", file=sys.stderr)
+    print(f"unknown benchmark {which!r}: live | wall | all | locate | service-intake | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | live-clustered [AT_1 AT_10]", file=sys.stderr)
     return 2
 
 

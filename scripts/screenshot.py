@@ -17,6 +17,14 @@ return !!(gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subp
 """
 
 
+def zoom(driver, args) -> None:
+    if args.zoom is not None:
+        driver.execute_script("""
+            const gd = document.querySelector('.js-plotly-plot');
+            Plotly.relayout(gd, {'map.zoom': arguments[0], 'map.center': {lon: arguments[1], lat: arguments[2]}});
+        """, args.zoom, args.lon, args.lat)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
@@ -48,15 +56,12 @@ def main() -> None:
             wait_for_js(driver, WAIT_FOR_MAP, seconds=30, what="a map")
         except AssertionError:
             pass            # a page without a map is shot as it is
-        if args.zoom is not None:
-            driver.execute_script("""
-                const gd = document.querySelector('.js-plotly-plot');
-                Plotly.relayout(gd, {'map.zoom': arguments[0], 'map.center': {lon: arguments[1], lat: arguments[2]}});
-            """, args.zoom, args.lon, args.lat)
+        zoom(driver, args)
         time.sleep(4)
         if args.live:
             wait_for_js(driver, "return !!(window.liveMap && window.liveMap.renders > 0 && "
                                 "!window.liveMap.awaitingSnapshot);", seconds=60, what="the live layers")
+            zoom(driver, args)          # a figure Dash redrew meanwhile is back at the district view
             time.sleep(3)
         for selector in args.press:
             driver.execute_script("document.querySelector(arguments[0]).click()", selector)

@@ -85,7 +85,8 @@ def live_variant(principal: Principal | None) -> LiveVariant:
 # What the live layers draw, and nothing else (the snapshot goes to every opening screen; each batch to every open
 # one): rows under a header instead of objects, coordinates to 1e-6° (~0.1 m) in the exact variant, times in the
 # one wire format.
-TICKET_FIELDS = ("number", "state", "priority", "lon", "lat", "updated_at", "arrival_due", "resolve_due")
+# crew: the code of the crew sent to the ticket (a unit, never a person's name), for the line from crew to job.
+TICKET_FIELDS = ("number", "state", "priority", "lon", "lat", "updated_at", "arrival_due", "resolve_due", "crew")
 CREW_FIELDS = ("code", "status", "worker", "lon", "lat")       # worker: 1 for a cell's grid worker
 
 
@@ -102,7 +103,7 @@ def live_ticket(view: dict, variant: LiveVariant = PLACES) -> list:
     # The deadlines colour a cluster by its most urgent member; the arrival one only while no crew is there.
     arrival = None if view.get("on_site_at") else view.get("arrival_due_at")
     return [view["number"], view["state"], view.get("priority"), lon, lat, wire_time(view.get("updated_at")),
-            wire_time(arrival), wire_time(view.get("resolve_due_at"))]
+            wire_time(arrival), wire_time(view.get("resolve_due_at")), view.get("crew_code")]
 
 
 def live_crew(crew: dict) -> list:

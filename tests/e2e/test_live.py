@@ -263,3 +263,53 @@ def test_a_map_left_open_through_1000_updates_does_not_grow_without_bound(app_ur
     print(f"JS heap after GC: {settled / 1e6:.1f} MB after 200 updates, {grown / 1e6:.1f} MB after 1,200")
     assert grown - settled < 15e6
     assert logs[0] <= 2000 and logs[1] <= 2000 and logs[2] <= 200
+
+
+CREW_LINE = """const src = window.liveMap.map.getSource('live-crew-lines');
+const f = src && src.serialize().data.features.find(f => f.properties.ticket === arguments[0]);
+return f ? {crew: f.properties.crew, status: f.properties.status, coordinates: f.geometry.coordinates} : null;"""
+CREW_AND_TICKET = """const c = window.liveMap.crews.get(arguments[0]), t = window.liveMap.tickets.get(arguments[1]);
+return c && t ? [[c.lon, c.lat], [t.lon, t.lat]] : null;"""
+
+
+def test_a_crew_sent_to_a_ticket_shows_a_line_to_it_until_the_job_ends(app_url, browser, inner_point,
+                                                                        free_water_crew):
+    from services.tickets import transition
+    open_live(browser, app_url + "/")
+    number = create_ticket_direct(inner_point[1], inner_point[2])
+    wait_for_js(browser, "return window.liveMap.tickets.has(arguments[0]);", number, seconds=20)
+    assert browser.execute_script(CREW_LINE, number) is None          # nobody sent yet: no line
+    transition(number, "dispatch", sp("调度员"), crew=free_water_crew)
+    wait_until(lambda: browser.execute_script(CREW_LINE, number), "the line from the crew to its ticket", seconds=20)
+    line = browser.execute_script(CREW_LINE, number)
+    assert line["crew"] == free_water_crew and line["status"] == "en_route"
+    ends = browser.execute_script(CREW_AND_TICKET, free_water_crew, number)
+    assert line["coordinates"] == ends                                 # from the crew's point to the ticket's
+    assert ends[1] == [round(inner_point[1], 6), round(inner_point[2], 6)]
+    transition(number, "arrive", sp("调度员"))
+    wait_until(lambda: (browser.execute_script(CREW_LINE, number) or {}).get("status") == "on_scene",
+               "the line says the crew is on scene", seconds=20)
+    transition(number, "resolve", sp("调度员"))
+    wait_until(lambda: browser.execute_script(CREW_LINE, number) is None
+               and not browser.execute_script("return window.liveMap.tickets.has(arguments[0]);", number),
+               "the line goes when the job ends", seconds=20)
+    assert console_errors(browser) == []
+
+
+@pytest.mark.signed_in_as("wall")
+def test_the_wall_draws_the_line_too_to_the_ticket_s_public_place(app_url, browser, inner_point, free_water_crew):
+    from services.tickets import transition
+    browser.set_window_size(1920, 1080)
+    browser.get(app_url + "/wall")
+    wait_for_js(browser, "return !!(window.liveMap && window.liveMap.renders > 0 && window.liveMap.connected);",
+                seconds=60)
+    number = create_ticket_direct(inner_point[1], inner_point[2])
+    wait_for_js(browser, "return window.liveMap.tickets.has(arguments[0]);", number, seconds=20)
+    transition(number, "dispatch", sp("调度员"), crew=free_water_crew)
+    wait_until(lambda: browser.execute_script(CREW_LINE, number), "the wall's line from the crew to its ticket",
+               seconds=20)
+    assert browser.execute_script(CREW_LINE, number)["coordinates"] == \
+        browser.execute_script(CREW_AND_TICKET, free_water_crew, number)
+    transition(number, "return", sp("调度员"), reason="非本单位职责")
+    wait_until(lambda: browser.execute_script(CREW_LINE, number) is None, "a returned ticket's line goes", seconds=20)
+    assert console_errors(browser) == []

@@ -7,7 +7,7 @@ import pytest
 
 from harness.browser import console_errors, exact_viewport, wait_for_js
 from harness.mapclick import wait_for_map
-from tests.bulk_tickets import add_open_tickets, remove
+from harness.bulk_tickets import add_open_tickets, remove
 
 SIGNED_IN_AS = "dispatcher"
 LOAD = 10_000

@@ -45,8 +45,16 @@ def test_the_live_feed_has_exact_points_only_for_those_who_read_every_ticket():
         assert live_variant(nobody_in_full) is PLACES, nobody_in_full
     view = {"number": "20261202-000001", "state": "registered", "priority": 3, "channel": "hotline",
             "lon": 123.0123456, "lat": 41.1098771, "updated_at": None, "citizen_name": "王小明"}
-    assert live_ticket(view, EXACT) == ["20261202-000001", "registered", 3, 123.012346, 41.109877, None, None, None]
-    assert live_ticket(view, PLACES) == ["20261202-000001", "registered", 3, 123.012, 41.11, None, None, None]
+    assert live_ticket(view, EXACT) == ["20261202-000001", "registered", 3, 123.012346, 41.109877, None, None, None, None]
+    assert live_ticket(view, PLACES) == ["20261202-000001", "registered", 3, 123.012, 41.11, None, None, None, None]
     due = {**view, "arrival_due_at": "2026-12-02T08:30:00+08:00", "resolve_due_at": "2026-12-02T20:00:00+08:00"}
-    assert live_ticket(due, EXACT)[6:] == ["2026-12-02T08:30:00.000000+08:00", "2026-12-02T20:00:00.000000+08:00"]
+    assert live_ticket(due, EXACT)[6:8] == ["2026-12-02T08:30:00.000000+08:00", "2026-12-02T20:00:00.000000+08:00"]
     assert live_ticket({**due, "on_site_at": "2026-12-02T08:10:00+08:00"}, EXACT)[6] is None   # crew there
+
+
+def test_a_live_ticket_names_the_crew_sent_to_it_and_nothing_of_the_crew_s_people():
+    from services.live import PLACES, TICKET_FIELDS, live_ticket
+    view = {"number": "20261202-000002", "state": "dispatched", "priority": 2, "channel": "hotline",
+            "lon": 123.01, "lat": 41.1, "crew_code": "WATER-02", "crew_name": "张师傅"}
+    row = live_ticket(view, PLACES)
+    assert dict(zip(TICKET_FIELDS, row))["crew"] == "WATER-02" and "张师傅" not in row
