@@ -82,11 +82,12 @@ def test_the_wall_keeps_its_full_screen_with_a_faint_mark(app_url, browser):
 # Each role's landing and links as the README's table of users and roles says (written out by hand: this is the
 # spec the policy must meet, not a copy of it). None: the wall's faint mark, which has no links at all.
 ROLE_SHELLS = [
-    ("leader", "/analytics", ["指挥地图", "大屏", "领导驾驶舱", "工单列表", "矛盾调处", "稳评", "民主恳谈"]),
+    ("leader", "/analytics", ["指挥地图", "大屏", "领导驾驶舱", "工单列表", "矛盾调处", "稳评", "民主恳谈", "社会力量",
+                              "信访"]),
     ("wall", "/wall", None),
-    ("supervisor", "/", ["指挥地图", "领导驾驶舱", "工单列表", "审计日志", "矛盾调处", "稳评", "督办"]),
+    ("supervisor", "/", ["指挥地图", "领导驾驶舱", "工单列表", "审计日志", "矛盾调处", "稳评", "社会力量", "信访", "督办"]),
     ("admin", "/admin", ["审计日志", "民主恳谈", "系统管理"]),
-    ("department", "/account", []),
+    ("department", "/work", ["承办工作台"]),
 ]
 
 
