@@ -176,7 +176,7 @@ def test_the_leaders_view_sits_under_the_shell_and_links_only_the_supervisors_pa
     browser.get(app_url + "/analytics")
     wait_for_js(browser, "return !!document.getElementById('an-kpis');", what="the leader's view")
     assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".shell-nav a")] == [
-        "指挥地图", "领导驾驶舱", "工单列表", "审计日志", "矛盾调处", "稳评", "督办"]
+        "指挥地图", "领导驾驶舱", "工单列表", "审计日志", "矛盾调处", "稳评", "社会力量", "信访", "督办"]
     assert not browser.find_elements(By.CSS_SELECTOR, "a[href='/wall']")
     bar = browser.find_element(By.CSS_SELECTOR, ".shell-bar").rect
     page = browser.find_element(By.CSS_SELECTOR, ".analytics-page").rect
