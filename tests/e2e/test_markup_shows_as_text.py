@@ -32,14 +32,23 @@ BREAK = "<br>"
 MARKER = "标" + uuid.uuid4().hex[:6]
 DESCRIPTION = f"{MARKER} 楼道漏水 {IMG} {SCRIPT} {LINK} 一{BREAK}二"
 ADDRESS = f"胜利路12号{IMG}{BREAK}"
-NAME = f"王{BREAK}{IMG}"
+NAME = f"{MARKER}王{BREAK}{IMG}"
 REASONS = {"return": f"非本单位职责 {LINK} {IMG}", "escalate": f"群众多次来电 {SCRIPT} {IMG}",
            "resolve": f"已修复 {IMG} {LINK} 完{BREAK}毕"}
+# The plain words each typed text starts with: an element holding them shows a ticket's text.
+TYPED = [MARKER, "胜利路12号", *(reason.split(" ")[0] for reason in REASONS.values())]
 
-# What the page holds, read in one go: did anything run, was any element made from the text, and what it says.
+# What the page holds, read in one go: did anything run, was any element made from the text, which element showing
+# a ticket's text has markup children (a <br> that took effect: a sanitiser may drop <img> and keep <br>), and what
+# the page says.
 INERT = """
+// The page's own links beside a ticket's text (a phone's tel:, a ticket's page) are not made from it.
+const MARKUP = 'br, img, script, a:not([href^="tel:"]):not([href^="/"]):not([href^="http"])';
+const holders = [...document.querySelectorAll('body *')].filter(e => [...e.childNodes].some(
+    n => n.nodeType === 3 && arguments[0].some(words => n.nodeValue.includes(words))));
 return {pwned: window.__pwned === undefined ? null : String(window.__pwned),
         made: document.querySelectorAll('img[src="x"], [onerror], [href^="javascript"], [*|href^="javascript"]').length,
+        marked: holders.filter(e => e.querySelector(MARKUP)).map(e => e.outerHTML.slice(0, 300)),
         text: document.body.innerText};"""
 
 
@@ -49,9 +58,10 @@ def wait_in_page(condition, what: str, seconds: float = PATIENCE):
 
 def assert_inert(browser, where: str, *shown: str) -> str:
     """Nothing ran and nothing was made from the text on the page; each of ``shown`` is in its text, literally."""
-    page = browser.execute_script(INERT)
+    page = browser.execute_script(INERT, TYPED)
     assert page["pwned"] is None, f"{where}: the markup ran"
     assert page["made"] == 0, f"{where}: an element was made from the text"
+    assert page["marked"] == [], f"{where}: the text took effect as markup"
     for words in shown:
         assert words in page["text"], f"{where}: {words!r} is not shown literally"
     return page["text"]
