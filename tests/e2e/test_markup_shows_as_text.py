@@ -222,3 +222,29 @@ def test_the_grid_workers_phone_shows_a_task_as_text(app_url, browser, crew):
     wait_in_page(lambda: number in browser.find_element(By.TAG_NAME, "body").text, "the task on /m")
     assert_inert(browser, "/m", IMG)
     assert console_errors(browser) == []
+
+
+@pytest.mark.signed_in_as()
+def test_a_consultations_public_page_shows_markup_as_text(app_url, browser, engine):
+    """Not a ticket, but typed text a resident reads: a session's title and content (staff type them)."""
+    from datetime import date, timedelta
+
+    from services import consultation
+    from workorders.consultation import DATE_HEADERS
+    from workorders.policy import Principal
+    with engine.connect() as conn:
+        grid = conn.execute(text("SELECT code FROM grids ORDER BY code LIMIT 1")).scalar_one()
+    today = date.today()
+    row = {"议题名称": f"{MARKER}课堂{IMG}", "议题类别": "教育", "网格编码": grid, "议题内容": f"放学后无人看护{BREAK}{LINK}",
+           **{h: (today + timedelta(days=d)).isoformat() for h, d in zip(DATE_HEADERS, (0, 4, 8, 10, 20))}}
+    number = consultation.create_session(Principal(id=None, name="e2e-leader", roles=frozenset({"leader"})), row)
+    try:
+        browser.get(f"{app_url}/consultation/{number}")
+        wait_in_page(lambda: MARKER in browser.find_element(By.TAG_NAME, "body").text, "the session's page")
+        page = browser.execute_script(INERT, [MARKER, "放学后无人看护"])
+        assert page["pwned"] is None and page["made"] == 0 and page["marked"] == [], page["marked"]
+        assert IMG in page["text"] and f"放学后无人看护{BREAK}{LINK}" in page["text"]
+        assert console_errors(browser) == []
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM consultation_sessions WHERE title LIKE :w"), {"w": f"{MARKER}%"})
