@@ -84,3 +84,4 @@ def test_the_audit_csv_has_no_formula_cell(server, formula):
     rows = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
     assert formula_cells(rows) == []
     assert any("'" + typed.strip() in row for row in rows)      # the form drops a leading tab
+
