@@ -58,6 +58,8 @@ def wait_in_page(condition, what: str, seconds: float = PATIENCE):
 
 def assert_inert(browser, where: str, *shown: str) -> str:
     """Nothing ran and nothing was made from the text on the page; each of ``shown`` is in its text, literally."""
+    # A page busy redrawing (/supervision's lists, on a loaded machine) may hold its main thread for many seconds.
+    browser.set_script_timeout(3 * PATIENCE)
     page = browser.execute_script(INERT, TYPED)
     assert page["pwned"] is None, f"{where}: the markup ran"
     assert page["made"] == 0, f"{where}: an element was made from the text"
