@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from layers.text import safe
+
 CASE_COLOUR = "#ffb020"
 NAME = "mediation-open"
 
@@ -17,5 +19,5 @@ def open_cases_trace(cases: list[dict]) -> dict[str, Any]:
         lons.append(case["lon"] + 0.0008 * (k % 3))
         lats.append(case["lat"] + 0.0006 * (k // 3))
     return {"type": "scattermap", "name": NAME, "mode": "markers", "hoverinfo": "text", "lon": lons, "lat": lats,
-            "text": [f"{c['number']} · {c['kind']}（办理中）" for c in cases], "customdata": [c["number"] for c in cases],
+            "text": [f"{safe(c['number'])} · {safe(c['kind'])}（办理中）" for c in cases], "customdata": [c["number"] for c in cases],
             "marker": {"size": 14, "color": CASE_COLOUR, "opacity": 0.95}}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from layers.crews import STATUS_COLOURS
+from layers.text import safe
 from layers.tickets import TICKET_GROUPS
 
 STATE_GROUP = {"registered": 0, "returned": 0, "reopened": 0, "dispatched": 1, "accepted": 1, "on_site": 2,
@@ -16,7 +17,7 @@ def ticket_trace(tickets: list[dict]) -> dict[str, Any]:
     return {"type": "scattermap", "name": TICKETS_NAME, "mode": "markers", "hoverinfo": "text",
             "lon": [t["lon"] for t in tickets], "lat": [t["lat"] for t in tickets],
             "customdata": [t["number"] for t in tickets],
-            "text": [f"{t['number']} · {t.get('category_name') or t['category']} · {t['state_label']}"
+            "text": [f"{t['number']} · {safe(t.get('category_name') or t['category'])} · {t['state_label']}"
                      for t in tickets],
             "marker": {"size": [17 if t["priority"] == 1 else 13 for t in tickets],
                        "color": [TICKET_GROUPS[STATE_GROUP.get(t["state"], 0)][0] for t in tickets],
@@ -27,7 +28,7 @@ def crew_trace(crews: list[dict]) -> dict[str, Any]:
     return {"type": "scattermap", "name": CREWS_NAME, "mode": "markers", "hoverinfo": "text",
             "lon": [c["lon"] for c in crews], "lat": [c["lat"] for c in crews],
             "customdata": [c["code"] for c in crews],
-            "text": [f"{c['name']} · {c['kind']}" + (" · 行进中" if c["moving"] else "") for c in crews],
+            "text": [f"{safe(c['name'])} · {safe(c['kind'])}" + (" · 行进中" if c["moving"] else "") for c in crews],
             "marker": {"size": [11 if c["moving"] else 7 for c in crews], "symbol": "circle",
                        "color": [STATUS_COLOURS["en_route"] if c["moving"] else STATUS_COLOURS["available"]
                                  for c in crews], "opacity": 0.9}}

@@ -24,6 +24,7 @@ from sqlalchemy import Connection
 from geo import audit as db
 from geo.db import transaction
 from settings import get_settings
+from workorders.cells import no_formula
 from workorders.errors import FieldError
 from workorders.policy import Principal
 
@@ -168,6 +169,12 @@ def export_csv(rows: Iterable[dict], made_by: Principal, made_at: datetime | Non
 
 
 def _cell(key: str, value, zone: ZoneInfo) -> str:
+    """A typed username like ``=HYPERLINK(...)`` must not become a formula when the CSV opens in Excel: every
+    cell, the detail's too (a value that is not a dict is whatever was recorded), goes through ``no_formula``."""
+    return no_formula(_text(key, value, zone))
+
+
+def _text(key: str, value, zone: ZoneInfo) -> str:
     if value is None:
         return ""
     if key == "at":
@@ -178,9 +185,4 @@ def _cell(key: str, value, zone: ZoneInfo) -> str:
         return OUTCOMES.get(value, value)
     if key == "detail":
         return ", ".join(f"{k}={v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
-    return _no_formula(str(value))
-
-
-def _no_formula(text: str) -> str:
-    """A typed username like ``=HYPERLINK(...)`` must not become a formula when the CSV opens in Excel."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return str(value)

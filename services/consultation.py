@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from geo import consultation as db
 from geo.db import get_engine
 from services.audit import record
+from workorders.cells import no_formula
 from workorders.clock import local_zone
 from workorders.consultation import (DECISION, FEEDBACK, HEADERS, PARTICIPANT_KINDS, REQUIRED, RESIDENT, STEPS,
                                      TOPICS, SessionFields, SessionRejected, active_step, allowed, check_content,
@@ -527,5 +528,5 @@ def export_csv(principal: Principal, filters: dict | None = None, now: datetime 
 def _cell(value) -> str:
     """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return no_formula(text)
 

@@ -21,6 +21,7 @@ from geo import tickets as tickets_db
 from geo.db import get_engine
 from services.audit import record
 from settings import get_settings
+from workorders.cells import no_formula
 from workorders.tables import cell_text
 from workorders.mediation import (HEADERS, OUTCOMES, REQUIRED, SCREENING_HEADERS, SCREENING_REQUIRED, CaseFields,
                                   CaseRejected, ScreeningFields, check_case, check_screening, success_rate)
@@ -406,4 +407,4 @@ def _cell(value) -> str:
     """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
     text = "" if value is None else (value.astimezone(_tz()).strftime("%Y-%m-%d %H:%M")
                                      if isinstance(value, datetime) else str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return no_formula(text)

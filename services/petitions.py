@@ -21,6 +21,7 @@ from geo import petitions as petitions_db
 from geo.db import get_engine
 from services.audit import record
 from settings import get_settings
+from workorders.cells import no_formula
 from workorders.tables import cell_text
 from workorders.petitions import (AUXILIARY_KIND, HEADERS, LAWYER_KINDS, OUTCOMES, REQUIRED, RESOLVED, UNIT_KIND,
                                   PetitionFields, PetitionRejected, check_petition, resolved_rate)
@@ -263,5 +264,5 @@ def _cell(value) -> str:
     """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start); days as the import reads them."""
     text = "" if value is None else (value.astimezone(_tz()).strftime("%Y-%m-%d")
                                      if isinstance(value, datetime) else str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return no_formula(text)
 

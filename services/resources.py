@@ -24,6 +24,7 @@ from geo import resources as resources_db
 from geo.db import get_engine
 from services.audit import record
 from settings import get_settings
+from workorders.cells import no_formula
 from workorders.tables import cell_text
 from workorders.policy import Principal, Target, can, require
 from workorders.privacy import mask_name, mask_phone
@@ -341,5 +342,5 @@ def _cell(value) -> str:
     """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
     text = "" if value is None else (value.astimezone(_tz()).strftime("%Y-%m-%d %H:%M")
                                      if isinstance(value, datetime) else str(value))
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return no_formula(text)
 

@@ -20,6 +20,7 @@ from geo import risk_assessment as risk_db
 from geo.db import get_engine
 from services.audit import record
 from settings import get_settings
+from workorders.cells import no_formula
 from workorders.tables import cell_text
 from workorders.policy import Principal, Target, can, require
 from workorders.risk_assessment import (DECISIONS, HEADERS, LEVELS, REQUIRED, ProjectFields, ProjectRejected,
@@ -237,4 +238,4 @@ def export_csv(principal: Principal, filters: dict | None = None, engine: Engine
 def _cell(value) -> str:
     """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return no_formula(text)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from geo import stats as db
 from geo.db import get_engine
 from settings import get_settings
+from workorders.cells import no_formula
 from workorders.clock import local_today, local_zone
 
 DIMENSIONS = tuple(db.DIMENSIONS)
@@ -235,7 +236,7 @@ def _csv_cell(value: Any, kind: str) -> str:
         return f"{value:.2f}"
     text_value = str(value)
     # A cell starting with = + - @ is a formula to Excel: quote it so a name can never run as one.
-    return "'" + text_value if kind == "text" and text_value[:1] in ("=", "+", "-", "@") else text_value
+    return no_formula(text_value) if kind == "text" else text_value
 
 
 def _xlsx(rows: list[dict], columns: tuple[Column, ...], title: str, header: str | None) -> bytes:

@@ -18,6 +18,7 @@ from geo import ticket_search as db
 from geo.db import get_engine
 from services import audit
 from settings import get_settings
+from workorders.cells import no_formula
 from workorders import policy
 from workorders.errors import FieldError
 from workorders.states import STATES
@@ -234,8 +235,7 @@ def neutralised(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "是" if value else ""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return no_formula(str(value))
 
 
 def export(principal: policy.Principal | None, query: db.Query, fmt: str, now: datetime | None = None) -> Download:

@@ -169,3 +169,13 @@ def test_markup_and_sql_in_text_are_stored_verbatim(client, auth, spot, engine, 
         description = conn.execute(text("SELECT description FROM tickets WHERE number = :n"),
                                    {"n": number}).scalar_one()
     assert description == MARKUP
+
+
+def test_the_login_page_gives_a_typed_username_back_as_text(client):
+    """/login fills the field with what was typed after a failed attempt: escaped (Jinja's autoescape), so a
+    quote cannot close the attribute and a tag cannot open."""
+    typed = '"><img src=x onerror="window.__pwned=1">'
+    page = client.post("/login", data={"username": typed, "password": "whatever-it-is"})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<img src=x" not in body
+    assert "&#34;&gt;&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in body
