@@ -103,7 +103,9 @@ def test_a_department_signs_for_extends_and_answers_and_the_citizen_rates_it(app
 
         before = history(number)[0]["resolve_due_at"]
         asked_due = local_minute(before + timedelta(days=2))
-        wait_in_page(lambda: desk.find_element(By.ID, "work-ext-reason").is_displayed(), "the extension form")
+        # The message comes first, the pane redrawn in the new state (with the form shown) after it.
+        wait_in_page(lambda: "已签收" in desk.find_element(By.CSS_SELECTOR, "#work-pane .result-head").text
+                     and desk.find_element(By.ID, "work-ext-reason").is_displayed(), "the pane redrawn, 已签收")
         desk.find_element(By.ID, "work-ext-reason").send_keys(REASON)
         retype(desk, "work-ext-due", "明天")                                         # not a date: refused in words
         press(desk, "申请延期")
