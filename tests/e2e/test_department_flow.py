@@ -117,8 +117,9 @@ def test_a_department_signs_for_extends_and_answers_and_the_citizen_rates_it(app
         assert asked_due in text_of(desk, "work-ext-records")
         assert not desk.find_element(By.ID, "work-ext-send").is_displayed()       # one pending request at a time
         with engine.connect() as conn:
-            extension_id = conn.execute(text("""SELECT e.id FROM ticket_extensions e JOIN tickets t ON t.id = e.ticket_id
-                                                WHERE t.number = :n AND e.status = 'pending'"""), {"n": number}).scalar()
+            extension_id = conn.execute(text("""
+                SELECT e.id FROM ticket_extensions e JOIN tickets t ON t.id = e.ticket_id
+                WHERE t.number = :n AND e.status = 'pending'"""), {"n": number}).scalar()
         assert extension_id
 
         # ---- a supervisor approves it on /supervision
