@@ -13,6 +13,7 @@ from screens.work import ids, pane, tab_options, table
 from security.sessions import current_principal
 from services import work
 from services.tickets import NotFound
+from workorders.clock import local_minute
 from workorders.errors import FieldError
 from workorders.policy import Forbidden
 from workorders.states import ACTIONS, STATES, TransitionRefused
@@ -101,6 +102,49 @@ def replied(answer):
     if not answer.get("ok"):
         return _notice(answer.get("message") or "提交失败，请重试", ok=False), no_update
     return _notice(answer.get("message") or "已办结"), time.time()
+
+
+# ------------------------------------------------------------------------------------------------ 延期 / 挂起 / 协办
+
+def _handled(clicks, action, *args, said) -> tuple:
+    """One of the pane's handling buttons: the service's answer in words, and a redraw of the pane and queues."""
+    if not clicks:
+        raise PreventUpdate
+    done, refused = _run(action, *args)
+    if refused:
+        return refused, no_update
+    return _notice(said(done)), time.time()
+
+
+@callback(Output(ids.MESSAGE, "children", allow_duplicate=True), Output(ids.DONE, "data", allow_duplicate=True),
+          Input(ids.EXT_SEND, "n_clicks"), State(ids.SELECTED, "data"), State(ids.EXT_REASON, "value"),
+          State(ids.EXT_DUE, "value"), prevent_initial_call=True)
+def ask_extension(clicks, number, reason, due):
+    return _handled(clicks, work.request_extension, number, reason, due,
+                    said=lambda e: f"工单 {number} 已申请延期至 {local_minute(e['requested_due_at'])}，待督查审批")
+
+
+@callback(Output(ids.MESSAGE, "children", allow_duplicate=True), Output(ids.DONE, "data", allow_duplicate=True),
+          Input(ids.HOLD, "n_clicks"), State(ids.SELECTED, "data"), State(ids.HOLD_REASON, "value"),
+          prevent_initial_call=True)
+def hold(clicks, number, reason):
+    return _handled(clicks, work.hold, number, reason,
+                    said=lambda h: f"工单 {number} 已挂起，时限暂停计时（最长至 {local_minute(h['ends_at'])}）")
+
+
+@callback(Output(ids.MESSAGE, "children", allow_duplicate=True), Output(ids.DONE, "data", allow_duplicate=True),
+          Input(ids.RESUME, "n_clicks"), State(ids.SELECTED, "data"), prevent_initial_call=True)
+def resume(clicks, number):
+    return _handled(clicks, work.resume, number,
+                    said=lambda h: f"工单 {number} 已恢复办理，办结时限顺延至 {local_minute(h['resolve_due_at'])}")
+
+
+@callback(Output(ids.MESSAGE, "children", allow_duplicate=True), Output(ids.DONE, "data", allow_duplicate=True),
+          Input(ids.ASSIST_SEND, "n_clicks"), State(ids.SELECTED, "data"), State(ids.ASSIST_TEXT, "value"),
+          prevent_initial_call=True)
+def answer_assist(clicks, number, text):
+    return _handled(clicks, work.answer_assist, number, text,
+                    said=lambda a: f"工单 {number} 的协办答复已提交，承办单位可见")
 
 
 # The reply and its photos go as multipart from the browser (assets/work.js), not through this process's callback.

@@ -13,6 +13,7 @@ from dash import dcc, html
 from screens.intake_parts import info_rows, state_badge, timeline
 from services import work
 from settings import get_settings
+from workorders.clock import local_minute
 from workorders.policy import Principal
 from workorders.vocabulary import PRIORITY_LABELS
 
@@ -30,6 +31,9 @@ class ids:
     CREW, ASSIGN = "work-crew", "work-assign"
     REPLY, UPLOAD, FILES, SEND, SENT = "work-reply", "work-upload", "work-files", "work-send", "work-sent"
     EXTENSIONS = "work-extension-actions"
+    EXT_REASON, EXT_DUE, EXT_SEND = "work-ext-reason", "work-ext-due", "work-ext-send"
+    HOLD_REASON, HOLD, RESUME = "work-hold-reason", "work-hold", "work-resume"
+    ASSIST_TEXT, ASSIST_SEND = "work-assist-text", "work-assist-send"
 
 
 def tab_options(board: work.Board) -> list[dict]:
@@ -119,8 +123,7 @@ def pane(ticket: dict | None) -> list:
         _actions(ticket),
         _assign(ticket),
         _reply(ticket),
-        # EXTENSIONS — 申请延期 / 挂起 / 协办 (branch `extensions`, services/handling.py) put their buttons here.
-        html.Div(id=ids.EXTENSIONS, className="work-section work-extensions"),
+        html.Div(_handling(ticket["handling"]), id=ids.EXTENSIONS, className="work-extensions"),
         html.H3("办理记录", className="work-h3"),
         timeline(list(reversed(ticket["events"])), with_actor=True),
     ]
@@ -173,6 +176,72 @@ def _reply(ticket: dict) -> html.Div:
         html.Div(id=ids.FILES, className="muted work-files"),
         html.Button("办结并回复", id=ids.SEND, n_clicks=0, type="button", className="btn-primary"),
     ], className="work-section", hidden=not ticket["may_reply"])
+
+
+# ------------------------------------------------------------------------------------------------ 延期 / 挂起 / 协办
+
+def _handling(offer: dict) -> list:
+    """申请延期 (with the pending request and the outcome of the decided ones), 挂起 / 恢复办理, and 协办: the
+    co-handling unit's answer box, the answers for everyone else. Controls the role may not use are hidden."""
+    return [_extension(offer), _hold(offer), _assists(offer)]
+
+
+def _extension(offer: dict) -> html.Div:
+    records = [_extension_record(e) for e in offer["extensions"][:3]]
+    may_ask = offer["may_extend"] and offer["pending"] is None
+    return html.Div([
+        html.H3("申请延期", className="work-h3"),
+        html.Ul(records, className="work-records", id="work-ext-records") if records else None,
+        html.Div([
+            dcc.Input(id=ids.EXT_REASON, type="text", maxLength=2000, className="intake-input work-reason",
+                      placeholder="延期理由（如：需更换整段主管，材料明日到货）"),
+            html.Div([html.Label("延至", htmlFor=ids.EXT_DUE, className="muted"),
+                      dcc.Input(id=ids.EXT_DUE, type="text", maxLength=40, value=offer["suggested_due"],
+                                className="intake-input work-due mono", placeholder="2026-12-05 18:00"),
+                      html.Button("申请延期", id=ids.EXT_SEND, n_clicks=0, type="button",
+                                  className="btn-secondary")], className="work-inline"),
+        ], hidden=not may_ask),
+    ], className="work-section", hidden=not (offer["may_extend"] or records))
+
+
+def _extension_record(e: dict) -> html.Li:
+    outcome = {"pending": "待督查审批", "approved": "已批准", "refused": "已驳回"}.get(e["status"], e["status"])
+    decided = (f"（{e['decided_by']} · {local_minute(e['decided_at'])}"
+               + (f"：{e['decision_note']}" if e["decision_note"] else "") + "）") if e["decided_by"] else ""
+    return html.Li([html.Span(outcome, className=f"work-ext-status s-{e['status']}"),
+                    f" 延至 {local_minute(e['requested_due_at'])}（原 {local_minute(e['previous_due_at'])}）",
+                    html.Div(f"理由：{e['reason']}{decided}", className="muted")])
+
+
+def _hold(offer: dict) -> html.Div:
+    current = offer["open_hold"]
+    status = (html.Div(f"已挂起：{current['reason']}（{current['held_by']} · {local_minute(current['held_at'])} 起，"
+                       "时限暂停计时）", className="notice info work-held") if offer["held"] and current else None)
+    return html.Div([
+        html.H3("挂起", className="work-h3"),
+        status,
+        html.Div([dcc.Input(id=ids.HOLD_REASON, type="text", maxLength=2000, className="intake-input work-reason",
+                            placeholder="挂起原因（如：等待业主回家开门）"),
+                  html.Button("挂起", id=ids.HOLD, n_clicks=0, type="button", className="btn-secondary")],
+                 className="work-inline", hidden=not offer["may_hold"]),
+        html.Div(html.Button("恢复办理", id=ids.RESUME, n_clicks=0, type="button", className="btn-primary"),
+                 hidden=not offer["may_resume"]),
+    ], className="work-section", hidden=not (offer["may_hold"] or offer["may_resume"] or status))
+
+
+def _assists(offer: dict) -> html.Div:
+    answers = [html.Li([html.Strong(a["department_name"]), "：",
+                        a["answer"] if a["answer"] is not None else html.Span("待答复", className="muted"),
+                        html.Div(f"{a['answered_by']} · {local_minute(a['answered_at'])}", className="muted")
+                        if a["answer"] is not None else None]) for a in offer["assists"]]
+    return html.Div([
+        html.H3("协办", className="work-h3"),
+        html.Ul(answers, className="work-records", id="work-assists") if answers else None,
+        html.Div([dcc.Textarea(id=ids.ASSIST_TEXT, maxLength=2000, className="intake-input work-reply",
+                               placeholder="本单位的协办答复（承办单位办结前可见），如：已核查房屋结构，无安全隐患。"),
+                  html.Button("提交协办答复", id=ids.ASSIST_SEND, n_clicks=0, type="button",
+                              className="btn-secondary")], hidden=not offer["assist_unit"]),
+    ], className="work-section", hidden=not (answers or offer["assist_unit"]))
 
 
 def layout(principal: Principal | None = None, **_query) -> html.Div:

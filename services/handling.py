@@ -261,6 +261,30 @@ def assists_of(number: str) -> list[dict]:
 
 # ------------------------------------------------------------------------------------------------ one ticket
 
+def offers(principal: Principal | None, ticket: dict) -> dict:
+    """What a unit's workplace (/work) offers on ``ticket`` (a row of geo.tickets): 申请延期, 挂起, 恢复办理 — for
+    its lead unit, in the states the rules allow — and the co-handling unit whose 协办答复 the principal gives
+    (None when it is not one). The services above decide again on each action; this only says which controls
+    to show."""
+    lead = _lead_target(ticket)
+    working = ticket["state"] in rules.HANDLING_STATES
+    held = rules.HELD_FLAG in (ticket.get("flags") or ())
+    own = principal.department_code if principal is not None else None
+    unit = policy.Target.of_ticket(ticket)
+    assist_unit = own if (own and own in (ticket.get("co_department_codes") or ())
+                          and own != ticket["lead_department_code"]
+                          and ticket["state"] in rules.ASSIST_STATES
+                          and policy.can(principal, "assist_answer",
+                                         policy.Target(frozenset({own}), unit.street_code, unit.community_code,
+                                                       unit.grid_code, unit.crew_code))) else None
+    return {"held": held,
+            "may_extend": working and policy.can(principal, "extension_request", lead),
+            "may_hold": working and not held and policy.can(principal, "ticket_hold", lead),
+            "may_resume": held and (policy.can(principal, "ticket_hold", lead)
+                                    or policy.can(principal, "extension_decide", unit)),
+            "assist_unit": assist_unit}
+
+
 def ticket_records(principal: Principal | None, number: str) -> dict | None:
     """Extensions, holds and co-handling answers of one ticket, for its page; None when the principal may not
     read it."""

@@ -10,18 +10,19 @@ with up to MEDIA_MAX_PHOTOS photos (services.media), the photos and the transiti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Sequence
 
 from geo import crews as crews_db
 from geo import tickets as ticket_db
 from geo import work as db
 from geo.db import get_engine
-from services import audit, media, predictions, ticket_desk
+from services import audit, handling, media, predictions, ticket_desk
 from services.tickets import NotFound, Transitioned, public_view, transition, utcnow
 from workorders import policy
 from workorders import work as rules
-from workorders.clock import local_minute
+from workorders.clock import local_minute, local_zone
+from workorders.handling import parse_local_due
 from workorders.errors import FieldError
 from workorders.policy import Principal, Target
 from workorders.states import STATES
@@ -109,7 +110,41 @@ def detail(principal: Principal | None, number: str | None) -> dict | None:
     may_reply = any(a == "resolve" for a, _, _ in ticket_desk.actions_for(principal, ticket))
     return {**found, "actions": actions, "may_assign": may_assign, "crews": crews if may_assign else [],
             "may_reply": may_reply, "photos": media.photos_of(ticket), "deadline": rules.current_deadline(ticket),
-            "state": ticket["state"]}
+            "state": ticket["state"], "handling": _handling(principal, ticket)}
+
+
+def _handling(principal: Principal, ticket: dict) -> dict:
+    """The pane's 申请延期 / 挂起 / 协办: what the principal may do, and the ticket's records (the latest extension
+    first: the pane shows the pending one and the outcome of the ones decided)."""
+    records = handling.ticket_records(principal, ticket["number"]) or {"extensions": [], "holds": [], "assists": []}
+    extensions = list(reversed(records["extensions"]))
+    return {**handling.offers(principal, ticket), "extensions": extensions,
+            "pending": next((e for e in extensions if e["status"] == "pending"), None),
+            "open_hold": next((h for h in reversed(records["holds"]) if h["resumed_at"] is None), None),
+            "assists": records["assists"] if ticket["co_department_codes"] else [],
+            "suggested_due": local_minute(ticket["resolve_due_at"] + timedelta(days=1))}
+
+
+# ------------------------------------------------------------------------------------------------ handling
+
+def request_extension(principal: Principal | None, number: str, reason: str | None, due: str | None) -> dict:
+    """申请延期 from the pane: the new deadline as typed (local time, '2026-12-05 18:00')."""
+    policy.require(principal, "extension_request")
+    return handling.request_extension(principal, number, reason, parse_local_due(due, local_zone()))
+
+
+def hold(principal: Principal | None, number: str, reason: str | None) -> dict:
+    return handling.hold(principal, number, reason)
+
+
+def resume(principal: Principal | None, number: str) -> dict:
+    return handling.resume(principal, number)
+
+
+def answer_assist(principal: Principal | None, number: str, text: str | None) -> dict:
+    """协办答复 for the principal's own unit (a unit answers for itself only)."""
+    policy.require(principal, "assist_answer")
+    return handling.answer_assist(principal, number, principal.department_code, text)
 
 
 def act(principal: Principal | None, number: str, action: str, reason: str | None = None) -> Transitioned:

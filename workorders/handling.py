@@ -15,7 +15,7 @@ then writes. Every refusal is a ``FieldError`` naming the input at fault, in the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from workorders.clock import local_minute
 from workorders.deadlines import RESOLVE_DAYS
@@ -87,6 +87,23 @@ def check_extension(*, reason: str | None, new_due: datetime | None, current_due
         raise FieldError("new_due", f"延期后的办结时限不能晚于 {local_minute(limit)}"
                                     f"（登记后 {RESOLVE_DAYS['complex']} 日，复杂事项的最长时限）")
     return ExtensionRequest(text, new_due)
+
+
+DUE_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M:%S")
+
+
+def parse_local_due(value: str | None, zone: tzinfo) -> datetime:
+    """A new deadline as a person types it on a screen ('2026-12-05 18:00', the district's local time) as an
+    aware moment; FieldError naming ``new_due`` otherwise (the API takes ISO 8601 with an offset instead)."""
+    text = " ".join((value or "").split())
+    if not text:
+        raise FieldError("new_due", "请填写延期后的办结时限，格式如 2026-12-05 18:00")
+    for fmt in DUE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=zone)
+        except ValueError:
+            continue
+    raise FieldError("new_due", f"延期后的办结时限“{text[:40]}”无法识别，请按 2026-12-05 18:00 的格式填写")
 
 
 def check_decision(*, status: str, approve: bool, note: str | None, requested_due: datetime,

@@ -229,3 +229,108 @@ def test_the_reply_route_answers_in_words_and_takes_photos(dash_app, point):
     svc.transition(other["number"], "accept", CENTER)
     assert post_reply(client, other["number"], reply="不是我的").status_code == 403
     assert post_reply(client, "20000101-999999", reply="x").status_code == 404
+
+
+# ------------------------------------------------------------------------------------------------ 延期 / 挂起 / 协办
+
+HOUSE = person("department", department_code="house")
+ZJJ = person("department", department_code="zjj")
+SUPERVISOR = person("supervisor")
+
+
+def local(moment) -> str:
+    from workorders.clock import local_minute
+    return local_minute(moment)
+
+
+def test_the_lead_unit_asks_for_an_extension_and_reads_the_outcome_in_its_pane(point):
+    from services import handling
+    from workorders.handling import HandlingConflict
+    ticket = dispatched(point)
+    work.act(WATER, ticket["number"], "accept")
+    offer = work.detail(WATER, ticket["number"])["handling"]
+    assert offer["may_extend"] and offer["pending"] is None and not offer["extensions"]
+    assert offer["suggested_due"] == local(ticket["resolve_due_at"] + timedelta(days=1))
+    new_due = local(ticket["resolve_due_at"] + timedelta(days=2))
+    for reason, due, field, words in (("需更换主管", "后天", "new_due", "无法识别"),
+                                      ("需更换主管", "", "new_due", "请填写"),
+                                      ("  ", new_due, "reason", "延期理由"),
+                                      ("需更换主管", local(ticket["resolve_due_at"]), "new_due", "须晚于当前时限")):
+        with pytest.raises(FieldError) as bad:
+            work.request_extension(WATER, ticket["number"], reason, due)
+        assert bad.value.field == field and words in bad.value.message
+    with pytest.raises(Forbidden):
+        work.request_extension(GAS, ticket["number"], "需更换主管", new_due)
+    asked = work.request_extension(WATER, ticket["number"], "需更换整段主管", new_due)
+    assert local(asked["requested_due_at"]) == new_due
+    pending = work.detail(WATER, ticket["number"])["handling"]["pending"]
+    assert pending["id"] == asked["id"] and pending["reason"] == "需更换整段主管"
+    with pytest.raises(HandlingConflict) as twice:
+        work.request_extension(WATER, ticket["number"], "再申请", new_due)
+    assert "待审批" in twice.value.message
+    handling.decide_extension(SUPERVISOR, asked["id"], True, None)
+    pane = work.detail(WATER, ticket["number"])
+    assert pane["handling"]["pending"] is None and pane["handling"]["extensions"][0]["status"] == "approved"
+    assert pane["resolve_due_at"] == new_due
+
+
+def test_a_hold_stops_the_pane_and_resuming_moves_the_deadline(point):
+    ticket = dispatched(point)
+    work.act(WATER, ticket["number"], "accept")
+    with pytest.raises(FieldError) as bare:
+        work.hold(WATER, ticket["number"], " ")
+    assert bare.value.field == "reason" and "挂起原因" in bare.value.message
+    with pytest.raises(Forbidden):
+        work.hold(GAS, ticket["number"], "等待业主")
+    work.hold(WATER, ticket["number"], "等待业主回家开门")
+    pane = work.detail(WATER, ticket["number"])
+    offer = pane["handling"]
+    assert offer["held"] and offer["may_resume"] and not offer["may_hold"]
+    assert offer["open_hold"]["reason"] == "等待业主回家开门" and pane["actions"] == [] and not pane["may_reply"]
+    with pytest.raises(FieldError) as again:
+        work.hold(WATER, ticket["number"], "再挂起")
+    assert "已挂起" in again.value.message
+    resumed = work.resume(WATER, ticket["number"])
+    assert resumed["resolve_due_at"] >= ticket["resolve_due_at"]
+    offer = work.detail(WATER, ticket["number"])["handling"]
+    assert not offer["held"] and offer["may_hold"] and offer["open_hold"] is None
+    with pytest.raises(FieldError) as not_held:
+        work.resume(WATER, ticket["number"])
+    assert "未挂起" in not_held.value.message
+
+
+def test_a_co_handling_unit_answers_in_its_pane_and_the_lead_reads_it(point):
+    ticket = dispatched(point, category="housing_repair")
+    assert ticket["lead_department_code"] == "house" and ticket["co_department_codes"] == ["zjj"]
+    work.act(HOUSE, ticket["number"], "accept")
+    # Co-handled tickets are in the co-handling unit's queues already (geo.tickets.SCOPE_CLAUSES).
+    assert ticket["number"] in numbers(ZJJ, "working")
+    helper = work.detail(ZJJ, ticket["number"])["handling"]
+    assert helper["assist_unit"] == "zjj" and not helper["may_extend"] and not helper["may_hold"]
+    lead = work.detail(HOUSE, ticket["number"])["handling"]
+    assert lead["assist_unit"] is None and [(a["department_code"], a["answer"]) for a in lead["assists"]] == [
+        ("zjj", None)]
+    with pytest.raises(Forbidden):                      # the co-handler asks for no time of its own
+        work.request_extension(ZJJ, ticket["number"], "需要时间", local(ticket["resolve_due_at"] + timedelta(days=1)))
+    with pytest.raises(FieldError) as empty:
+        work.answer_assist(ZJJ, ticket["number"], "  ")
+    assert empty.value.field == "text" and "协办答复" in empty.value.message
+    with pytest.raises(FieldError) as lead_answers:     # the lead answers as itself, not a co-handler
+        work.answer_assist(HOUSE, ticket["number"], "代答")
+    assert lead_answers.value.field == "department" and "不是该工单的协办单位" in lead_answers.value.message
+    work.answer_assist(ZJJ, ticket["number"], "已核查房屋结构，无安全隐患")
+    answers = work.detail(HOUSE, ticket["number"])["handling"]["assists"]
+    assert [(a["department_code"], a["answer"]) for a in answers] == [("zjj", "已核查房屋结构，无安全隐患")]
+    # A ticket without co-handling units shows no 协办 at all.
+    plain = dispatched(point)
+    assert work.detail(WATER, plain["number"])["handling"]["assists"] == []
+
+
+def test_the_pane_renders_the_handling_controls(point, dash_app):
+    from screens.work import pane
+    ticket = dispatched(point, category="housing_repair")
+    work.act(HOUSE, ticket["number"], "accept")
+    shown = str(pane(work.detail(HOUSE, ticket["number"])))
+    assert "work-ext-send" in shown and "work-hold" in shown and "待答复" in shown
+    work.request_extension(HOUSE, ticket["number"], "需住建局鉴定", local(ticket["resolve_due_at"] + timedelta(days=1)))
+    assert "待督查审批" in str(pane(work.detail(HOUSE, ticket["number"])))

@@ -116,3 +116,14 @@ def test_only_a_co_handling_unit_answers_while_the_ticket_is_open():
                       ({"text": ""}, "text"), ({"state": "closed"}, "state"), ({"state": "resolved"}, "state")):
         assert refused_field(lambda: rules.check_assist(**{**base, **kw})) == field
     assert rules.check_assist(**{**base, "state": "registered"}) == "已核查房屋结构"
+
+
+def test_a_deadline_typed_on_a_screen_is_read_in_the_districts_zone():
+    from zoneinfo import ZoneInfo
+    zone = ZoneInfo("Asia/Shanghai")
+    for typed in ("2026-12-05 18:00", " 2026-12-05T18:00 ", "2026/12/05 18:00", "2026-12-05  18:00:00"):
+        assert rules.parse_local_due(typed, zone) == datetime(2026, 12, 5, 10, 0, tzinfo=timezone.utc)
+    for typed, words in ((None, "请填写"), ("  ", "请填写"), ("明天下午", "无法识别"), ("2026-13-05 18:00", "无法识别")):
+        with pytest.raises(FieldError) as bad:
+            rules.parse_local_due(typed, zone)
+        assert bad.value.field == "new_due" and words in bad.value.message
