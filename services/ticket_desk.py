@@ -45,7 +45,7 @@ def actions_for(principal: policy.Principal | None, ticket: dict) -> list[tuple[
     (挂起: services.tickets.transition refuses until it is resumed)."""
     if HELD_FLAG in (ticket.get("flags") or ()):
         return []
-    target = policy.Target.of_ticket(ticket)
+    target = policy.Target.of_ticket(ticket).for_moving()      # the lead unit moves it; a co-handling unit answers
     return [(name, ACTIONS[name].label, ACTIONS[name].needs_reason) for name in allowed_actions(ticket["state"])
             if name in PAGE_ACTIONS
             and any(policy.can(principal, right, target) for right in policy.ACTION_RIGHTS[name])]

@@ -15,7 +15,7 @@ endpoint, and where each role lands after signing in.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 # ------------------------------------------------------------------------------------------------ roles
@@ -227,13 +227,21 @@ class Target:
     community_code: str | None = None
     grid_code: str | None = None
     crew_code: str | None = None
+    lead_department_code: str | None = None       # the one unit that moves the ticket (签收, 退回, 办结 …)
 
     @classmethod
     def of_ticket(cls, ticket: Mapping) -> "Target":
         """From a ticket row (``lead_department_code``, ``co_department_codes``, ``street_code`` …)."""
         units = {ticket.get("lead_department_code"), *(ticket.get("co_department_codes") or ())}
         return cls(frozenset(u for u in units if u), ticket.get("street_code"), ticket.get("community_code"),
-                   ticket.get("grid_code"), ticket.get("crew_code"))
+                   ticket.get("grid_code"), ticket.get("crew_code"), ticket.get("lead_department_code"))
+
+    def for_moving(self) -> "Target":
+        """The target a transition is judged on: a co-handling unit reads the ticket and answers its part
+        (协办答复), but only the lead unit signs for it, returns it or closes it."""
+        if self.lead_department_code is None:
+            return self
+        return replace(self, department_codes=frozenset({self.lead_department_code}))
 
 
 def system_principal(name: str) -> Principal:
@@ -313,7 +321,7 @@ def require_action(principal: Principal | None, action: str, target: Target) -> 
         raise ValueError(f"no right is defined for the action {action!r}")
     if principal is None:
         raise SignInRequired(rights[0])
-    if not any(can(principal, right, target) for right in rights):
+    if not any(can(principal, right, target.for_moving()) for right in rights):
         from workorders.states import ACTIONS
         raise Forbidden(rights[0], f"没有权限：{ACTIONS[action].label}（此工单）")
     return principal

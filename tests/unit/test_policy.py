@@ -337,3 +337,15 @@ def test_a_system_principal_moves_every_ticket_but_holds_no_right_over_people():
     assert policy.ticket_scope(sim) is None
     for right in ("users", "rules", "api_keys", "audit", "export", "analytics"):
         assert not can(sim, right)
+
+
+def test_a_co_handling_unit_reads_the_ticket_but_only_the_lead_unit_moves_it():
+    ticket = {"lead_department_code": "water", "co_department_codes": ["gas"], "street_code": "S1"}
+    co_unit = Principal(None, "co", frozenset({"department"}), department_code="gas")
+    lead_unit = Principal(None, "lead", frozenset({"department"}), department_code="water")
+    target = Target.of_ticket(ticket)
+    assert policy.can(co_unit, "ticket_read", target)
+    for action in ("accept", "return", "resolve", "arrive"):
+        with pytest.raises(policy.Forbidden):
+            policy.require_action(co_unit, action, target)
+        assert policy.require_action(lead_unit, action, target) is lead_unit
