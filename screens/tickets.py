@@ -65,7 +65,8 @@ def _detail(ticket: dict) -> list:
 
 
 def _extras(ticket: dict) -> list:
-    """Photos, follow-up calls and joint meetings under the history (each only when there is one)."""
+    """Photos and follow-up calls under the history (each only when there is one). Joint meetings, 督办单 and 问责
+    are supervision_sections' (one place, with the decision and follow-up)."""
     parts = []
     if ticket["photos"]:
         parts += [html.H2("照片", className="card-title"), html.Div(
@@ -76,11 +77,6 @@ def _extras(ticket: dict) -> list:
             f"{f['at']:%Y-%m-%d %H:%M} · {f['operator']} · {'已联系上' if f['reached'] else '未联系上'}"
             + (f" · {SATISFACTION.get(f['satisfaction'], '')}" if f["satisfaction"] else "")
             + (f" · {f['note']}" if f["note"] else "")) for f in ticket["follow_ups"]], id="ticket-follow-ups")]
-    if ticket["joint_meetings"]:
-        parts += [html.H2("联席会办", className="card-title"), html.Ul([html.Li(
-            f"{m['meeting_date']:%Y-%m-%d} · {'、'.join(m['departments'])}"
-            + (f" · 决定：{m['decision']}" if m["decision"] else "")
-            + (f" · 跟进：{m['follow_up']}" if m["follow_up"] else "")) for m in ticket["joint_meetings"]])]
     return parts
 
 
