@@ -23,6 +23,7 @@ class ids:
     DO = "ticket-detail-do"
     RESULT = "ticket-detail-result"
     PRINT = "ticket-detail-print"
+    SUPERVISE = "ticket-detail-supervise"    # to /supervision with this number filled in (督办单, 问责, 联席会)
     FOLLOW_REACHED = "ticket-detail-follow-reached"
     FOLLOW_RATING = "ticket-detail-follow-rating"
     FOLLOW_NOTE = "ticket-detail-follow-note"
@@ -139,6 +140,9 @@ def layout(number: str = "", principal: Principal | None = None, **_query) -> ht
                      className="brand"),
             html.Nav([dcc.Link("工单列表", href="/tickets", className="channel-tab"),
                       dcc.Link("返回受理登记", href="/hotline", className="channel-tab"),
+                      *([dcc.Link("督办 · 联席会", href=f"/supervision?ticket={ticket['number']}",
+                                  id=ids.SUPERVISE, className="channel-tab")] if ticket and ticket["may_supervise"]
+                        else []),
                       html.Button("打印工单", id=ids.PRINT, n_clicks=0, type="button",
                                   className="channel-tab no-print")], className="channel-tabs"),
         ], className="desk-header"),

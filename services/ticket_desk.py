@@ -145,6 +145,7 @@ def ticket_page(principal: policy.Principal | None, number: str | None) -> dict 
     return {**detail, "photos": photos_of(ticket), "follow_ups": follow_up_calls(ticket["id"]),
             "actions": actions_for(principal, ticket), "may_follow_up": may_follow_up(principal, ticket),
             "may_transfer": policy.can(principal, "transfer"),
+            "may_supervise": policy.can(principal, "supervision", policy.Target.of_ticket(ticket)),
             "category_code": ticket["category_code"]}
 
 
