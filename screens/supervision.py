@@ -79,13 +79,18 @@ def _late(row: dict) -> str:
 
 def counts(board: supervision.Board) -> list:
     levels = board.escalated_counts
-    tiles = [("超时工单", len(board.overdue), "bad" if board.overdue else "good"),
+    tiles = [("超时工单", board.overdue_count, "bad" if board.overdue_count else "good"),
              *[(f"升级·{LEVEL_NAMES[level]}", levels.get(level, 0), "warn") for level in (1, 2)],
              ("重复投诉", len(board.repeats), ""), ("越级投诉", len(board.refiled), ""),
              ("满意度偏低单位", len(board.low_satisfaction), "bad" if board.low_satisfaction else "good"),
              ("未办结督办单", sum(1 for o in board.orders if o["closed_at"] is None), "")]
     return [html.Div([html.Div(str(value), className="sup-count-value"), html.Div(label, className="sup-count-label")],
                      className=f"sup-count {tone}") for label, value, tone in tiles]
+
+
+def _shown(title: str, shown: int, total: int) -> str:
+    """A list's title, saying when it shows only the first of more (most urgent first)."""
+    return f"{title}（共 {total} 件，显示最紧急的 {shown} 件）" if total > shown else title
 
 
 def lists(board: supervision.Board) -> list:
@@ -106,7 +111,7 @@ def lists(board: supervision.Board) -> list:
         _section("即将超时（模型预测超时概率最高，尚未超时）",
                  _table(("工单", "类别", "街道", "承办单位", "状态", "超时概率"), at_risk,
                         "暂无预测（python -m etl train 之后显示）", "sup-at-risk")),
-        _section("超时工单", _table(("工单", "类别", "街道", "承办单位", "状态", "超时"), overdue,
+        _section(_shown("超时工单", len(board.overdue), board.overdue_count), _table(("工单", "类别", "街道", "承办单位", "状态", "超时"), overdue,
                                    "没有超时工单", "sup-overdue")),
         _section("升级督办（按级别）", _table(("级别", "工单", "类别", "承办单位", "状态", "办结时限"), escalated,
                                          "没有升级的工单", "sup-escalated")),

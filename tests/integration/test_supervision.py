@@ -241,3 +241,17 @@ def test_a_ticket_page_leads_a_supervisor_to_the_forms_filled_with_its_number(gr
     assert [values[i] for i in (page.ids.ORDER_NUMBER, page.ids.ACC_NUMBER, page.ids.MEET_NUMBER)] == [number] * 3
     for junk in ("<script>", "1" * 30, ""):
         assert _values_of(page.layout(SUPERVISOR, ticket=junk))[page.ids.MEET_NUMBER] is None
+
+
+def test_the_overdue_count_is_of_every_late_ticket_not_the_listed_ones(grid_point, monkeypatch):
+    late = []
+    for _ in range(2):
+        ticket = svc.create_ticket(new(grid_point), DESK).ticket
+        late.append(ticket)
+    when = max(t["resolve_due_at"] for t in late) + timedelta(hours=1)
+    whole = sup.board(SUPERVISOR, now=when)
+    monkeypatch.setattr(sup, "LIST_LIMIT", 1)
+    cut = sup.board(SUPERVISOR, now=when)
+    assert len(cut.overdue) == 1 and cut.overdue_count == whole.overdue_count >= 2
+    if len(whole.overdue) < 200:
+        assert whole.overdue_count == len(whole.overdue)
