@@ -59,9 +59,11 @@ def _ticket_link(number: str | None):
 def _table(headers: tuple[str, ...], rows: list[list], empty: str, table_id: str | None = None):
     if not rows:
         return html.Div(empty, className="muted sup-empty")
-    return html.Table([html.Thead(html.Tr([html.Th(h) for h in headers])),
-                       html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows])],
-                      className="sup-table", **({"id": table_id} if table_id else {}))
+    # A long list scrolls inside its card (head kept), so the lists and records below stay within reach.
+    return html.Div(html.Table([html.Thead(html.Tr([html.Th(h) for h in headers])),
+                                html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows])],
+                               className="sup-table", **({"id": table_id} if table_id else {})),
+                    className="sup-scroll")
 
 
 def _state(row: dict) -> str:
