@@ -3,9 +3,9 @@
 Lists for /supervision; 督办单 (an order to a unit with a named responsible person and a deadline, then the unit's
 answer and the outcome); 问责 (a measure against a person); 联席会 convened from a ticket and its decision.
 Every change is one transaction: the record, an event in the ticket's history, an outbox event (every open
-/supervision and map hears of it) and the audit entry. Also the two automatic parts: repeat links at intake
-(``link_repeats``, called by services.tickets) and the arrival-deadline breach of the escalation sweep
-(``raise_arrival_breaches``).
+/supervision and map hears of it) and the audit entry. The two automatic parts — repeat links at intake and the
+arrival-deadline breach of the escalation sweep — are services.tickets' own, by the rules of workorders.supervision,
+so this module imports services.tickets and never the other way round.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from geo import tickets as ticket_sql
 from geo.db import get_engine
 from geo.intake_reference import department_names
 from services import audit, predictions
+from services.tickets import public_view
 from settings import get_settings
 from workorders import policy
 from workorders.clock import local_date
@@ -94,7 +95,6 @@ def _departments(conn: Connection, codes) -> list[str]:
 def _noted(conn: Connection, ticket: dict, principal: Principal, action: str, detail: dict, now: datetime,
            audit_target: str) -> None:
     """The change in the ticket's history, on the stream (as the ticket's public view) and in the audit log."""
-    from services.tickets import public_view     # services.tickets imports this module (repeat links at intake)
     ticket_sql.add_event(conn, ticket["id"], now, principal.label, action, ticket["state"], ticket["state"],
                          data=detail)
     ticket_sql.add_outbox(conn, "tickets", f"ticket.{action}",
@@ -310,25 +310,3 @@ def record_meeting_decision(principal: Principal | None, meeting_id, form: dict,
         _noted(conn, ticket, principal, "joint_meeting_decision", {"meeting": found["id"]}, now,
                f"joint_meeting:{found['id']}")
         return db.meeting(conn, found["id"])
-
-
-# ------------------------------------------------------------------------------------------------ automatic
-
-def link_repeats(conn: Connection, ticket: dict, now: datetime) -> list[str]:
-    """At intake: link the new ticket to closed tickets of its category closed within the window before it, of
-    the same caller or within the radius; flag it ``repeat``. The numbers it repeats."""
-    settings = get_settings()
-    since = ticket["registered_at"] - timedelta(days=settings.repeat_window_days)
-    earlier = db.earlier_closed(conn, ticket, ticket["citizen_phone"], settings.repeat_radius_m, since)
-    for row in earlier:
-        reasons = [r for r in ("same_caller", "same_place") if row[r]]
-        db.insert_link(conn, ticket["id"], row["id"], reasons, now)
-    return [row["number"] for row in earlier]
-
-
-ARRIVAL_FLAG = "arrival_breached"
-
-
-def arrival_breach_reason(due: datetime, now: datetime) -> str:
-    minutes = max(1, int((now - due).total_seconds() // 60))
-    return f"超过到场时限 {minutes} 分钟仍无人到场，升级督办"

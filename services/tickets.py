@@ -26,7 +26,6 @@ from geo import supervision as supervision_sql
 from geo import tickets as db
 from geo.db import get_engine
 from services import audit
-from services import supervision as supervision_rules
 from settings import get_settings
 from workorders import policy
 from workorders.catalogue import Category, category_from_row
@@ -36,6 +35,7 @@ from workorders.deadlines import compute_deadlines
 from workorders.handling import HELD_FLAG
 from workorders.policy import Principal
 from workorders.routing import RoutingExhausted, route
+from workorders import supervision as supervision_rules
 from workorders.states import ACTIONS, FINAL_STATES, TransitionRefused, next_state
 from workorders.vocabulary import CHANNELS, LEVEL_NAMES, SATISFACTION
 
@@ -199,11 +199,15 @@ def _create(conn: Connection, request: NewTicket, principal: Principal | None, i
 def _link_repeats(conn: Connection, ticket: dict, now: datetime) -> dict:
     """重复投诉: the same caller or place and category again within the window after a closure is linked at intake
     and flagged, whether or not the operator typed the earlier number (that is 越级, ``related_number``)."""
-    earlier = supervision_rules.link_repeats(conn, ticket, now)
+    settings = get_settings()
+    since = supervision_rules.repeat_window_start(ticket["registered_at"], settings.repeat_window_days)
+    earlier = supervision_sql.earlier_closed(conn, ticket, ticket["citizen_phone"], settings.repeat_radius_m, since)
     if not earlier:
         return ticket
+    for row in earlier:
+        supervision_sql.insert_link(conn, ticket["id"], row["id"], supervision_rules.repeat_reasons(row), now)
     # The links (ticket_links) say which and why; the registration event stays the ticket's first and only one.
-    db.update_ticket(conn, ticket["id"], {"flags": [*ticket["flags"], "repeat"]})
+    db.update_ticket(conn, ticket["id"], {"flags": [*ticket["flags"], supervision_rules.REPEAT_FLAG]})
     return db.ticket_by_id(conn, ticket["id"])
 
 

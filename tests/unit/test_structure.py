@@ -76,3 +76,49 @@ def test_the_walk_sees_lazy_imports(tmp_path):
     module = tmp_path / "door.py"
     module.write_text("import json\n\ndef view():\n    from geo.db import get_engine\n    import geo.tickets\n")
     assert imported_modules(module) == [(1, "json"), (4, "geo.db"), (5, "geo.tickets")]
+
+
+def _module_imports(path: Path, package: str) -> set[str]:
+    """The sibling modules of ``package`` a module imports, ``from services import x`` and lazy imports included."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == package:
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith(package + "."):
+            names.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith(package + ".")}
+    return names
+
+
+def import_circles(package: str) -> list[list[str]]:
+    """Circles of imports between the modules of one package: a circle hides as a lazy import and breaks when a
+    module is imported first from elsewhere (services.supervision ↔ services.tickets was one)."""
+    modules = {path.stem: path for path in (ROOT / package).glob("*.py")}
+    graph = {name: _module_imports(path, package) & set(modules) - {name} for name, path in modules.items()}
+    found = []
+
+    def walk(start: str, node: str, trail: list[str]) -> None:
+        for nxt in sorted(graph[node]):
+            if nxt == start:
+                found.append(trail)
+            elif nxt > start and nxt not in trail:
+                walk(start, nxt, [*trail, nxt])
+
+    for name in sorted(graph):
+        walk(name, name, [name])
+    return found
+
+
+@pytest.mark.parametrize("package", ["services", "geo", "workorders"])
+def test_no_import_circle_inside_a_package(package):
+    assert import_circles(package) == []
+
+
+def test_the_circle_walk_finds_a_lazy_circle(tmp_path, monkeypatch):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "a.py").write_text("from pkg import b\n")
+    (package / "b.py").write_text("def late():\n    from pkg.a import thing\n")
+    monkeypatch.setattr(f"{__name__}.ROOT", tmp_path)
+    assert import_circles("pkg") == [["a", "b"]]
