@@ -11,7 +11,6 @@ and the leader view's block show real-looking content and their figures come out
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
@@ -210,16 +209,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from services.consultation import ImportRejected, import_file
-    from workorders.policy import Principal
-    # The command line is the district's own import, done with a leader's reach (every street).
-    importer = Principal(id=None, name="etl-import", roles=frozenset({"leader"}))
-    try:
-        count = import_file(importer, args.file)
-    except ImportRejected as rejected:
-        for line in rejected.problems:
-            print(f"error: {line}", file=sys.stderr)
-        print(f"error: {args.file}: nothing imported ({len(rejected.problems)} problem(s))", file=sys.stderr)
-        return 1
-    print(f"imported {count} session(s)")
-    return 0
+    from etl.importing import importer, run_import
+    from services.consultation import import_file
+    return run_import(args.file, lambda file: import_file(importer("leader"), file), "session")

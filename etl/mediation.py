@@ -13,7 +13,6 @@ the district's reported 排查 figures, again the sums of the rows.
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -118,16 +117,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from services.mediation import ImportRejected, import_cases, import_screenings
-    try:
-        count = (import_screenings if args.screenings else import_cases)(args.file)
-    except ImportRejected as rejected:
-        for line in rejected.problems:
-            print(f"error: {line}", file=sys.stderr)
-        print(f"error: {args.file}: nothing imported ({len(rejected.problems)} problem(s))", file=sys.stderr)
-        return 1
-    print(f"imported {count} {'screening round' if args.screenings else 'case'}(s)")
-    return 0
+    from etl.importing import run_import
+    from services.mediation import import_cases, import_screenings
+    return run_import(args.file, import_screenings if args.screenings else import_cases,
+                      "screening round" if args.screenings else "case")
 
 
 def seed_if_empty(engine=None, seed: int | None = None, now: datetime | None = None) -> int:

@@ -11,7 +11,6 @@ lawyer in every 涉法涉诉 and relocation case.
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -116,22 +115,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from services.petitions import ImportRejected, import_file
-    from workorders.policy import Principal
-    # The command line is the reception center's own import, done with a supervisor's reach.
-    importer = Principal(id=None, name="etl-import", roles=frozenset({"supervisor"}))
-    try:
-        count = import_file(importer, args.file)
-    except ImportRejected as rejected:
-        for line in rejected.problems:
-            print(f"error: {line}", file=sys.stderr)
-        print(f"error: {args.file}: nothing imported ({len(rejected.problems)} problem(s))", file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"error: {args.file}: {error}", file=sys.stderr)
-        return 1
-    print(f"imported {count} petition(s)")
-    return 0
+    from etl.importing import importer, run_import
+    from services.petitions import import_file
+    return run_import(args.file, lambda file: import_file(importer("supervisor"), file), "petition")
 
 
 # ------------------------------------------------------------------------------------------------ seed

@@ -11,7 +11,6 @@ reaches: the coverage gaps the page maps are the queries' answer on these rows, 
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime, timezone
 
 import numpy as np
@@ -126,22 +125,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from services.resources import ImportRejected, import_file
-    from workorders.policy import Principal
-    # The command line is the district's own import, done with a supervisor's reach (every street).
-    importer = Principal(id=None, name="etl-import", roles=frozenset({"supervisor"}))
-    try:
-        count = import_file(importer, args.file)
-    except ImportRejected as rejected:
-        for line in rejected.problems:
-            print(f"error: {line}", file=sys.stderr)
-        print(f"error: {args.file}: nothing imported ({len(rejected.problems)} problem(s))", file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"error: {args.file}: {error}", file=sys.stderr)
-        return 1
-    print(f"imported {count} resource(s)")
-    return 0
+    from etl.importing import importer, run_import
+    from services.resources import import_file
+    return run_import(args.file, lambda file: import_file(importer("supervisor"), file), "resource")
 
 
 # ------------------------------------------------------------------------------------------------ seed

@@ -8,7 +8,6 @@ grid cells, so that /risk shows real-looking content and its figures come out of
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
@@ -108,16 +107,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from services.risk_assessment import ImportRejected, import_file
-    from workorders.policy import Principal
-    # The command line is the district's own import, done with a supervisor's reach (every street).
-    importer = Principal(id=None, name="etl-import", roles=frozenset({"supervisor"}))
-    try:
-        count = import_file(importer, args.file)
-    except ImportRejected as rejected:
-        for line in rejected.problems:
-            print(f"error: {line}", file=sys.stderr)
-        print(f"error: {args.file}: nothing imported ({len(rejected.problems)} problem(s))", file=sys.stderr)
-        return 1
-    print(f"imported {count} project(s)")
-    return 0
+    from etl.importing import importer, run_import
+    from services.risk_assessment import import_file
+    return run_import(args.file, lambda file: import_file(importer("supervisor"), file), "project")

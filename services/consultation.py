@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from geo import consultation as db
 from geo.db import get_engine
 from services.audit import record
+from services.imports import MAX_IMPORT_BYTES, ImportRejected, checked_rows, read_table  # noqa: F401  (ImportRejected: the doors catch it from here)
 from workorders.cells import no_formula
 from workorders.clock import local_zone
 from workorders.consultation import (DECISION, FEEDBACK, HEADERS, PARTICIPANT_KINDS, REQUIRED, RESIDENT, STEPS,
@@ -29,17 +30,11 @@ from workorders.consultation import (DECISION, FEEDBACK, HEADERS, PARTICIPANT_KI
                                      move_on, require_step, steps_view)
 from workorders.policy import Forbidden, Principal, Target, can, require
 
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
 PAGE_SIZE = 50
 EXPORT_HEADERS = ("编号", "议题名称", "议题类别", "街道", "社区", "网格编码", "议题内容", "组织单位", "恳谈地点",
                   "发布预告日期", "通报议题日期", "辩论发言日期", "研究决定日期", "情况反馈日期", "当前阶段", "参与人员",
                   "书面意见", "发言", "决定事项", "反馈情况", "落实进度")
 
-
-class ImportRejected(ValueError):
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 class NotFound(LookupError):
@@ -432,44 +427,11 @@ def complete_milestone(principal: Principal, number: str, position: object, note
 
 # ------------------------------------------------------------------------------------------------ import, export
 
-def read_table(name: str, content: bytes) -> list[dict[str, str]]:
-    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file, keyed by the header row."""
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ImportRejected([f"{name}：文件超过 10 MB"])
-    if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-            values = [[v for v in row] for row in sheet.iter_rows(values_only=True)]
-        except Exception:                       # a damaged or renamed file: openpyxl raises many kinds
-            raise ImportRejected([f"{name}：不是有效的 XLSX 文件"]) from None
-        if not values:
-            return []
-        header, *rows = values
-        header = ["" if h is None else str(h).strip() for h in header]
-        return [dict(zip(header, row)) for row in rows if any(str(c).strip() for c in row if c is not None)]
-    try:
-        decoded = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRejected([f"{name}：不是 UTF-8 编码的 CSV"]) from None
-    return [row for row in csv.DictReader(io.StringIO(decoded)) if any((v or "").strip() for v in row.values()
-                                                                       if isinstance(v, str))]
-
-
 def import_sessions(principal: Principal, name: str, content: bytes, now: datetime | None = None,
                     engine: Engine | None = None) -> int:
     """Every row checked first; one problem line per bad field naming its row; nothing written unless all pass."""
     require(principal, "consultation")
-    rows = read_table(name, content)
-    if not rows:
-        raise ImportRejected([f"{name}：没有数据行"])
-    header = {h for h in rows[0] if h}
-    missing = [h for h in REQUIRED if h not in header]
-    unknown = sorted(header - set(HEADERS))
-    problems = ([f"表头：缺少 {'、'.join(missing)}"] if missing else []) + \
-        ([f"表头：不认识的列 {'、'.join(unknown)}（可用：{'、'.join(HEADERS)}）"] if unknown else [])
-    if problems:
-        raise ImportRejected(problems)
+    rows = checked_rows(name, read_table(name, content, cell=lambda v: v), REQUIRED, HEADERS)
     now = now or utcnow()
     today = _today(now)
     with (engine or get_engine()).begin() as conn:
@@ -495,7 +457,7 @@ def import_sessions(principal: Principal, name: str, content: bytes, now: dateti
 
 def import_file(principal: Principal, path: str | Path, engine: Engine | None = None) -> int:
     path = Path(path)
-    if path.stat().st_size > MAX_IMPORT_BYTES:
+    if path.stat().st_size > MAX_IMPORT_BYTES:      # refused before it is read
         raise ImportRejected([f"{path.name}：文件超过 10 MB"])
     return import_sessions(principal, path.name, path.read_bytes(), engine=engine)
 

@@ -20,22 +20,16 @@ from geo import mediation as mediation_db
 from geo import tickets as tickets_db
 from geo.db import get_engine
 from services.audit import record
+from services.imports import ImportRejected, checked_rows, read_file  # noqa: F401  (ImportRejected: the doors catch it from here)
 from settings import get_settings
 from workorders.cells import no_formula
-from workorders.tables import cell_text
 from workorders.mediation import (HEADERS, OUTCOMES, REQUIRED, SCREENING_HEADERS, SCREENING_REQUIRED, CaseFields,
                                   CaseRejected, ScreeningFields, check_case, check_screening, success_rate)
 from workorders.policy import Forbidden, Principal, Target, can, require
 
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
 EXPORT_HEADERS = ("编号", "纠纷类型", "纠纷概要", "当事人", "街道", "网格", "调解组织", "调解员", "调解次数", "调解结果",
                   "协议内容", "受理时间", "结案时间", "来源工单")
 
-
-class ImportRejected(ValueError):
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 class NotFound(LookupError):
@@ -272,43 +266,12 @@ def close_case(principal: Principal, number: str, outcome: str, agreement: str |
 
 # ------------------------------------------------------------------------------------------------ import, export
 
-def read_table(path: str | Path) -> list[dict[str, str]]:
-    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file, keyed by the header row."""
-    path = Path(path)
-    if path.stat().st_size > MAX_IMPORT_BYTES:
-        raise ImportRejected([f"{path.name}：文件超过 10 MB"])
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-        try:
-            sheet = load_workbook(path, read_only=True, data_only=True).active
-            values = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        except Exception:                       # a damaged or renamed file: openpyxl raises many kinds
-            raise ImportRejected([f"{path.name}：不是有效的 XLSX 文件"]) from None
-        if not values:
-            return []
-        header, *rows = values
-        return [dict(zip(header, row)) for row in rows if any(cell.strip() for cell in row)]
-    try:
-        content = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRejected([f"{path.name}：不是 UTF-8 编码的 CSV"]) from None
-    return [row for row in csv.DictReader(io.StringIO(content)) if any((v or "").strip() for v in row.values())]
-
-
 def import_cases(path: str | Path, now: datetime | None = None, engine: Engine | None = None) -> int:
     """Every row checked first; one problem line per bad field naming its row; nothing written unless all pass."""
     from workorders.policy import system_principal
     now = now or utcnow()
-    rows = read_table(path)
-    if not rows:
-        raise ImportRejected([f"{Path(path).name}：没有数据行"])
-    header = set(rows[0])
-    missing = [h for h in REQUIRED if h not in header]
-    unknown = sorted(header - set(HEADERS))
-    problems = ([f"表头：缺少 {'、'.join(missing)}"] if missing else []) + \
-        ([f"表头：不认识的列 {'、'.join(unknown)}（可用：{'、'.join(HEADERS)}）"] if unknown else [])
-    if problems:
-        raise ImportRejected(problems)
+    name, rows = read_file(path)
+    checked_rows(name, rows, REQUIRED, HEADERS)
     actor = system_principal("import")
     today = now.astimezone(_tz()).date()
     engine = engine or get_engine()
@@ -328,24 +291,13 @@ def import_cases(path: str | Path, now: datetime | None = None, engine: Engine |
     return len(good)
 
 
-def _header_problems(rows: list[dict], required, known) -> list[str]:
-    header = {h for h in rows[0] if h is not None}
-    missing = [h for h in required if h not in header]
-    unknown = sorted(header - set(known))
-    return ([f"表头：缺少 {'、'.join(missing)}"] if missing else []) + \
-        ([f"表头：不认识的列 {'、'.join(unknown)}（可用：{'、'.join(known)}）"] if unknown else [])
-
-
 def import_screenings(path: str | Path, now: datetime | None = None, engine: Engine | None = None) -> int:
     """Screening rounds from CSV/XLSX, the same way as cases: all rows checked, nothing written unless all pass; two
     rows for one community and day in the same file are refused too."""
     from workorders.policy import system_principal
-    rows = read_table(path)
-    if not rows:
-        raise ImportRejected([f"{Path(path).name}：没有数据行"])
-    problems = _header_problems(rows, SCREENING_REQUIRED, SCREENING_HEADERS)
-    if problems:
-        raise ImportRejected(problems)
+    name, rows = read_file(path)
+    checked_rows(name, rows, SCREENING_REQUIRED, SCREENING_HEADERS)
+    problems: list[str] = []
     actor = system_principal("import")
     today = (now or utcnow()).astimezone(_tz()).date()
     with (engine or get_engine()).begin() as conn:

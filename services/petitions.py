@@ -20,23 +20,17 @@ from sqlalchemy.engine import Engine
 from geo import petitions as petitions_db
 from geo.db import get_engine
 from services.audit import record
+from services.imports import MAX_IMPORT_BYTES, ImportRejected, checked_rows, read_table  # noqa: F401  (ImportRejected: the doors catch it from here)
 from settings import get_settings
 from workorders.cells import no_formula
-from workorders.tables import cell_text
 from workorders.petitions import (AUXILIARY_KIND, HEADERS, LAWYER_KINDS, OUTCOMES, REQUIRED, RESOLVED, UNIT_KIND,
                                   PetitionFields, PetitionRejected, check_petition, resolved_rate)
 from workorders.policy import Principal, can, require
 from workorders.privacy import mask_name, mask_phone
 
-MAX_IMPORT_BYTES = 10 * 1024 * 1024
 PAGE_SIZE = 50
 EXPORT_HEADERS = ("编号", *HEADERS, "街道")
 
-
-class ImportRejected(ValueError):
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
 
 
 class NotFound(LookupError):
@@ -178,42 +172,11 @@ def close_petition(principal: Principal, number: str, outcome: str, now: datetim
 
 # ------------------------------------------------------------------------------------------------ import, export
 
-def read_table(name: str, content: bytes) -> list[dict[str, str]]:
-    """Rows of a CSV (UTF-8, with or without BOM) or XLSX file, keyed by the header row."""
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ImportRejected([f"{name}：文件超过 10 MB"])
-    if name.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        except Exception:                       # a damaged or renamed file: openpyxl raises many kinds
-            raise ImportRejected([f"{name}：不是有效的 XLSX 文件"]) from None
-        values = [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        if not values:
-            return []
-        header, *rows = values
-        return [dict(zip(header, row)) for row in rows if any(cell.strip() for cell in row)]
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRejected([f"{name}：不是 UTF-8 编码的 CSV"]) from None
-    return [row for row in csv.DictReader(io.StringIO(text)) if any((v or "").strip() for v in row.values())]
-
-
 def import_petitions(principal: Principal, name: str, content: bytes, now: datetime | None = None,
                      engine: Engine | None = None) -> int:
     """Every row checked first; one problem line per bad field naming its row; nothing written unless all pass."""
     require(principal, "petitions")
-    rows = read_table(name, content)
-    if not rows:
-        raise ImportRejected([f"{name}：没有数据行"])
-    header = {h for h in rows[0] if h is not None}
-    missing = [h for h in REQUIRED if h not in header]
-    unknown = sorted(header - set(HEADERS) - {"编号", "街道"})          # the export's own extra columns
-    problems = ([f"表头：缺少 {'、'.join(missing)}"] if missing else []) + \
-        ([f"表头：不认识的列 {'、'.join(unknown)}（可用：{'、'.join(HEADERS)}）"] if unknown else [])
-    if problems:
-        raise ImportRejected(problems)
+    rows = checked_rows(name, read_table(name, content), REQUIRED, HEADERS, also_known=("编号", "街道"))          # the export's own extra columns
     now = now or utcnow()
     today = now.astimezone(_tz()).date()
     with (engine or get_engine()).begin() as conn:
@@ -237,7 +200,7 @@ def import_petitions(principal: Principal, name: str, content: bytes, now: datet
 
 def import_file(principal: Principal, path: str | Path, engine: Engine | None = None) -> int:
     path = Path(path)
-    if path.stat().st_size > MAX_IMPORT_BYTES:
+    if path.stat().st_size > MAX_IMPORT_BYTES:      # refused before it is read
         raise ImportRejected([f"{path.name}：文件超过 10 MB"])
     return import_petitions(principal, path.name, path.read_bytes(), engine=engine)
 
