@@ -28,7 +28,7 @@ from workorders.consultation import (DECISION, FEEDBACK, HEADERS, PARTICIPANT_KI
                                      TOPICS, SessionFields, SessionRejected, active_step, allowed, check_content,
                                      check_milestone, check_person, check_session, check_tally, follow_up_state,
                                      move_on, require_step, steps_view)
-from workorders.policy import Forbidden, Principal, Target, can, require
+from workorders.policy import Forbidden, Principal, Target, can, programme_area, programme_reader, require
 
 PAGE_SIZE = 50
 EXPORT_HEADERS = ("编号", "议题名称", "议题类别", "街道", "社区", "网格编码", "议题内容", "组织单位", "恳谈地点",
@@ -53,21 +53,6 @@ def starts_of(row: dict) -> tuple[date, ...]:
     return tuple(row[c] for c in db.STEP_COLUMNS)
 
 
-def _scope(principal: Principal) -> dict:
-    """The sessions a street's or a community's staff see: their own; everyone else who may read: all."""
-    if principal.kind == "system" or principal.roles & {"leader", "admin", "supervisor"}:
-        return {}
-    if "street" in principal.roles:
-        return {"street": principal.street_code}
-    if "community" in principal.roles:
-        return {"community": principal.community_code}
-    return {}
-
-
-def _reader(principal: Principal | None) -> Principal:
-    if can(principal, "consultation"):
-        return principal
-    return require(principal, "analytics")
 
 
 def _target(row: dict) -> Target:
@@ -96,9 +81,9 @@ def figures(principal: Principal | None, year: int | None = None, now: datetime 
             engine: Engine | None = None) -> Figures:
     """This year's sessions (by the date of their debate) by topic and by active step, their participants, and
     their follow-up milestones done and open."""
-    principal = _reader(principal)
+    principal = programme_reader(principal, "consultation")
     today = _today(now)
-    filters = {"year": year or today.year, **_scope(principal)}
+    filters = {"year": year or today.year, **programme_area(principal)}
     with (engine or get_engine()).connect() as conn:
         topics = db.topic_counts(conn, filters)
         dates = db.step_dates(conn, filters)
@@ -115,10 +100,10 @@ def list_sessions(principal: Principal | None, filters: dict | None = None, page
                   now: datetime | None = None, engine: Engine | None = None) -> list[dict]:
     """Sessions newest debate first, each with its active step, ``size`` a page; ``filters["step"]`` keeps one
     step's."""
-    principal = _reader(principal)
+    principal = programme_reader(principal, "consultation")
     filters = dict(filters or {})
     step = filters.pop("step", None)
-    filters.update(_scope(principal))
+    filters.update(programme_area(principal))
     today = _today(now)
     with (engine or get_engine()).connect() as conn:
         if step in (None, ""):         # the step is the dates' and today's: filtered here, paged in SQL otherwise
@@ -131,10 +116,10 @@ def list_sessions(principal: Principal | None, filters: dict | None = None, page
 
 def sessions_on_map(principal: Principal | None, filters: dict | None = None, now: datetime | None = None,
                     engine: Engine | None = None) -> list[dict]:
-    principal = _reader(principal)
+    principal = programme_reader(principal, "consultation")
     today = _today(now)
     with (engine or get_engine()).connect() as conn:
-        points = db.session_points(conn, {**(filters or {}), **_scope(principal)})
+        points = db.session_points(conn, {**(filters or {}), **programme_area(principal)})
     return [{**p, "step": active_step(starts_of(p), today)} for p in points]
 
 
@@ -142,7 +127,7 @@ def grid_choices(principal: Principal | None, engine: Engine | None = None) -> l
     """The grids a session may be held in, by community ({code, label}): a street's or a community's staff only
     their own."""
     principal = require(principal, "consultation")
-    scope = _scope(principal)
+    scope = programme_area(principal)
     with (engine or get_engine()).connect() as conn:
         communities = db.communities(conn)
     return [{"code": grid, "label": f"{c['street']} · {c['name']} · {grid}"} for c in communities
@@ -467,7 +452,7 @@ def export_csv(principal: Principal, filters: dict | None = None, now: datetime 
     """The filtered list in the import's columns plus number, street, community, step and counts (no names, no
     phones: the sign-ups stay on the organisers' screen)."""
     require(principal, "consultation")
-    filters = {**(filters or {}), **_scope(principal)}
+    filters = {**(filters or {}), **programme_area(principal)}
     step = filters.pop("step", None)
     today = _today(now)
     with (engine or get_engine()).connect() as conn:

@@ -12,7 +12,6 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
@@ -21,11 +20,11 @@ from geo import tickets as tickets_db
 from geo.db import get_engine
 from services.audit import record
 from services.imports import ImportRejected, checked_rows, read_file  # noqa: F401  (ImportRejected: the doors catch it from here)
-from settings import get_settings
 from workorders.cells import no_formula
 from workorders.mediation import (HEADERS, OUTCOMES, REQUIRED, SCREENING_HEADERS, SCREENING_REQUIRED, CaseFields,
                                   CaseRejected, ScreeningFields, check_case, check_screening, success_rate)
-from workorders.policy import Forbidden, Principal, Target, can, require
+from workorders.clock import local_zone
+from workorders.policy import Forbidden, Principal, Target, can, programme_area, programme_reader, require
 
 EXPORT_HEADERS = ("编号", "纠纷类型", "纠纷概要", "当事人", "街道", "网格", "调解组织", "调解员", "调解次数", "调解结果",
                   "协议内容", "受理时间", "结案时间", "来源工单")
@@ -40,25 +39,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
 
-
-def _scope(principal: Principal) -> dict:
-    """The cases a street's or a community's staff see: their own; everyone else with the right: all."""
-    if principal.roles & {"supervisor", "leader", "admin"} or principal.kind == "system":
-        return {}
-    if "street" in principal.roles:
-        return {"street": principal.street_code}
-    if "community" in principal.roles:
-        return {"community": principal.community_code}
-    return {}
-
-
-def _reader(principal: Principal | None) -> Principal:
-    if can(principal, "mediation"):
-        return principal
-    return require(principal, "analytics")
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -76,8 +57,8 @@ class Summary:
 
 
 def summary(principal: Principal | None, filters: dict | None = None, engine: Engine | None = None) -> Summary:
-    principal = _reader(principal)
-    filters = {**(filters or {}), **_scope(principal)}
+    principal = programme_reader(principal, "mediation")
+    filters = {**(filters or {}), **programme_area(principal)}
     with (engine or get_engine()).connect() as conn:
         counts = mediation_db.outcome_counts(conn, filters)
         streets = mediation_db.counts_by_street(conn)
@@ -99,16 +80,16 @@ class Screening:
 
 def screening(principal: Principal | None, filters: dict | None = None, engine: Engine | None = None) -> Screening:
     """The sums of the screening rounds the reader may see (a street's or community's own; leaders all)."""
-    principal = _reader(principal)
-    filters = {**(filters or {}), **_scope(principal)}
+    principal = programme_reader(principal, "mediation")
+    filters = {**(filters or {}), **programme_area(principal)}
     with (engine or get_engine()).connect() as conn:
         return Screening(**mediation_db.screening_totals(conn, filters))
 
 
 def list_cases(principal: Principal | None, filters: dict | None = None, page: int = 0,
                engine: Engine | None = None) -> list[dict]:
-    principal = _reader(principal)
-    filters = {**(filters or {}), **_scope(principal)}
+    principal = programme_reader(principal, "mediation")
+    filters = {**(filters or {}), **programme_area(principal)}
     with (engine or get_engine()).connect() as conn:
         rows = mediation_db.list_cases(conn, filters, limit=50, offset=50 * max(page, 0))
     if not can(principal, "mediation"):
@@ -118,13 +99,13 @@ def list_cases(principal: Principal | None, filters: dict | None = None, page: i
 
 
 def open_cases_on_map(principal: Principal | None, engine: Engine | None = None) -> list[dict]:
-    _reader(principal)
+    programme_reader(principal, "mediation")
     with (engine or get_engine()).connect() as conn:
         return mediation_db.open_case_points(conn)
 
 
 def organisations(principal: Principal | None, engine: Engine | None = None) -> list[dict]:
-    _reader(principal)
+    programme_reader(principal, "mediation")
     with (engine or get_engine()).connect() as conn:
         return mediation_db.organisations(conn)
 
@@ -132,12 +113,12 @@ def organisations(principal: Principal | None, engine: Engine | None = None) -> 
 # ------------------------------------------------------------------------------------------------ writing
 
 def _opened_at(fields: CaseFields, now: datetime) -> datetime:
-    return now if fields.opened_on == now.astimezone(_tz()).date() else \
-        datetime.combine(fields.opened_on, time(9, 0), _tz())
+    return now if fields.opened_on == now.astimezone(local_zone()).date() else \
+        datetime.combine(fields.opened_on, time(9, 0), local_zone())
 
 
 def _closed_at(fields: CaseFields) -> datetime | None:
-    return datetime.combine(fields.closed_on, time(17, 0), _tz()) if fields.closed_on else None
+    return datetime.combine(fields.closed_on, time(17, 0), local_zone()) if fields.closed_on else None
 
 
 def _row(fields: CaseFields, source: str, principal: Principal, now: datetime, ticket_id: int | None = None) -> dict:
@@ -161,7 +142,7 @@ def add_case(principal: Principal, row: dict, now: datetime | None = None, engin
     """Record one case from a form (keys: the import's Chinese headers). Returns its number."""
     require(principal, "mediation")
     now = now or utcnow()
-    fields = check_case(row, now.astimezone(_tz()).date())
+    fields = check_case(row, now.astimezone(local_zone()).date())
     with (engine or get_engine()).begin() as conn:
         problems = _check_codes(conn, fields)
         if problems:
@@ -199,7 +180,7 @@ def record_screening(principal: Principal, row: dict, now: datetime | None = Non
                      engine: Engine | None = None) -> None:
     """Record one screening round from a form (keys: the import's Chinese headers)."""
     require(principal, "mediation")
-    fields = check_screening(row, (now or utcnow()).astimezone(_tz()).date())
+    fields = check_screening(row, (now or utcnow()).astimezone(local_zone()).date())
     with (engine or get_engine()).begin() as conn:
         problems = _check_screening_place(conn, principal, fields, mediation_db.community_streets(conn))
         if problems:
@@ -211,7 +192,7 @@ def record_screening(principal: Principal, row: dict, now: datetime | None = Non
 
 
 def _require_in_scope(conn, principal: Principal, grid_code: str) -> None:
-    scope = _scope(principal)
+    scope = programme_area(principal)
     if not scope:
         return
     units = mediation_db.grid_units(conn, grid_code)
@@ -241,7 +222,7 @@ def case_from_ticket(principal: Principal, number: str, now: datetime | None = N
             raise CaseRejected([f"网格 {ticket['grid_code']} 所在社区没有调解委员会"])
         party = ticket["citizen_name"] or "来电群众"
         fields = CaseFields("邻里纠纷", ticket["description"][:2000], f"{party}（工单 {number}）", ticket["grid_code"],
-                            org, now.astimezone(_tz()).date())
+                            org, now.astimezone(local_zone()).date())
         mediation_db.insert_cases(conn, [_row(fields, "ticket", principal, now, ticket_id=ticket["id"])])
         case = mediation_db.case_of_ticket(conn, ticket["id"])
         record("mediation_case", actor=principal, target=f"mediation:{case['number']}",
@@ -256,7 +237,7 @@ def close_case(principal: Principal, number: str, outcome: str, agreement: str |
         raise CaseRejected([f"调解结果：应为 {'、'.join(OUTCOMES)} 之一"])
     now = now or utcnow()
     with (engine or get_engine()).begin() as conn:
-        case = next(iter(mediation_db.list_cases(conn, {**_scope(principal), "number": number}, limit=1)), None)
+        case = next(iter(mediation_db.list_cases(conn, {**programme_area(principal), "number": number}, limit=1)), None)
         if case is None:
             raise NotFound(f"没有调解案件 {number}")
         if not mediation_db.close_case(conn, case["id"], outcome, agreement, sessions, now):
@@ -273,7 +254,7 @@ def import_cases(path: str | Path, now: datetime | None = None, engine: Engine |
     name, rows = read_file(path)
     checked_rows(name, rows, REQUIRED, HEADERS)
     actor = system_principal("import")
-    today = now.astimezone(_tz()).date()
+    today = now.astimezone(local_zone()).date()
     engine = engine or get_engine()
     with engine.begin() as conn:
         good, problems = [], []
@@ -299,7 +280,7 @@ def import_screenings(path: str | Path, now: datetime | None = None, engine: Eng
     checked_rows(name, rows, SCREENING_REQUIRED, SCREENING_HEADERS)
     problems: list[str] = []
     actor = system_principal("import")
-    today = (now or utcnow()).astimezone(_tz()).date()
+    today = (now or utcnow()).astimezone(local_zone()).date()
     with (engine or get_engine()).begin() as conn:
         streets = mediation_db.community_streets(conn)
         good, seen = [], {}
@@ -325,7 +306,7 @@ def import_screenings(path: str | Path, now: datetime | None = None, engine: Eng
 def export_screenings_csv(principal: Principal, filters: dict | None = None, engine: Engine | None = None) -> str:
     """The rounds the reader may see, in the import's own columns (so an export imports again elsewhere)."""
     require(principal, "mediation")
-    filters = {**(filters or {}), **_scope(principal)}
+    filters = {**(filters or {}), **programme_area(principal)}
     with (engine or get_engine()).connect() as conn:
         rows = mediation_db.screening_rows(conn, filters)
         record("export", actor=principal, target="mediation:screenings", detail={"rows": len(rows)})
@@ -341,7 +322,7 @@ def export_screenings_csv(principal: Principal, filters: dict | None = None, eng
 
 def export_csv(principal: Principal, filters: dict | None = None, engine: Engine | None = None) -> str:
     require(principal, "mediation")
-    filters = {**(filters or {}), **_scope(principal)}
+    filters = {**(filters or {}), **programme_area(principal)}
     with (engine or get_engine()).connect() as conn:
         rows = mediation_db.export_rows(conn, filters)
         record("export", actor=principal, target="mediation:cases", detail={"rows": len(rows)})
@@ -357,6 +338,6 @@ def export_csv(principal: Principal, filters: dict | None = None, engine: Engine
 
 def _cell(value) -> str:
     """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
-    text = "" if value is None else (value.astimezone(_tz()).strftime("%Y-%m-%d %H:%M")
+    text = "" if value is None else (value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
                                      if isinstance(value, datetime) else str(value))
     return no_formula(text)

@@ -13,7 +13,6 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
@@ -21,11 +20,11 @@ from geo import petitions as petitions_db
 from geo.db import get_engine
 from services.audit import record
 from services.imports import MAX_IMPORT_BYTES, ImportRejected, checked_rows, read_table  # noqa: F401  (ImportRejected: the doors catch it from here)
-from settings import get_settings
 from workorders.cells import no_formula
 from workorders.petitions import (AUXILIARY_KIND, HEADERS, LAWYER_KINDS, OUTCOMES, REQUIRED, RESOLVED, UNIT_KIND,
                                   PetitionFields, PetitionRejected, check_petition, resolved_rate)
-from workorders.policy import Principal, can, require
+from workorders.clock import local_zone
+from workorders.policy import Principal, can, programme_reader, require
 from workorders.privacy import mask_name, mask_phone
 
 PAGE_SIZE = 50
@@ -41,14 +40,6 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
-
-
-def _reader(principal: Principal | None) -> Principal:
-    if can(principal, "petitions"):
-        return principal
-    return require(principal, "analytics")
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -69,7 +60,7 @@ class Summary:
 
 
 def summary(principal: Principal | None, filters: dict | None = None, engine: Engine | None = None) -> Summary:
-    _reader(principal)
+    programme_reader(principal, "petitions")
     with (engine or get_engine()).connect() as conn:
         c = petitions_db.counts(conn, filters or {}, LAWYER_KINDS)
     by_outcome = c["by_outcome"]
@@ -80,7 +71,7 @@ def summary(principal: Principal | None, filters: dict | None = None, engine: En
 
 
 def counts_by_street(principal: Principal | None, engine: Engine | None = None) -> list[dict]:
-    _reader(principal)
+    programme_reader(principal, "petitions")
     with (engine or get_engine()).connect() as conn:
         return petitions_db.counts_by_street(conn, RESOLVED)
 
@@ -88,7 +79,7 @@ def counts_by_street(principal: Principal | None, engine: Engine | None = None) 
 def list_petitions(principal: Principal | None, filters: dict | None = None, page: int = 0,
                    engine: Engine | None = None) -> list[dict]:
     """One page of petitions, open first; the petitioner's name and phone only for who holds ``petitions``."""
-    principal = _reader(principal)
+    principal = programme_reader(principal, "petitions")
     with (engine or get_engine()).connect() as conn:
         rows = petitions_db.list_petitions(conn, filters or {}, limit=PAGE_SIZE, offset=PAGE_SIZE * max(page, 0))
     if not can(principal, "petitions"):
@@ -114,7 +105,7 @@ def station_outlines(principal: Principal | None, engine: Engine | None = None) 
 # ------------------------------------------------------------------------------------------------ writing
 
 def _at(day, hour: int) -> datetime:
-    return datetime.combine(day, time(hour, 0), _tz())
+    return datetime.combine(day, time(hour, 0), local_zone())
 
 
 def _row(conn, fields: PetitionFields, source: str, principal: Principal, now: datetime,
@@ -131,7 +122,7 @@ def _row(conn, fields: PetitionFields, source: str, principal: Principal, now: d
         problems.append(f"{where}关联纠纷：没有调解案件 {'、'.join(missing)}")
     if problems:
         return None, problems
-    received = now if fields.received_on == now.astimezone(_tz()).date() else _at(fields.received_on, 9)
+    received = now if fields.received_on == now.astimezone(local_zone()).date() else _at(fields.received_on, 9)
     return {"petitioner": fields.petitioner, "phone": fields.phone, "kind": fields.kind, "issue": fields.issue,
             "level": fields.level, "skipped_level": fields.skipped_level, "channel": fields.channel,
             "grid_code": fields.grid_code, "lawyer": fields.lawyer, "outcome": fields.outcome,
@@ -144,7 +135,7 @@ def add_petition(principal: Principal, row: dict, now: datetime | None = None, e
     """Register one petition from a form (keys: the import's Chinese headers). Returns its number."""
     require(principal, "petitions")
     now = now or utcnow()
-    fields = check_petition(row, now.astimezone(_tz()).date())
+    fields = check_petition(row, now.astimezone(local_zone()).date())
     with (engine or get_engine()).begin() as conn:
         values, problems = _row(conn, fields, "form", principal, now)
         if problems:
@@ -178,7 +169,7 @@ def import_petitions(principal: Principal, name: str, content: bytes, now: datet
     require(principal, "petitions")
     rows = checked_rows(name, read_table(name, content), REQUIRED, HEADERS, also_known=("编号", "街道"))          # the export's own extra columns
     now = now or utcnow()
-    today = now.astimezone(_tz()).date()
+    today = now.astimezone(local_zone()).date()
     with (engine or get_engine()).begin() as conn:
         good, problems = [], []
         for index, row in enumerate(rows, start=2):       # row 1 is the header
@@ -225,7 +216,7 @@ def export_csv(principal: Principal, filters: dict | None = None, engine: Engine
 
 def _cell(value) -> str:
     """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start); days as the import reads them."""
-    text = "" if value is None else (value.astimezone(_tz()).strftime("%Y-%m-%d")
+    text = "" if value is None else (value.astimezone(local_zone()).strftime("%Y-%m-%d")
                                      if isinstance(value, datetime) else str(value))
     return no_formula(text)
 

@@ -16,7 +16,6 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
@@ -24,9 +23,9 @@ from geo import resources as resources_db
 from geo.db import get_engine
 from services.audit import record
 from services.imports import MAX_IMPORT_BYTES, ImportRejected, checked_rows, read_table  # noqa: F401  (ImportRejected: the doors catch it from here)
-from settings import get_settings
 from workorders.cells import no_formula
-from workorders.policy import Principal, Target, can, require
+from workorders.clock import local_zone
+from workorders.policy import Principal, Target, can, programme_area, programme_reader, require
 from workorders.privacy import mask_name, mask_phone
 from workorders.resources import (CODE_PREFIX, GROUPS, HEADERS, KINDS, PATROL, POSTS, REQUIRED, VOLUNTEERS,
                                   ResourceFields, ResourceRejected, check_resource, gap_of, group_of, kinds_of)
@@ -45,25 +44,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
 
-
-def _scope(principal: Principal) -> dict:
-    """The resources and elders a street's or a community's staff see: their own; everyone else: all."""
-    if principal.roles & {"supervisor", "leader", "admin"} or principal.kind == "system":
-        return {}
-    if "street" in principal.roles:
-        return {"street": principal.street_code}
-    if "community" in principal.roles:
-        return {"community": principal.community_code}
-    return {}
-
-
-def _reader(principal: Principal | None) -> Principal:
-    if can(principal, "resources"):
-        return principal
-    return require(principal, "analytics")
 
 
 def _filters(filters: dict | None) -> dict:
@@ -87,8 +68,8 @@ class Summary:
 
 
 def summary(principal: Principal | None, engine: Engine | None = None) -> Summary:
-    principal = _reader(principal)
-    scope = _scope(principal)
+    principal = programme_reader(principal, "resources")
+    scope = programme_area(principal)
     with (engine or get_engine()).connect() as conn:
         counts = resources_db.kind_counts(conn, scope)
         elders = resources_db.count_elders(conn, scope)
@@ -105,9 +86,9 @@ def summary(principal: Principal | None, engine: Engine | None = None) -> Summar
 
 def list_resources(principal: Principal | None, filters: dict | None = None, page: int = 0,
                    engine: Engine | None = None) -> list[dict]:
-    principal = _reader(principal)
+    principal = programme_reader(principal, "resources")
     with (engine or get_engine()).connect() as conn:
-        rows = resources_db.list_resources(conn, {**_filters(filters), **_scope(principal)}, limit=PAGE_SIZE,
+        rows = resources_db.list_resources(conn, {**_filters(filters), **programme_area(principal)}, limit=PAGE_SIZE,
                                            offset=PAGE_SIZE * max(page, 0))
     if not can(principal, "resources"):
         for row in rows:
@@ -119,15 +100,15 @@ def resource(principal: Principal, code: str, engine: Engine | None = None) -> d
     """One resource to edit (its holder's own street or community only)."""
     require(principal, "resources")
     with (engine or get_engine()).connect() as conn:
-        found = resources_db.list_resources(conn, {"code": (code or "").strip(), **_scope(principal)}, limit=1)
+        found = resources_db.list_resources(conn, {"code": (code or "").strip(), **programme_area(principal)}, limit=1)
     if not found:
-        raise NotFound(f"没有社会力量 {code!r}" + ("（或不在本辖区）" if _scope(principal) else ""))
+        raise NotFound(f"没有社会力量 {code!r}" + ("（或不在本辖区）" if programme_area(principal) else ""))
     return found[0]
 
 
 def counts_by_street(principal: Principal | None, engine: Engine | None = None) -> list[dict]:
     """Per street: resources by kind (keys: the kinds), volunteers, elders, grid cells and coverage gaps."""
-    _reader(principal)
+    programme_reader(principal, "resources")
     with (engine or get_engine()).connect() as conn:
         rows = resources_db.counts_by_street(conn, KINDS, PATROL, VOLUNTEERS)
     return [{"code": r["code"], "name": r["name"], **{k: r[f"kind_{i}"] for i, k in enumerate(KINDS)},
@@ -138,8 +119,8 @@ def counts_by_street(principal: Principal | None, engine: Engine | None = None) 
 
 def coverage_gaps(principal: Principal | None, street: str | None = None, engine: Engine | None = None) -> list[dict]:
     """The grid cells no patrol post or no volunteer team covers, with what they lack (``gap``) and outline."""
-    principal = _reader(principal)
-    scope = _scope(principal)
+    principal = programme_reader(principal, "resources")
+    scope = programme_area(principal)
     with (engine or get_engine()).connect() as conn:
         rows = resources_db.coverage_gaps(conn, PATROL, VOLUNTEERS, street=scope.get("street") or street,
                                           community=scope.get("community"))
@@ -149,8 +130,8 @@ def coverage_gaps(principal: Principal | None, street: str | None = None, engine
 def elders(principal: Principal | None, filters: dict | None = None, page: int = 0,
            engine: Engine | None = None) -> tuple[int, list[dict]]:
     """The registry's elders (how many, and one page of them); personal data only where the reader may see it."""
-    principal = _reader(principal)
-    filters = {**(filters or {}), **_scope(principal)}
+    principal = programme_reader(principal, "resources")
+    filters = {**(filters or {}), **programme_area(principal)}
     with (engine or get_engine()).begin() as conn:
         total = resources_db.count_elders(conn, filters)
         rows = resources_db.list_elders(conn, filters, limit=PAGE_SIZE, offset=PAGE_SIZE * max(page, 0))
@@ -172,7 +153,7 @@ def grid_choices(principal: Principal, engine: Engine | None = None) -> list[dic
     """The grid cells the holder may name as covered (their street's or community's; a supervisor's: all)."""
     require(principal, "resources")
     with (engine or get_engine()).connect() as conn:
-        return resources_db.grid_choices(conn, **_scope(principal))
+        return resources_db.grid_choices(conn, **programme_area(principal))
 
 
 def kind_options() -> list[str]:
@@ -289,7 +270,7 @@ def export_csv(principal: Principal, filters: dict | None = None, engine: Engine
     """The filtered list with the import's columns (it imports back: 编号 edits), formula cells neutralised."""
     require(principal, "resources")
     with (engine or get_engine()).connect() as conn:
-        rows = resources_db.export_rows(conn, {**_filters(filters), **_scope(principal)})
+        rows = resources_db.export_rows(conn, {**_filters(filters), **programme_area(principal)})
         record("export", actor=principal, target="resources", detail={"rows": len(rows)})
     out = io.StringIO()
     writer = csv.writer(out)
@@ -303,7 +284,7 @@ def export_csv(principal: Principal, filters: dict | None = None, engine: Engine
 
 def _cell(value) -> str:
     """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
-    text = "" if value is None else (value.astimezone(_tz()).strftime("%Y-%m-%d %H:%M")
+    text = "" if value is None else (value.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
                                      if isinstance(value, datetime) else str(value))
     return no_formula(text)
 

@@ -12,7 +12,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
@@ -20,9 +19,9 @@ from geo import risk_assessment as risk_db
 from geo.db import get_engine
 from services.audit import record
 from services.imports import MAX_IMPORT_BYTES, ImportRejected, checked_rows, read_table  # noqa: F401  (ImportRejected: the doors catch it from here)
-from settings import get_settings
 from workorders.cells import no_formula
-from workorders.policy import Principal, Target, can, require
+from workorders.clock import local_zone
+from workorders.policy import Principal, Target, can, programme_reader, require
 from workorders.risk_assessment import (DECISIONS, HEADERS, LEVELS, REQUIRED, ProjectFields, ProjectRejected,
                                         check_project)
 
@@ -39,9 +38,6 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
-
 
 def _scope(principal: Principal) -> dict:
     """Street staff see their street's projects; everyone else who may read: all."""
@@ -49,11 +45,6 @@ def _scope(principal: Principal) -> dict:
         return {"street": principal.street_code}
     return {}
 
-
-def _reader(principal: Principal | None) -> Principal:
-    if can(principal, "risk_assessment"):
-        return principal
-    return require(principal, "analytics")
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -68,9 +59,9 @@ class Summary:
 
 
 def summary(principal: Principal | None, filters: dict | None = None, engine: Engine | None = None) -> Summary:
-    principal = _reader(principal)
+    principal = programme_reader(principal, "risk_assessment")
     filters = {**(filters or {}), **_scope(principal)}
-    year = utcnow().astimezone(_tz()).year
+    year = utcnow().astimezone(local_zone()).year
     with (engine or get_engine()).connect() as conn:
         by_level = risk_db.level_counts(conn, filters)
         this_year = sum(risk_db.level_counts(conn, {**filters, "year": year}).values())
@@ -82,7 +73,7 @@ def summary(principal: Principal | None, filters: dict | None = None, engine: En
 
 def list_projects(principal: Principal | None, filters: dict | None = None, page: int = 0,
                   engine: Engine | None = None) -> list[dict]:
-    principal = _reader(principal)
+    principal = programme_reader(principal, "risk_assessment")
     filters = {**(filters or {}), **_scope(principal)}
     with (engine or get_engine()).connect() as conn:
         return risk_db.list_projects(conn, filters, limit=100, offset=100 * max(page, 0))
@@ -91,7 +82,7 @@ def list_projects(principal: Principal | None, filters: dict | None = None, page
 def project_area(principal: Principal | None, number: str, engine: Engine | None = None) -> dict:
     """One project with its factors, its area (GeoJSON) and the grids inside it with their open work orders and
     open mediation cases."""
-    principal = _reader(principal)
+    principal = programme_reader(principal, "risk_assessment")
     with (engine or get_engine()).connect() as conn:
         found = risk_db.project(conn, number)
         scope = _scope(principal)
@@ -103,7 +94,7 @@ def project_area(principal: Principal | None, number: str, engine: Engine | None
 
 def grid_choices(principal: Principal | None, engine: Engine | None = None) -> dict[str, list[str]]:
     """The grid codes a form may pick from, by street (street staff: their own street only)."""
-    principal = _reader(principal)
+    principal = programme_reader(principal, "risk_assessment")
     with (engine or get_engine()).connect() as conn:
         grids = risk_db.street_grids(conn)
     scope = _scope(principal)
@@ -136,7 +127,7 @@ def _row(fields: ProjectFields, street: str, source: str, principal: Principal) 
 def add_project(principal: Principal, row: dict, now: datetime | None = None, engine: Engine | None = None) -> str:
     """Record one project from a form (keys: the import's Chinese headers). Returns its number."""
     require(principal, "risk_assessment")
-    fields = check_project(row, (now or utcnow()).astimezone(_tz()).date())
+    fields = check_project(row, (now or utcnow()).astimezone(local_zone()).date())
     with (engine or get_engine()).begin() as conn:
         street, problems = _check_grids(conn, principal, fields)
         if problems:
@@ -153,7 +144,7 @@ def import_projects(principal: Principal, name: str, content: bytes, now: dateti
     """Every row checked first; one problem line per bad field naming its row; nothing written unless all pass."""
     require(principal, "risk_assessment")
     rows = checked_rows(name, read_table(name, content), REQUIRED, HEADERS)
-    today = (now or utcnow()).astimezone(_tz()).date()
+    today = (now or utcnow()).astimezone(local_zone()).date()
     with (engine or get_engine()).begin() as conn:
         good, problems = [], []
         for index, row in enumerate(rows, start=2):       # row 1 is the header

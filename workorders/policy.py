@@ -327,6 +327,26 @@ def require_action(principal: Principal | None, action: str, target: Target) -> 
     return principal
 
 
+
+# The district's programmes (矛盾调处, 民主恳谈, 社会力量 …): who reads a programme's pages, and what of it.
+def programme_reader(principal: Principal | None, right: str) -> Principal:
+    """``principal`` when it keeps the programme (``right``) or reads the district's figures (``analytics``)."""
+    if can(principal, right):
+        return principal
+    return require(principal, "analytics")
+
+
+def programme_area(principal: Principal) -> dict:
+    """The records a street's or a community's staff see: their own area's; everyone else who may read: all."""
+    if principal.kind == "system" or principal.roles & {"supervisor", "leader", "admin"}:
+        return {}
+    if "street" in principal.roles:
+        return {"street": principal.street_code}
+    if "community" in principal.roles:
+        return {"community": principal.community_code}
+    return {}
+
+
 # Channels a principal may file through without the ``intake`` right, and the right that suffices instead: a grid
 # worker reports what they see on patrol (their own grid: services/mobile.py checks the place).
 CHANNEL_RIGHTS: dict[str, str] = {"grid_worker": "grid_tasks"}

@@ -349,3 +349,15 @@ def test_a_co_handling_unit_reads_the_ticket_but_only_the_lead_unit_moves_it():
         with pytest.raises(policy.Forbidden):
             policy.require_action(co_unit, action, target)
         assert policy.require_action(lead_unit, action, target) is lead_unit
+
+
+def test_a_programme_shows_street_and_community_staff_their_own_area_and_the_rest_all():
+    street = Principal(None, "s", frozenset({"street"}), street_code="S1")
+    community = Principal(None, "c", frozenset({"community"}), community_code="C1")
+    assert policy.programme_area(street) == {"street": "S1"}
+    assert policy.programme_area(community) == {"community": "C1"}
+    assert policy.programme_area(Principal(None, "l", frozenset({"leader", "street"}), street_code="S1")) == {}
+    leader = Principal(None, "l", frozenset({"leader"}))
+    assert policy.programme_reader(leader, "mediation") is leader          # reads the figures (analytics)
+    with pytest.raises(Forbidden):
+        policy.programme_reader(Principal(None, "o", frozenset({"operator"})), "mediation")
