@@ -22,7 +22,7 @@ var/run.env: $(VENV)/.installed FORCE
 	$(PY) scripts/prepare.py --env-file $@
 
 var/test.env: $(VENV)/.installed-test FORCE
-	$(PY) scripts/prepare.py --test --browser --env-file $@
+	$(PY) scripts/prepare.py --test --fresh --browser --env-file $@
 
 FORCE:
 
@@ -34,7 +34,7 @@ run: var/run.env
 
 test: var/test.env
 	source var/test.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \
-		$(PY) -m pytest tests
+		$(PY) -m pytest tests --durations=40
 
 var/bench.env: $(VENV)/.installed-test FORCE
 	$(PY) scripts/prepare.py --bench --browser --env-file $@

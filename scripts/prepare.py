@@ -142,6 +142,20 @@ def ensure_database(url: str) -> None:
     admin.close()
 
 
+def drop_database(url: str) -> None:
+    """Start the test database from nothing: rows other runs left behind (tickets, users, late work) would otherwise
+    change what the tests see, and a suite that passes only on a fresh machine is no proof."""
+    name = urlsplit(url).path.lstrip("/")
+    admin = psycopg2.connect(with_database(url, "postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if cur.fetchone() is not None:
+            say(f"dropping database {name} (the tests start from a clean one)")
+            cur.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+    admin.close()
+
+
 def ensure_postgis(url: str) -> None:
     conn = psycopg2.connect(url)
     conn.autocommit = True
@@ -216,6 +230,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--test", action="store_true", help="prepare the separate test database")
     parser.add_argument("--bench", action="store_true", help="prepare the separate benchmark database")
+    parser.add_argument("--fresh", action="store_true", help="drop the database first (the test database)")
     parser.add_argument("--browser", action="store_true", help="also make sure Chromium is installed")
     parser.add_argument("--env-file", required=True, type=Path)
     args = parser.parse_args()
@@ -223,9 +238,13 @@ def main() -> None:
     VAR.mkdir(exist_ok=True)
     suffix = "_test" if args.test else "_bench" if args.bench else ""
     db_url = resolve_postgres(suffix)
+    if args.fresh:
+        drop_database(db_url)
     ensure_database(db_url)
     ensure_postgis(db_url)
     redis_url = resolve_redis(15 if args.test else 14 if args.bench else 0)
+    if args.fresh:
+        redis.Redis.from_url(redis_url).flushdb()       # only the test index: streams and keys of earlier runs
     if args.browser:
         ensure_browser()
     args.env_file.parent.mkdir(parents=True, exist_ok=True)
