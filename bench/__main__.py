@@ -1,4 +1,5 @@
-"""python -m bench [live|wall|all] | locate [--points N] | service-intake | connections [--before REV] | snapshot REV |
+"""python -m bench [live|wall|all] | locate [--points N] | service-intake | intake [--before REV] |
+connections [--before REV] | snapshot REV |
 soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | risk | tickets | live-clustered — run the
 benchmarks, write bench/results/<name>-<time>.{json,md}. `all` (what `make bench` runs) includes connections."""
 from __future__ import annotations
@@ -15,6 +16,10 @@ def main(argv: list[str]) -> int:
         if which == "all":
             connections.main([])
             locate.main([])
+        return 0
+    if which == "intake":             # issue 12: Open311 → gunicorn → PostGIS → relay, against the insert ceiling
+        from bench import intake
+        intake.main(argv[1:])
         return 0
     if which == "service-intake":
         service_intake.main(argv[1:])
@@ -47,7 +52,7 @@ def main(argv: list[str]) -> int:
     if which == "soak":
         soak.main(float(argv[1]) if len(argv) > 1 else 20)
         return 0
-    print(f"unknown benchmark {which!r}: live | wall | all | locate | service-intake | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | live-clustered [AT_1 AT_10]", file=sys.stderr)
+    print(f"unknown benchmark {which!r}: live | wall | all | locate | service-intake | intake | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | live-clustered [AT_1 AT_10]", file=sys.stderr)
     return 2
 
 

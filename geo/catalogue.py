@@ -126,3 +126,22 @@ def place_names(conn: Connection, grid_code: str) -> dict[str, str]:
         JOIN communities cm ON cm.code = g.community_code JOIN streets s ON s.code = cm.street_code
         WHERE g.code = :g"""), {"g": grid_code}).mappings().first()
     return dict(row) if row else {"grid": grid_code, "community": "", "street": ""}
+
+
+def catalogue_history(conn: Connection) -> tuple[str, list[dict]]:
+    """The catalogue's stamp (migration 0029) and every row intake may choose from, read together: each version
+    (with its ``valid_from``) and each category row as it stands (``version`` and ``valid_from`` None), for
+    workorders.catalogue.rows_in_force to pick those in force at a time as ``category_rows_at`` does."""
+    rows = [dict(r) for r in conn.execute(text(f"""
+        SELECT (SELECT stamp::text FROM catalogue_stamp) AS stamp, category_code AS code, version, valid_from,
+               {CATEGORY_FIELDS}
+        FROM category_versions
+        UNION ALL
+        SELECT (SELECT stamp::text FROM catalogue_stamp), code, NULL, NULL, {CATEGORY_FIELDS} FROM categories
+        """)).mappings()]
+    stamp = rows[0]["stamp"] if rows else catalogue_stamp(conn)
+    return stamp, [{k: v for k, v in r.items() if k != "stamp"} for r in rows]
+
+
+def catalogue_stamp(conn: Connection) -> str:
+    return conn.execute(text("SELECT stamp::text FROM catalogue_stamp")).scalar_one()

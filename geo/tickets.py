@@ -23,10 +23,12 @@ TICKET_COLUMNS = """
     t.satisfaction, t.evaluation_comment,
     (SELECT number FROM tickets r WHERE r.id = t.related_ticket_id) AS related_number,
     (SELECT number FROM tickets m WHERE m.id = t.merged_into_id) AS merged_into_number"""
-TICKET_FROM = """
-    FROM tickets t JOIN categories c ON c.code = t.category_code JOIN grids g ON g.code = t.grid_code
+# The names a ticket is read with, joined to ``t`` (a table of ticket rows: ``tickets``, or geo.intake's new row).
+TICKET_JOINS = """
+    JOIN categories c ON c.code = t.category_code JOIN grids g ON g.code = t.grid_code
     JOIN communities cm ON cm.code = t.community_code JOIN streets s ON s.code = t.street_code
     JOIN departments d ON d.code = t.lead_department_code"""
+TICKET_FROM = "FROM tickets t" + TICKET_JOINS
 
 
 # ------------------------------------------------------------------------------------------------ location
@@ -69,22 +71,6 @@ def department_codes(conn: Connection) -> set[str]:
 
 
 # ------------------------------------------------------------------------------------------------ tickets
-
-def next_ticket_number(conn: Connection, day: date) -> str:
-    seq = conn.execute(text("""
-        INSERT INTO ticket_counters (day, last) VALUES (:day, 1)
-        ON CONFLICT (day) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last"""), {"day": day}).scalar()
-    return f"{day:%Y%m%d}-{seq:06d}"
-
-
-def insert_ticket(conn: Connection, row: dict[str, Any]) -> int:
-    columns = [k for k in row if k not in ("lon", "lat")]
-    values = ", ".join(f"CAST(:{k} AS jsonb)" if k == "attributes" else f":{k}" for k in columns)
-    params = {**row, "attributes": json.dumps(row.get("attributes") or {}, ensure_ascii=False)}
-    return conn.execute(text(f"""
-        INSERT INTO tickets ({', '.join(columns)}, geom)
-        VALUES ({values}, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)) RETURNING id"""), params).scalar()
-
 
 def update_ticket(conn: Connection, ticket_id: int, changes: dict[str, Any]) -> None:
     if not changes:

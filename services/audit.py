@@ -68,10 +68,20 @@ def record(action: str, *, actor: Principal | str | None = None, target: str | N
            outcome: str = "success", detail: dict | None = None, origin: Origin | None = None,
            conn: Connection | None = None) -> int:
     """Append one entry. ``actor``: the principal, a name (a failed sign-in's typed username), or nobody."""
+    entry = entry_of(action, actor=actor, target=target, outcome=outcome, detail=detail, origin=origin)
+    if conn is not None:
+        return db.insert_entry(conn, entry)
+    with transaction() as own:
+        return db.insert_entry(own, entry)
+
+
+def entry_of(action: str, *, actor: Principal | str | None = None, target: str | None = None,
+             outcome: str = "success", detail: dict | None = None, origin: Origin | None = None) -> dict:
+    """The row ``record`` appends (for a statement that writes it together with the change it records)."""
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}")
     where = origin or _origin.get() or Origin(None)
-    entry = {
+    return {
         "at": datetime.now(timezone.utc),
         "user_id": actor.id if isinstance(actor, Principal) and actor.kind == "user" else None,
         "actor": (actor.audit_name if isinstance(actor, Principal) else actor or "anonymous")[:64],
@@ -80,10 +90,6 @@ def record(action: str, *, actor: Principal | str | None = None, target: str | N
         "user_agent": (where.user_agent or None) and where.user_agent[:MAX_AGENT],
         "detail": detail,
     }
-    if conn is not None:
-        return db.insert_entry(conn, entry)
-    with transaction() as own:
-        return db.insert_entry(own, entry)
 
 
 # ------------------------------------------------------------------------------------------------ reading

@@ -22,10 +22,11 @@ from sqlalchemy.engine import Engine
 
 from events.wire import wire_values
 from geo import catalogue as catalogue_sql
+from geo import intake as intake_sql
 from geo import supervision as supervision_sql
 from geo import tickets as db
 from geo.db import get_engine
-from services import audit
+from services import audit, catalogue_memo
 from settings import get_settings
 from workorders import policy
 from workorders.catalogue import Category, category_from_row
@@ -155,24 +156,26 @@ def _duplicates(conn: Connection, ticket: dict) -> list[dict]:
 
 def _create(conn: Connection, request: NewTicket, principal: Principal | None, idempotency,
             now: datetime) -> Created:
+    """Two round trips for a ticket by its point (geo.intake): where it is with the catalogue's stamp, then the
+    ticket with everything written with it; an address or a grid code adds the look-up that finds the point."""
     replay = replayed(conn, request, idempotency)
     if replay is not None:
         return replay
+    located = _point_and_stamp(conn, request)
+    stamp = located[0] if located else catalogue_sql.catalogue_stamp(conn)
     # The version of each category in force at the registration time: a rule changed at /admin applies to the
     # tickets registered after the change (and a history written with past times gets the rules of then).
-    rows = _category_rows(conn, now)
-    catalogue = {row["code"]: category_from_row(row) for row in rows}
-    category = _validate(request, catalogue)
-    version = next(row["version"] for row in rows if row["code"] == category.code)
-    lon, lat, place = _locate(conn, request)
+    category, version = _validate(request, catalogue_memo.catalogue_at(conn, stamp, now))
+    lon, lat, place = _located(request.lon, request.lat, located[1]) if located else _locate(conn, request)
     related_id = _related(conn, request.related_number)
+    if related_id:   # 越级: the original is flagged too, so its handlers see the citizen went over their heads
+        _flag(conn, related_id, "refiled_higher", now)
     settings = get_settings()
     deadlines = compute_deadlines(category, now, request.variant, tz=local_zone(),
                                   cutoff_hour=settings.same_day_cutoff_hour)
     routed = route(category, place["street_code"])
-    number = db.next_ticket_number(conn, local_date(now))
-    ticket_id = db.insert_ticket(conn, {
-        "number": number, "channel": request.channel, "category_code": category.code, "category_version": version,
+    row = {
+        "channel": request.channel, "category_code": category.code, "category_version": version,
         "variant": request.variant or category.default_variant, "description": request.description.strip(),
         "lon": lon, "lat": lat, **place, "address": request.address, "citizen_name": request.citizen_name,
         "citizen_phone": phone_digits(request.citizen_phone) or None, "priority": request.priority or category.priority,
@@ -182,53 +185,58 @@ def _create(conn: Connection, request: NewTicket, principal: Principal | None, i
         "attributes": request.attributes, "source_ref": request.source_ref, "registered_by": request.registered_by,
         "registered_at": now, "updated_at": now, "arrival_due_at": deadlines.arrival_due_at,
         "resolve_due_at": deadlines.resolve_due_at, "flags": ["escalated_filing"] if related_id else [],
-    })
-    if related_id:   # 越级: the original is flagged too, so its handlers see the citizen went over their heads
-        _flag(conn, related_id, "refiled_higher", now)
-    if idempotency and not db.claim_idempotency_key(conn, *idempotency, request_hash(request), ticket_id, now):
+    }
+    done = intake_sql.register(conn, intake_sql.Registration(
+        ticket=row, day=local_date(now),
+        event_actor=request.registered_by or CHANNELS[request.channel], event_data={"channel": request.channel},
+        outbox_topic="tickets", outbox_type="ticket.created",
+        outbox_payload={"event": "ticket.created", "ticket": public_view(_as_stored(conn, row))},
+        repeat_flag=supervision_rules.REPEAT_FLAG,
+        repeat_since=supervision_rules.repeat_window_start(now, settings.repeat_window_days),
+        repeat_radius_m=settings.repeat_radius_m,
+        duplicate_since=now - timedelta(hours=settings.duplicate_window_hours),
+        duplicate_radius_m=settings.duplicate_radius_m,
+        idempotency=(*idempotency, request_hash(request)) if idempotency else None,
+        audit=_audit_entry(principal, "ticket_created", "ticket:", {"channel": request.channel})))
+    if not done.key_claimed:
         raise _KeyRace()
-    ticket = db.ticket_by_id(conn, ticket_id)
-    db.add_event(conn, ticket_id, now, request.registered_by or CHANNELS[request.channel], "register", None,
-                 "registered", data={"channel": request.channel})
-    ticket = _link_repeats(conn, ticket, now)
-    _publish(conn, "ticket.created", ticket, now)
-    _audit_change(conn, principal, "ticket_created", f"ticket:{ticket['number']}", {"channel": request.channel})
-    return Created(ticket, True, _duplicates(conn, ticket))
+    return Created(done.ticket, True, done.duplicates)
 
 
-def _link_repeats(conn: Connection, ticket: dict, now: datetime) -> dict:
-    """重复投诉: the same caller or place and category again within the window after a closure is linked at intake
-    and flagged, whether or not the operator typed the earlier number (that is 越级, ``related_number``)."""
-    settings = get_settings()
-    since = supervision_rules.repeat_window_start(ticket["registered_at"], settings.repeat_window_days)
-    earlier = supervision_sql.earlier_closed(conn, ticket, ticket["citizen_phone"], settings.repeat_radius_m, since)
-    if not earlier:
-        return ticket
-    for row in earlier:
-        supervision_sql.insert_link(conn, ticket["id"], row["id"], supervision_rules.repeat_reasons(row), now)
-    # The links (ticket_links) say which and why; the registration event stays the ticket's first and only one.
-    db.update_ticket(conn, ticket["id"], {"flags": [*ticket["flags"], supervision_rules.REPEAT_FLAG]})
-    return db.ticket_by_id(conn, ticket["id"])
+def _as_stored(conn: Connection, row: dict) -> dict:
+    """The new ticket as a read of it will give it (number and category name come from the statement that writes
+    it): the columns' defaults, and times in the database session's zone, so the outbox payload is the one
+    ``public_view`` makes of the ticket read back."""
+    zone = intake_sql.session_zone(conn)
+    stored = {"crew_code": None, "escalation_level": 0, "on_site_at": None, "resolved_at": None, "closed_at": None,
+              **row}
+    return {k: v.astimezone(zone) if isinstance(v, datetime) else v for k, v in stored.items()}
 
 
-def _validate(request: NewTicket, catalogue: dict[str, Category]) -> Category:
-    """What the contract cannot know by itself (a NewTicket that exists has passed workorders.contract)."""
+def _point_and_stamp(conn: Connection, request: NewTicket) -> tuple[str, dict | None] | None:
+    """For a request with a point: the catalogue's stamp and the point's place, in one round trip."""
+    if request.lon is None or request.lat is None:
+        return None
+    return intake_sql.place_and_stamp(conn, request.lon, request.lat)
+
+
+def _validate(request: NewTicket, catalogue: dict[str, tuple[Category, int | None]]) -> tuple[Category, int | None]:
+    """What the contract cannot know by itself (a NewTicket that exists has passed workorders.contract): the
+    category of the request, with its version."""
     if request.channel not in CHANNELS:
         raise IntakeError("channel", f"未知渠道 {request.channel!r}（可选：{', '.join(CHANNELS)}）")
     if request.category not in catalogue:
         raise IntakeError("category", f"未知事项类别 {request.category!r}（可选：{', '.join(sorted(catalogue))}）")
-    category = catalogue[request.category]
+    category, version = catalogue[request.category]
     if request.variant and request.variant not in category.variants:
         raise IntakeError("variant", f"{category.name} 没有子类 {request.variant!r}")
-    return category
+    return category, version
 
 
 def _locate(conn: Connection, request: NewTicket) -> tuple[float, float, dict]:
-    """Point and grid/community/street from lat/lon, else the address, else a grid code (the contract saw to it
-    that one of them is there)."""
-    if request.lon is not None and request.lat is not None:
-        lon, lat = request.lon, request.lat
-    elif request.address:
+    """Point and grid/community/street from the address, else a grid code (the contract saw to it that one of them
+    is there when lat/lon are not)."""
+    if request.address:
         matches = db.search_places(conn, "".join(request.address.split()), limit=1)
         if not matches or matches[0]["score"] < ADDRESS_MATCH_MIN_SCORE:
             raise IntakeError("address", f"找不到地址：{request.address!r}，请选择地图位置或网格")
@@ -238,7 +246,10 @@ def _locate(conn: Connection, request: NewTicket) -> tuple[float, float, dict]:
         if point is None:
             raise IntakeError("grid_code", f"没有网格 {request.grid_code!r}")
         lon, lat = point
-    place = db.place_of_point(conn, lon, lat)
+    return _located(lon, lat, db.place_of_point(conn, lon, lat))
+
+
+def _located(lon: float, lat: float, place: dict | None) -> tuple[float, float, dict]:
     if place is None:
         raise IntakeError("location", f"该位置不在本辖区内 (lat={lat:.6f}, lon={lon:.6f} is outside the district)")
     return lon, lat, place
@@ -275,13 +286,22 @@ def public_view(ticket: dict) -> dict:
     return wire_values({k: ticket.get(k) for k in PUBLIC_FIELDS})
 
 
-def _audit_change(conn: Connection, principal: Principal | None, action: str, target: str,
-                  detail: dict | None = None) -> None:
+def _audited(principal: Principal | None) -> bool:
     """A change made by a person or a key goes to the audit log too, in the change's own transaction. The
     product's own processes (the simulator, the sweep, the history loader) and anonymous citizens are in the
     ticket's history only: the audit log answers who among those given access did what."""
-    if principal is not None and principal.kind != "system":
+    return principal is not None and principal.kind != "system"
+
+
+def _audit_change(conn: Connection, principal: Principal | None, action: str, target: str,
+                  detail: dict | None = None) -> None:
+    if _audited(principal):
         audit.record(action, actor=principal, target=target, detail=detail, conn=conn)
+
+
+def _audit_entry(principal: Principal | None, action: str, target: str, detail: dict | None = None) -> dict | None:
+    """The audit row of a change written in the change's own statement (geo.intake), or None (see ``_audited``)."""
+    return audit.entry_of(action, actor=principal, target=target, detail=detail) if _audited(principal) else None
 
 
 def _publish(conn: Connection, event_type: str, ticket: dict, now: datetime) -> None:

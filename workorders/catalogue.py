@@ -226,3 +226,21 @@ def category_from_row(row: dict[str, Any]) -> Category:
     rules = row["rules"]
     return parse_category({"code": row["code"], "name": row["name"], "complexity": row["complexity"],
                            "priority": row["priority"], **rules})
+
+
+def rows_in_force(rows: Iterable[dict[str, Any]], at: Any) -> dict[str, dict[str, Any]]:
+    """The row of each category in force at ``at``, by code, from every version (``version``, ``valid_from``) and
+    every category row as it stands (``version`` None): the newest version whose ``valid_from`` is not after
+    ``at`` (the higher version among equal times), else the category row. geo.catalogue.category_rows_at is the
+    same choice made in SQL."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["version"] is None or row["valid_from"] > at:
+            continue
+        best = chosen.get(row["code"])
+        if best is None or (row["valid_from"], row["version"]) > (best["valid_from"], best["version"]):
+            chosen[row["code"]] = row
+    for row in rows:
+        if row["version"] is None and row["code"] not in chosen:
+            chosen[row["code"]] = row
+    return chosen
