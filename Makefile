@@ -3,6 +3,9 @@ SHELL := /bin/bash
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= python3
+# Test processes side by side (pytest-xdist; each with its own copy of the test database and Redis index): the
+# browser tests mostly wait, so three keep a 2-core machine busy without starving them. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 3
 
 .PHONY: run test bench reference lint clean-var plotly-bundle
 
@@ -34,7 +37,7 @@ run: var/run.env
 
 test: var/test.env
 	source var/test.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \
-		$(PY) -m pytest tests --durations=40
+		$(PY) -m pytest tests -n $(TEST_WORKERS) --dist loadfile --durations=40
 
 var/bench.env: $(VENV)/.installed-test FORCE
 	$(PY) scripts/prepare.py --bench --browser --env-file $@
