@@ -37,7 +37,7 @@ run: var/run.env
 
 test: var/test.env
 	source var/test.env && $(PY) -m alembic upgrade head && $(PY) -m etl reference --quiet && \
-		$(PY) -m pytest tests -n $(TEST_WORKERS) --dist loadfile --durations=40
+		OMP_NUM_THREADS=1 $(PY) -m pytest tests -n $(TEST_WORKERS) --dist loadfile --durations=40
 
 var/bench.env: $(VENV)/.installed-test FORCE
 	$(PY) scripts/prepare.py --bench --browser --env-file $@

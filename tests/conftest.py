@@ -9,6 +9,9 @@ import os
 for _limit in ("RATE_LIMIT_LOGIN", "RATE_LIMIT_ANONYMOUS_INTAKE", "RATE_LIMIT_LOOKUP"):
     os.environ.setdefault(_limit, "100000/hour")
 os.environ.setdefault("LOGIN_ADDRESS_FAILURES", "1000")
+# One OpenMP thread per process: the suite runs in several processes on two cores, and scikit-learn's gradient
+# boosting with a thread per core spins against the others (a model test took 47 s with two threads, 15 s with one).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def _own_worker_stores() -> None:
