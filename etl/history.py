@@ -1,20 +1,26 @@
-"""python -m etl history [--tickets 23500] [--months 18] [--seed N] [--force]: a realistic past.
+"""python -m etl history [--tickets 23500] [--months 18] [--seed N] [--force] [--through-services]: a realistic past.
 
 About the seed's scale of Tiedong's 96715 platform: ~23,500 requests over the 18 months ending now. The plan (who
-reports what, when, and what happens to each ticket) is simulation/plan.py's, from the seed alone; this command
-writes it THROUGH THE SERVICES (services.tickets.create_ticket with a past registration time, then
-transition/evaluate with past times), so every ticket has the same rows, events, supervisions and deadlines live
-intake would give it.
+reports what, when, and what happens to each ticket) is simulation/plan.py's, from the seed alone. Two writers
+take the same plan through the same loop (execute_batch: steps in time order, placeholders resolved by
+step_arguments, a refused step skips the rest of its ticket):
+- set-based, the default (etl/history_bulk.py): services.tickets' rules applied in memory, the rows written a
+  chunk of ~5,000 tickets at a time with COPY (geo/bulk_history.py); ~40 s for the default history;
+- ``--through-services`` (ServiceWriter): services.tickets.create_ticket with a past registration time, then
+  transition/evaluate with past times, one statement at a time (~15 min for the default history).
+tests/integration/test_history_bulk.py holds the two to the same tickets, events, supervisions, joint meetings,
+repeat links, counters and aggregate. Either way the /analytics aggregate is rebuilt once at the end.
 
 Marking and idempotency: every generated ticket has ``source_ref = 'history:<seed>'``. The command does nothing
 when history exists, unless ``--force``, which deletes the generated tickets only (never live ones).
 
 Events: the services write an outbox row for every change, ~170,000 in all. Publishing them to the live stream
 would only flood the live screens with the past, so each history transaction marks its own outbox rows published
-before it commits: the relay never sees them, and the rows stay as the record of what happened.
+before it commits: the relay never sees them. The set-based writer writes none (the ticket events are the record).
 
-Speed: one transaction per batch of tickets, and two worker processes on disjoint ranges of days; the plan is
-made once from the seed, so the result does not depend on the number of workers.
+Speed of the service path: one transaction per batch of tickets, and two worker processes on disjoint ranges of
+days; the plan is made once from the seed, so the result does not depend on the number of workers (but for the
+repeat links of a worker's first days, which cannot see the other worker's closures: compare with ``workers=1``).
 """
 from __future__ import annotations
 
@@ -210,8 +216,10 @@ def generate_history(*, tickets: int = DEFAULT_TICKETS, months: int = DEFAULT_MO
     if not catalogue or not locations:
         raise ValueError("no categories or places: load the reference data first (python -m etl reference)")
     end = end or datetime.now(timezone.utc)
-    plan = make_plan(catalogue, locations, tickets=tickets, months=months, seed=seed, end=end,
-                     tz=ZoneInfo(settings.timezone), cutoff_hour=settings.same_day_cutoff_hour)
+    with tqdm(total=2 * tickets, unit="步", desc="plan", disable=quiet, file=sys.stderr) as bar:
+        plan = make_plan(catalogue, locations, tickets=tickets, months=months, seed=seed, end=end,
+                         tz=ZoneInfo(settings.timezone), cutoff_hour=settings.same_day_cutoff_hour,
+                         progress=bar.update)
     plan = [p for p in plan if p.steps]
     report = HistoryReport(skipped=False, existing=existing, deleted=deleted, planned=len(plan),
                            first=min(p.registered_at for p in plan), last=max(p.registered_at for p in plan))
@@ -224,8 +232,9 @@ def generate_history(*, tickets: int = DEFAULT_TICKETS, months: int = DEFAULT_MO
             report.outcome = run_batches(url, plan, progress=bar.update)
         else:
             report.outcome = _run_parallel(url, plan, workers, bar)
-    # The aggregate of /analytics counted once over all tickets, not hour by hour as the writes marked them.
-    refresh(full=True, engine=engine)
+    # The aggregate of /analytics counted once over all tickets as of the history's end, not hour by hour as the
+    # writes marked them; /analytics brings it up to the clock from there (deadlines passed since).
+    refresh(full=True, now=end, engine=engine)
     report.seconds = clock.monotonic() - started
     return report
 

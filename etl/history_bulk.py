@@ -110,6 +110,7 @@ class BulkWriter:
         self.events: list[tuple] = []
         self.supervisions: list[list] = []
         self.open_supervisions: dict[int, list[list]] = {}   # by ticket id: those a resolve closes
+        self.allowed: set[str] = set()               # actions the policy let the history's principals run
         self.meetings: list[tuple] = []
 
     # ------------------------------------------------------------------------------------------ intake
@@ -164,8 +165,10 @@ class BulkWriter:
         ticket = self.tickets.get(number)
         if ticket is None:
             raise _not_found(f"没有工单 {number}")
-        if action in policy.ACTION_RIGHTS:
+        if action in policy.ACTION_RIGHTS and action not in self.allowed:
+            # A system principal's rights do not depend on the ticket (policy.can): asked once an action.
             policy.require_action(policy.system_principal(actor), action, policy.Target.of_ticket(ticket))
+            self.allowed.add(action)
         target = next_state(ticket["state"], action, reason)
         if HELD_FLAG in ticket["flags"]:
             raise TransitionRefused(f"工单 {number} 已挂起，请先恢复办理再{ACTIONS[action].label}")
@@ -289,16 +292,55 @@ def _not_found(message: str) -> Exception:
 # ------------------------------------------------------------------------------------------------ writing
 
 def write_bulk(engine, plan: list[PlannedTicket], tz: ZoneInfo, cutoff_hour: int, progress=None):
-    """Write ``plan`` a chunk of whole batches at a time, one transaction a chunk; the Outcome of all."""
+    """Write ``plan`` a chunk of whole batches at a time; the Outcome of all.
+
+    Two threads, so that Python and PostgreSQL work at once: this one reserves a chunk's ids and numbers (a short
+    transaction of its own), runs its steps in memory and renders its rows as COPY text; the writer thread sends
+    each chunk in one transaction of its own, in order (a chunk's repeat links read the chunks before it). A
+    failure stops both; chunks committed stay, as the service path's batches do, and numbers reserved for a chunk
+    that was not written are gaps in that day's numbering, never reused."""
+    import queue
+    import threading
     from etl.history import Outcome
     with engine.connect() as conn:
         reference = Reference(conn, [(p.request.lon, p.request.lat) for p in plan], tz, cutoff_hour)
     outcome = Outcome()
-    for chunk in _chunks(plan):
-        with engine.begin() as conn:
-            outcome.add(write_chunk(conn, reference, chunk))
-        if progress is not None:
-            progress(sum(len(batch) for batch in chunk))
+    ready: queue.Queue = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def send() -> None:
+        while (chunk := ready.get()) is not None:
+            if failed:
+                continue                     # drain after a failure: the producer is told and stops
+            try:
+                with engine.begin() as conn:
+                    write_chunk(conn, chunk)
+                if progress is not None:
+                    progress(chunk.size)
+            except BaseException as error:   # noqa: BLE001 - re-raised in the caller's thread below
+                failed.append(error)
+
+    writer = threading.Thread(target=send, name="history-writer", daemon=True)
+    writer.start()
+    try:
+        written, analyzed = 0, 0
+        for batches in _chunks(plan):
+            if failed:
+                break
+            size = sum(len(batch) for batch in batches)
+            # Fresh planner statistics whenever the history has doubled since the last ones (log2 of the chunks).
+            analyze = written + size > 2 * analyzed
+            with engine.begin() as conn:
+                chunk = prepare_chunk(conn, reference, batches, analyze)
+            outcome.add(chunk.outcome)
+            ready.put(chunk)
+            written += size
+            analyzed = written if analyze else analyzed
+    finally:
+        ready.put(None)
+        writer.join()
+    if failed:
+        raise failed[0]
     return outcome
 
 
@@ -319,15 +361,23 @@ def _chunks(plan: list[PlannedTicket], size: int = CHUNK_TICKETS) -> list[list[l
     return [c for c in chunks if c]
 
 
-def write_chunk(conn, reference: Reference, batches: list[list[PlannedTicket]]):
+@dataclass
+class Chunk:
+    """A chunk's rows as COPY text, and what the writer thread needs besides."""
+    size: int
+    outcome: object
+    copies: list[tuple[str, tuple[str, ...], object]]     # (table, columns, COPY text)
+    ticket_ids: list[int]
+    analyze: bool
+
+
+def prepare_chunk(conn, reference: Reference, batches: list[list[PlannedTicket]], analyze: bool) -> Chunk:
     """Intake decided for every ticket of the chunk, ids and numbers reserved for those accepted, the steps run
-    batch by batch as the service path runs them, then every row written set-based."""
+    batch by batch as the service path runs them, every row rendered for COPY."""
     from collections import Counter
 
     from etl.history import Outcome, execute_batch
     from geo import bulk_history as sql
-    from settings import get_settings
-    from workorders.supervision import REPEAT_FLAG
     intakes: dict[int, Intake | IntakeError] = {}
     for ticket in (p for batch in batches for p in batch):
         try:
@@ -341,11 +391,22 @@ def write_chunk(conn, reference: Reference, batches: list[list[PlannedTicket]]):
     outcome = Outcome()
     for batch in batches:
         outcome.add(execute_batch(writer, batch))
-    sql.copy_rows(conn, "tickets", sql.TICKET_COLUMNS, writer.ticket_rows())
-    sql.copy_rows(conn, "ticket_events", sql.EVENT_COLUMNS, writer.events)
-    sql.copy_rows(conn, "supervisions", sql.SUPERVISION_COLUMNS, writer.supervisions)
-    sql.copy_rows(conn, "joint_meetings", sql.MEETING_COLUMNS, writer.meetings)
+    copies = [("tickets", sql.TICKET_COLUMNS, sql.copy_text(writer.ticket_rows())),
+              ("ticket_events", sql.EVENT_COLUMNS, sql.copy_text(writer.events)),
+              ("supervisions", sql.SUPERVISION_COLUMNS, sql.copy_text(writer.supervisions)),
+              ("joint_meetings", sql.MEETING_COLUMNS, sql.copy_text(writer.meetings))]
+    return Chunk(sum(len(b) for b in batches), outcome, copies, [t["id"] for t in writer.tickets.values()], analyze)
+
+
+def write_chunk(conn, chunk: Chunk) -> None:
+    """One chunk's rows, then its repeat links (they read what is in the table)."""
+    from geo import bulk_history as sql
+    from settings import get_settings
+    from workorders.supervision import REPEAT_FLAG
+    sql.tune_session(conn)
+    for table, columns, text in chunk.copies:
+        sql.copy_into(conn, table, columns, text)
+    if chunk.analyze:
+        sql.analyze_tickets(conn)
     settings = get_settings()
-    sql.link_repeats(conn, [t["id"] for t in writer.tickets.values()], settings.repeat_radius_m,
-                     settings.repeat_window_days, REPEAT_FLAG)
-    return outcome
+    sql.link_repeats(conn, chunk.ticket_ids, settings.repeat_radius_m, settings.repeat_window_days, REPEAT_FLAG)
