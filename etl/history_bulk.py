@@ -4,9 +4,10 @@ It runs the same plan through the same loop (etl.history.execute_batch) as the s
 applied to the ticket in memory by BulkWriter, which follows services.tickets rule for rule (intake: category
 version in force, place, deadlines, routing, number; transitions: the state table, the policy, each action's
 effects, supervisions, joint meetings, merges, the evaluation). A chunk of whole batches (~5,000 tickets) is then
-written at once by geo/bulk_history.py: COPY of its tickets, events, supervisions and joint meetings, one statement
-for its ids, one for its day counters, one for its repeat links; one transaction a chunk. The analytics aggregate
-is rebuilt once at the end (etl/history.py).
+written at once by geo/bulk_history.py: one statement for its ids and one for its day counters (a short
+transaction before its steps run), then COPY of its tickets, events, supervisions and joint meetings and one
+statement for its repeat links (one transaction, sent by a second thread while the next chunk is prepared). The
+analytics aggregate is rebuilt once at the end (etl/history.py).
 
 Not written: outbox rows. The service path writes one per change and marks them published at once, so the relay
 never sends them; nothing reads a published row but the retention that deletes it. The ticket's events are the
