@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.draws import pick, picks
+
 # Tiedong's 13 real 街道 (Tiedong District government listing); the product models 14, so the 14th has a plain
 # numbered name. The shapes they are given are generated, not the real street boundaries.
 STREET_NAMES = [
@@ -35,13 +37,13 @@ def community_names(count: int, rng: np.random.Generator) -> list[str]:
 
 
 def person_name(rng: np.random.Generator) -> str:
-    given = "".join(rng.choice(GIVEN, size=int(rng.integers(1, 3))))
-    return str(rng.choice(SURNAMES)) + given
+    given = "".join(picks(rng, GIVEN, int(rng.integers(1, 3))))
+    return pick(rng, SURNAMES) + given
 
 
 def mobile_phone(rng: np.random.Generator) -> str:
-    prefix = str(rng.choice(["130", "131", "132", "135", "136", "138", "139", "150", "151", "155", "158",
-                             "159", "176", "177", "186", "187", "188", "189"]))
+    prefix = pick(rng, ["130", "131", "132", "135", "136", "138", "139", "150", "151", "155", "158", "159", "176",
+                        "177", "186", "187", "188", "189"])
     return prefix + "".join(str(d) for d in rng.integers(0, 10, 8))
 
 

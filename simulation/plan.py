@@ -16,6 +16,7 @@ the result depending on how many.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -28,6 +29,7 @@ from workorders.contract import NewTicket
 from simulation.behaviour import Odds, citizen_rating
 from simulation.demand import (CATEGORY_WEIGHTS, DESCRIPTIONS, HOUR_PROFILES, OFFICE_HOURS, OPERATORS, PAST,
                                WEEKDAY_FACTOR, channel_weights, climate_temperature, seasonal_factor)
+from simulation.draws import Weighted, pick
 from simulation.names import mobile_phone, person_name
 from workorders.deadlines import compute_deadlines
 
@@ -75,8 +77,9 @@ class PlannedTicket:
 
 
 def make_plan(catalogue: dict, locations: list[dict], *, tickets: int, months: int, seed: int, end: datetime,
-              tz: ZoneInfo, cutoff_hour: int, odds: Odds = Odds()) -> list[PlannedTicket]:
-    """Every ticket of the history with its steps, from the seed alone (no database)."""
+              tz: ZoneInfo, cutoff_hour: int, odds: Odds = Odds(), progress=None) -> list[PlannedTicket]:
+    """Every ticket of the history with its steps, from the seed alone (no database). ``progress(n)`` is told of
+    each ticket twice, when it is placed in time and when its life is planned (a million take minutes)."""
     rng = np.random.default_rng(seed)
     end_local = end.astimezone(tz)
     first_day = (end_local - timedelta(days=round(months * 30.44))).date()
@@ -102,6 +105,8 @@ def make_plan(catalogue: dict, locations: list[dict], *, tickets: int, months: i
                     registered = (today_start + (end_local - today_start) * float(rng.uniform(0, 1))).astimezone(
                         timezone.utc)
                 plan.append(_ticket(rng, len(plan), code, registered, pools, seed))
+        if progress is not None:
+            progress(int(counts[di].sum()))
     plan.sort(key=lambda p: p.registered_at)
     for i, p in enumerate(plan):
         p.index = i
@@ -109,6 +114,8 @@ def make_plan(catalogue: dict, locations: list[dict], *, tickets: int, months: i
         category = catalogue[p.category]
         deadlines = compute_deadlines(category, p.registered_at, p.request.variant, tz=tz, cutoff_hour=cutoff_hour)
         p.steps = lifecycle(rng, p, category, deadlines, odds)
+        if progress is not None and p.index % 1000 == 999:
+            progress(1000)
     _add_duplicates(rng, plan, duplicates, odds, seed, end)
     plan = [_cut(p, end) for p in plan]
     _assign_batches(plan, tz)
@@ -116,17 +123,25 @@ def make_plan(catalogue: dict, locations: list[dict], *, tickets: int, months: i
 
 
 def _moment(rng: np.random.Generator, day: date, category: str, tz: ZoneInfo) -> datetime:
-    profile = np.array(HOUR_PROFILES.get(category, OFFICE_HOURS))
-    hour = int(rng.choice(24, p=profile / profile.sum()))
+    hour = _hour_profile(category).index(rng)
     local = datetime.combine(day, time(hour), tzinfo=tz) + timedelta(seconds=float(rng.uniform(0, 3600)))
     return local.astimezone(timezone.utc)
 
 
-def _channel(rng: np.random.Generator, category: str) -> str:
+@functools.cache
+def _hour_profile(category: str) -> Weighted:
+    return Weighted(HOUR_PROFILES.get(category, OFFICE_HOURS))
+
+
+@functools.cache
+def _channel_profile(category: str) -> tuple[list[str], Weighted]:
     weights = channel_weights(category, PAST)
-    names = list(weights)
-    w = np.array(list(weights.values()))
-    return str(names[int(rng.choice(len(names), p=w / w.sum()))])
+    return list(weights), Weighted(list(weights.values()))
+
+
+def _channel(rng: np.random.Generator, category: str) -> str:
+    names, weights = _channel_profile(category)
+    return names[weights.index(rng)]
 
 
 def _ticket(rng, index: int, code: str, registered: datetime, pools: dict[str, list[dict]], seed: int
@@ -138,7 +153,7 @@ def _ticket(rng, index: int, code: str, registered: datetime, pools: dict[str, l
     place = _pick(rng, pools, kind)
     anonymous = channel in ("grid_worker", "api") or rng.random() < 0.05
     request = NewTicket(
-        channel=channel, category=code, description=str(rng.choice(DESCRIPTIONS[code])),
+        channel=channel, category=code, description=pick(rng, DESCRIPTIONS[code]),
         lon=place["lon"], lat=place["lat"], address=place["address"],
         variant=("outdoor" if rng.random() < 0.2 else "indoor") if code == "heating_cold" else None,
         citizen_name=None if anonymous else person_name(rng),
@@ -182,7 +197,7 @@ NEXT_DEPARTMENT = "@next"
 def lifecycle(rng: np.random.Generator, ticket: PlannedTicket, category, deadlines, odds: Odds) -> list[Step]:
     """The steps of one ticket from intake to closure, at plausible times (cut at the end of the history later)."""
     reg, due = ticket.registered_at, deadlines.resolve_due_at
-    operator = str(rng.choice(OPERATORS))
+    operator = pick(rng, OPERATORS)
     line = Timeline(ticket.index, reg)
     if rng.random() < odds.refuse:
         line.add(reg + _minutes(rng.uniform(8, 60)), "refuse", operator, reason=REFUSE_REASON)
@@ -274,7 +289,7 @@ def _add_duplicates(rng, plan: list[PlannedTicket], count: int, odds: Odds, seed
             source_ref=f"history:{seed}", registered_at=registered)
         dup = PlannedTicket(index, master.category, request.channel, registered, request, master=master.index)
         line = Timeline(index, registered)
-        line.add(registered + _minutes(rng.uniform(2, 20)), "merge", str(rng.choice(OPERATORS)),
+        line.add(registered + _minutes(rng.uniform(2, 20)), "merge", pick(rng, OPERATORS),
                  reason="重复反映，合并至首报工单")
         dup.steps = line.steps
         plan.append(dup)

@@ -34,7 +34,8 @@ def scalar(engine, sql: str, **params):
 def test_small_history_through_the_services(history_engine):
     engine = history_engine
     crews_busy_before = scalar(engine, "SELECT count(*) FROM crews WHERE status <> 'available'")
-    report = generate_history(tickets=300, months=2, seed=7, end=END, workers=1, engine=engine, quiet=True)
+    report = generate_history(tickets=300, months=2, seed=7, end=END, workers=1, engine=engine, quiet=True,
+                              through_services=True)
     assert not report.skipped and report.outcome.refused == []
     tickets = scalar(engine, "SELECT count(*) FROM tickets WHERE source_ref = 'history:7'")
     assert tickets == report.outcome.tickets and 290 <= tickets <= 300
