@@ -22,6 +22,10 @@ def _rows(conn: Connection, sql: str, params: dict) -> list[dict]:
 
 # ------------------------------------------------------------------------------------------------ lists
 
+OVERDUE = f"""{OPEN} AND NOT ('held' = ANY(t.flags))
+    AND (t.resolve_due_at < :now OR (t.on_site_at IS NULL AND t.arrival_due_at < :now))"""
+
+
 def overdue(conn: Connection, now: datetime, limit: int) -> list[dict]:
     """Open tickets past their resolution deadline, or past their arrival deadline with nobody on site; a held
     ticket's clock stands still, so it is not late."""
@@ -29,10 +33,14 @@ def overdue(conn: Connection, now: datetime, limit: int) -> list[dict]:
         SELECT {LIST_COLUMNS}, (t.resolve_due_at < :now) AS resolve_breached,
                (t.on_site_at IS NULL AND t.arrival_due_at < :now) AS arrival_breached
         {LIST_FROM}
-        WHERE {OPEN} AND NOT ('held' = ANY(t.flags))
-          AND (t.resolve_due_at < :now OR (t.on_site_at IS NULL AND t.arrival_due_at < :now))
+        WHERE {OVERDUE}
         ORDER BY LEAST(t.resolve_due_at, COALESCE(t.arrival_due_at, t.resolve_due_at)), t.id
         LIMIT :limit""", {"now": now, "limit": limit})
+
+
+def overdue_count(conn: Connection, now: datetime) -> int:
+    """How many tickets ``overdue`` would list without its limit."""
+    return int(conn.scalar(text(f"SELECT count(*) FROM tickets t WHERE {OVERDUE}"), {"now": now}))
 
 
 def escalated(conn: Connection, limit: int) -> list[dict]:

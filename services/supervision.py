@@ -121,6 +121,7 @@ class Board:
     meetings: list[dict]
     accountabilities: list[dict]
     at_risk: list[dict] = field(default_factory=list)     # not late yet, most likely to be (services/predictions)
+    overdue_count: int = 0                                 # of every late ticket; ``overdue`` lists LIST_LIMIT
 
 
 def board(principal: Principal | None, now: datetime | None = None) -> Board:
@@ -130,7 +131,7 @@ def board(principal: Principal | None, now: datetime | None = None) -> Board:
     since = now - timedelta(days=RECENT_DAYS)
     with get_engine().connect() as conn:
         return Board(
-            overdue=db.overdue(conn, now, LIST_LIMIT), escalated=db.escalated(conn, LIST_LIMIT),
+            overdue=db.overdue(conn, now, LIST_LIMIT), overdue_count=db.overdue_count(conn, now), escalated=db.escalated(conn, LIST_LIMIT),
             escalated_counts=db.escalated_counts(conn), repeats=_grouped_repeats(db.repeats(conn, since, LIST_LIMIT)),
             refiled=db.refiled_higher(conn, since, LIST_LIMIT),
             low_satisfaction=low_satisfaction(db.satisfaction_by_unit(conn, since)),

@@ -215,3 +215,45 @@ def test_the_page_opens_for_a_supervisor_only(role_clients):
     for role in ("dispatcher", "department", "leader", "operator"):
         assert role_clients[role].get("/supervision").status_code == 403, role
     assert role_clients["nobody"].get("/supervision").status_code == 302
+
+
+def _values_of(component) -> dict:
+    """{id: value} of every input under a Dash component tree."""
+    found = {}
+    stack = [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+            continue
+        if getattr(node, "id", None) is not None and hasattr(node, "value"):
+            found[node.id] = node.value
+        children = getattr(node, "children", None)
+        if children is not None:
+            stack.append(children)
+    return found
+
+
+def test_a_ticket_page_leads_a_supervisor_to_the_forms_filled_with_its_number(grid_point, dash_app):
+    from screens import supervision as page, tickets as ticket_page     # page modules: after the app exists
+    number = svc.create_ticket(new(grid_point), DESK).ticket["number"]
+    assert f"/supervision?ticket={number}" in str(ticket_page.layout(number, principal=SUPERVISOR))
+    assert "/supervision?ticket=" not in str(ticket_page.layout(number, principal=DISPATCHER))
+    values = _values_of(page.layout(SUPERVISOR, ticket=number))
+    assert [values[i] for i in (page.ids.ORDER_NUMBER, page.ids.ACC_NUMBER, page.ids.MEET_NUMBER)] == [number] * 3
+    for junk in ("<script>", "1" * 30, ""):
+        assert _values_of(page.layout(SUPERVISOR, ticket=junk))[page.ids.MEET_NUMBER] is None
+
+
+def test_the_overdue_count_is_of_every_late_ticket_not_the_listed_ones(grid_point, monkeypatch):
+    late = []
+    for _ in range(2):
+        ticket = svc.create_ticket(new(grid_point), DESK).ticket
+        late.append(ticket)
+    when = max(t["resolve_due_at"] for t in late) + timedelta(hours=1)
+    whole = sup.board(SUPERVISOR, now=when)
+    monkeypatch.setattr(sup, "LIST_LIMIT", 1)
+    cut = sup.board(SUPERVISOR, now=when)
+    assert len(cut.overdue) == 1 and cut.overdue_count == whole.overdue_count >= 2
+    if len(whole.overdue) < 200:
+        assert whole.overdue_count == len(whole.overdue)
