@@ -74,6 +74,14 @@ def like_operator(fragment: str) -> str:
     return "LIKE" if fragment.lower() == fragment.upper() else "ILIKE"
 
 
+def number_or_address(find: str | None) -> tuple[str, dict]:
+    """(condition on ``t``, params): the ticket's number or typed address holds ``find``; true when it is empty.
+    What /work and /supervision narrow their capped lists with, so a ticket beyond the first rows is found."""
+    if not find:
+        return "true", {}
+    return f"(t.number LIKE :find OR t.address {like_operator(find)} :find)", {"find": like_pattern(find)}
+
+
 def _where(query: Query, now: datetime, timezone: str, scope: dict[str, set[str]] | None) -> tuple[str, dict]:
     parts: list[str] = []
     params: dict[str, Any] = {"now": now, "tz": timezone}

@@ -15,6 +15,7 @@ from services import petitions, supervision
 from settings import get_settings
 from workorders.clock import local_minute
 from workorders.policy import Principal
+from workorders.search import MAX_FIND
 from workorders.states import STATES
 from workorders.vocabulary import LEVEL_NAMES
 
@@ -29,6 +30,7 @@ class ids:
     COUNTS = "sup-counts"
     LISTS = "sup-lists"
     RECORDS = "sup-records"
+    FIND = "sup-find"                 # narrows the lists and records to a number or a part of an address
     # 督办单
     ORDER_NUMBER, ORDER_UNIT, ORDER_PERSON = "sup-order-number", "sup-order-unit", "sup-order-person"
     ORDER_DUE, ORDER_DEMAND, ORDER_SUBMIT = "sup-order-due", "sup-order-demand", "sup-order-submit"
@@ -90,9 +92,16 @@ def counts(board: supervision.Board) -> list:
                      className=f"sup-count {tone}") for label, value, tone in tiles]
 
 
-def _shown(title: str, shown: int, total: int) -> str:
-    """A list's title, saying when it shows only the first of more (most urgent first)."""
+def _shown(title: str, shown: int, total: int, find: str | None = None) -> str:
+    """A list's title, saying when it shows only the first of more (most urgent first), or only those found."""
+    if find:
+        return f"{title}（与“{find}”相符）"
     return f"{title}（共 {total} 件，显示最紧急的 {shown} 件）" if total > shown else title
+
+
+def _narrowed(board: supervision.Board) -> list:
+    return [html.Div(f"以下超时、升级、重复、越级工单和督办单、联席会、问责记录只显示工单号或地址含“{board.find}”的"
+                     "（清空查找框显示全部）", className="notice info sup-found", role="status")] if board.find else []
 
 
 def lists(board: supervision.Board) -> list:
@@ -110,11 +119,12 @@ def lists(board: supervision.Board) -> list:
     at_risk = [[_ticket_link(r["number"]), r["category_name"], r["street_name"], r["lead_department_name"],
                 _state(r), f"{r['p']:.0%}"] for r in board.at_risk]
     return [
+        *_narrowed(board),
         _section("即将超时（模型预测超时概率最高，尚未超时）",
                  _table(("工单", "类别", "街道", "承办单位", "状态", "超时概率"), at_risk,
                         "暂无预测（python -m etl train 之后显示）", "sup-at-risk")),
-        _section(_shown("超时工单", len(board.overdue), board.overdue_count), _table(("工单", "类别", "街道", "承办单位", "状态", "超时"), overdue,
-                                   "没有超时工单", "sup-overdue")),
+        _section(_shown("超时工单", len(board.overdue), board.overdue_count, board.find),
+                 _table(("工单", "类别", "街道", "承办单位", "状态", "超时"), overdue, "没有超时工单", "sup-overdue")),
         _section("升级督办（按级别）", _table(("级别", "工单", "类别", "承办单位", "状态", "办结时限"), escalated,
                                          "没有升级的工单", "sup-escalated")),
         _section(f"重复投诉（近{supervision.RECENT_DAYS}天，办结后再次反映）",
@@ -250,15 +260,21 @@ def from_ticket(value) -> str | None:
 
 
 def layout(principal: Principal | None = None, ticket: str | None = None, **_query) -> html.Div:
-    board = supervision.board(principal)
+    """``ticket`` (the link of a ticket's page): the forms filled with its number and the lists narrowed to it."""
+    ticket = from_ticket(ticket)
+    board = supervision.board(principal, find=ticket)
     return html.Div([
         html.Main([
             html.Div([html.H1("督办", className="page-title"),
-                      html.Div(counts(board), id=ids.COUNTS, className="sup-counts")], className="sup-head"),
+                      html.Div(counts(board), id=ids.COUNTS, className="sup-counts"),
+                      # Each list shows its first LIST_LIMIT rows; the box reaches any ticket beyond them.
+                      dcc.Input(id=ids.FIND, type="search", debounce=True, maxLength=MAX_FIND, value=ticket,
+                                placeholder="查找工单号或地址（回车）", className="intake-input sup-find")],
+                     className="sup-head"),
             html.Div([
                 html.Div([supervision_block(principal),       # 延期申请 (screens/handling_parts.py)
                           html.Div(lists(board), id=ids.LISTS, className="sup-lists")], className="sup-lists"),
-                html.Aside(forms(unit_options(), board, from_ticket(ticket)), className="sup-forms"),
+                html.Aside(forms(unit_options(), board, ticket), className="sup-forms"),
             ], className="sup-grid"),
             html.Div(records(board), id=ids.RECORDS, className="sup-records"),
             html.Div(petition_lists(principal), className="sup-records sup-petitions"),
