@@ -15,7 +15,8 @@ from services import petitions, supervision
 from settings import get_settings
 from workorders.clock import local_minute
 from workorders.policy import Principal
-from workorders.search import MAX_FIND
+from workorders.errors import FieldError
+from workorders.search import MAX_FIND, search_text
 from workorders.states import STATES
 from workorders.vocabulary import LEVEL_NAMES
 
@@ -259,16 +260,26 @@ def from_ticket(value) -> str | None:
     return number if 0 < len(number) <= 20 and all(ch.isdigit() or ch == "-" for ch in number) else None
 
 
-def layout(principal: Principal | None = None, ticket: str | None = None, **_query) -> html.Div:
-    """``ticket`` (the link of a ticket's page): the forms filled with its number and the lists narrowed to it."""
+def _found(value) -> str | None:
+    """The ``?find=`` of a link to the narrowed page, when the search box would take it (else the whole page)."""
+    try:
+        return search_text(value if isinstance(value, str) else None)
+    except FieldError:
+        return None
+
+
+def layout(principal: Principal | None = None, ticket: str | None = None, find: str | None = None,
+           **_query) -> html.Div:
+    """``ticket`` (the link of a ticket's page): the forms filled with its number and the lists narrowed to it;
+    ``find``: the lists narrowed to what the search box would take (a number or a part of an address)."""
     ticket = from_ticket(ticket)
-    board = supervision.board(principal, find=ticket)
+    board = supervision.board(principal, find=ticket or _found(find))
     return html.Div([
         html.Main([
             html.Div([html.H1("督办", className="page-title"),
                       html.Div(counts(board), id=ids.COUNTS, className="sup-counts"),
                       # Each list shows its first LIST_LIMIT rows; the box reaches any ticket beyond them.
-                      dcc.Input(id=ids.FIND, type="search", debounce=True, maxLength=MAX_FIND, value=ticket,
+                      dcc.Input(id=ids.FIND, type="search", debounce=True, maxLength=MAX_FIND, value=board.find,
                                 placeholder="查找工单号或地址（回车）", className="intake-input sup-find")],
                      className="sup-head"),
             html.Div([

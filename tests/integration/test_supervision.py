@@ -244,6 +244,9 @@ def test_a_ticket_page_leads_a_supervisor_to_the_forms_filled_with_its_number(gr
                                 page.ids.FIND)] == [number] * 4      # and the lists narrowed to it
     for junk in ("<script>", "1" * 30, ""):
         assert _values_of(page.layout(SUPERVISOR, ticket=junk))[page.ids.MEET_NUMBER] is None
+    assert _values_of(page.layout(SUPERVISOR, find=" 督办路 "))[page.ids.FIND] == "督办路"     # a narrowed page's link
+    for junk in ("路" * 51, ["a", "b"]):
+        assert _values_of(page.layout(SUPERVISOR, find=junk))[page.ids.FIND] is None
 
 
 def test_the_overdue_count_is_of_every_late_ticket_not_the_listed_ones(grid_point, monkeypatch):
