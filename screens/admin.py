@@ -135,7 +135,7 @@ def _users_tab(principal: Principal, units: list, streets: list) -> html.Div:
         html.Section([html.H2("全部用户", className="card-title"),
                       # The list shows the first admin.USER_LIMIT users; the box reaches any of the others.
                       dcc.Input(id=ids.USER_FIND, type="search", debounce=True, maxLength=MAX_FIND,
-                                placeholder="查找用户名或姓名（回车）", className="intake-input"),
+                                placeholder="查找用户名或姓名", className="intake-input"),
                       html.Div(users_table(admin.users(principal)), id=ids.USERS)], className="card"),
     ])
 

@@ -280,7 +280,7 @@ def layout(principal: Principal | None = None, ticket: str | None = None, find: 
                       html.Div(counts(board), id=ids.COUNTS, className="sup-counts"),
                       # Each list shows its first LIST_LIMIT rows; the box reaches any ticket beyond them.
                       dcc.Input(id=ids.FIND, type="search", debounce=True, maxLength=MAX_FIND, value=board.find,
-                                placeholder="查找工单号或地址（回车）", className="intake-input sup-find")],
+                                placeholder="查找工单号或地址", className="intake-input sup-find")],
                      className="sup-head"),
             html.Div([
                 html.Div([supervision_block(principal),       # 延期申请 (screens/handling_parts.py)

@@ -257,7 +257,7 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
                                      inputClassName="work-tab-input"),
                       # A queue shows its first QUEUE_LIMIT rows by deadline; the box reaches any of the others.
                       dcc.Input(id=ids.FIND, type="search", debounce=True, maxLength=MAX_FIND,
-                                placeholder="查找工单号或地址（回车）", className="intake-input work-find")],
+                                placeholder="查找工单号或地址", className="intake-input work-find")],
                      className="work-head"),
             html.Div([
                 html.Section(table(board, None), id=ids.TABLE, className="card work-list"),
