@@ -117,14 +117,16 @@ def _point(text: str | None) -> tuple[float | None, float | None]:
 # ------------------------------------------------------------------------------------------------ 用户与角色
 
 @callback(Output(ids.USER_MESSAGE, "children"), Output(ids.USERS, "children"),
-          Input(ids.USER_CREATE, "n_clicks"), Input(ids.USER_DISABLE, "n_clicks"),
+          Input(ids.USER_CREATE, "n_clicks"), Input(ids.USER_DISABLE, "n_clicks"), Input(ids.USER_FIND, "value"),
           State({"type": ids.USER_FIELD, "name": ALL}, "value"), State({"type": ids.USER_FIELD, "name": ALL}, "id"),
           State(ids.USER_DISABLE_NAME, "value"), prevent_initial_call=True)
-def users(_create, _disable, values, field_ids, disable_name):
-    if ctx.triggered_id not in (ids.USER_CREATE, ids.USER_DISABLE):
+def users(_create, _disable, find, values, field_ids, disable_name):
+    if ctx.triggered_id not in (ids.USER_CREATE, ids.USER_DISABLE, ids.USER_FIND):
         raise PreventUpdate
     principal = current_principal()
     try:
+        if ctx.triggered_id == ids.USER_FIND:
+            return None, users_table(admin.users(principal, find))
         if ctx.triggered_id == ids.USER_CREATE:
             form = _named(values or [], field_ids or [])
             name, password = admin.create_user(
@@ -138,7 +140,7 @@ def users(_create, _disable, values, field_ids, disable_name):
             message = _ok(f"已停用用户 {disable_name}，其登录会话已全部结束")
     except REFUSALS as error:
         return _refused(error), no_update
-    return message, users_table(admin.users(principal))
+    return message, users_table(admin.users(principal, find))
 
 
 # ------------------------------------------------------------------------------------------------ 部门与力量

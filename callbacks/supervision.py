@@ -16,9 +16,12 @@ from workorders.policy import Forbidden
           Output(ids.REPLY_ORDER, "options"), Output(ids.DECIDE_MEETING, "options"),
           Input(ids.LIVE, "data"), Input(ids.TICK, "n_intervals"), Input(ids.ORDER_DONE, "data"),
           Input(ids.REPLY_DONE, "data"), Input(ids.ACC_DONE, "data"), Input(ids.MEET_DONE, "data"),
-          Input(ids.DECIDE_DONE, "data"), prevent_initial_call=True)
-def refresh(*_triggers):
-    board = supervision.board(current_principal())
+          Input(ids.DECIDE_DONE, "data"), Input(ids.FIND, "value"), prevent_initial_call=True)
+def refresh(_live, _tick, _order, _reply, _accountability, _meeting, _decision, find):
+    try:
+        board = supervision.board(current_principal(), find=find)
+    except FieldError as error:
+        return no_update, _refused(error)[0], no_update, no_update, no_update
     return counts(board), lists(board), records(board), order_options(board), meeting_options(board)
 
 

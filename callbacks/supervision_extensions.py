@@ -4,8 +4,9 @@ from __future__ import annotations
 import time
 
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
+from dash.exceptions import PreventUpdate
 
-from screens.handling_parts import extensions_section, ids
+from screens.handling_parts import extensions_section, ids, pending_ids
 from screens.supervision import ids as page
 from security.sessions import current_principal
 from services import handling
@@ -15,10 +16,16 @@ from workorders.errors import FieldError
 from workorders.policy import Forbidden
 
 
-@callback(Output(ids.EXTENSIONS, "children"), Input(page.LIVE, "data"), Input(page.TICK, "n_intervals"),
-          Input(ids.DONE, "data"), prevent_initial_call=True)
-def refresh(*_triggers):
-    return extensions_section(handling.pending_extensions(current_principal()))
+@callback(Output(ids.EXTENSIONS, "children"), Output(ids.SHOWN, "data"), Input(page.LIVE, "data"),
+          Input(page.TICK, "n_intervals"), Input(ids.DONE, "data"), State(ids.SHOWN, "data"),
+          prevent_initial_call=True)
+def refresh(_live, _tick, _done, shown):
+    rows = handling.pending_extensions(current_principal())
+    # Redrawn only when the pending requests changed: a busy live feed must not wipe a note being typed (nor the
+    # buttons under the pointer).
+    if pending_ids(rows) == shown:
+        raise PreventUpdate
+    return extensions_section(rows), pending_ids(rows)
 
 
 def _note(index: int) -> str | None:

@@ -25,13 +25,16 @@ def _notice(text: str, ok: bool = True) -> html.Div:
 
 @callback(Output(ids.TABS, "options"), Output(ids.TABLE, "children"), Output(ids.PRINT, "data"),
           Input(ids.TABS, "value"), Input(ids.SELECTED, "data"), Input(ids.DONE, "data"), Input(ids.TICK, "n_intervals"),
-          State(ids.PRINT, "data"), prevent_initial_call=True)
-def refresh(queue, selected, _done, _tick, shown):
+          Input(ids.FIND, "value"), State(ids.PRINT, "data"), prevent_initial_call=True)
+def refresh(queue, selected, _done, _tick, find, shown):
     principal = current_principal()
     # The tick only asks whether anything changed (two counts in SQL); the queues are read again when it did.
     if ctx.triggered_id == ids.TICK and work.fingerprint(principal) == shown:
         raise PreventUpdate
-    board = work.board(principal, queue)
+    try:
+        board = work.board(principal, queue, find=find)
+    except FieldError as error:
+        return no_update, _notice(error.message, ok=False), no_update
     return tab_options(board), table(board, selected), board.fingerprint
 
 

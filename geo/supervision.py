@@ -5,6 +5,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, text
 
+from geo.ticket_search import number_or_address
+
 OPEN = "t.state NOT IN ('closed', 'merged', 'refused', 'resolved', 'evaluated')"
 LIST_COLUMNS = """
     t.id, t.number, t.state, t.category_code, c.name AS category_name, t.street_code, s.name AS street_name,
@@ -22,25 +24,38 @@ def _rows(conn: Connection, sql: str, params: dict) -> list[dict]:
 
 # ------------------------------------------------------------------------------------------------ lists
 
-def overdue(conn: Connection, now: datetime, limit: int) -> list[dict]:
+OVERDUE = f"""{OPEN} AND NOT ('held' = ANY(t.flags))
+    AND (t.resolve_due_at < :now OR (t.on_site_at IS NULL AND t.arrival_due_at < :now))"""
+
+
+# Every list takes ``find``: only the tickets whose number or address holds it (geo.ticket_search.number_or_address),
+# so a ticket beyond a list's first ``limit`` rows is still reached.
+
+def overdue(conn: Connection, now: datetime, limit: int, find: str | None = None) -> list[dict]:
     """Open tickets past their resolution deadline, or past their arrival deadline with nobody on site; a held
-    ticket's clock stands still, so it is not late."""
+    ticket's clock stands still, so it is not late. The latest deadline passed longest ago first."""
+    found, params = number_or_address(find)
     return _rows(conn, f"""
         SELECT {LIST_COLUMNS}, (t.resolve_due_at < :now) AS resolve_breached,
                (t.on_site_at IS NULL AND t.arrival_due_at < :now) AS arrival_breached
         {LIST_FROM}
-        WHERE {OPEN} AND NOT ('held' = ANY(t.flags))
-          AND (t.resolve_due_at < :now OR (t.on_site_at IS NULL AND t.arrival_due_at < :now))
+        WHERE {OVERDUE} AND {found}
         ORDER BY LEAST(t.resolve_due_at, COALESCE(t.arrival_due_at, t.resolve_due_at)), t.id
-        LIMIT :limit""", {"now": now, "limit": limit})
+        LIMIT :limit""", {**params, "now": now, "limit": limit})
 
 
-def escalated(conn: Connection, limit: int) -> list[dict]:
+def overdue_count(conn: Connection, now: datetime) -> int:
+    """How many tickets ``overdue`` would list without its limit."""
+    return int(conn.scalar(text(f"SELECT count(*) FROM tickets t WHERE {OVERDUE}"), {"now": now}))
+
+
+def escalated(conn: Connection, limit: int, find: str | None = None) -> list[dict]:
     """Open tickets raised to a supervision level, the highest level first."""
+    found, params = number_or_address(find)
     return _rows(conn, f"""
         SELECT {LIST_COLUMNS} {LIST_FROM}
-        WHERE {OPEN} AND t.escalation_level > 0
-        ORDER BY t.escalation_level DESC, t.resolve_due_at, t.id LIMIT :limit""", {"limit": limit})
+        WHERE {OPEN} AND t.escalation_level > 0 AND {found}
+        ORDER BY t.escalation_level DESC, t.resolve_due_at, t.id LIMIT :limit""", {**params, "limit": limit})
 
 
 def escalated_counts(conn: Connection) -> dict[int, int]:
@@ -49,21 +64,24 @@ def escalated_counts(conn: Connection) -> dict[int, int]:
         GROUP BY 1"""))}
 
 
-def repeats(conn: Connection, since: datetime, limit: int) -> list[dict]:
+def repeats(conn: Connection, since: datetime, limit: int, find: str | None = None) -> list[dict]:
     """Tickets registered since ``since`` that repeat an earlier closed one, with the earlier one and why."""
+    found, params = number_or_address(find)
     return _rows(conn, f"""
         SELECT {LIST_COLUMNS}, e.number AS earlier_number, e.closed_at AS earlier_closed_at, l.reasons
         {LIST_FROM} JOIN ticket_links l ON l.ticket_id = t.id JOIN tickets e ON e.id = l.earlier_id
-        WHERE t.registered_at >= :since
-        ORDER BY t.registered_at DESC, t.id DESC, e.closed_at DESC LIMIT :limit""", {"since": since, "limit": limit})
+        WHERE t.registered_at >= :since AND {found}
+        ORDER BY t.registered_at DESC, t.id DESC, e.closed_at DESC LIMIT :limit""",
+        {**params, "since": since, "limit": limit})
 
 
-def refiled_higher(conn: Connection, since: datetime, limit: int) -> list[dict]:
+def refiled_higher(conn: Connection, since: datetime, limit: int, find: str | None = None) -> list[dict]:
     """越级: tickets a citizen filed again higher up, naming the original."""
+    found, params = number_or_address(find)
     return _rows(conn, f"""
         SELECT {LIST_COLUMNS} {LIST_FROM}
-        WHERE t.related_ticket_id IS NOT NULL AND t.registered_at >= :since
-        ORDER BY t.registered_at DESC, t.id DESC LIMIT :limit""", {"since": since, "limit": limit})
+        WHERE t.related_ticket_id IS NOT NULL AND t.registered_at >= :since AND {found}
+        ORDER BY t.registered_at DESC, t.id DESC LIMIT :limit""", {**params, "since": since, "limit": limit})
 
 
 def satisfaction_by_unit(conn: Connection, since: datetime) -> list[dict]:
@@ -103,15 +121,17 @@ def order(conn: Connection, order_id: int, lock: bool = False) -> dict | None:
 
 
 def orders(conn: Connection, *, open_only: bool = False, ticket_id: int | None = None,
-           limit: int = 200) -> list[dict]:
-    where = ["true"]
+           limit: int = 200, find: str | None = None) -> list[dict]:
+    """督办单, the open ones first, the nearest deadline first."""
+    found, params = number_or_address(find)
+    where = [found]
     if open_only:
         where.append("o.closed_at IS NULL")
     if ticket_id is not None:
         where.append("o.ticket_id = :ticket_id")
     return _rows(conn, f"""SELECT {ORDER_COLUMNS} {ORDER_FROM} WHERE {' AND '.join(where)}
                            ORDER BY o.closed_at IS NOT NULL, o.due_on, o.id LIMIT :limit""",
-                 {"ticket_id": ticket_id, "limit": limit})
+                 {**params, "ticket_id": ticket_id, "limit": limit})
 
 
 def update_order(conn: Connection, order_id: int, changes: dict) -> None:
@@ -129,13 +149,15 @@ def insert_accountability(conn: Connection, row: dict) -> int:
         RETURNING id"""), row).scalar()
 
 
-def accountabilities(conn: Connection, ticket_id: int | None = None, limit: int = 200) -> list[dict]:
-    return _rows(conn, """
+def accountabilities(conn: Connection, ticket_id: int | None = None, limit: int = 200,
+                     find: str | None = None) -> list[dict]:
+    found, params = number_or_address(find)
+    return _rows(conn, f"""
         SELECT a.id, a.ticket_id, t.number, a.order_id, a.person, a.measure, a.decided_on, a.note, a.recorded_by,
                a.recorded_at
         FROM accountabilities a JOIN tickets t ON t.id = a.ticket_id
-        WHERE CAST(:ticket_id AS bigint) IS NULL OR a.ticket_id = :ticket_id
-        ORDER BY a.decided_on DESC, a.id DESC LIMIT :limit""", {"ticket_id": ticket_id, "limit": limit})
+        WHERE (CAST(:ticket_id AS bigint) IS NULL OR a.ticket_id = :ticket_id) AND {found}
+        ORDER BY a.decided_on DESC, a.id DESC LIMIT :limit""", {**params, "ticket_id": ticket_id, "limit": limit})
 
 
 # ------------------------------------------------------------------------------------------------ 联席会
@@ -162,12 +184,13 @@ def meeting(conn: Connection, meeting_id: int, lock: bool = False) -> dict | Non
     return dict(row) if row else None
 
 
-def meetings(conn: Connection, ticket_id: int | None = None, limit: int = 200) -> list[dict]:
+def meetings(conn: Connection, ticket_id: int | None = None, limit: int = 200, find: str | None = None) -> list[dict]:
+    found, params = number_or_address(find)
     return _rows(conn, f"""
         SELECT {MEETING_COLUMNS} FROM joint_meetings m JOIN tickets t ON t.id = m.ticket_id
-        WHERE CAST(:ticket_id AS bigint) IS NULL OR m.ticket_id = :ticket_id
+        WHERE (CAST(:ticket_id AS bigint) IS NULL OR m.ticket_id = :ticket_id) AND {found}
         ORDER BY m.decision IS NOT NULL, m.meeting_date DESC, m.id DESC LIMIT :limit""",
-        {"ticket_id": ticket_id, "limit": limit})
+        {**params, "ticket_id": ticket_id, "limit": limit})
 
 
 def record_meeting_decision(conn: Connection, meeting_id: int, decision: str, follow_up: str | None,

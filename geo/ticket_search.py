@@ -74,6 +74,14 @@ def like_operator(fragment: str) -> str:
     return "LIKE" if fragment.lower() == fragment.upper() else "ILIKE"
 
 
+def number_or_address(find: str | None) -> tuple[str, dict]:
+    """(condition on ``t``, params): the ticket's number or typed address holds ``find``; true when it is empty.
+    What /work and /supervision narrow their capped lists with, so a ticket beyond the first rows is found."""
+    if not find:
+        return "true", {}
+    return f"(t.number LIKE :find OR t.address {like_operator(find)} :find)", {"find": like_pattern(find)}
+
+
 def _where(query: Query, now: datetime, timezone: str, scope: dict[str, set[str]] | None) -> tuple[str, dict]:
     parts: list[str] = []
     params: dict[str, Any] = {"now": now, "tz": timezone}
@@ -145,24 +153,42 @@ def counts(conn: Connection, query: Query, *, now: datetime, timezone: str,
     return {state: n for state, n in rows}
 
 
-def queue(conn: Connection, *, now: datetime, at_risk_before: datetime, categories: list[str] | None = None,
-          street: str | None = None, limit: int = 200) -> list[dict]:
+QUEUE_KIND = """CASE WHEN t.state = 'returned' THEN 'returned' WHEN t.state = 'escalated' THEN 'escalated'
+                      WHEN t.state IN ('registered', 'reopened') THEN 'dispatch' ELSE 'arrival' END"""
+
+
+def _queue_where(at_risk_before: datetime, categories: list[str] | None, street: str | None) -> tuple[str, dict]:
     """What waits for a dispatcher: to dispatch (registered, reopened), returned, escalated, and dispatched tickets
-    whose arrival deadline is near or past with nobody on site; most urgent deadline first."""
+    whose arrival deadline is near or past with nobody on site."""
     parts = ["""(t.state IN ('registered', 'reopened', 'returned', 'escalated')
                  OR (t.state IN ('dispatched', 'accepted') AND t.on_site_at IS NULL
                      AND t.arrival_due_at IS NOT NULL AND t.arrival_due_at < :risk))"""]
-    params: dict[str, Any] = {"now": now, "risk": at_risk_before, "limit": limit}
+    params: dict[str, Any] = {"risk": at_risk_before}
     if categories:
         parts.append("t.category_code = ANY(:categories)")
         params["categories"] = categories
     if street:
         parts.append("t.street_code = :street")
         params["street"] = street
-    sql = f"""SELECT {LIST_COLUMNS} {LIST_FROM} WHERE {' AND '.join(parts)}
+    return " AND ".join(parts), params
+
+
+def queue(conn: Connection, *, now: datetime, at_risk_before: datetime, categories: list[str] | None = None,
+          street: str | None = None, limit: int = 200) -> list[dict]:
+    """The dispatcher's queue (``_queue_where``), most urgent deadline first."""
+    where, params = _queue_where(at_risk_before, categories, street)
+    sql = f"""SELECT {LIST_COLUMNS} {LIST_FROM} WHERE {where}
               ORDER BY coalesce(CASE WHEN t.on_site_at IS NULL THEN t.arrival_due_at END, t.resolve_due_at),
                        t.id LIMIT :limit"""
-    return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    return [dict(r) for r in conn.execute(text(sql), {**params, "now": now, "limit": limit}).mappings()]
+
+
+def queue_counts(conn: Connection, *, at_risk_before: datetime, categories: list[str] | None = None,
+                 street: str | None = None) -> dict[str, int]:
+    """How many tickets of each kind the whole queue holds (the list shows at most its limit)."""
+    where, params = _queue_where(at_risk_before, categories, street)
+    sql = f"SELECT {QUEUE_KIND} AS kind, count(*) AS n FROM tickets t WHERE {where} GROUP BY 1"
+    return {row.kind: int(row.n) for row in conn.execute(text(sql), params)}
 
 
 # ------------------------------------------------------------------------------------------------ standard answers
@@ -207,12 +233,6 @@ def follow_ups(conn: Connection, ticket_id: int) -> list[dict]:
     return [dict(r) for r in conn.execute(text("""
         SELECT id, at, operator, reached, satisfaction, note FROM follow_up_calls
         WHERE ticket_id = :t ORDER BY at, id"""), {"t": ticket_id}).mappings()]
-
-
-def joint_meetings(conn: Connection, ticket_id: int) -> list[dict]:
-    return [dict(r) for r in conn.execute(text("""
-        SELECT id, meeting_date, department_codes, decision, follow_up, created_at FROM joint_meetings
-        WHERE ticket_id = :t ORDER BY created_at, id"""), {"t": ticket_id}).mappings()]
 
 
 def filter_options(conn: Connection) -> dict[str, list[tuple[str, str]]]:

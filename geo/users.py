@@ -5,6 +5,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, text
 
+from geo.ticket_search import like_pattern
+
 USER_COLUMNS = """u.id, u.username, u.display_name, u.password_hash, u.active, u.roles, u.department_code,
     u.street_code, u.community_code, u.crew_code, w.grid_code AS crew_grid_code, u.session_stamp, u.created_at,
     u.password_changed_at, u.last_sign_in_at, u.disabled_at"""
@@ -80,12 +82,15 @@ def demo_scopes(conn: Connection) -> dict[str, str | None]:
     return dict(row) if row else {"department": None, "street": None, "community": None, "crew": None}
 
 
-def list_users(conn: Connection, limit: int = 500) -> list[dict]:
-    """Every user for the admin screen (no password hash), active first, by name."""
+def list_users(conn: Connection, limit: int = 500, find: str | None = None) -> list[dict]:
+    """Every user for the admin screen (no password hash), active first, by name; with ``find`` only those whose
+    username or name holds it (the list shows ``limit`` users: this reaches the others)."""
     return [dict(r) for r in conn.execute(text("""
         SELECT u.id, u.username, u.display_name, u.active, u.roles, u.department_code, d.name AS department_name,
                u.street_code, s.name AS street_name, u.community_code, c.name AS community_name, u.crew_code,
                u.created_at, u.last_sign_in_at, u.disabled_at
         FROM users u LEFT JOIN departments d ON d.code = u.department_code
         LEFT JOIN streets s ON s.code = u.street_code LEFT JOIN communities c ON c.code = u.community_code
-        ORDER BY u.active DESC, u.username LIMIT :n"""), {"n": limit}).mappings()]
+        WHERE CAST(:find AS text) IS NULL OR u.username ILIKE :find OR u.display_name ILIKE :find
+        ORDER BY u.active DESC, u.username LIMIT :n"""),
+        {"n": limit, "find": like_pattern(find) if find else None}).mappings()]

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from geo.ticket_search import number_or_address
 from geo.tickets import _scope_clause
 from workorders import work as rules
 
@@ -72,13 +73,16 @@ def queue_counts(conn: Connection, scope: dict[str, set[str]] | None, now: datet
 
 
 def queue_rows(conn: Connection, scope: dict[str, set[str]] | None, queue: str, now: datetime,
-               limit: int = rules.QUEUE_LIMIT) -> list[dict]:
-    """One queue's tickets, by the deadline each races against (已办结: the latest resolved first)."""
+               limit: int, find: str | None = None) -> list[dict]:
+    """One queue's tickets, by the deadline each races against (已办结: the latest resolved first); with ``find``
+    only those whose number or address holds it (a queue longer than ``limit`` shows its first rows only)."""
     where, params = _scoped(scope)
+    found, found_params = number_or_address(find)
     order = ORDERS.get(queue, f"{DEADLINE} ASC, t.id ASC")
-    sql = f"""SELECT {ROW_COLUMNS} {ROW_FROM} WHERE {where} AND {QUEUE_CLAUSES[queue]}
+    sql = f"""SELECT {ROW_COLUMNS} {ROW_FROM} WHERE {where} AND {QUEUE_CLAUSES[queue]} AND {found}
               ORDER BY {order} LIMIT :limit"""
-    return [dict(r) for r in conn.execute(text(sql), {**params, **_params(now), "limit": limit}).mappings()]
+    return [dict(r) for r in conn.execute(text(sql), {**params, **found_params, **_params(now), "limit": limit})
+            .mappings()]
 
 
 def queue_state(conn: Connection, scope: dict[str, set[str]] | None, now: datetime) -> tuple[dict[str, int], str]:

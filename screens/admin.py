@@ -11,6 +11,7 @@ from screens.admin_parts import (NEW, answers_table, categories_table, crews_tab
                                  keys_table, role_options, users_table, versions_list)
 from services import admin, admin_rules
 from workorders.policy import KEY_SCOPES, Principal, can
+from workorders.search import MAX_FIND
 
 dash.register_page(__name__, path="/admin", title="铁东区 96715 · 系统管理", name="系统管理")
 
@@ -132,6 +133,9 @@ def _users_tab(principal: Principal, units: list, streets: list) -> html.Div:
             html.Div(id=ids.USER_MESSAGE, role="status"),
         ], className="card"),
         html.Section([html.H2("全部用户", className="card-title"),
+                      # The list shows the first admin.USER_LIMIT users; the box reaches any of the others.
+                      dcc.Input(id=ids.USER_FIND, type="search", debounce=True, maxLength=MAX_FIND,
+                                placeholder="查找用户名或姓名", className="intake-input"),
                       html.Div(users_table(admin.users(principal)), id=ids.USERS)], className="card"),
     ])
 

@@ -30,6 +30,7 @@ class ids:
     USER_FIELD = "admin-user-field"         # pattern id {"type": USER_FIELD, "name": ...}
     USER_CREATE = "admin-user-create"
     USER_DISABLE_NAME = "admin-user-disable-name"
+    USER_FIND = "admin-user-find"            # narrows 全部用户 to a username or name (Enter sends it)
     USER_DISABLE = "admin-user-disable"
     USER_MESSAGE = "admin-user-message"
     # 部门与力量

@@ -14,7 +14,8 @@ from workorders.policy import Principal
 
 
 class ids:
-    EXTENSIONS = "sup-extensions"          # the section, re-rendered on every refresh
+    EXTENSIONS = "sup-extensions"          # the section, re-rendered when the pending requests change
+    SHOWN = "sup-ext-shown"                # the ids of the requests it shows
     APPROVE = "sup-ext-approve"            # pattern-matching ids: {"type": …, "index": extension id}
     REFUSE = "sup-ext-refuse"
     NOTE = "sup-ext-note"
@@ -66,10 +67,16 @@ def extensions_section(rows: list[dict]) -> html.Section:
                         className="card sup-card")
 
 
+def pending_ids(rows: list[dict]) -> list[int]:
+    return [r["id"] for r in rows]
+
+
 def supervision_block(principal: Principal | None) -> html.Div:
-    """The section with its message line and the store a decision sets (the page refreshes on it)."""
-    return html.Div([html.Div(extensions_section(handling.pending_extensions(principal)), id=ids.EXTENSIONS),
-                     html.Div(id=ids.MSG, className="sup-msg", role="status"), dcc.Store(id=ids.DONE)])
+    """The section with its message line, the store a decision sets (the page refreshes on it) and the ids shown."""
+    rows = handling.pending_extensions(principal)
+    return html.Div([html.Div(extensions_section(rows), id=ids.EXTENSIONS),
+                     html.Div(id=ids.MSG, className="sup-msg", role="status"), dcc.Store(id=ids.DONE),
+                     dcc.Store(id=ids.SHOWN, data=pending_ids(rows))])
 
 
 # ------------------------------------------------------------------------------------------------ one ticket

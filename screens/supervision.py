@@ -15,6 +15,8 @@ from services import petitions, supervision
 from settings import get_settings
 from workorders.clock import local_minute
 from workorders.policy import Principal
+from workorders.errors import FieldError
+from workorders.search import MAX_FIND, search_text
 from workorders.states import STATES
 from workorders.vocabulary import LEVEL_NAMES
 
@@ -29,6 +31,7 @@ class ids:
     COUNTS = "sup-counts"
     LISTS = "sup-lists"
     RECORDS = "sup-records"
+    FIND = "sup-find"                 # narrows the lists and records to a number or a part of an address
     # 督办单
     ORDER_NUMBER, ORDER_UNIT, ORDER_PERSON = "sup-order-number", "sup-order-unit", "sup-order-person"
     ORDER_DUE, ORDER_DEMAND, ORDER_SUBMIT = "sup-order-due", "sup-order-demand", "sup-order-submit"
@@ -59,9 +62,11 @@ def _ticket_link(number: str | None):
 def _table(headers: tuple[str, ...], rows: list[list], empty: str, table_id: str | None = None):
     if not rows:
         return html.Div(empty, className="muted sup-empty")
-    return html.Table([html.Thead(html.Tr([html.Th(h) for h in headers])),
-                       html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows])],
-                      className="sup-table", **({"id": table_id} if table_id else {}))
+    # A long list scrolls inside its card (head kept), so the lists and records below stay within reach.
+    return html.Div(html.Table([html.Thead(html.Tr([html.Th(h) for h in headers])),
+                                html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows])],
+                               className="sup-table", **({"id": table_id} if table_id else {})),
+                    className="sup-scroll")
 
 
 def _state(row: dict) -> str:
@@ -79,13 +84,25 @@ def _late(row: dict) -> str:
 
 def counts(board: supervision.Board) -> list:
     levels = board.escalated_counts
-    tiles = [("超时工单", len(board.overdue), "bad" if board.overdue else "good"),
+    tiles = [("超时工单", board.overdue_count, "bad" if board.overdue_count else "good"),
              *[(f"升级·{LEVEL_NAMES[level]}", levels.get(level, 0), "warn") for level in (1, 2)],
              ("重复投诉", len(board.repeats), ""), ("越级投诉", len(board.refiled), ""),
              ("满意度偏低单位", len(board.low_satisfaction), "bad" if board.low_satisfaction else "good"),
              ("未办结督办单", sum(1 for o in board.orders if o["closed_at"] is None), "")]
     return [html.Div([html.Div(str(value), className="sup-count-value"), html.Div(label, className="sup-count-label")],
                      className=f"sup-count {tone}") for label, value, tone in tiles]
+
+
+def _shown(title: str, shown: int, total: int, find: str | None = None) -> str:
+    """A list's title, saying when it shows only the first of more (most urgent first), or only those found."""
+    if find:
+        return f"{title}（与“{find}”相符）"
+    return f"{title}（共 {total} 件，显示最紧急的 {shown} 件）" if total > shown else title
+
+
+def _narrowed(board: supervision.Board) -> list:
+    return [html.Div(f"以下超时、升级、重复、越级工单和督办单、联席会、问责记录只显示工单号或地址含“{board.find}”的"
+                     "（清空查找框显示全部）", className="notice info sup-found", role="status")] if board.find else []
 
 
 def lists(board: supervision.Board) -> list:
@@ -103,11 +120,12 @@ def lists(board: supervision.Board) -> list:
     at_risk = [[_ticket_link(r["number"]), r["category_name"], r["street_name"], r["lead_department_name"],
                 _state(r), f"{r['p']:.0%}"] for r in board.at_risk]
     return [
+        *_narrowed(board),
         _section("即将超时（模型预测超时概率最高，尚未超时）",
                  _table(("工单", "类别", "街道", "承办单位", "状态", "超时概率"), at_risk,
                         "暂无预测（python -m etl train 之后显示）", "sup-at-risk")),
-        _section("超时工单", _table(("工单", "类别", "街道", "承办单位", "状态", "超时"), overdue,
-                                   "没有超时工单", "sup-overdue")),
+        _section(_shown("超时工单", len(board.overdue), board.overdue_count, board.find),
+                 _table(("工单", "类别", "街道", "承办单位", "状态", "超时"), overdue, "没有超时工单", "sup-overdue")),
         _section("升级督办（按级别）", _table(("级别", "工单", "类别", "承办单位", "状态", "办结时限"), escalated,
                                          "没有升级的工单", "sup-escalated")),
         _section(f"重复投诉（近{supervision.RECENT_DAYS}天，办结后再次反映）",
@@ -177,13 +195,15 @@ def _button(component_id: str, label: str, primary: bool = True) -> html.Button:
                        className="btn-primary" if primary else "btn-secondary")
 
 
-def forms(units: list[dict], board: supervision.Board) -> list:
+def forms(units: list[dict], board: supervision.Board, ticket: str | None = None) -> list:
+    """``ticket``: the number the forms that start from a ticket are filled with (from its page's link)."""
     today = _today().isoformat()
     measures = [{"label": v, "value": k} for k, v in supervision.MEASURES.items()]
     outcomes = [{"label": v, "value": k} for k, v in supervision.OUTCOMES.items()]
     return [
         _form("下达督办单", [
-            _input(ids.ORDER_NUMBER, "工单编号", type="text", maxLength=20, placeholder="如 20261202-000123"),
+            _input(ids.ORDER_NUMBER, "工单编号", type="text", maxLength=20, placeholder="如 20261202-000123",
+                   value=ticket),
             _dropdown(ids.ORDER_UNIT, "责任单位（默认承办单位）", units, placeholder="承办单位"),
             _input(ids.ORDER_PERSON, "责任人", type="text", maxLength=64),
             _input(ids.ORDER_DUE, "办理期限", type="date", value=(_today() + timedelta(days=3)).isoformat(), min=today),
@@ -197,14 +217,14 @@ def forms(units: list[dict], board: supervision.Board) -> list:
         ], [_button(ids.REPLY_SUBMIT, "登记答复"), _button(ids.REPLY_CLOSE, "认定结果并办结", primary=False)],
             ids.REPLY_MSG, ids.REPLY_DONE),
         _form("问责", [
-            _input(ids.ACC_NUMBER, "工单编号", type="text", maxLength=20),
+            _input(ids.ACC_NUMBER, "工单编号", type="text", maxLength=20, value=ticket),
             _input(ids.ACC_PERSON, "被问责人", type="text", maxLength=64),
             _dropdown(ids.ACC_MEASURE, "问责方式", measures, placeholder="选择方式"),
             _input(ids.ACC_DATE, "问责日期", type="date", value=today, max=today),
             _input(ids.ACC_NOTE, "说明", type="text", maxLength=2000),
         ], [_button(ids.ACC_SUBMIT, "记录问责")], ids.ACC_MSG, ids.ACC_DONE),
         _form("召集联席会", [
-            _input(ids.MEET_NUMBER, "工单编号", type="text", maxLength=20),
+            _input(ids.MEET_NUMBER, "工单编号", type="text", maxLength=20, value=ticket),
             _dropdown(ids.MEET_UNITS, "参会单位（至少两个）", units, multi=True, placeholder="选择单位"),
             _input(ids.MEET_DATE, "会议日期", type="date", value=today, min=today),
         ], [_button(ids.MEET_SUBMIT, "召集联席会")], ids.MEET_MSG, ids.MEET_DONE),
@@ -233,16 +253,39 @@ def unit_options() -> list[dict]:
     return [{"label": name, "value": code} for code, name in sorted(supervision.department_choices().items())]
 
 
-def layout(principal: Principal | None = None, **_query) -> html.Div:
-    board = supervision.board(principal)
+def from_ticket(value) -> str | None:
+    """The ``?ticket=`` a ticket page links with, if it looks like a number (anything else fills nothing; the
+    service checks the number again when a form is sent)."""
+    number = str(value or "").strip()
+    return number if 0 < len(number) <= 20 and all(ch.isdigit() or ch == "-" for ch in number) else None
+
+
+def _found(value) -> str | None:
+    """The ``?find=`` of a link to the narrowed page, when the search box would take it (else the whole page)."""
+    try:
+        return search_text(value if isinstance(value, str) else None)
+    except FieldError:
+        return None
+
+
+def layout(principal: Principal | None = None, ticket: str | None = None, find: str | None = None,
+           **_query) -> html.Div:
+    """``ticket`` (the link of a ticket's page): the forms filled with its number and the lists narrowed to it;
+    ``find``: the lists narrowed to what the search box would take (a number or a part of an address)."""
+    ticket = from_ticket(ticket)
+    board = supervision.board(principal, find=ticket or _found(find))
     return html.Div([
         html.Main([
             html.Div([html.H1("督办", className="page-title"),
-                      html.Div(counts(board), id=ids.COUNTS, className="sup-counts")], className="sup-head"),
+                      html.Div(counts(board), id=ids.COUNTS, className="sup-counts"),
+                      # Each list shows its first LIST_LIMIT rows; the box reaches any ticket beyond them.
+                      dcc.Input(id=ids.FIND, type="search", debounce=True, maxLength=MAX_FIND, value=board.find,
+                                placeholder="查找工单号或地址", className="intake-input sup-find")],
+                     className="sup-head"),
             html.Div([
                 html.Div([supervision_block(principal),       # 延期申请 (screens/handling_parts.py)
                           html.Div(lists(board), id=ids.LISTS, className="sup-lists")], className="sup-lists"),
-                html.Aside(forms(unit_options(), board), className="sup-forms"),
+                html.Aside(forms(unit_options(), board, ticket), className="sup-forms"),
             ], className="sup-grid"),
             html.Div(records(board), id=ids.RECORDS, className="sup-records"),
             html.Div(petition_lists(principal), className="sup-records sup-petitions"),

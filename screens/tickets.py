@@ -23,6 +23,7 @@ class ids:
     DO = "ticket-detail-do"
     RESULT = "ticket-detail-result"
     PRINT = "ticket-detail-print"
+    SUPERVISE = "ticket-detail-supervise"    # to /supervision with this number filled in (督办单, 问责, 联席会)
     FOLLOW_REACHED = "ticket-detail-follow-reached"
     FOLLOW_RATING = "ticket-detail-follow-rating"
     FOLLOW_NOTE = "ticket-detail-follow-note"
@@ -65,7 +66,8 @@ def _detail(ticket: dict) -> list:
 
 
 def _extras(ticket: dict) -> list:
-    """Photos, follow-up calls and joint meetings under the history (each only when there is one)."""
+    """Photos and follow-up calls under the history (each only when there is one). Joint meetings, 督办单 and 问责
+    are supervision_sections' (one place, with the decision and follow-up)."""
     parts = []
     if ticket["photos"]:
         parts += [html.H2("照片", className="card-title"), html.Div(
@@ -76,11 +78,6 @@ def _extras(ticket: dict) -> list:
             f"{f['at']:%Y-%m-%d %H:%M} · {f['operator']} · {'已联系上' if f['reached'] else '未联系上'}"
             + (f" · {SATISFACTION.get(f['satisfaction'], '')}" if f["satisfaction"] else "")
             + (f" · {f['note']}" if f["note"] else "")) for f in ticket["follow_ups"]], id="ticket-follow-ups")]
-    if ticket["joint_meetings"]:
-        parts += [html.H2("联席会办", className="card-title"), html.Ul([html.Li(
-            f"{m['meeting_date']:%Y-%m-%d} · {'、'.join(m['departments'])}"
-            + (f" · 决定：{m['decision']}" if m["decision"] else "")
-            + (f" · 跟进：{m['follow_up']}" if m["follow_up"] else "")) for m in ticket["joint_meetings"]])]
     return parts
 
 
@@ -143,6 +140,9 @@ def layout(number: str = "", principal: Principal | None = None, **_query) -> ht
                      className="brand"),
             html.Nav([dcc.Link("工单列表", href="/tickets", className="channel-tab"),
                       dcc.Link("返回受理登记", href="/hotline", className="channel-tab"),
+                      *([dcc.Link("督办 · 联席会", href=f"/supervision?ticket={ticket['number']}",
+                                  id=ids.SUPERVISE, className="channel-tab")] if ticket and ticket["may_supervise"]
+                        else []),
                       html.Button("打印工单", id=ids.PRINT, n_clicks=0, type="button",
                                   className="channel-tab no-print")], className="channel-tabs"),
         ], className="desk-header"),

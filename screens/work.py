@@ -15,6 +15,7 @@ from services import work
 from settings import get_settings
 from workorders.clock import local_minute
 from workorders.policy import Principal
+from workorders.search import MAX_FIND
 from workorders.vocabulary import PRIORITY_LABELS
 
 dash.register_page(__name__, path="/work", title="铁东区 96715 · 承办工作台", name="承办工作台")
@@ -26,6 +27,7 @@ class ids:
     ROW = "work-row"                 # pattern {"type": ROW, "number": n}
     ACT = "work-act"                 # pattern {"type": ACT, "action": a}
     TABS, TABLE, PANE, MESSAGE = "work-tabs", "work-table", "work-pane", "work-message"
+    FIND = "work-find"               # narrows the queue to a number or a part of an address (Enter sends it)
     SELECTED, PRINT, DONE, TICK = "work-selected", "work-print", "work-done", "work-tick"
     REASON = "work-reason"
     CREW, ASSIGN = "work-crew", "work-assign"
@@ -67,7 +69,8 @@ def risk(found: dict | None) -> html.Span | str:
 
 def table(board: work.Board, selected: str | None) -> html.Div | html.Table:
     if not board.rows:
-        return html.Div(f"“{board.labels[board.queue]}”中没有工单", className="muted work-empty")
+        found = f"与“{board.find}”相符的" if board.find else ""
+        return html.Div(f"“{board.labels[board.queue]}”中没有{found}工单", className="muted work-empty")
     done = board.queue == "done"
     headers = ("工单号", "类别", "地址 / 社区", "状态", "办结时间" if done else "时限", "" if done else "剩余",
                "超时风险")
@@ -251,7 +254,11 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
             html.Div([html.H1("承办工作台", className="page-title"),
                       dcc.RadioItems(id=ids.TABS, options=tab_options(board), value=board.queue, inline=True,
                                      className="work-tabs", labelClassName="work-tab",
-                                     inputClassName="work-tab-input")], className="work-head"),
+                                     inputClassName="work-tab-input"),
+                      # A queue shows its first QUEUE_LIMIT rows by deadline; the box reaches any of the others.
+                      dcc.Input(id=ids.FIND, type="search", debounce=True, maxLength=MAX_FIND,
+                                placeholder="查找工单号或地址", className="intake-input work-find")],
+                     className="work-head"),
             html.Div([
                 html.Section(table(board, None), id=ids.TABLE, className="card work-list"),
                 html.Aside([html.Div(id=ids.MESSAGE, role="status", className="work-message"),

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from harness.browser import exact_viewport, sign_in_as, start_chromium, wait_for_js  # noqa: E402
 
 WAIT_FOR_MAP = """
@@ -54,8 +55,8 @@ def main() -> None:
         driver.get(args.url)
         try:
             wait_for_js(driver, WAIT_FOR_MAP, seconds=30, what="a map")
-        except AssertionError:
-            pass            # a page without a map is shot as it is
+        except (AssertionError, WebDriverException):
+            pass            # a page without a map (or too busy to answer the probe in time) is shot as it is
         zoom(driver, args)
         time.sleep(4)
         if args.live:

@@ -19,9 +19,11 @@ from geo.db import get_engine
 from services import api_keys, audit, identity
 from workorders import policy
 from workorders.errors import FieldError
+from workorders.search import search_text
 from workorders.units import check_answer, check_crew
 
 SCOPE_KEYS = ("department", "street", "community", "crew")
+USER_LIMIT = 500           # users the list shows (its search box reaches the others)
 
 
 def utcnow() -> datetime:
@@ -30,10 +32,13 @@ def utcnow() -> datetime:
 
 # ------------------------------------------------------------------------------------------------ users
 
-def users(principal: policy.Principal | None) -> list[dict]:
+def users(principal: policy.Principal | None, find: str | None = None) -> list[dict]:
+    """The users /admin lists (the first USER_LIMIT, active first by name); ``find``: only those whose username or
+    name holds it, so any user is reached."""
     policy.require(principal, "users")
+    find = search_text(find)
     with get_engine().connect() as conn:
-        rows = user_db.list_users(conn)
+        rows = user_db.list_users(conn, USER_LIMIT, find=find)
     return [{**r, "role_names": [policy.ROLES.get(x, x) for x in r["roles"]],
              "scope": r["department_name"] or r["street_name"] or r["community_name"] or r["crew_code"] or ""}
             for r in rows]

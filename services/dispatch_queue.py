@@ -54,13 +54,13 @@ def queue(principal: policy.Principal | None, categories: list[str] | None = Non
     """{"items": [...], "counts": {kind: n}} of the queue, filtered by categories and street."""
     policy.require(principal, "command_map")
     now = now or _now()
+    risk = now + timedelta(minutes=AT_RISK_MINUTES)
     with get_engine().connect() as conn:
-        rows = db.queue(conn, now=now, at_risk_before=now + timedelta(minutes=AT_RISK_MINUTES),
-                        categories=categories or None, street=street or None, limit=QUEUE_LIMIT)
+        rows = db.queue(conn, now=now, at_risk_before=risk, categories=categories or None, street=street or None,
+                        limit=QUEUE_LIMIT)
+        found = db.queue_counts(conn, at_risk_before=risk, categories=categories or None, street=street or None)
     items = [_item(r, now) for r in rows]
-    counts = {kind: 0 for kind in KINDS}
-    for item in items:
-        counts[item["kind"]] += 1
+    counts = {kind: found.get(kind, 0) for kind in KINDS}    # of the whole queue, not only the QUEUE_LIMIT shown
     return {"items": items, "counts": counts}
 
 

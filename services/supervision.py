@@ -25,6 +25,7 @@ from workorders import policy
 from workorders.clock import local_date
 from workorders.errors import FieldError
 from workorders.policy import Principal
+from workorders.search import search_text
 
 LIST_LIMIT = 200
 RECENT_DAYS = 30          # repeat, 越级 and satisfaction lists look this far back
@@ -121,22 +122,28 @@ class Board:
     meetings: list[dict]
     accountabilities: list[dict]
     at_risk: list[dict] = field(default_factory=list)     # not late yet, most likely to be (services/predictions)
+    overdue_count: int = 0                                 # of every late ticket; ``overdue`` lists LIST_LIMIT
+    find: str | None = None                                # what the lists were narrowed to, if anything
 
 
-def board(principal: Principal | None, now: datetime | None = None) -> Board:
-    """Everything /supervision lists, for a principal holding ``supervision``."""
+def board(principal: Principal | None, now: datetime | None = None, find: str | None = None) -> Board:
+    """Everything /supervision lists, for a principal holding ``supervision``. Each list shows its first LIST_LIMIT
+    rows; ``find`` (a ticket's number or a part of its address) narrows the lists of tickets and of records to
+    those it holds, so any ticket is reached. The counts, the predictions and the units stay whole."""
     _require(principal)
     now = now or utcnow()
+    find = search_text(find)
     since = now - timedelta(days=RECENT_DAYS)
+    cap = {"limit": LIST_LIMIT, "find": find}
     with get_engine().connect() as conn:
         return Board(
-            overdue=db.overdue(conn, now, LIST_LIMIT), escalated=db.escalated(conn, LIST_LIMIT),
-            escalated_counts=db.escalated_counts(conn), repeats=_grouped_repeats(db.repeats(conn, since, LIST_LIMIT)),
-            refiled=db.refiled_higher(conn, since, LIST_LIMIT),
+            overdue=db.overdue(conn, now, **cap), overdue_count=db.overdue_count(conn, now),
+            escalated=db.escalated(conn, **cap), escalated_counts=db.escalated_counts(conn),
+            repeats=_grouped_repeats(db.repeats(conn, since, **cap)), refiled=db.refiled_higher(conn, since, **cap),
             low_satisfaction=low_satisfaction(db.satisfaction_by_unit(conn, since)),
-            orders=db.orders(conn, limit=LIST_LIMIT), meetings=db.meetings(conn, limit=LIST_LIMIT),
-            accountabilities=db.accountabilities(conn, limit=LIST_LIMIT),
-            at_risk=predictions.riskiest(principal, 10, still_ahead=now))
+            orders=db.orders(conn, **cap), meetings=db.meetings(conn, **cap),
+            accountabilities=db.accountabilities(conn, **cap),
+            at_risk=predictions.riskiest(principal, 10, still_ahead=now), find=find)
 
 
 def _grouped_repeats(rows: list[dict]) -> list[dict]:

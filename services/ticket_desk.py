@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from geo import ticket_search as db
 from geo import tickets as ticket_db
 from geo.db import get_engine
-from geo.intake_reference import department_names
 from services import audit
 from services.tickets import NotFound, Transitioned, transition
 from workorders import policy
@@ -122,11 +121,6 @@ def follow_up_calls(ticket_id: int) -> list[dict]:
         return db.follow_ups(conn, ticket_id)
 
 
-def joint_meetings(ticket_id: int) -> list[dict]:
-    with get_engine().connect() as conn:
-        return db.joint_meetings(conn, ticket_id)
-
-
 # ------------------------------------------------------------------------------------------------ 常用答复
 
 def standard_answers(principal: policy.Principal | None, category: str | None = None) -> list[dict]:
@@ -141,21 +135,17 @@ def standard_answers(principal: policy.Principal | None, category: str | None = 
 
 def ticket_page(principal: policy.Principal | None, number: str | None) -> dict | None:
     """services.ticket_views.operator_detail (rights, audit) and what the page adds: photos, follow-up calls,
-    joint meetings, the actions this principal may take, whether a follow-up call is due."""
+    the actions this principal may take, whether a follow-up call is due."""
     from services.media import photos_of
     from services.ticket_views import normalise_number, operator_detail
     detail = operator_detail(principal, number)
     if detail is None:
         return None
     ticket = _ticket(normalise_number(number))
-    meetings = joint_meetings(ticket["id"])
-    with get_engine().connect() as conn:
-        names = department_names(conn, [c for m in meetings for c in m["department_codes"]])
     return {**detail, "photos": photos_of(ticket), "follow_ups": follow_up_calls(ticket["id"]),
-            "joint_meetings": [{**m, "departments": [names.get(c, c) for c in m["department_codes"]]}
-                               for m in meetings],
             "actions": actions_for(principal, ticket), "may_follow_up": may_follow_up(principal, ticket),
             "may_transfer": policy.can(principal, "transfer"),
+            "may_supervise": policy.can(principal, "supervision", policy.Target.of_ticket(ticket)),
             "category_code": ticket["category_code"]}
 
 

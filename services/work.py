@@ -25,6 +25,7 @@ from workorders.clock import local_minute, local_zone
 from workorders.handling import parse_local_due
 from workorders.errors import FieldError
 from workorders.policy import Principal, Target
+from workorders.search import search_text
 from workorders.states import STATES
 
 # Actions of ticket_desk the detail pane offers as buttons; 办结 goes through 办结回复 (the citizen must read why).
@@ -46,18 +47,23 @@ class Board:
     counts: dict[str, int]
     rows: list[dict]
     fingerprint: str
+    find: str | None = None                 # what the rows were narrowed to (number or address), if anything
     labels: dict[str, str] = field(default_factory=lambda: dict(rules.QUEUES))
 
 
-def board(principal: Principal | None, queue: str | None = None, now: datetime | None = None) -> Board:
-    """The counts of every queue and the rows of ``queue`` (the default one when unknown) for ``principal``."""
+def board(principal: Principal | None, queue: str | None = None, now: datetime | None = None,
+          find: str | None = None) -> Board:
+    """The counts of every queue and the rows of ``queue`` (the default one when unknown) for ``principal``; with
+    ``find`` only the rows whose number or address holds it (a queue shows QUEUE_LIMIT rows: this reaches the rest;
+    the counts stay those of the whole queues)."""
     scope = _scope(principal)
     queue = rules.queue_key(queue)
+    find = search_text(find)
     now = now or utcnow()
     with get_engine().connect() as conn:
         counts, print_ = db.queue_state(conn, scope, now)
-        rows = db.queue_rows(conn, scope, queue, now)
-    return Board(queue, counts, _with_risk(rows, now), print_)
+        rows = db.queue_rows(conn, scope, queue, now, limit=rules.QUEUE_LIMIT, find=find)
+    return Board(queue, counts, _with_risk(rows, now), print_, find=find)
 
 
 def fingerprint(principal: Principal | None, now: datetime | None = None) -> str:

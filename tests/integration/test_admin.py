@@ -29,11 +29,24 @@ def test_an_admin_creates_and_disables_a_user(engine):
     assert created == name and len(password) >= 10
     assert identity.authenticate(name, password, "10.0.0.9")[0].department_code == "water"
     assert last_audit(engine, "user_created", f"user:{name}").actor == "t-admin"
-    row = next(u for u in admin.users(ADMIN) if u["username"] == name)
-    assert row["role_names"] == ["承办单位"] and row["active"]
+    # Found by name, as the list's search box does: the list shows its first USER_LIMIT users, active first by
+    # name, and users other tests left may fill them.
+    [row] = admin.users(ADMIN, find=name)
+    assert row["username"] == name and row["role_names"] == ["承办单位"] and row["active"]
     admin.disable_user(ADMIN, name)
-    assert not next(u for u in admin.users(ADMIN) if u["username"] == name)["active"]
+    assert [(u["username"], u["active"]) for u in admin.users(ADMIN, find=name)] == [(name, False)]
     assert last_audit(engine, "user_disabled", f"user:{name}").actor == "t-admin"
+
+
+def test_the_user_search_reaches_a_user_beyond_the_shown_ones(monkeypatch):
+    name = unique("zz-find")
+    admin.create_user(ADMIN, name, ["operator"], display_name="查找 测试")
+    monkeypatch.setattr(admin, "USER_LIMIT", 1)
+    assert len(admin.users(ADMIN)) == 1
+    assert [u["username"] for u in admin.users(ADMIN, find=f"  {name.upper()} ")] == [name]
+    with pytest.raises(FieldError) as long:
+        admin.users(ADMIN, find="x" * 51)
+    assert long.value.field == "find"
 
 
 def test_a_scoped_role_without_its_scope_is_refused_naming_the_field():

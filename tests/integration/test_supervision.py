@@ -215,3 +215,69 @@ def test_the_page_opens_for_a_supervisor_only(role_clients):
     for role in ("dispatcher", "department", "leader", "operator"):
         assert role_clients[role].get("/supervision").status_code == 403, role
     assert role_clients["nobody"].get("/supervision").status_code == 302
+
+
+def _values_of(component) -> dict:
+    """{id: value} of every input under a Dash component tree."""
+    found = {}
+    stack = [component]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (list, tuple)):
+            stack.extend(node)
+            continue
+        if getattr(node, "id", None) is not None and hasattr(node, "value"):
+            found[node.id] = node.value
+        children = getattr(node, "children", None)
+        if children is not None:
+            stack.append(children)
+    return found
+
+
+def test_a_ticket_page_leads_a_supervisor_to_the_forms_filled_with_its_number(grid_point, dash_app):
+    from screens import supervision as page, tickets as ticket_page     # page modules: after the app exists
+    number = svc.create_ticket(new(grid_point), DESK).ticket["number"]
+    assert f"/supervision?ticket={number}" in str(ticket_page.layout(number, principal=SUPERVISOR))
+    assert "/supervision?ticket=" not in str(ticket_page.layout(number, principal=DISPATCHER))
+    values = _values_of(page.layout(SUPERVISOR, ticket=number))
+    assert [values[i] for i in (page.ids.ORDER_NUMBER, page.ids.ACC_NUMBER, page.ids.MEET_NUMBER,
+                                page.ids.FIND)] == [number] * 4      # and the lists narrowed to it
+    for junk in ("<script>", "1" * 30, ""):
+        assert _values_of(page.layout(SUPERVISOR, ticket=junk))[page.ids.MEET_NUMBER] is None
+    assert _values_of(page.layout(SUPERVISOR, find=" 督办路 "))[page.ids.FIND] == "督办路"     # a narrowed page's link
+    for junk in ("路" * 51, ["a", "b"]):
+        assert _values_of(page.layout(SUPERVISOR, find=junk))[page.ids.FIND] is None
+
+
+def test_the_overdue_count_is_of_every_late_ticket_not_the_listed_ones(grid_point, monkeypatch):
+    late = []
+    for _ in range(2):
+        ticket = svc.create_ticket(new(grid_point), DESK).ticket
+        late.append(ticket)
+    when = max(t["resolve_due_at"] for t in late) + timedelta(hours=1)
+    whole = sup.board(SUPERVISOR, now=when)
+    monkeypatch.setattr(sup, "LIST_LIMIT", 1)
+    cut = sup.board(SUPERVISOR, now=when)
+    assert len(cut.overdue) == 1 and cut.overdue_count == whole.overdue_count >= 2
+    if len(whole.overdue) < 200:
+        assert whole.overdue_count == len(whole.overdue)
+
+
+def test_the_lists_narrowed_to_a_number_or_address_reach_a_ticket_beyond_the_first_rows(grid_point, monkeypatch):
+    older = svc.create_ticket(new(grid_point, registered_at=utcnow() - timedelta(days=4)), DESK).ticket
+    street = f"督办路{uuid.uuid4().hex[:6]}号"
+    ticket = svc.create_ticket(new(grid_point, registered_at=utcnow() - timedelta(days=3), address=f"铁东区{street}"),
+                               DESK).ticket
+    order = sup.issue_order(SUPERVISOR, order_form(ticket["number"]))
+    monkeypatch.setattr(sup, "LIST_LIMIT", 1)          # the first row of the overdue list is another late ticket
+    whole = sup.board(SUPERVISOR)
+    assert len(whole.overdue) == 1 and ticket["number"] not in [r["number"] for r in whole.overdue]
+    assert whole.overdue_count >= 2 and older["resolve_due_at"] < ticket["resolve_due_at"]
+    for find in (ticket["number"], street):
+        found = sup.board(SUPERVISOR, find=find)
+        assert [r["number"] for r in found.overdue] == [ticket["number"]] and found.find == find
+        assert [o["id"] for o in found.orders] == [order["id"]] and found.overdue_count == whole.overdue_count
+    assert ticket["number"] not in [r["number"] for r in sup.board(SUPERVISOR, find="%_").overdue]   # literal
+    with pytest.raises(FieldError) as long:
+        sup.board(SUPERVISOR, find="1" * 51)
+    assert long.value.field == "find"

@@ -143,3 +143,27 @@ def test_transfer_from_the_queue(engine, point):
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT lead_department_code FROM tickets WHERE number = :n"),
                            {"n": ticket["number"]}) == unit
+
+
+def test_queue_counts_are_of_the_whole_queue_not_the_shown_part(point, monkeypatch):
+    """The list shows at most QUEUE_LIMIT tickets; the counts beside it still count every waiting one."""
+    for _ in range(2):
+        new_ticket(point, category="noise")
+    whole = dispatch_queue.queue(person("dispatcher"), categories=["noise"])
+    monkeypatch.setattr(dispatch_queue, "QUEUE_LIMIT", 1)
+    cut = dispatch_queue.queue(person("dispatcher"), categories=["noise"])
+    assert len(cut["items"]) == 1 and sum(cut["counts"].values()) >= 2
+    assert cut["counts"] == whole["counts"]
+    if len(whole["items"]) < dispatch_queue.QUEUE_LIMIT:      # all shown: the SQL's kinds are the rule's (kind_of)
+        shown = {kind: 0 for kind in dispatch_queue.KINDS}
+        for item in whole["items"]:
+            shown[item["kind"]] += 1
+        assert shown == whole["counts"]
+
+
+def test_queue_search_by_a_part_of_the_address(point):
+    street = f"测试路{uuid.uuid4().hex[:4]}号"
+    ticket = svc.create_ticket(NewTicket(channel="hotline", category="noise", lon=point["lon"], lat=point["lat"],
+                                         description="夜间施工噪音", address=f"铁东区{street}楼下",
+                                         citizen_phone="13900000000"), DESK).ticket
+    assert ticket["number"] in [i["number"] for i in dispatch_queue.find(person("dispatcher"), street)]

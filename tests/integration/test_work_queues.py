@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from services import media, work
+from workorders import work as rules
 from services import tickets as svc
 from services.ticket_views import public_progress
 from services.tickets import NewTicket, utcnow
@@ -49,25 +50,31 @@ def dispatched(point, category="water_leak", registered_at=None) -> dict:
     return svc.history(ticket["number"])[0]
 
 
-def numbers(principal, queue) -> list[str]:
-    return [r["number"] for r in work.board(principal, queue).rows]
+def numbers(principal, queue, find=None) -> list[str]:
+    return [r["number"] for r in work.board(principal, queue, find=find).rows]
 
 
-def everywhere(principal) -> set[str]:
-    return {n for q in ("incoming", "working", "due_soon", "overdue", "done") for n in numbers(principal, q)}
+def holds(principal, queue, number: str) -> bool:
+    """Whether ``queue`` holds the ticket, looked up by its number as the page's search box does: a queue shows its
+    first QUEUE_LIMIT rows by deadline, and tickets other tests left may fill them."""
+    return number in numbers(principal, queue, find=number)
+
+
+def anywhere(principal, number: str) -> bool:
+    return any(holds(principal, q, number) for q in ("incoming", "working", "due_soon", "overdue", "done"))
 
 
 def test_a_ticket_dispatched_to_a_unit_waits_in_its_queue_only(point):
     ticket = dispatched(point)
     assert ticket["lead_department_code"] == "water" and ticket["state"] == "dispatched"
-    board = work.board(WATER, "incoming")
-    assert ticket["number"] in [r["number"] for r in board.rows]
+    board = work.board(WATER, "incoming", find=ticket["number"])
+    assert [r["number"] for r in board.rows] == [ticket["number"]]
     assert board.counts["incoming"] >= 1 and set(board.counts) == {"incoming", "working", "due_soon", "overdue",
                                                                   "done"}
-    assert ticket["number"] not in everywhere(GAS)
+    assert not anywhere(GAS, ticket["number"])
     # Its arrival deadline (30 minutes) is within two hours: it is also about to be late, and not late yet.
-    assert ticket["number"] in numbers(WATER, "due_soon")
-    assert ticket["number"] not in numbers(WATER, "overdue")
+    assert holds(WATER, "due_soon", ticket["number"])
+    assert not holds(WATER, "overdue", ticket["number"])
     row = next(r for r in board.rows if r["number"] == ticket["number"])
     assert row["state_label"] == "已派单" and row["category_name"] == "漏水"
     assert row["deadline"].label == "到场" and row["deadline"].due == ticket["arrival_due_at"] and not row["late"]
@@ -79,8 +86,8 @@ def test_the_street_of_the_ticket_sees_it_another_street_does_not(engine, point)
     with engine.connect() as conn:
         other = conn.execute(text("SELECT code FROM streets WHERE code <> :s ORDER BY code LIMIT 1"),
                              {"s": point["street_code"]}).scalar()
-    assert ticket["number"] in numbers(street, "incoming")
-    assert ticket["number"] not in numbers(person("street", street_code=other), "incoming")
+    assert holds(street, "incoming", ticket["number"])
+    assert not holds(person("street", street_code=other), "incoming", ticket["number"])
 
 
 def test_accepting_moves_the_ticket_to_working(point):
@@ -91,17 +98,35 @@ def test_accepting_moves_the_ticket_to_working(point):
         work.act(GAS, ticket["number"], "accept")
     done = work.act(WATER, ticket["number"], "accept")
     assert done.ticket["state"] == "accepted"
-    assert ticket["number"] in numbers(WATER, "working")
-    assert ticket["number"] not in numbers(WATER, "incoming")
+    assert holds(WATER, "working", ticket["number"])
+    assert not holds(WATER, "incoming", ticket["number"])
 
 
 def test_a_ticket_past_its_deadline_is_overdue_not_due_soon(point):
     ticket = dispatched(point, registered_at=utcnow() - timedelta(days=5))
     assert ticket["resolve_due_at"] < utcnow()
-    assert ticket["number"] in numbers(WATER, "overdue")
-    assert ticket["number"] not in numbers(WATER, "due_soon")
-    row = next(r for r in work.board(WATER, "overdue").rows if r["number"] == ticket["number"])
+    assert holds(WATER, "overdue", ticket["number"])
+    assert not holds(WATER, "due_soon", ticket["number"])
+    [row] = work.board(WATER, "overdue", find=ticket["number"]).rows
     assert row["late"]
+
+
+def test_the_search_box_finds_a_ticket_beyond_the_first_rows_by_number_or_address(point, monkeypatch):
+    street = f"查找路{uuid.uuid4().hex[:6]}号"
+    number = svc.create_ticket(NewTicket(channel="hotline", category="water_leak", lon=point["lon"], lat=point["lat"],
+                                         description="楼道漏水", address=f"铁东区{street}3单元"), DESK).ticket["number"]
+    svc.transition(number, "dispatch", CENTER)
+    dispatched(point)                                  # due at the same time or later: after it in the queue
+    monkeypatch.setattr(rules, "QUEUE_LIMIT", 1)       # the page's first rows hold another ticket now
+    first = work.board(WATER, "incoming")
+    assert len(first.rows) <= 1 and first.counts["incoming"] >= 2
+    assert numbers(WATER, "incoming", find=street) == [number]
+    assert numbers(WATER, "incoming", find=number) == [number]
+    assert numbers(WATER, "incoming", find="%_") == []          # LIKE's own characters are taken literally
+    assert work.board(WATER, "incoming", find="  ").find is None
+    with pytest.raises(FieldError) as long:
+        work.board(WATER, "incoming", find="路" * 51)
+    assert long.value.field == "find" and "50" in long.value.message
 
 
 def test_the_queues_are_sorted_by_deadline(point):
@@ -118,7 +143,7 @@ def test_returning_needs_a_reason_and_reroutes(point):
     assert missing.value.field == "reason" and "原因" in missing.value.message
     done = work.act(GAS, ticket["number"], "return", "不属于本单位职责")
     assert done.ticket["state"] == "returned" and done.ticket["lead_department_code"] != "gas"
-    assert ticket["number"] not in numbers(GAS, "incoming")
+    assert not holds(GAS, "incoming", ticket["number"])
 
 
 def test_a_crew_is_sent_only_among_the_units_own(engine, point):
@@ -168,8 +193,8 @@ def test_the_reply_reaches_track_with_its_photo(point, dash_app):
     assert len(progress["photos"]) == 1 and progress["photos"][0].startswith("/media/")
     assert any("已更换楼道水管阀门" in (e["note"] or "") for e in progress["events"])
     assert "已更换楼道水管阀门" in str(progress_card(progress, ticket["number"]))
-    assert ticket["number"] in numbers(WATER, "done")
-    assert ticket["number"] not in numbers(WATER, "working")
+    assert holds(WATER, "done", ticket["number"])
+    assert not holds(WATER, "working", ticket["number"])
 
 
 def test_a_bad_photo_stores_nothing_and_says_why(engine, point):
@@ -304,7 +329,7 @@ def test_a_co_handling_unit_answers_in_its_pane_and_the_lead_reads_it(point):
     assert ticket["lead_department_code"] == "house" and ticket["co_department_codes"] == ["zjj"]
     work.act(HOUSE, ticket["number"], "accept")
     # Co-handled tickets are in the co-handling unit's queues already (geo.tickets.SCOPE_CLAUSES).
-    assert ticket["number"] in numbers(ZJJ, "working")
+    assert holds(ZJJ, "working", ticket["number"])
     helper = work.detail(ZJJ, ticket["number"])["handling"]
     assert helper["assist_unit"] == "zjj" and not helper["may_extend"] and not helper["may_hold"]
     lead = work.detail(HOUSE, ticket["number"])["handling"]
