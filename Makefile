@@ -4,8 +4,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= python3
 # Test processes side by side (pytest-xdist; each with its own copy of the test database and Redis index): the
-# browser tests mostly wait, so three keep a 2-core machine busy without starving them. TEST_WORKERS=0: one process.
-TEST_WORKERS ?= 3
+# browser tests mostly wait, but three Chromiums drawing the full map at once starved each other on 2 cores (60-s
+# map waits ran out), so two. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 
 .PHONY: run test bench reference lint clean-var plotly-bundle
 
