@@ -1,6 +1,6 @@
 """The set-based writer of `python -m etl history` (the default; `--through-services` is the slow path).
 
-It runs the same plan through the same loop (etl.history.execute_batch) as the service path, but each step is
+It runs the same plan through the same loop (etl.history_steps.execute_batch) as the service path, but each step is
 applied to the ticket in memory by BulkWriter, which follows services.tickets rule for rule (intake: category
 version in force, place, deadlines, routing, number; transitions: the state table, the policy, each action's
 effects, supervisions, joint meetings, merges, the evaluation). A chunk of whole batches (~5,000 tickets) is then
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from etl.history_steps import Outcome, execute_batch, registrar
 from simulation.plan import PlannedTicket
 from workorders import policy
 from workorders.catalogue import Category, category_from_row
@@ -117,12 +118,11 @@ class BulkWriter:
     # ------------------------------------------------------------------------------------------ intake
 
     def create(self, ticket: PlannedTicket, at: datetime) -> dict:
-        from etl.history import _registrar
         intake = self.intakes[ticket.index]
         if isinstance(intake, IntakeError):
             raise intake
         request, category = ticket.request, intake.category
-        principal = _registrar(request)
+        principal = registrar(request)
         if principal is not None or request.channel not in ("api", "web"):
             policy.require_intake(principal, request.channel)
         registered_by = principal.label if principal else None
@@ -302,7 +302,6 @@ def write_bulk(engine, plan: list[PlannedTicket], tz: ZoneInfo, cutoff_hour: int
     that was not written are gaps in that day's numbering, never reused."""
     import queue
     import threading
-    from etl.history import Outcome
     with engine.connect() as conn:
         reference = Reference(conn, [(p.request.lon, p.request.lat) for p in plan], tz, cutoff_hour)
     outcome = Outcome()
@@ -377,7 +376,6 @@ def prepare_chunk(conn, reference: Reference, batches: list[list[PlannedTicket]]
     batch by batch as the service path runs them, every row rendered for COPY."""
     from collections import Counter
 
-    from etl.history import Outcome, execute_batch
     from geo import bulk_history as sql
     intakes: dict[int, Intake | IntakeError] = {}
     for ticket in (p for batch in batches for p in batch):
