@@ -51,11 +51,13 @@ class Reference:
 
     def __init__(self, conn, locations: list[tuple[float, float]], tz: ZoneInfo, cutoff_hour: int):
         from geo import bulk_history as sql
+        from geo import catalogue as catalogue_sql
         from geo.grids import places_at
         self.tz, self.cutoff_hour = tz, cutoff_hour
         self.versions: dict[str, list[tuple[datetime, int, Category]]] = {}
         self.unversioned: dict[str, Category] = {}
-        for row in sql.category_versions(conn):
+        rows = catalogue_sql.catalogue_history(conn)[1]
+        for row in sorted(rows, key=lambda r: (r["version"] is not None, r["valid_from"] or 0, r["version"] or 0)):
             category = category_from_row(row)
             if row["version"] is None:
                 self.unversioned[row["code"]] = category
@@ -67,8 +69,9 @@ class Reference:
         self.street_names = sql.street_names_by_community(conn)
 
     def category_at(self, code: str, at: datetime) -> tuple[Category, int | None] | None:
-        """geo.catalogue.category_rows_at for one code: the newest version in force at ``at`` (ties: the higher
-        version), else the category row itself when no version is in force yet, else None (unknown then)."""
+        """workorders.catalogue.rows_in_force for one code, by bisection (it runs once per planned ticket): the
+        newest version in force at ``at`` (ties: the higher version), else the category row itself when no version
+        is in force yet, else None (unknown then)."""
         versions = self.versions.get(code, [])
         in_force = bisect.bisect_right([v[0] for v in versions], at)
         if in_force:

@@ -15,7 +15,6 @@ from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Connection, text
 
-from geo.catalogue import CATEGORY_FIELDS
 
 TICKET_COLUMNS = (
     "id", "number", "channel", "category_code", "category_version", "variant", "description", "geom", "grid_code",
@@ -31,16 +30,6 @@ MEETING_COLUMNS = ("ticket_id", "meeting_date", "department_codes", "decision", 
 
 
 # ------------------------------------------------------------------------------------------------ read once
-
-def category_versions(conn: Connection) -> list[dict]:
-    """Every version of every category with the moment it came into force, and (version None, valid_from None)
-    each category that has no version row: what geo.catalogue.category_rows_at picks from, for all moments."""
-    return [dict(r) for r in conn.execute(text(f"""
-        SELECT category_code AS code, version, valid_from, {CATEGORY_FIELDS} FROM category_versions
-        UNION ALL
-        SELECT code, NULL, NULL, {CATEGORY_FIELDS} FROM categories
-        ORDER BY 1, 3 NULLS FIRST, 2 NULLS FIRST""")).mappings()]
-
 
 def department_names(conn: Connection) -> dict[str, str]:
     return dict(conn.execute(text("SELECT code, name FROM departments")).all())

@@ -11,20 +11,6 @@ from sqlalchemy import Connection, text
 CATEGORY_FIELDS = "name, complexity, priority, lead_department_code, rules"
 
 
-def category_rows_at(conn: Connection, at: datetime) -> list[dict]:
-    """Each category as it was in force at ``at``: the newest version whose ``valid_from`` is not after it. A
-    category row written around the versions (raw SQL) is taken as it stands, with no version number."""
-    return [dict(r) for r in conn.execute(text(f"""
-        SELECT * FROM (
-            SELECT DISTINCT ON (category_code) category_code AS code, version, {CATEGORY_FIELDS}
-            FROM category_versions WHERE valid_from <= :at
-            ORDER BY category_code, valid_from DESC, version DESC) in_force
-        UNION ALL
-        SELECT code, NULL, {CATEGORY_FIELDS} FROM categories c
-        WHERE NOT EXISTS (SELECT 1 FROM category_versions v WHERE v.category_code = c.code AND v.valid_from <= :at)
-        """), {"at": at}).mappings()]
-
-
 def category_version_row(conn: Connection, code: str, version: int) -> dict | None:
     row = conn.execute(text(f"""SELECT category_code AS code, version, {CATEGORY_FIELDS} FROM category_versions
                                 WHERE category_code = :code AND version = :version"""),
@@ -131,7 +117,7 @@ def place_names(conn: Connection, grid_code: str) -> dict[str, str]:
 def catalogue_history(conn: Connection) -> tuple[str, list[dict]]:
     """The catalogue's stamp (migration 0029) and every row intake may choose from, read together: each version
     (with its ``valid_from``) and each category row as it stands (``version`` and ``valid_from`` None), for
-    workorders.catalogue.rows_in_force to pick those in force at a time as ``category_rows_at`` does."""
+    workorders.catalogue.rows_in_force to pick those in force at a time."""
     rows = [dict(r) for r in conn.execute(text(f"""
         SELECT (SELECT stamp::text FROM catalogue_stamp) AS stamp, category_code AS code, version, valid_from,
                {CATEGORY_FIELDS}

@@ -83,13 +83,9 @@ def _transaction(conn: Connection | None, engine: Engine | None = None) -> Itera
 
 # ------------------------------------------------------------------------------------------------ catalogue
 
-def categories(conn: Connection, at: datetime | None = None) -> dict[str, Category]:
-    """The catalogue by code: its current versions, or those in force at ``at``."""
-    return {row["code"]: category_from_row(row) for row in _category_rows(conn, at)}
-
-
-def _category_rows(conn: Connection, at: datetime | None) -> list[dict]:
-    return db.category_rows(conn) if at is None else catalogue_sql.category_rows_at(conn, at)
+def categories(conn: Connection) -> dict[str, Category]:
+    """The catalogue by code, as it stands (each category's current version)."""
+    return {row["code"]: category_from_row(row) for row in db.category_rows(conn)}
 
 
 def category_of_ticket(conn: Connection, ticket: dict) -> Category:

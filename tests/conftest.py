@@ -14,59 +14,18 @@ os.environ.setdefault("LOGIN_ADDRESS_FAILURES", "1000")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
-def _own_worker_stores() -> None:
-    """Under pytest-xdist (`make test` runs the suite in parallel), each worker gets a copy of the prepared test
-    database and a Redis index of its own, so that no test sees another's tickets, streams or users: the suite stays
-    as deterministic as a single run. The copy is made from the migrated, seeded database `make test` prepared
-    (CREATE DATABASE … TEMPLATE takes a second), before anything reads the settings; the apps and CLIs the tests
-    start inherit the environment."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker or "DATABASE_URL" not in os.environ:
-        return
-    import time
-    from urllib.parse import urlsplit as _split, urlunsplit as _unsplit
-    import psycopg2 as _pg
-    from psycopg2 import sql as _sql
-    index = int(worker.removeprefix("gw"))
-    base = _split(os.environ["DATABASE_URL"])
-    template = base.path.lstrip("/")
-    name = f"{template}_{worker}"
-    admin = _pg.connect(_unsplit((base.scheme, base.netloc, "/postgres", base.query, base.fragment)))
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(_sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(_sql.Identifier(name)))
-        for attempt in range(60):          # two workers copying the same template at once: one waits for the other
-            try:
-                cur.execute(_sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(_sql.Identifier(name),
-                                                                               _sql.Identifier(template)))
-                break
-            except _pg.errors.ObjectInUse:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError(f"could not copy {template} for worker {worker}: it stays in use")
-    admin.close()
-    os.environ["DATABASE_URL"] = _unsplit((base.scheme, base.netloc, "/" + name, base.query, base.fragment))
-    redis_url = _split(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"))
-    base_index = int(redis_url.path.lstrip("/") or 0)
-    own = (base_index - 3 - index) % 16 if index else base_index       # 15 → 15, 12, 11, 10 (14 is the bench's)
-    os.environ["REDIS_URL"] = _unsplit((redis_url.scheme, redis_url.netloc, f"/{own}", redis_url.query,
-                                        redis_url.fragment))
-    import redis as _redis
-    _redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
-
-
-_own_worker_stores()
-
 from contextlib import contextmanager
 from typing import Iterator
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
+import redis
 from psycopg2 import sql
 
 from geo.db import make_engine
@@ -78,6 +37,40 @@ ROOT = Path(__file__).resolve().parent.parent
 def _with_db(url: str, name: str) -> str:
     p = urlsplit(url)
     return urlunsplit((p.scheme, p.netloc, "/" + name, p.query, p.fragment))
+
+
+def _own_worker_stores() -> None:
+    """Under pytest-xdist (`make test` runs the suite in parallel), each worker gets a copy of the prepared test
+    database and a Redis index of its own, so that no test sees another's tickets, streams or users: the suite stays
+    as deterministic as a single run. The copy is made from the migrated, seeded database `make test` prepared
+    (CREATE DATABASE … TEMPLATE takes a second), before anything reads the settings (they are read on first use);
+    the apps and CLIs the tests start inherit the environment."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or "DATABASE_URL" not in os.environ:
+        return
+    index = int(worker.removeprefix("gw"))
+    template = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+    name = f"{template}_{worker}"
+    admin = _admin(os.environ["DATABASE_URL"])
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        for _attempt in range(60):         # two workers copying the same template at once: one waits for the other
+            try:
+                cur.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name),
+                                                                             sql.Identifier(template)))
+                break
+            except psycopg2.errors.ObjectInUse:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError(f"could not copy {template} for worker {worker}: it stays in use")
+    admin.close()
+    os.environ["DATABASE_URL"] = _with_db(os.environ["DATABASE_URL"], name)
+    redis_url = urlsplit(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"))
+    base_index = int(redis_url.path.lstrip("/") or 0)
+    own = (base_index - 3 - index) % 16 if index else base_index       # 15 → 15, 12, 11, 10 (14 is the bench's)
+    os.environ["REDIS_URL"] = urlunsplit((redis_url.scheme, redis_url.netloc, f"/{own}", redis_url.query,
+                                          redis_url.fragment))
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
 
 
 @pytest.fixture(scope="session")
@@ -99,6 +92,9 @@ def _admin(url: str):
     conn = psycopg2.connect(_with_db(url, "postgres"))
     conn.autocommit = True
     return conn
+
+
+_own_worker_stores()
 
 
 @contextmanager

@@ -231,8 +231,7 @@ def category_from_row(row: dict[str, Any]) -> Category:
 def rows_in_force(rows: Iterable[dict[str, Any]], at: Any) -> dict[str, dict[str, Any]]:
     """The row of each category in force at ``at``, by code, from every version (``version``, ``valid_from``) and
     every category row as it stands (``version`` None): the newest version whose ``valid_from`` is not after
-    ``at`` (the higher version among equal times), else the category row. geo.catalogue.category_rows_at is the
-    same choice made in SQL."""
+    ``at`` (the higher version among equal times), else the category row."""
     chosen: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row["version"] is None or row["valid_from"] > at:

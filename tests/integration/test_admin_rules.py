@@ -169,11 +169,12 @@ def test_the_preview_places_and_times_a_sample_by_the_unsaved_form(point, origin
 
 
 def test_a_category_written_around_the_versions_is_still_read(engine):
-    from geo.catalogue import category_rows_at
+    from geo.catalogue import catalogue_history
+    from workorders.catalogue import rows_in_force
     with engine.connect() as conn:
         with conn.begin() as outer:
             conn.execute(text("""INSERT INTO categories (code, name, complexity, priority, lead_department_code, rules)
                                  VALUES ('t_raw', '测试', 'normal', 3, 'cgj', '{"departments": ["cgj"]}')"""))
-            rows = {r["code"]: r for r in category_rows_at(conn, svc.utcnow())}
+            rows = rows_in_force(catalogue_history(conn)[1], svc.utcnow())
             assert rows["t_raw"]["version"] is None and rows[CODE]["version"] >= 1
             outer.rollback()
