@@ -1,6 +1,7 @@
 """Engine and sessions for PostGIS, always through psycopg2 (the driver the product names)."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Iterator
@@ -77,3 +78,28 @@ def execute_prepared(conn: Connection, name: str, signature: str, sql: str, args
         prepared.add(name)
     placeholders = ", ".join(["%s"] * len(args))
     return conn.exec_driver_sql(f"EXECUTE {name}({placeholders})", args)
+
+
+# SQLAlchemy's own rule for a bound parameter in text(): ``:name``, but not a ``::`` cast.
+_NAMED_PARAMETER = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+def positional(sql: str) -> tuple[str, list[str]]:
+    """``sql`` with its ``:name`` parameters (text() style) as $1, $2 … (a name used twice is one number), and the
+    names in the order of their numbers: so that a long statement written with names can be prepared."""
+    names: list[str] = []
+
+    def number(match: re.Match) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    return _NAMED_PARAMETER.sub(number, sql), names
+
+
+def execute_prepared_named(conn: Connection, name: str, sql: str, names: list[str], types: dict[str, str],
+                           params: dict[str, Any]) -> CursorResult:
+    """``execute_prepared`` of a statement made by ``positional``: ``types`` gives each name's SQL type (a
+    parameter of unknown type in a SELECT list would be taken for text), ``params`` the values by name."""
+    signature = ", ".join(types[n] for n in names)
+    return execute_prepared(conn, name, signature, sql, tuple(params[n] for n in names))

@@ -6,11 +6,11 @@ connection, so a door never holds one.
 from __future__ import annotations
 
 from geo import crews as crew_db
-from geo import open311 as open311_db
 from geo import tickets as ticket_db
 from geo.db import get_engine
+from services import catalogue_memo
 from services.tickets import IntakeError, categories as catalogue_of
-from workorders.catalogue import Category, category_from_row
+from workorders.catalogue import Category
 
 
 def categories() -> dict[str, Category]:
@@ -20,10 +20,9 @@ def categories() -> dict[str, Category]:
 
 
 def categories_with_lead_names() -> list[tuple[Category, str]]:
-    """Every category with the name of its lead department, by code."""
+    """Every category with the name of its lead department, by code (kept while the catalogue's stamp holds)."""
     with get_engine().connect() as conn:
-        rows = open311_db.service_rows(conn)
-    return [(category_from_row(row), row["lead_department_name"]) for row in rows]
+        return catalogue_memo.categories_with_lead_names(conn)
 
 
 def search_places(query: str, limit: int = 8) -> list[dict]:

@@ -47,12 +47,30 @@ def counted(engine):
         event.remove(engine, "before_cursor_execute", count)
 
 
+def per_ticket(statements: list[str]) -> list[str]:
+    """The statements but the PREPAREs: a statement is prepared once per pooled connection, not per ticket."""
+    return [s for s in statements if not s.startswith("PREPARE ")]
+
+
 def test_a_ticket_by_its_point_costs_two_statements(engine, point):
     svc.create_ticket(new(point), DESK)                    # the process reads the catalogue once
     with counted(engine) as statements:
         created = svc.create_ticket(new(point), DESK)
     assert created.created
-    assert len(statements) <= MAX_STATEMENTS_PER_TICKET, statements
+    assert len(per_ticket(statements)) <= MAX_STATEMENTS_PER_TICKET, statements
+
+
+def test_both_statements_are_prepared_once_per_connection(engine, point):
+    """Planning the writing statement cost more than running it: each connection plans it once, then executes."""
+    with engine.connect() as conn:
+        with counted(engine) as statements:
+            for _ in range(3):
+                svc.create_ticket(new(point), DESK, conn=conn)
+        conn.rollback()
+    assert [s for s in statements if not s.startswith(("EXECUTE ", "PREPARE "))] == []
+    executed = [s.split("(")[0] for s in statements if s.startswith("EXECUTE ")]
+    assert len(executed) == 6 and len(set(executed)) == 2, statements
+    assert len([s for s in statements if s.startswith("PREPARE ")]) <= 2, statements
 
 
 def test_the_written_ticket_is_the_ticket_read_back_and_its_payload_its_public_view(engine, point):

@@ -115,6 +115,42 @@ def test_services_list_every_category_in_both_formats(client, engine):
     assert next(s for s in as_json.get_json() if s["service_code"] == "noise")["metadata"] is False
 
 
+def _service(client, code: str) -> dict:
+    return next(s for s in client.get(f"{V2}/services.json").get_json() if s["service_code"] == code)
+
+
+def test_a_category_renamed_in_the_database_is_listed_at_once(client, engine):
+    """The service list is kept in memory while the catalogue's stamp holds; raw SQL changes the stamp too."""
+    _service(client, "noise")                              # the list is kept now
+    with engine.begin() as conn:
+        old = conn.execute(text("SELECT name FROM categories WHERE code = 'noise'")).scalar_one()
+        conn.execute(text("UPDATE categories SET name = '噪声扰民（改）' WHERE code = 'noise'"))
+    try:
+        assert _service(client, "noise")["service_name"] == "噪声扰民（改）"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE categories SET name = :n WHERE code = 'noise'"), {"n": old})
+    assert _service(client, "noise")["service_name"] == old
+
+
+def test_a_renamed_unit_is_listed_once_the_kept_list_is_old(client, engine, monkeypatch):
+    """A unit's name is not under the catalogue's stamp: the kept list is read again after its maximum age."""
+    from services import catalogue_memo
+    with engine.connect() as conn:
+        lead = categories(conn)["noise"].lead
+    _service(client, "noise")
+    with engine.begin() as conn:
+        old = conn.execute(text("SELECT name FROM departments WHERE code = :c"), {"c": lead}).scalar_one()
+        conn.execute(text("UPDATE departments SET name = '改名的单位' WHERE code = :c"), {"c": lead})
+    try:
+        assert "改名的单位" not in _service(client, "noise")["description"]     # kept, within its age
+        monkeypatch.setattr(catalogue_memo, "LEAD_NAMES_MAX_AGE_S", 0.0)
+        assert "承办单位：改名的单位。" in _service(client, "noise")["description"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE departments SET name = :n WHERE code = :c"), {"n": old, "c": lead})
+
+
 def test_heating_definition_offers_the_catalogue_variants(client, engine):
     with engine.connect() as conn:
         variants = categories(conn)["heating_cold"].variants
