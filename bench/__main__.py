@@ -1,7 +1,8 @@
-"""python -m bench [live|wall|all] | locate [--points N] | service-intake | intake [--before REV] |
+"""python -m bench [live|wall|all] | latest | locate [--points N] | service-intake | intake [--before REV] |
 connections [--before REV] | snapshot REV |
 soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | risk | tickets | live-clustered — run the
-benchmarks, write bench/results/<name>-<time>.{json,md}. `all` (what `make bench` runs) includes connections."""
+benchmarks, write bench/results/<name>-<time>.{json,md}. `all` (what `make bench` runs): live latency and the wall,
+connections, locate, intake at 1/10/100 clients, then `latest` (bench/results/latest.json and the README's table)."""
 from __future__ import annotations
 
 import sys
@@ -14,9 +15,15 @@ def main(argv: list[str]) -> int:
     if which in ("live", "wall", "all"):
         live_latency.main(which)
         if which == "all":
+            from bench import intake, latest
             connections.main([])
             locate.main([])
+            intake.main(["--seconds", "8", "--rounds", "3"])
+            latest.main([])
         return 0
+    if which == "latest":             # issue 12: latest.json and the README's table from the newest results
+        from bench import latest
+        return latest.main(argv[1:])
     if which == "intake":             # issue 12: Open311 → gunicorn → PostGIS → relay, against the insert ceiling
         from bench import intake
         intake.main(argv[1:])
@@ -52,7 +59,7 @@ def main(argv: list[str]) -> int:
     if which == "soak":
         soak.main(float(argv[1]) if len(argv) > 1 else 20)
         return 0
-    print(f"unknown benchmark {which!r}: live | wall | all | locate | service-intake | intake | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | live-clustered [AT_1 AT_10]", file=sys.stderr)
+    print(f"unknown benchmark {which!r}: live | wall | all | latest | locate | service-intake | intake | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | live-clustered [AT_1 AT_10]", file=sys.stderr)
     return 2
 
 

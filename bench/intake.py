@@ -2,11 +2,12 @@
 set-up the issue measured) with the outbox relay beside it, against the ceiling of single-row INSERT transactions
 into a copy of `tickets` (its columns and every index) measured in the same run.
 
-    python -m bench intake [--seconds 10] [--clients 16] [--rounds 3] [--before REV]
+    python -m bench intake [--seconds 10] [--clients 1,10,100] [--rounds 3] [--before REV]
 
-Each round measures, one after the other: the insert ceiling (``--clients`` connections, one autocommitted
-INSERT each at a time), this checkout's server and, with ``--before REV``, the server of that commit (a temporary
-git worktree, its own relay). Clients are one asyncio loop holding ``--clients`` keep-alive connections, each
+Each round measures, for each number of clients, one after the other: the insert ceiling (that many connections,
+at most CEILING_MAX_CONNECTIONS: beyond that PostgreSQL on 2 cores only queues them, and 100 would take every
+connection the server allows; one autocommitted INSERT each at a time), this checkout's server and, with
+``--before REV``, the server of that commit (a temporary git worktree, its own relay). Clients are one asyncio loop holding ``--clients`` keep-alive connections, each
 POSTing as soon as the last answer came. A ticket counts as accepted on a 201 and as relayed once the outbox has
 no unpublished row; the figures are medians over the rounds. The Open311 POST rate limit (per client address,
 and all clients here share one) is raised for the servers. Writes bench/results/intake-<time>.{json,md}.
@@ -39,6 +40,8 @@ from settings import get_settings
 
 GTHREAD = ["-w", "2", "-k", "gthread", "--threads", "8", "--timeout", "120"]
 CEILING_TABLE = "bench_intake_ceiling"
+CEILING_MAX_CONNECTIONS = 16
+LEVELS = (1, 10, 100)            # concurrent clients (issue 12)
 RELAY_WAIT_S = 120
 
 
@@ -159,6 +162,7 @@ def drop_ceiling() -> None:
 
 def ceiling(points, seconds: float, clients: int) -> dict:
     """Single-row INSERT transactions/s from ``clients`` connections (a ticket-like row each)."""
+    clients = min(clients, CEILING_MAX_CONNECTIONS)
     with psycopg2.connect(_dsn()) as conn, conn.cursor() as cur:
         cur.execute(f"TRUNCATE {CEILING_TABLE}")             # each round from an empty table, its numbers anew
     counts = [0] * clients
@@ -202,7 +206,7 @@ def _worktree(rev: str) -> tuple[Path, str]:
     return tree, short
 
 
-def run(seconds: float, clients: int, rounds: int, before: str | None) -> dict:
+def run(seconds: float, levels: tuple[int, ...], rounds: int, before: str | None) -> dict:
     RESULTS.mkdir(parents=True, exist_ok=True)
     points = inner_points(2000, seed=29)
     key = create_api_key(f"bench-intake-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%f}")
@@ -210,21 +214,23 @@ def run(seconds: float, clients: int, rounds: int, before: str | None) -> dict:
                           text=True).stdout.strip()
     tree, rev = _worktree(before) if before else (None, None)
     sides: list[Side] = []
-    rows: dict[str, list[dict]] = {"ceiling": []}
+    rows: dict[int, dict[str, list[dict]]] = {n: {"ceiling": []} for n in levels}
     try:
         prepare_ceiling()
         sides.append(Side(f"this checkout ({here})", ROOT))
         if tree:
             sides.append(Side(f"before ({rev})", tree))
         for side in sides:
-            rows[side.name] = []
-            load(side, key, points[:50], 2, clients)          # warm-up: each worker imports, connects, prepares
+            for n in levels:
+                rows[n][side.name] = []
+            load(side, key, points[:50], 2, max(levels))      # warm-up: each worker imports, connects, prepares
         for _ in range(rounds):
-            rows["ceiling"].append(ceiling(points, seconds, clients))
-            for side in sides:
-                rows[side.name].append(load(side, key, points, seconds, clients))
-                print(side.name, rows[side.name][-1], flush=True)
-            print("ceiling", rows["ceiling"][-1], flush=True)
+            for n in levels:
+                rows[n]["ceiling"].append(ceiling(points, seconds, n))
+                print(f"{n} clients: ceiling", rows[n]["ceiling"][-1], flush=True)
+                for side in sides:
+                    rows[n][side.name].append(load(side, key, points, seconds, n))
+                    print(f"{n} clients:", side.name, rows[n][side.name][-1], flush=True)
     finally:
         for side in sides:
             side.close()
@@ -232,7 +238,9 @@ def run(seconds: float, clients: int, rounds: int, before: str | None) -> dict:
         if tree:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True)
             shutil.rmtree(tree, ignore_errors=True)
-    return summarise(rows, seconds, clients, rounds)
+    return {"seconds": seconds, "rounds": rounds, "server": " ".join(GTHREAD),
+            "load_average": round(os.getloadavg()[0], 2), "ceiling_max_connections": CEILING_MAX_CONNECTIONS,
+            "levels": [summarise(n, rows[n]) for n in levels]}
 
 
 def _median(values) -> float | None:
@@ -240,11 +248,10 @@ def _median(values) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-def summarise(rows: dict[str, list[dict]], seconds: float, clients: int, rounds: int) -> dict:
+def summarise(clients: int, rows: dict[str, list[dict]]) -> dict:
+    """The medians over the rounds at one number of clients, each side against the ceiling of the same rounds."""
     ceiling_rate = _median(r["inserts_per_s"] for r in rows["ceiling"])
-    result = {"seconds": seconds, "clients": clients, "rounds": rounds, "server": " ".join(GTHREAD),
-              "load_average": round(os.getloadavg()[0], 2), "insert_ceiling_per_s": ceiling_rate, "sides": {},
-              "runs": rows}
+    result = {"clients": clients, "insert_ceiling_per_s": ceiling_rate, "sides": {}, "runs": rows}
     for name, runs in rows.items():
         if name == "ceiling":
             continue
@@ -259,28 +266,37 @@ def summarise(rows: dict[str, list[dict]], seconds: float, clients: int, rounds:
 
 def markdown(r: dict, stamp: str) -> str:
     lines = [f"# Intake from outside: Open311 → gunicorn → PostGIS → relay → Redis ({stamp})", "",
-             f"{r['clients']} keep-alive Open311 clients, `gunicorn {r['server']}`, the relay as its own process; "
+             f"Keep-alive Open311 clients, `gunicorn {r['server']}`, the relay as its own process; "
              f"{r['seconds']:.0f} s per measurement, median of {r['rounds']} interleaved rounds; 2 cores shared with "
              f"other work (load average {r['load_average']} at the end). Targets (issue 12): ≥ 1,000 tickets/s and "
              "≥ 0.3 × the insert ceiling.", "",
-             f"Ceiling: {r['insert_ceiling_per_s']} single-row INSERT transactions/s into a copy of `tickets` "
-             f"(columns and every index), {r['clients']} connections.", "",
-             "| server | tickets/s | p50 ms | p95 ms | × ceiling | errors | relay drained after (s) |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for name, s in r["sides"].items():
-        lines.append(f"| {name} | {s['tickets_per_s']} | {s['p50_ms']} | {s['p95_ms']} | {s['ratio_to_ceiling']} | "
-                     f"{s['errors']} | {s['relay_drained_after_s']} |")
+             "Ceiling: single-row INSERT transactions/s into a copy of `tickets` (columns and every index), as many "
+             f"connections as clients, at most {r['ceiling_max_connections']}.", "",
+             "| clients | server | tickets/s | p50 ms | p95 ms | ceiling /s | × ceiling | errors | relay drained after (s) |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for level in r["levels"]:
+        for name, s in level["sides"].items():
+            lines.append(f"| {level['clients']} | {name} | {s['tickets_per_s']} | {s['p50_ms']} | {s['p95_ms']} | "
+                         f"{level['insert_ceiling_per_s']} | {s['ratio_to_ceiling']} | {s['errors']} | "
+                         f"{s['relay_drained_after_s']} |")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench intake")
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", default=",".join(map(str, LEVELS)),
+                        help="numbers of concurrent clients, comma-separated (default 1,10,100)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--before", help="also serve this commit (e.g. main) for a side-by-side figure")
     args = parser.parse_args(argv)
-    result = run(args.seconds, args.clients, args.rounds, args.before)
+    try:
+        levels = tuple(int(n) for n in args.clients.split(","))
+    except ValueError:
+        parser.error(f"--clients: comma-separated whole numbers, not {args.clients!r}")
+    if not levels or min(levels) < 1:
+        parser.error("--clients: at least one client")
+    result = run(args.seconds, levels, args.rounds, args.before)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"intake-{stamp}.json").write_text(json.dumps(result, indent=1) + "\n")
     (RESULTS / f"intake-{stamp}.md").write_text(markdown(result, stamp))
