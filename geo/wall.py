@@ -111,21 +111,22 @@ def at_risk_open(conn: Connection, now: datetime, horizon: datetime, limit: int)
     return total, [dict(r) for r in rows]
 
 
-def notable_events(conn: Connection, since: datetime, limit: int) -> list[dict]:
+def notable_events(conn: Connection, since: datetime, until: datetime, limit: int) -> list[dict]:
     """What a watcher must notice, newest first: escalations (late tickets and missed arrivals), joint meetings
-    convened, one-key alarms of the elderly. Places and categories only — never a name or a phone."""
+    convened, one-key alarms of the elderly. Places and categories only — never a name or a phone. Only what
+    happened by ``until`` (now): a row stamped later (a skewed clock, a simulated day) would sit atop the ticker."""
     return [dict(r) for r in conn.execute(text("""
         (SELECT e.at, e.action AS kind, (e.data ->> 'arrival_breach') IS NOT NULL AS arrival_breach,
                 t.escalation_level, t.number, c.name AS category, s.name AS street, cm.name AS community
          FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
          JOIN categories c ON c.code = t.category_code JOIN streets s ON s.code = t.street_code
          JOIN communities cm ON cm.code = t.community_code
-         WHERE e.action IN ('escalate', 'joint_meeting') AND e.at >= :since
+         WHERE e.action IN ('escalate', 'joint_meeting') AND e.at >= :since AND e.at <= :until
          ORDER BY e.at DESC LIMIT :n)
         UNION ALL
         (SELECT t.registered_at, 'alarm', false, t.escalation_level, t.number, c.name, s.name, cm.name
          FROM tickets t JOIN categories c ON c.code = t.category_code JOIN streets s ON s.code = t.street_code
          JOIN communities cm ON cm.code = t.community_code
-         WHERE t.channel = 'elder_phone' AND t.registered_at >= :since
+         WHERE t.channel = 'elder_phone' AND t.registered_at >= :since AND t.registered_at <= :until
          ORDER BY t.registered_at DESC LIMIT :n)
-        ORDER BY at DESC LIMIT :n"""), {"since": since, "n": limit}).mappings()]
+        ORDER BY at DESC LIMIT :n"""), {"since": since, "until": until, "n": limit}).mappings()]

@@ -59,7 +59,7 @@ def day_story(principal: Principal, now: datetime | None = None) -> dict:
             "crews": db.crews_by_kind(conn)[:CREW_KINDS_SHOWN],
             "overdue": {"total": overdue_total, "rows": overdue},
             "at_risk": {"total": risk_total, "rows": at_risk},
-            "events": db.notable_events(conn, start, EVENTS_SHOWN),
+            "events": db.notable_events(conn, start, now, EVENTS_SHOWN),
         }
     return story
 

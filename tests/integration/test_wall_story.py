@@ -94,6 +94,16 @@ def test_the_ticker_has_the_escalation_and_the_alarm_and_no_personal_data(day):
     assert not any(k in e for e in events for k in ("citizen_name", "citizen_phone", "address", "description"))
 
 
+def test_the_ticker_shows_nothing_stamped_after_now(day):
+    """At 10:02 the escalation of 10:05 has not happened yet (a skewed clock or a simulated day would otherwise
+    keep its rows atop the ticker); the alarm of 10:00 has."""
+    events = wall.day_story(wall_principal(), now=DAY + timedelta(hours=10, minutes=2))["events"]
+    kinds = {(e["kind"], e["number"]) for e in events}
+    assert ("alarm", day["alarm"]["number"]) in kinds
+    assert ("escalate", day["road_9"]["number"]) not in kinds
+    assert all(e["at"] <= DAY + timedelta(hours=10, minutes=2) for e in events)
+
+
 def test_only_a_role_with_the_wall_may_read_it():
     from workorders.policy import Principal
     with pytest.raises(Forbidden):
