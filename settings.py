@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     database_connect_timeout_seconds: int = Field(default=3, ge=2)
     database_tcp_timeout_seconds: int = Field(default=10, ge=2)
     database_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # A pooled connection idle for longer than this is pinged before it is handed out (a dead one is replaced
+    # unseen); one used more recently is not: the ping was a round trip on every checkout, three per intake POST.
+    # 0: ping on every checkout.
+    database_ping_idle_seconds: float = Field(default=1.0, ge=0)
     outage_retry_after_seconds: int = Field(default=10, ge=1)
 
     # `python app.py` serves here.

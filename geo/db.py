@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Iterator
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Connection, CursorResult, Engine, make_url
 
 from settings import get_settings
@@ -31,8 +32,8 @@ def connect_args() -> dict[str, int]:
       query is in flight or the connection idles in the pool; data unacknowledged for that long, or keepalive
       probes unanswered, end the connection with an error instead of a wait without end. A slow query is not
       cut: the server's TCP stack keeps acknowledging while it works.
-    A refused or reset connection (the server stopped, restarted, a proxy cut) fails at once anyway; the pool's
-    ``pre_ping`` finds the dead connections it holds before handing one out."""
+    A refused or reset connection (the server stopped, restarted, a proxy cut) fails at once anyway; the pool
+    pings a connection that idled before handing it out (``ping_when_idle``)."""
     s = get_settings()
     tcp = s.database_tcp_timeout_seconds
     return {"connect_timeout": s.database_connect_timeout_seconds, "keepalives": 1,
@@ -43,8 +44,42 @@ def connect_args() -> dict[str, int]:
 def make_engine(url: str) -> Engine:
     # pool_timeout: a request waits this long for a pooled connection, then fails (503), rather than queueing
     # behind connections that are all stuck.
-    return create_engine(sqlalchemy_url(url), pool_pre_ping=True, future=True, connect_args=connect_args(),
-                         pool_timeout=get_settings().database_pool_timeout_seconds)
+    settings = get_settings()
+    engine = create_engine(sqlalchemy_url(url), future=True, connect_args=connect_args(),
+                           pool_timeout=settings.database_pool_timeout_seconds)
+    ping_when_idle(engine, settings.database_ping_idle_seconds)
+    return engine
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """SQLAlchemy's pool_pre_ping, but only for a connection that was back in the pool for ``idle_seconds``.
+
+    The ping is a round trip before every checkout: an Open311 POST checks out three times, so half of its round
+    trips were pings. A connection handed back a moment ago was alive then; one that idled may have lost its
+    server (a restart, a proxy's cut) and is pinged, and replaced unseen when dead. What this gives up: a server
+    lost within the last ``idle_seconds`` fails the statement of the one request that meets it (a 503 with
+    Retry-After, as any outage); the error invalidates the whole pool, so the next request connects anew."""
+    @event.listens_for(engine, "connect")
+    def fresh(dbapi_connection, record) -> None:
+        record.info["returned_at"] = time.monotonic()        # just connected: as good as just used
+
+    @event.listens_for(engine, "checkin")
+    def returned(dbapi_connection, record) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, proxy) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is not None and time.monotonic() - returned_at < idle_seconds:
+            return
+        # A dead one means the server went away for every connection opened before: the pool drops them all
+        # (InvalidatePoolError), so none of them meets the next request unpinged.
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.InvalidatePoolError(f"a pooled connection was dead: {error}") from error
+        if not alive:
+            raise exc.InvalidatePoolError("a pooled connection did not answer its ping")
 
 
 def ping(engine: Engine) -> None:

@@ -242,3 +242,5 @@ class TcpProxy:
             _reset(sock)
         self._held.clear()
         self.mode = "open"
+        # A cut armed by cut_when that never tripped is disarmed too: it would cut a later test's statement.
+        self._trigger, self._doomed = None, None

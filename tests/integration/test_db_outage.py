@@ -141,12 +141,13 @@ def test_intake_during_a_cut_is_503_with_retry_after_and_the_same_post_after_res
 
 
 def test_a_cut_inside_the_intake_transaction_leaves_nothing_half_written(app_url, proxy, engine, spot):
-    """The connection dies right when the outbox row is sent: the ticket's INSERT, its event and its number were
-    already executed in that transaction. PostgreSQL rolls it back whole; the client learns 503, not 201."""
+    """The connection dies right when the writing statement is sent (geo.intake.register, prepared: its PREPARE
+    or its EXECUTE), after the transaction read the place and the catalogue's stamp. Its counter, ticket, event
+    and outbox row are one statement: none is written; the client learns 503, not 201."""
     description = f"事务中断的诉求 {uuid.uuid4().hex[:8]}"
     key = f"outage-{uuid.uuid4().hex}"
     body = ticket_body(spot, description)
-    proxy.cut_when(b"INSERT INTO outbox")
+    proxy.cut_when(b"intake_register_")
     status, headers, _, seconds = post_ticket(app_url, body, key)
     assert proxy.tripped.is_set()                     # it was cut there, not earlier
     assert_outage_answer(status, headers, seconds)
