@@ -120,15 +120,16 @@ def _register_sql(columns: list[str]) -> str:
         SELECT :audit_at, :audit_user_id, :audit_actor, :audit_action, :audit_target || t.number, :audit_outcome,
                :audit_address, :audit_user_agent, CAST(:audit_detail AS jsonb)
         FROM inserted t WHERE CAST(:audit_action AS text) IS NOT NULL),
-    look_alikes AS (            -- services.tickets._duplicates' rule; the new ticket is not in this snapshot
-        SELECT {TICKET_COLUMNS},
-               ST_Distance(t.geom::geography, {point}::geography) AS metres
-        FROM tickets t {TICKET_JOINS}
+    nearest AS (                -- services.tickets._duplicates' rule; the new ticket is not in this snapshot
+        SELECT t.id, ST_Distance(t.geom::geography, {point}::geography) AS metres
+        FROM tickets t
         WHERE t.category_code = :category_code AND t.registered_at >= :duplicate_since
           AND t.state NOT IN ('closed', 'merged', 'refused', 'resolved', 'evaluated')
           AND ST_DWithin(t.geom, {point}, :duplicate_deg)
         ORDER BY metres, t.registered_at DESC  -- equally near: the newest first
-        LIMIT 5)
+        LIMIT 5),
+    look_alikes AS (            -- the names of the five only (joined for every candidate, it was most of the time)
+        SELECT {TICKET_COLUMNS}, n.metres FROM nearest n JOIN tickets t ON t.id = n.id {TICKET_JOINS})
     SELECT 0 AS position, n.*, CAST(NULL AS float8) AS metres,
            (SELECT count(*) FROM key_claim) + CAST(CAST(:key_scope AS text) IS NULL AS int) AS claimed
     FROM named n

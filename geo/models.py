@@ -168,6 +168,9 @@ class Ticket(Base):
               postgresql_where=text("on_site_at IS NULL AND arrival_due_at IS NOT NULL")),
         # migration 0012: intake looks for closed tickets the new one repeats
         Index("ix_tickets_closed_at", "closed_at", postgresql_where=text("closed_at IS NOT NULL")),
+        # migration 0030: … by category and closing time (geo.intake's ``earlier``)
+        Index("ix_tickets_repeat_lookup", "category_code", "closed_at",
+              postgresql_where=text("state = 'closed' AND merged_into_id IS NULL")),
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)          # 20261126-000123
