@@ -113,8 +113,9 @@ def load(side: Side, key: str, points, seconds: float, clients: int) -> dict:
 
     async def main() -> None:
         until = time.perf_counter() + seconds
-        await asyncio.gather(*(_client(side.port, bodies[c::clients], until, latencies, errors)
-                               for c in range(clients)))
+        # each client its share of the bodies (at least one: more clients than bodies, as in the warm-up)
+        await asyncio.gather(*(_client(side.port, bodies[c::clients] or [bodies[c % len(bodies)]], until,
+                                       latencies, errors) for c in range(clients)))
 
     started = time.perf_counter()
     asyncio.run(main())

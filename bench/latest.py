@@ -129,16 +129,23 @@ def connections_figures(r: dict, source: str) -> Iterator[Figure]:
                          "ms (p95)", "", None, source, f"{row['received_all_tickets']:,} maps got every ticket")
 
 
+def cell_panel_figures(r: dict, source: str) -> Iterator[Figure]:
+    c = r["callback"]
+    yield Figure(f"grid-cell click → panel, server side ({r['open_tickets']:,} open tickets)", c["p95_ms"],
+                 "ms (p95)", "≤ 150", _at_most(c["p95_ms"], 150), source,
+                 f"p50 {c['p50_ms']} ms; the reads alone p95 {r['service']['p95_ms']} ms")
+
+
 KINDS: dict[str, Callable[[dict, str], Iterator[Figure]]] = {
     "intake": intake_figures, "locate": locate_figures, "live": live_figures,
     "live-latency-clustered": clustered_figures, "tickets-list": tickets_list_figures,
     "analytics": analytics_figures, "soak": soak_figures, "connections": connections_figures,
+    "cell-panel": cell_panel_figures,
 }
 # What the issue asks for that no benchmark here measures yet: listed so that the gap shows.
 NOT_MEASURED = (
     Figure("bytes per live update at 1,000 / 10,000 / 100,000 open tickets", None, "bytes", "≤ 2048"),
     Figure("/wall first paint with 100,000 open tickets", None, "s", "aggregate view, no frozen tab"),
-    Figure("grid-cell click → panel, server side", None, "ms (p95)", "≤ 150"),
     Figure("everything above with 1,000,000 historical tickets loaded", None, "", ""),
 )
 

@@ -68,3 +68,11 @@ def test_the_readme_shows_what_latest_json_says():
     data = json.loads(latest.LATEST.read_text())
     assert latest.readme_table(latest.README.read_text()) == latest.table(data)
     assert all(f["source"] or f["value"] is None for f in data["figures"])
+
+
+def test_the_cell_panel_figure_is_the_callbacks_p95_against_150_ms():
+    result = {"open_tickets": 10250, "callback": {"p50_ms": 40.0, "p95_ms": 160.0},
+              "service": {"p95_ms": 20.0}}
+    [figure] = latest.cell_panel_figures(result, "cell-panel-x.json")
+    assert (figure.value, figure.met, figure.target) == (160.0, False, "≤ 150")
+    assert "10,250 open tickets" in figure.figure and "reads alone p95 20.0 ms" in figure.note
