@@ -146,6 +146,17 @@ def search(conn: Connection, query: Query, *, now: datetime, timezone: str, limi
     return [dict(r) for r in conn.execute(text(sql), {**params, "limit": limit, "offset": offset}).mappings()]
 
 
+def page_keys(conn: Connection, query: Query, *, now: datetime, timezone: str, limit: int, offset: int = 0,
+              scope: dict[str, set[str]] | None = None) -> list[tuple]:
+    """(number, updated_at, overdue) of the page ``search`` would read: what tells whether it changed."""
+    where, params = _where(query, now, timezone, scope)
+    order = SORTS.get(query.sort, SORTS[DEFAULT_SORT])
+    sql = f"""SELECT t.number, t.updated_at, (t.resolve_due_at < coalesce(t.resolved_at, t.closed_at, :now)
+                     AND t.state NOT IN ('merged', 'refused')) AS overdue
+              FROM tickets t {where} ORDER BY {order} LIMIT :limit OFFSET :offset"""
+    return [tuple(r) for r in conn.execute(text(sql), {**params, "limit": limit, "offset": offset})]
+
+
 def counts(conn: Connection, query: Query, *, now: datetime, timezone: str,
            scope: dict[str, set[str]] | None = None) -> dict[str, int]:
     """How many tickets match ``query``, by state (the list's counts; their sum is the total)."""

@@ -1,6 +1,6 @@
 """`/supervision` — 督办, for supervisors: 延期申请 to approve or refuse, overdue, escalated (by level), repeat and 越级
 tickets, units rated low; 督办单 (issue, answer, outcome), 问责, 联席会 (convene, decision). The lists follow the live feed
-(assets/supervision_live.js nudges ``ids.LIVE`` on every batch), with a slow tick as a safety net; each part is
+(assets/live_nudge.js nudges ``ids.LIVE`` on every batch), with a slow tick as a safety net; each part is
 redrawn only when what it shows changed (``shown``: a signature per part, kept in ``ids.SHOWN``), so a busy feed
 neither re-sends the ~700 rows of the unfiltered lists on every batch nor disturbs a form being filled in."""
 from __future__ import annotations
@@ -30,7 +30,7 @@ SAFETY_REFRESH_MS = 60_000
 
 
 class ids:
-    LIVE = "sup-live"                 # set by assets/supervision_live.js when the feed brings tickets
+    LIVE = "sup-live"                 # set by assets/live_nudge.js when the feed brings tickets
     TICK = "sup-tick"
     COUNTS = "sup-counts"
     LISTS = "sup-lists"
@@ -312,4 +312,4 @@ def layout(principal: Principal | None = None, ticket: str | None = None, find: 
         ], className="sup-main"),
         dcc.Store(id=ids.LIVE), dcc.Store(id=ids.SHOWN, data=shown(board)),
         dcc.Interval(id=ids.TICK, interval=SAFETY_REFRESH_MS),
-    ], className="intake-page sup-page", id="sup-page")
+    ], className="intake-page sup-page", id="sup-page", **{"data-live": "1"})   # supervisors hold live_feed

@@ -10,26 +10,11 @@ from selenium.webdriver.common.by import By
 
 from harness.browser import console_errors, wait_for_js, wait_in_page
 from services.tickets import NewTicket, create_ticket
+from tests.e2e.live_helpers import answers, redrawn, watch_answers
 from tests.fresh import new_phone
 from workorders.policy import system_principal as sp
 
 SIGNED_IN_AS = "supervisor"
-# Every answer of the page's Dash callbacks from now on: the ids of the components each one redraws.
-WATCH = """window.dashAnswers = [];
-    const plain = window.fetch;
-    window.fetch = function () {
-        return plain.apply(this, arguments).then(function (answer) {
-            if (answer.url.includes('_dash-update-component')) {
-                answer.clone().text().then(function (body) {
-                    try { window.dashAnswers.push(Object.keys(JSON.parse(body).response || {})); }
-                    catch (e) { window.dashAnswers.push([]); }     // 204: nothing redrawn
-                });
-            }
-            return answer;
-        });
-    };"""
-REDRAWN = "return (window.dashAnswers || []).filter(a => a.includes(arguments[0])).length;"
-ANSWERED = "return (window.dashAnswers || []).length;"
 
 
 def new_ticket(inner_point, days_ago: float = 0) -> str:
@@ -47,7 +32,7 @@ def test_a_note_typed_in_a_form_survives_the_live_batches(app_url, browser, inne
     wait_for_js(browser, "return !!document.getElementById('sup-acc-note');", what="the supervision page")
     wait_in_page(lambda: late in browser.find_element(By.ID, "sup-overdue").text, "the late tickets listed")
     time.sleep(3)                            # the first refresh, once the page follows the feed
-    browser.execute_script(WATCH)
+    watch_answers(browser)
     note, answer = "当事人拒不整改，建议约谈", "已约谈物业负责人，限期三日整改"
     note_box, answer_box = (browser.find_element(By.ID, i) for i in ("sup-acc-note", "sup-reply-answer"))
     # One character at a time while new tickets (on no list: not late) keep the feed busy.
@@ -58,15 +43,15 @@ def test_a_note_typed_in_a_form_survives_the_live_batches(app_url, browser, inne
         if i % 3 == 0:
             new_ticket(inner_point)
         time.sleep(0.25)
-    wait_in_page(lambda: browser.execute_script(ANSWERED) >= 3, "the page to follow the batches", seconds=30)
+    wait_in_page(lambda: answers(browser) >= 3, "the page to follow the batches", seconds=30)
     time.sleep(2)
     assert (note_box.get_attribute("value"), answer_box.get_attribute("value")) == (note, answer)
-    assert browser.execute_script(REDRAWN, "sup-lists") == 0          # nothing on them changed: not sent again
-    assert browser.execute_script(REDRAWN, "sup-records") == 0
+    assert redrawn(browser, "sup-lists") == 0          # nothing on them changed: not sent again
+    assert redrawn(browser, "sup-records") == 0
 
     now_late = new_ticket(inner_point, days_ago=3)                   # a change the lists show: redrawn
     wait_in_page(lambda: now_late in browser.find_element(By.ID, "sup-overdue").text, "the new late ticket",
                  seconds=40)
-    assert browser.execute_script(REDRAWN, "sup-records") == 0
+    assert redrawn(browser, "sup-records") == 0
     assert (note_box.get_attribute("value"), answer_box.get_attribute("value")) == (note, answer)
     assert console_errors(browser) == []
