@@ -1,11 +1,12 @@
-"""/supervision: the lists follow the live feed; each form calls services.supervision and says what happened."""
+"""/supervision: the lists follow the live feed, each part redrawn only when what it shows changed; each form calls
+services.supervision and says what happened."""
 from __future__ import annotations
 
 import time
 
 from dash import Input, Output, State, callback, ctx, html, no_update
 
-from screens.supervision import counts, ids, lists, meeting_options, order_options, records
+from screens.supervision import counts, ids, lists, meeting_options, order_options, records, shown
 from security.sessions import current_principal
 from services import supervision
 from workorders.errors import FieldError
@@ -13,16 +14,27 @@ from workorders.policy import Forbidden
 
 
 @callback(Output(ids.COUNTS, "children"), Output(ids.LISTS, "children"), Output(ids.RECORDS, "children"),
-          Output(ids.REPLY_ORDER, "options"), Output(ids.DECIDE_MEETING, "options"),
+          Output(ids.REPLY_ORDER, "options"), Output(ids.DECIDE_MEETING, "options"), Output(ids.SHOWN, "data"),
           Input(ids.LIVE, "data"), Input(ids.TICK, "n_intervals"), Input(ids.ORDER_DONE, "data"),
           Input(ids.REPLY_DONE, "data"), Input(ids.ACC_DONE, "data"), Input(ids.MEET_DONE, "data"),
-          Input(ids.DECIDE_DONE, "data"), Input(ids.FIND, "value"), prevent_initial_call=True)
-def refresh(_live, _tick, _order, _reply, _accountability, _meeting, _decision, find):
+          Input(ids.DECIDE_DONE, "data"), Input(ids.FIND, "value"), State(ids.SHOWN, "data"),
+          prevent_initial_call=True)
+def refresh(_live, _tick, _order, _reply, _accountability, _meeting, _decision, find, drawn):
     try:
         board = supervision.board(current_principal(), find=find)
     except FieldError as error:
-        return no_update, _refused(error)[0], no_update, no_update, no_update
-    return counts(board), lists(board), records(board), order_options(board), meeting_options(board)
+        return no_update, _refused(error)[0], no_update, no_update, no_update, None
+    now, drawn = shown(board), drawn or {}
+    # A part whose rows did not change is not sent again: a busy live feed must not re-send ~700 rows a batch
+    # (nor touch the forms beside them).
+    changed = {part: now[part] != drawn.get(part) for part in now}
+    if not any(changed.values()):
+        return (no_update,) * 6
+    same = no_update
+    return (counts(board) if changed["counts"] else same, lists(board) if changed["lists"] else same,
+            records(board) if changed["records"] else same,
+            order_options(board) if changed["records"] else same,
+            meeting_options(board) if changed["records"] else same, now)
 
 
 def _done(text: str):

@@ -16,6 +16,7 @@ LIFE_COLUMNS = """t.id, t.number, t.category_code, COALESCE(t.variant, '') AS va
     t.resolved_at, t.arrival_due_at, t.resolve_due_at"""
 NOT_WORK = "('merged', 'refused')"       # never handled: neither in the load nor in the rates
 OPEN = "(" + ", ".join(f"'{state}'" for state in sorted(OPEN_STATES)) + ")"
+HELD = "('held' = ANY(t.flags))"           # 挂起 (services/handling.py): the clock stands still, no risk to score
 
 
 def _frame(conn: Connection, sql: str, params: dict) -> "pd.DataFrame":
@@ -31,8 +32,9 @@ def ticket_lives(conn: Connection, until: datetime) -> "pd.DataFrame":
 
 
 def recent_and_open(conn: Connection, now: datetime, days: int = 30) -> "pd.DataFrame":
-    """The open tickets and those resolved in the last ``days``: enough to count each unit's load and rate now."""
-    return _frame(conn, f"""SELECT {LIFE_COLUMNS} FROM tickets t
+    """The open tickets and those resolved in the last ``days``: enough to count each unit's load and rate now
+    (``held``: whether the ticket's clock stands still now)."""
+    return _frame(conn, f"""SELECT {LIFE_COLUMNS}, {HELD} AS held FROM tickets t
         WHERE t.state IN {OPEN} OR t.resolved_at >= :since""",
         {"since": now - timedelta(days=days)})
 
@@ -62,10 +64,10 @@ def model_summaries(conn: Connection) -> list[dict]:
 
 
 def replace_risks(conn: Connection, rows: Iterable[dict], scored_at: datetime) -> int:
-    """The sweep's answer for every open ticket; rows of tickets no longer open go."""
+    """The sweep's answer for every open ticket not held; rows of tickets no longer open, or held, go."""
     rows = list(rows)
     conn.execute(text(f"""DELETE FROM ticket_risk r USING tickets t
-        WHERE t.id = r.ticket_id AND t.state NOT IN {OPEN}"""))
+        WHERE t.id = r.ticket_id AND (t.state NOT IN {OPEN} OR {HELD})"""))
     if rows:
         conn.execute(text("""
             INSERT INTO ticket_risk (ticket_id, arrival_p, resolve_p, arrival_version, resolve_version, scored_at)
@@ -77,9 +79,10 @@ def replace_risks(conn: Connection, rows: Iterable[dict], scored_at: datetime) -
 
 
 def risks_by_number(conn: Connection, numbers: list[str]) -> dict[str, dict]:
-    return {r["number"]: dict(r) for r in conn.execute(text("""
+    """The stored chances of these tickets; none of a held one (scored before its hold, not since)."""
+    return {r["number"]: dict(r) for r in conn.execute(text(f"""
         SELECT t.number, r.arrival_p, r.resolve_p, r.arrival_version, r.resolve_version, r.scored_at
-        FROM ticket_risk r JOIN tickets t ON t.id = r.ticket_id WHERE t.number = ANY(:numbers)"""),
+        FROM ticket_risk r JOIN tickets t ON t.id = r.ticket_id WHERE t.number = ANY(:numbers) AND NOT {HELD}"""),
         {"numbers": numbers}).mappings()}
 
 
@@ -95,7 +98,7 @@ def riskiest_open(conn: Connection, limit: int = 20, now: datetime | None = None
         FROM ticket_risk r JOIN tickets t ON t.id = r.ticket_id
         LEFT JOIN categories c ON c.code = t.category_code LEFT JOIN streets s ON s.code = t.street_code
         LEFT JOIN departments d ON d.code = t.lead_department_code
-        WHERE t.state IN {OPEN} {ahead} ORDER BY p DESC, t.resolve_due_at LIMIT :n"""),
+        WHERE t.state IN {OPEN} AND NOT {HELD} {ahead} ORDER BY p DESC, t.resolve_due_at LIMIT :n"""),
         {"n": limit, "now": now}).mappings()]
 
 

@@ -22,7 +22,8 @@ LIST_COLUMNS = """
     cm.name AS community_name, t.grid_code, t.lead_department_code, d.name AS lead_department_name,
     t.co_department_codes, t.crew_code, t.state, t.priority, t.escalation_level, t.returned_count,
     t.registered_at, t.dispatched_at, t.resolved_at, t.closed_at, t.arrival_due_at, t.on_site_at,
-    t.resolve_due_at, t.satisfaction, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat,
+    t.resolve_due_at, t.satisfaction, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat, t.updated_at,
+    ('held' = ANY(t.flags)) AS held,
     (t.resolve_due_at < coalesce(t.resolved_at, t.closed_at, :now)
      AND t.state NOT IN ('merged', 'refused')) AS overdue"""
 LIST_FROM = """
@@ -145,6 +146,17 @@ def search(conn: Connection, query: Query, *, now: datetime, timezone: str, limi
     return [dict(r) for r in conn.execute(text(sql), {**params, "limit": limit, "offset": offset}).mappings()]
 
 
+def page_keys(conn: Connection, query: Query, *, now: datetime, timezone: str, limit: int, offset: int = 0,
+              scope: dict[str, set[str]] | None = None) -> list[tuple]:
+    """(number, updated_at, overdue) of the page ``search`` would read: what tells whether it changed."""
+    where, params = _where(query, now, timezone, scope)
+    order = SORTS.get(query.sort, SORTS[DEFAULT_SORT])
+    sql = f"""SELECT t.number, t.updated_at, (t.resolve_due_at < coalesce(t.resolved_at, t.closed_at, :now)
+                     AND t.state NOT IN ('merged', 'refused')) AS overdue
+              FROM tickets t {where} ORDER BY {order} LIMIT :limit OFFSET :offset"""
+    return [tuple(r) for r in conn.execute(text(sql), {**params, "limit": limit, "offset": offset})]
+
+
 def counts(conn: Connection, query: Query, *, now: datetime, timezone: str,
            scope: dict[str, set[str]] | None = None) -> dict[str, int]:
     """How many tickets match ``query``, by state (the list's counts; their sum is the total)."""
@@ -153,13 +165,17 @@ def counts(conn: Connection, query: Query, *, now: datetime, timezone: str,
     return {state: n for state, n in rows}
 
 
-QUEUE_KIND = """CASE WHEN t.state = 'returned' THEN 'returned' WHEN t.state = 'escalated' THEN 'escalated'
-                      WHEN t.state IN ('registered', 'reopened') THEN 'dispatch' ELSE 'arrival' END"""
+# 挂起 (services/handling.py): the ticket's clock stands still, so an arrival deadline passing meanwhile is no risk.
+HELD = "('held' = ANY(t.flags))"
+QUEUE_KIND = f"""CASE WHEN t.state = 'returned' THEN 'returned' WHEN t.state = 'escalated' THEN 'escalated'
+                      WHEN t.state IN ('registered', 'reopened') THEN 'dispatch' WHEN {HELD} THEN 'held'
+                      ELSE 'arrival' END"""
 
 
 def _queue_where(at_risk_before: datetime, categories: list[str] | None, street: str | None) -> tuple[str, dict]:
     """What waits for a dispatcher: to dispatch (registered, reopened), returned, escalated, and dispatched tickets
-    whose arrival deadline is near or past with nobody on site."""
+    whose arrival deadline is near or past with nobody on site (held ones among these are of the kind 'held': their
+    clock stands still, the deadline moves by the time held when they are resumed)."""
     parts = ["""(t.state IN ('registered', 'reopened', 'returned', 'escalated')
                  OR (t.state IN ('dispatched', 'accepted') AND t.on_site_at IS NULL
                      AND t.arrival_due_at IS NOT NULL AND t.arrival_due_at < :risk))"""]
@@ -175,10 +191,10 @@ def _queue_where(at_risk_before: datetime, categories: list[str] | None, street:
 
 def queue(conn: Connection, *, now: datetime, at_risk_before: datetime, categories: list[str] | None = None,
           street: str | None = None, limit: int = 200) -> list[dict]:
-    """The dispatcher's queue (``_queue_where``), most urgent deadline first."""
+    """The dispatcher's queue (``_queue_where``), most urgent deadline first; held tickets (no clock) after the rest."""
     where, params = _queue_where(at_risk_before, categories, street)
     sql = f"""SELECT {LIST_COLUMNS} {LIST_FROM} WHERE {where}
-              ORDER BY coalesce(CASE WHEN t.on_site_at IS NULL THEN t.arrival_due_at END, t.resolve_due_at),
+              ORDER BY {HELD}, coalesce(CASE WHEN t.on_site_at IS NULL THEN t.arrival_due_at END, t.resolve_due_at),
                        t.id LIMIT :limit"""
     return [dict(r) for r in conn.execute(text(sql), {**params, "now": now, "limit": limit}).mappings()]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from services.dispatch_queue import KINDS
+from services.dispatch_queue import HELD_LABEL, KINDS
 
 QUEUE_REFRESH_MS = 60_000     # besides every live batch (assets/queue.js): the at-risk window moves with the clock
 
@@ -34,6 +34,8 @@ def counts(counts_by_kind: dict[str, int]) -> list:
 
 
 def _due(item: dict) -> html.Span:
+    if item.get("held"):
+        return html.Span("计时暂停", className="queue-due held")
     left = item["minutes_left"]
     if left is None:
         return html.Span("—", className="queue-due")
@@ -46,7 +48,9 @@ def items(rows: list[dict], empty: str = "暂无待处理工单") -> list:
         return [html.Li(empty, className="queue-empty muted")]
     return [html.Li([
         html.Div([html.Span(item["number"], className="mono"),
-                  html.Span(item["kind_label"], className=f"queue-kind {item['kind']}")], className="queue-line"),
+                  html.Span([html.Span(item["kind_label"], className=f"queue-kind {item['kind']}"),
+                             *([html.Span(HELD_LABEL, className="queue-kind held")]
+                               if item.get("held") and item["kind"] != "held" else [])])], className="queue-line"),
         html.Div([html.Span(f"{item['category_name']} · {item['street_name']}"), _due(item)], className="queue-line"),
     ], id={"type": ids.ITEM, "number": item["number"]}, n_clicks=0, className="queue-item",
         **{"data-number": item["number"]}) for item in rows]

@@ -1,7 +1,11 @@
 """`/supervision` — 督办, for supervisors: 延期申请 to approve or refuse, overdue, escalated (by level), repeat and 越级
 tickets, units rated low; 督办单 (issue, answer, outcome), 问责, 联席会 (convene, decision). The lists follow the live feed
-(assets/supervision_live.js nudges ``ids.LIVE`` on every batch), with a slow tick as a safety net."""
+(assets/live_nudge.js nudges ``ids.LIVE`` on every batch), with a slow tick as a safety net; each part is
+redrawn only when what it shows changed (``shown``: a signature per part, kept in ``ids.SHOWN``), so a busy feed
+neither re-sends the ~700 rows of the unfiltered lists on every batch nor disturbs a form being filled in."""
 from __future__ import annotations
+
+import hashlib
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,12 +30,13 @@ SAFETY_REFRESH_MS = 60_000
 
 
 class ids:
-    LIVE = "sup-live"                 # set by assets/supervision_live.js when the feed brings tickets
+    LIVE = "sup-live"                 # set by assets/live_nudge.js when the feed brings tickets
     TICK = "sup-tick"
     COUNTS = "sup-counts"
     LISTS = "sup-lists"
     RECORDS = "sup-records"
     FIND = "sup-find"                 # narrows the lists and records to a number or a part of an address
+    SHOWN = "sup-shown"               # the signature of each part as last drawn (``shown``)
     # 督办单
     ORDER_NUMBER, ORDER_UNIT, ORDER_PERSON = "sup-order-number", "sup-order-unit", "sup-order-person"
     ORDER_DUE, ORDER_DEMAND, ORDER_SUBMIT = "sup-order-due", "sup-order-demand", "sup-order-submit"
@@ -165,6 +170,21 @@ def meeting_options(board: supervision.Board) -> list[dict]:
             for m in board.meetings if not m["decision"]]
 
 
+def _signature(*parts) -> str:
+    return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+
+
+def shown(board: supervision.Board) -> dict[str, str]:
+    """A signature of what each redrawn part shows (the counts; the lists; the records with the forms' choices
+    of open orders and meetings): the live refresh redraws a part only when its signature changed."""
+    return {"counts": _signature(board.overdue_count, board.escalated_counts, len(board.repeats),
+                                 len(board.refiled), len(board.low_satisfaction),
+                                 sum(1 for o in board.orders if o["closed_at"] is None)),
+            "lists": _signature(board.find, board.at_risk, board.overdue, board.overdue_count, board.escalated,
+                                board.repeats, board.refiled, board.low_satisfaction),
+            "records": _signature(board.orders, board.meetings, board.accountabilities)}
+
+
 def _section(title: str, body) -> html.Section:
     return html.Section([html.H2(title, className="card-title"), body], className="card sup-card")
 
@@ -290,6 +310,6 @@ def layout(principal: Principal | None = None, ticket: str | None = None, find: 
             html.Div(records(board), id=ids.RECORDS, className="sup-records"),
             html.Div(petition_lists(principal), className="sup-records sup-petitions"),
         ], className="sup-main"),
-        dcc.Store(id=ids.LIVE),
+        dcc.Store(id=ids.LIVE), dcc.Store(id=ids.SHOWN, data=shown(board)),
         dcc.Interval(id=ids.TICK, interval=SAFETY_REFRESH_MS),
-    ], className="intake-page sup-page", id="sup-page")
+    ], className="intake-page sup-page", id="sup-page", **{"data-live": "1"})   # supervisors hold live_feed

@@ -14,7 +14,10 @@ from workorders.vocabulary import CHANNELS
 
 dash.register_page(__name__, path="/tickets", title="铁东区 96715 · 工单列表", name="工单列表")
 
-REFRESH_MS = 30_000      # the list's counts and rows follow new work without a reload
+# The list follows the live feed (assets/live_nudge.js nudges ids.LIVE on every batch) for who holds it; an
+# operator does not (no live_feed), and a slow tick is the page's only way to see new work. Either way the callback
+# asks for the page's signature first and redraws the table only when the rows of the page changed.
+REFRESH_MS = 30_000
 
 
 class ids:
@@ -46,7 +49,10 @@ class ids:
     BULK_DISPATCH = "tickets-bulk-dispatch"
     BULK_TRANSFER = "tickets-bulk-transfer"
     BULK_RESULT = "tickets-bulk-result"
-    REFRESH = "tickets-refresh"
+    REFRESH = "tickets-refresh"          # the slow tick, for who does not hold the live feed
+    LIVE = "tickets-live"                # set by assets/live_nudge.js when the feed brings tickets
+    SHOWN = "tickets-shown"              # the signature of what is drawn (services.ticket_list.page_signature)
+    ROOT = "tickets-page"
 
 
 FIELDS = ("state", "category", "channel", "street", "community", "department", "since", "until", "flags",
@@ -77,7 +83,8 @@ def _cell_due(row: dict):
     return html.Td(text, className="mono overdue" if row["overdue"] else "mono")
 
 
-def results_table(page: ticket_list.Page, selectable: bool) -> html.Div:
+def results_table(page: ticket_list.Page, selectable: bool, picked: frozenset[str] = frozenset()) -> html.Div:
+    """``picked``: the numbers ticked before a live redraw, ticked again where they still are."""
     if not page.rows:
         return html.Div("没有符合条件的工单", className="muted", id="tickets-empty")
     head = ["工单号", "登记时间", "状态", "类别", "渠道", "街道 · 社区", "承办单位", "办结时限", "督办", "评价"]
@@ -101,7 +108,8 @@ def results_table(page: ticket_list.Page, selectable: bool) -> html.Div:
                       html.Td((row["description"] or "")[:40], title=row["description"], className="tickets-text")]
         if selectable:
             cells.insert(0, html.Td(dcc.Checklist(id={"type": ids.PICK, "number": row["number"]},
-                                                  options=[{"label": "", "value": row["number"]}], value=[],
+                                                  options=[{"label": "", "value": row["number"]}],
+                                                  value=[row["number"]] if row["number"] in picked else [],
                                                   className="tickets-pick")))
         body.append(html.Tr(cells, className="tickets-row", **{"data-number": row["number"]}))
     return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(body)],
@@ -135,6 +143,7 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
     query = ticket_list.first_page_query()
     page = ticket_list.list_page(principal, query)
     selectable = can(principal, "dispatch")
+    live = can(principal, "live_feed")
     filters = html.Div([
         html.Label(["状态", _dropdown(ids.STATE, STATES.items(), "全部状态", multi=True)]),
         html.Label(["类别", _dropdown(ids.CATEGORY, options["categories"], "全部类别", multi=True)]),
@@ -178,6 +187,7 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
                          className="tickets-pagination"),
             ], className="card audit-results"),
             dcc.Store(id=ids.PAGE, data={"page": page.page, "pages": page.pages}),
-            dcc.Interval(id=ids.REFRESH, interval=REFRESH_MS),
+            dcc.Store(id=ids.LIVE), dcc.Store(id=ids.SHOWN, data=page.signature),
+            dcc.Interval(id=ids.REFRESH, interval=REFRESH_MS, disabled=live),
         ], className="audit-main tickets-main"),
-    ], className="intake-page audit-page tickets-page")
+    ], className="intake-page audit-page tickets-page", id=ids.ROOT, **{"data-live": "1" if live else "0"})

@@ -1,6 +1,10 @@
 """The dispatcher's queue beside the map on `/`: what waits for a dispatcher (待派单, 退回, 升级, arrival deadline at
 risk), most urgent deadline first, with counts; finding a ticket by number, phone (who may read callers) or address;
-转办 to a unit. The queue shows no personal data (the map's panel does, for who may see it)."""
+转办 to a unit. The queue shows no personal data (the map's panel does, for who may see it).
+
+A held ticket (挂起, services/handling.py) has its clock stopped: it is never 到场将超时 nor late while held. One
+that would be is in the queue as 挂起 (its own count), after the others; a held 升级 ticket keeps its kind with a 挂起
+badge; neither shows a countdown."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -15,7 +19,8 @@ from workorders.errors import FieldError
 AT_RISK_MINUTES = 15          # an arrival deadline this close, with nobody on site, puts the ticket in the queue
 QUEUE_LIMIT = 200
 FIND_LIMIT = 10
-KINDS = {"dispatch": "待派单", "returned": "退回", "escalated": "升级", "arrival": "到场将超时"}
+KINDS = {"dispatch": "待派单", "returned": "退回", "escalated": "升级", "arrival": "到场将超时", "held": "挂起"}
+HELD_LABEL = KINDS["held"]
 
 
 def _now() -> datetime:
@@ -29,7 +34,7 @@ def kind_of(row: dict) -> str:
         return "escalated"
     if row["state"] in ("registered", "reopened"):
         return "dispatch"
-    return "arrival"
+    return "held" if row.get("held") else "arrival"
 
 
 def deadline_of(row: dict) -> datetime:
@@ -40,8 +45,9 @@ def deadline_of(row: dict) -> datetime:
 
 
 def _item(row: dict, now: datetime) -> dict:
-    due = deadline_of(row)
-    return {"number": row["number"], "kind": kind_of(row), "kind_label": KINDS[kind_of(row)],
+    held = bool(row.get("held"))
+    due = None if held else deadline_of(row)     # a stopped clock: no countdown, never late
+    return {"number": row["number"], "kind": kind_of(row), "kind_label": KINDS[kind_of(row)], "held": held,
             "category_name": row["category_name"], "street_name": row["street_name"],
             "community_name": row["community_name"], "state": row["state"], "priority": row["priority"],
             "lon": row["lon"], "lat": row["lat"], "due": due.isoformat() if due else None,

@@ -3,7 +3,8 @@
 ``train_models`` (``python -m etl train``) fits one model per deadline kind (predictions/risk.py), judges it on the
 latest months against the unit's historical late rate, and stores it with its figures; ``score_open_tickets`` (the
 escalation sweep calls it every minute) applies the newest stored model of each kind to every open ticket and keeps
-the answers in ``ticket_risk``, which the screens read. A process loads a model once and again only when a newer
+the answers in ``ticket_risk``, which the screens read. A held ticket (挂起: its clock stands still) is not scored and
+its earlier answer goes; it counts in its unit's load all the same. A process loads a model once and again only when a newer
 version is stored, so `etl train` in another process is picked up without a restart.
 """
 from __future__ import annotations
@@ -76,7 +77,7 @@ def current_models(engine: Engine | None = None) -> dict[str, "RiskModel"]:
 
 
 def score_open_tickets(now: datetime | None = None, engine: Engine | None = None) -> int:
-    """Both chances for every open ticket, stored; 0 when no model was trained yet."""
+    """Both chances for every open ticket not held, stored; 0 when no model was trained yet."""
     now = now or utcnow()
     engine = engine or get_engine()
     models = current_models(engine)
@@ -88,7 +89,7 @@ def score_open_tickets(now: datetime | None = None, engine: Engine | None = None
     tz = ZoneInfo(get_settings().timezone)
     with engine.connect() as conn:
         population = predictions_db.recent_and_open(conn, now)
-    open_now = population[population["state"].isin(predictions_db.OPEN_STATES)].copy()
+    open_now = population[population["state"].isin(predictions_db.OPEN_STATES) & ~population["held"].astype(bool)].copy()
     if open_now.empty:
         with engine.begin() as conn:
             return predictions_db.replace_risks(conn, [], now)

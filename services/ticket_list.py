@@ -8,8 +8,9 @@ not (leaders) sees every ticket without any of those (the street and community s
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo
@@ -41,6 +42,7 @@ class Page:
     pages: int
     size: int
     personal: bool                # whether rows carry names, phones and addresses
+    signature: dict = field(default_factory=dict)    # {"counts", "rows"} as read (``page_signature``)
 
 
 def _utcnow() -> datetime:
@@ -186,6 +188,39 @@ def _view(row: dict, personal: bool) -> dict:
     return view
 
 
+def _short(value) -> str:
+    return hashlib.sha1(repr(value).encode()).hexdigest()[:20]
+
+
+def _signature(counts: dict[str, int], page: int, keys: Iterable[tuple]) -> dict[str, str]:
+    """What the list shows, in short: "counts" (the counts and the page), "rows" (each row's number, last change
+    and lateness): the live list redraws its table only when "rows" changed."""
+    return {"counts": _short((sorted(counts.items()), page)),
+            "rows": _short([(n, at.isoformat() if at else None, bool(late)) for n, at, late in keys])}
+
+
+def _page_of(counts: dict[str, int], page: int, size: int) -> tuple[int, int]:
+    """(page, pages): ``page`` within the pages ``counts`` make."""
+    pages = max(1, -(-sum(counts.values()) // size))
+    return min(max(1, page), pages), pages
+
+
+def page_signature(principal: policy.Principal | None, query: db.Query, *, page: int = 1, size: int = PAGE_SIZE,
+                   now: datetime | None = None) -> dict[str, str]:
+    """The signature ``list_page`` would give the page now, from the counts and the page's numbers and times only:
+    no personal data is read (so nothing to audit); the live list reads the page again only when it differs."""
+    principal = _require_list(principal)
+    query = _checked(principal, query)
+    size = min(max(1, int(size)), MAX_PAGE_SIZE)
+    now = now or _utcnow()
+    tz, scope = get_settings().timezone, _scope(principal)
+    with get_engine().connect() as conn:
+        counts = db.counts(conn, query, now=now, timezone=tz, scope=scope)
+        page, _pages = _page_of(counts, page, size)
+        keys = db.page_keys(conn, query, now=now, timezone=tz, limit=size, offset=(page - 1) * size, scope=scope)
+    return _signature(counts, page, keys)
+
+
 def list_page(principal: policy.Principal | None, query: db.Query, *, page: int = 1, size: int = PAGE_SIZE,
               now: datetime | None = None) -> Page:
     """One page of the tickets ``principal`` may see that match ``query``, with counts by state."""
@@ -199,13 +234,13 @@ def list_page(principal: policy.Principal | None, query: db.Query, *, page: int 
     with get_engine().connect() as conn:
         counts = db.counts(conn, query, now=now, timezone=tz, scope=scope)
         total = sum(counts.values())
-        pages = max(1, -(-total // size))
-        page = min(max(1, page), pages)
+        page, pages = _page_of(counts, page, size)
         rows = db.search(conn, query, now=now, timezone=tz, limit=size, offset=(page - 1) * size, scope=scope)
     if rows and personal:
         audit.record("ticket_list_read", actor=principal, target="tickets",
                      detail={"filters": query_args(query), "count": len(rows), "page": page})
-    return Page([_view(r, personal) for r in rows], counts, total, page, pages, size, personal)
+    signature = _signature(counts, page, ((r["number"], r["updated_at"], r["overdue"]) for r in rows))
+    return Page([_view(r, personal) for r in rows], counts, total, page, pages, size, personal, signature)
 
 
 # ------------------------------------------------------------------------------------------------ export

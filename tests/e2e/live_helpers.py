@@ -33,3 +33,35 @@ def create_ticket_direct(lon: float, lat: float) -> str:
     return create_ticket(NewTicket(channel="hotline", category="water_leak", description="e2e 漏水", lon=lon,
                                    lat=lat, citizen_name="李明华", citizen_phone="13812345678"),
                          system_principal("测试")).ticket["number"]
+
+
+# Every answer of the page's Dash callbacks from the call of watch_answers on: the ids of the components each one
+# redraws ([] for a 204, which redraws nothing).
+WATCH_ANSWERS = """window.dashAnswers = [];
+    const plain = window.fetch;
+    window.fetch = function () {
+        return plain.apply(this, arguments).then(function (answer) {
+            if (answer.url.includes('_dash-update-component')) {
+                answer.clone().text().then(function (body) {
+                    try { window.dashAnswers.push(Object.keys(JSON.parse(body).response || {})); }
+                    catch (e) { window.dashAnswers.push([]); }
+                });
+            }
+            return answer;
+        });
+    };"""
+
+
+def watch_answers(driver) -> None:
+    driver.execute_script(WATCH_ANSWERS)
+
+
+def answers(driver) -> int:
+    """How many callback answers came since watch_answers."""
+    return driver.execute_script("return (window.dashAnswers || []).length;")
+
+
+def redrawn(driver, component_id: str) -> int:
+    """How many of them redrew ``component_id``."""
+    return driver.execute_script("return (window.dashAnswers || []).filter(a => a.includes(arguments[0])).length;",
+                                 component_id)

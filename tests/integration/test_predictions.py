@@ -94,6 +94,35 @@ def test_the_sweep_rescores_and_a_closed_ticket_loses_its_risk(engine, history):
     assert f"{history}OPEN-W" not in predictions.risks([f"{history}OPEN-W"], engine=engine)
 
 
+def stored_risk(engine, number: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("""SELECT count(*) FROM ticket_risk r JOIN tickets t ON t.id = r.ticket_id
+                                    WHERE t.number = :n"""), {"n": number}).scalar()
+
+
+def set_held(engine, number: str, held: bool) -> None:
+    """挂起 as services/handling.py records it (the flag; these 2001 copies are no unit's to hold)."""
+    with engine.begin() as conn:
+        conn.execute(text("""UPDATE tickets SET flags = CASE WHEN :held THEN array_append(array_remove(flags, 'held'),
+                             'held') ELSE array_remove(flags, 'held') END WHERE number = :n"""),
+                     {"n": number, "held": held})
+
+
+def test_the_sweep_skips_a_held_ticket_and_drops_its_risk_until_it_resumes(engine, history):
+    held, other = f"{history}OPEN-H", f"{history}OPEN-W"
+    predictions.train_models(now=NOW, engine=engine)
+    predictions.score_open_tickets(now=NOW, engine=engine)
+    assert stored_risk(engine, held) == 1 and stored_risk(engine, other) == 1
+    set_held(engine, held, True)
+    predictions.score_open_tickets(now=NOW, engine=engine)
+    assert stored_risk(engine, held) == 0 and stored_risk(engine, other) == 1     # its clock stands still
+    assert held not in predictions.risks([held, other], engine=engine)
+    assert held not in {r["number"] for r in predictions.riskiest(DISPATCHER, 500, engine=engine, still_ahead=NOW)}
+    set_held(engine, held, False)
+    predictions.score_open_tickets(now=NOW, engine=engine)
+    assert stored_risk(engine, held) == 1
+
+
 def test_the_riskiest_list_is_for_the_command_center_only(engine, history):
     predictions.train_models(now=NOW, engine=engine)
     predictions.score_open_tickets(now=NOW, engine=engine)

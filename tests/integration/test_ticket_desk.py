@@ -4,11 +4,12 @@ dispatcher's queue and its search (a phone only for who may read callers), 转�
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
-from services import dispatch_queue, ticket_desk
+from services import dispatch_queue, handling, ticket_desk
 from services import tickets as svc
 from services.tickets import NewTicket
 from workorders.errors import FieldError
@@ -110,12 +111,42 @@ def test_the_queue_holds_what_waits_most_urgent_first(point):
     numbers = [i["number"] for i in found["items"]]
     assert waiting["state"] == "registered" and waiting["number"] in numbers
     assert found["items"][numbers.index(waiting["number"])]["kind"] == "dispatch"
-    minutes = [i["minutes_left"] for i in found["items"]]
+    minutes = [i["minutes_left"] for i in found["items"] if not i.get("held")]
     assert minutes == sorted(minutes)
     assert sum(found["counts"].values()) == len(found["items"])
     assert all("citizen_phone" not in i and "address" not in i for i in found["items"])
     with pytest.raises(Forbidden):
         dispatch_queue.queue(person("operator"))
+
+
+def accepted(point) -> dict:
+    ticket = new_ticket(point)
+    for action in ("dispatch", "accept"):
+        svc.transition(ticket["number"], action, SYSTEM)
+    return svc.history(ticket["number"])[0]
+
+
+def test_a_held_ticket_is_in_the_queue_as_held_never_at_risk_nor_late(point):
+    waiting, held = accepted(point), accepted(point)
+    water = Principal(id=None, name="t-unit", roles=frozenset({"department"}),
+                      department_code=held["lead_department_code"])
+    dispatcher = person("dispatcher")
+    late = max(waiting["arrival_due_at"], held["arrival_due_at"]) + timedelta(minutes=5)   # nobody arrived in time
+    before = dispatch_queue.queue(dispatcher, categories=["water_leak"], now=late)["counts"]
+    handling.hold(water, held["number"], "业主不在家，约定明日入户")
+    found = dispatch_queue.queue(dispatcher, categories=["water_leak"], now=late)
+    by_number = {i["number"]: i for i in found["items"]}
+    assert (by_number[waiting["number"]]["kind"], by_number[waiting["number"]]["held"]) == ("arrival", False)
+    assert by_number[waiting["number"]]["minutes_left"] < 0
+    item = by_number[held["number"]]
+    assert (item["kind"], item["kind_label"], item["held"], item["minutes_left"]) == ("held", "挂起", True, None)
+    counts = found["counts"]
+    assert (counts["arrival"], counts["held"]) == (before["arrival"] - 1, before["held"] + 1)
+    kinds = [i["held"] for i in found["items"]]
+    assert kinds == sorted(kinds)                         # the held (no clock) after every ticket that has one
+    handling.resume(water, held["number"])
+    resumed = dispatch_queue.queue(dispatcher, categories=["water_leak"], now=late)["counts"]
+    assert resumed["held"] == before["held"]
 
 
 def test_queue_search_by_number_phone_and_address(point):

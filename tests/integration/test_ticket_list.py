@@ -166,3 +166,34 @@ def test_bulk_transfer_and_dispatch(engine, marker):
         ticket_list.bulk_dispatch(person("operator"), [fresh[0]["number"]])
     with pytest.raises(FieldError):
         ticket_list.bulk_dispatch(dispatcher, [])
+
+
+def test_the_page_signature_changes_only_with_what_the_page_shows(engine, made):
+    word = "签" + uuid.uuid4().hex[:6]
+    operator, query = person("operator"), q(q=word, sort="registered_asc")
+
+    def new(words: str) -> dict:
+        return svc.create_ticket(NewTicket(channel="hotline", category="water_leak", description=words,
+                                           lon=made["leak"]["lon"], lat=made["leak"]["lat"],
+                                           citizen_phone="13800005678"), DESK).ticket
+    first, _second = new(f"{word} 一"), new(f"{word} 二")
+    shown = ticket_list.list_page(operator, query, size=1)
+    assert [r["number"] for r in shown.rows] == [first["number"]]
+    with engine.connect() as conn:
+        audited = conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'ticket_list_read'")).scalar()
+    assert ticket_list.page_signature(operator, query, size=1) == shown.signature
+    with engine.connect() as conn:          # the signature reads no personal data: nothing audited
+        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE action = 'ticket_list_read'")).scalar() \
+            == audited
+    new("与本列表无关的工单")
+    assert ticket_list.page_signature(operator, query, size=1) == shown.signature      # not on the list
+    third = new(f"{word} 三")
+    moved = ticket_list.page_signature(operator, query, size=1)     # one more: the counts, not the first page's row
+    assert moved["counts"] != shown.signature["counts"] and moved["rows"] == shown.signature["rows"]
+    page3 = ticket_list.page_signature(operator, query, page=3, size=1)
+    assert page3 == ticket_list.list_page(operator, query, page=3, size=1).signature
+    svc.transition(third["number"], "refuse", DESK, reason="重复")                   # the row of page 3 changes
+    assert ticket_list.page_signature(operator, query, page=3, size=1)["rows"] != page3["rows"]
+    assert ticket_list.page_signature(operator, query, size=1)["rows"] == shown.signature["rows"]
+    svc.transition(first["number"], "refuse", DESK, reason="重复")                   # page 1's own row
+    assert ticket_list.page_signature(operator, query, size=1)["rows"] != shown.signature["rows"]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from geo.ticket_search import like_operator, like_pattern
-from services.dispatch_queue import deadline_of, kind_of
+from services.dispatch_queue import _item, deadline_of, kind_of
 from services.ticket_list import neutralised
 
 
@@ -37,3 +37,16 @@ def test_queue_kinds_and_the_deadline_that_matters():
     assert deadline_of({**row, "on_site_at": now}) == row["resolve_due_at"]
     assert [kind_of({**row, "state": s}) for s in ("registered", "reopened", "returned", "escalated")] == [
         "dispatch", "dispatch", "returned", "escalated"]
+
+
+def test_a_held_ticket_is_held_not_at_risk_and_shows_no_countdown():
+    now = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
+    row = {"number": "20261202-000001", "state": "accepted", "arrival_due_at": now - timedelta(minutes=30),
+           "on_site_at": None, "resolve_due_at": now + timedelta(days=1), "category_name": "供水", "street_name": "",
+           "community_name": "", "priority": 2, "lon": 123.0, "lat": 41.1, "escalation_level": 0}
+    assert kind_of(row) == "arrival" and _item(row, now)["minutes_left"] == -30
+    held = _item({**row, "held": True}, now)
+    assert (held["kind"], held["kind_label"], held["held"], held["minutes_left"], held["due"]) == (
+        "held", "挂起", True, None, None)
+    escalated = _item({**row, "state": "escalated", "held": True, "escalation_level": 1}, now)
+    assert (escalated["kind"], escalated["held"], escalated["minutes_left"]) == ("escalated", True, None)

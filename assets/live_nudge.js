@@ -1,18 +1,30 @@
-/* /supervision follows the live feed: every batch of tickets from /live/events (through livefeed.js's shared
- * connection, or this tab's own where SharedWorker is missing) nudges the page's "sup-live" store, and its Dash
- * callback re-reads the lists. Batches within a second are one nudge. Other pages: nothing happens (it connects once /supervision is shown). */
+/* Pages that follow the live feed without a map (/supervision, /tickets): every batch of tickets from /live/events
+ * (through livefeed.js's shared connection, or this tab's own where SharedWorker is missing) nudges the open page's
+ * store, and its Dash callback re-reads what it shows (and redraws only what changed). Batches within a second are
+ * one nudge. A page's root says it is open, and with data-live="1" that its reader holds the feed (an operator on
+ * /tickets does not: the page's own slow tick is all it has). Other pages: nothing happens (it connects once one
+ * of these is shown). */
 (function () {
   "use strict";
-  // The store renders no element of its own: the page's root says the page is open.
-  const STORE = "sup-live", PAGE = "sup-page", QUIET_MS = 1000;
+  // root id → the store the batches nudge (the store renders no element of its own)
+  const PAGES = {"sup-page": "sup-live", "tickets-page": "tickets-live"}, QUIET_MS = 1000;
   let feed = null, timer = null;
+
+  function openPage() {
+    for (const root in PAGES) {
+      const element = document.getElementById(root);
+      if (element && element.dataset.live === "1") return root;
+    }
+    return null;
+  }
 
   function nudge() {
     if (timer) return;
     timer = window.setTimeout(function () {
       timer = null;
-      if (document.getElementById(PAGE) && window.dash_clientside && window.dash_clientside.set_props) {
-        window.dash_clientside.set_props(STORE, {data: {at: Date.now()}});
+      const root = openPage();
+      if (root && window.dash_clientside && window.dash_clientside.set_props) {
+        window.dash_clientside.set_props(PAGES[root], {data: {at: Date.now()}});
       }
     }, QUIET_MS);
   }
@@ -41,17 +53,17 @@
     return {follow: function (cursor) { own.follow(cursor); }};
   }
 
-  // The feed is followed from the cursor of a fresh snapshot (the page has just read its lists).
+  // The feed is followed from the cursor of a fresh snapshot (the page has just read what it shows).
   function follow() {
     fetch("/live/snapshot", {cache: "no-store"}).then(function (r) { return r.ok ? r.json() : null; })
       .then(function (snap) { if (snap) { feed.follow(snap.cursor); nudge(); } })
       .catch(function () { window.setTimeout(follow, 5000); });
   }
 
-  // Dash renders the page after the scripts ran: wait for the store to appear (then stop watching).
+  // Dash renders the page after the scripts ran: wait for such a page to appear (then stop watching).
   const watcher = new MutationObserver(start);
   function start() {
-    if (feed || !document.getElementById(PAGE)) return;
+    if (feed || !openPage()) return;
     watcher.disconnect();
     feed = connect();
     follow();
