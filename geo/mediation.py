@@ -87,7 +87,8 @@ def reference_rows(conn: Connection) -> dict[str, list[dict]]:
 def known_codes(conn: Connection) -> tuple[dict[str, tuple[str, str]], set[str]]:
     """Every grid with its (street, community), and every organisation's code."""
     grids = {r.code: (r.street_code, r.community_code) for r in conn.execute(text("""
-        SELECT g.code, c.street_code, g.community_code FROM grids g JOIN communities c ON c.code = g.community_code"""))}
+        SELECT g.code, c.street_code, g.community_code
+        FROM grids g JOIN communities c ON c.code = g.community_code"""))}
     orgs = {r[0] for r in conn.execute(text("SELECT code FROM mediation_orgs"))}
     return grids, orgs
 

@@ -27,8 +27,8 @@ def places(engine) -> dict:
     """Two streets, each with a grid, its community, the community's committee and two of its mediators."""
     with engine.connect() as conn:
         rows = conn.execute(text("""
-            SELECT DISTINCT ON (c.street_code) c.street_code, s.name AS street_name, c.code AS community, g.code AS grid,
-                   o.code AS org, o.name AS org_name,
+            SELECT DISTINCT ON (c.street_code) c.street_code, s.name AS street_name, c.code AS community,
+                   g.code AS grid, o.code AS org, o.name AS org_name,
                    (SELECT array_agg(m.id ORDER BY m.id) FROM mediators m WHERE m.org_code = o.code) AS mediators
             FROM grids g JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code
             JOIN mediation_orgs o ON o.community_code = c.code
@@ -47,7 +47,8 @@ def tag(engine):
     word = f"scope{uuid.uuid4().hex[:8]}"
     yield word
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM disputes WHERE created_by = :w OR summary LIKE :p"), {"w": word, "p": f"%{word}%"})
+        conn.execute(text("DELETE FROM disputes WHERE created_by = :w OR summary LIKE :p"),
+                     {"w": word, "p": f"%{word}%"})
         conn.execute(text("DELETE FROM mediation_screenings WHERE created_by = :w"), {"w": word})
 
 
