@@ -117,9 +117,10 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from etl.importing import run_import
-    from services.mediation import import_cases, import_screenings
-    return run_import(args.file, import_screenings if args.screenings else import_cases,
+    from etl.importing import importer, run_import
+    from services.mediation import import_cases_file, import_screenings_file
+    do_import = import_screenings_file if args.screenings else import_cases_file
+    return run_import(args.file, lambda file: do_import(importer("supervisor"), file),
                       "screening round" if args.screenings else "case")
 
 

@@ -6,7 +6,8 @@ from typing import Any, Iterable
 
 from sqlalchemy import Connection, text
 
-CASE_COLUMNS = """d.id, d.number, d.kind, d.summary, d.parties, d.grid_code, d.street_code, d.org_code, o.name AS org,
+CASE_COLUMNS = """d.id, d.number, d.kind, d.summary, d.parties, d.grid_code, d.street_code, d.community_code,
+    d.org_code, o.name AS org,
     d.mediator_id, m.name AS mediator, d.sessions, d.outcome, d.agreement, d.source, d.opened_at, d.closed_at,
     t.number AS ticket_number, s.name AS street, g.name AS grid"""
 CASE_FROM = """disputes d JOIN mediation_orgs o ON o.code = d.org_code LEFT JOIN mediators m ON m.id = d.mediator_id
@@ -31,11 +32,10 @@ def insert_mediators(conn: Connection, rows: list[dict]) -> list[int]:
     return [r.id for r in conn.execute(text("SELECT id FROM mediators ORDER BY id"))]
 
 
-def insert_cases(conn: Connection, rows: list[dict]) -> int:
-    """Cases one by one (a form, an import), numbered here: ``M`` + the local opening day + a running count."""
-    if not rows:
-        return 0
-    conn.execute(text("""
+def insert_cases(conn: Connection, rows: list[dict]) -> list[str]:
+    """Cases one by one (a form, an import), numbered here: ``M`` + the local opening day + a running count; their
+    numbers, in order (each row's grid must exist)."""
+    statement = text("""
         INSERT INTO disputes (number, kind, summary, parties, grid_code, street_code, community_code, org_code, mediator_id,
                               sessions, outcome, agreement, ticket_id, source, opened_at, closed_at, created_by)
         SELECT 'M' || to_char(:opened_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-' ||
@@ -43,8 +43,9 @@ def insert_cases(conn: Connection, rows: list[dict]) -> int:
                :kind, :summary, :parties, :grid_code, c.street_code, c.code, :org_code, :mediator_id, :sessions,
                :outcome, :agreement, :ticket_id, :source, :opened_at, :closed_at, :created_by
         FROM grids g JOIN communities c ON c.code = g.community_code
-        WHERE g.code = :grid_code"""), rows)
-    return len(rows)
+        WHERE g.code = :grid_code
+        RETURNING number""")
+    return [conn.execute(statement, row).scalar_one() for row in rows]
 
 
 CASE_FIELDS = ("kind", "summary", "parties", "grid_code", "org_code", "mediator_id", "sessions", "outcome",
@@ -83,8 +84,11 @@ def reference_rows(conn: Connection) -> dict[str, list[dict]]:
         "grids": "SELECT code, community_code FROM grids ORDER BY code"}.items()}
 
 
-def known_codes(conn: Connection) -> tuple[set[str], set[str]]:
-    grids = {r[0] for r in conn.execute(text("SELECT code FROM grids"))}
+def known_codes(conn: Connection) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """Every grid with its (street, community), and every organisation's code."""
+    grids = {r.code: (r.street_code, r.community_code) for r in conn.execute(text("""
+        SELECT g.code, c.street_code, g.community_code
+        FROM grids g JOIN communities c ON c.code = g.community_code"""))}
     orgs = {r[0] for r in conn.execute(text("SELECT code FROM mediation_orgs"))}
     return grids, orgs
 
@@ -116,32 +120,70 @@ def kind_counts(conn: Connection, filters: dict[str, Any]) -> dict[str, int]:
         f"SELECT d.kind, count(*) AS n FROM disputes d{where} GROUP BY d.kind ORDER BY n DESC, d.kind"), params)}
 
 
-def counts_by_street(conn: Connection) -> list[dict]:
-    """Each street's cases and, from its screening rounds, the disputes resolved ahead and hazards removed."""
-    rounds = screenings_by_street(conn)
+def _street_of_area(area: dict[str, Any]) -> tuple[str, dict]:
+    """The streets a reader's area (``{}``, ``{"street": …}`` or ``{"community": …}``) lies in, as a clause on
+    ``s.code``."""
+    if area.get("street"):
+        return " WHERE s.code = :street", {"street": area["street"]}
+    if area.get("community"):
+        return " WHERE s.code = (SELECT street_code FROM communities WHERE code = :community)", \
+            {"community": area["community"]}
+    return "", {}
+
+
+def counts_by_street(conn: Connection, area: dict[str, Any] | None = None) -> list[dict]:
+    """Each street's cases and, from its screening rounds, the disputes resolved ahead and hazards removed; within a
+    reader's ``area`` only (a street's staff: their street's row; a community's: their street's row counting their
+    community alone)."""
+    area = area or {}
+    rounds = screenings_by_street(conn, area)
     empty = {"resolved_ahead": 0, "hazards_removed": 0}
-    return [{**dict(r), **rounds.get(r["code"], empty)} for r in conn.execute(text("""
+    where, params = _street_of_area(area)
+    community = " AND d.community_code = :community" if area.get("community") else ""
+    return [{**dict(r), **rounds.get(r["code"], empty)} for r in conn.execute(text(f"""
         SELECT s.code, s.name, count(d.id) AS cases, count(d.id) FILTER (WHERE d.outcome IS NULL) AS open,
                count(d.id) FILTER (WHERE d.outcome = '调解成功') AS success,
                count(d.id) FILTER (WHERE d.outcome IS NOT NULL) AS closed
-        FROM streets s LEFT JOIN disputes d ON d.street_code = s.code GROUP BY s.code, s.name ORDER BY s.code""")
-    ).mappings()]
+        FROM streets s LEFT JOIN disputes d ON d.street_code = s.code{community}{where}
+        GROUP BY s.code, s.name ORDER BY s.code"""), params).mappings()]
 
 
-def open_case_points(conn: Connection, limit: int = 5000) -> list[dict]:
-    """Open cases at their grid cell's centre (a dispute has no address of its own worth mapping)."""
-    return [dict(r) for r in conn.execute(text("""
+def open_case_points(conn: Connection, area: dict[str, Any] | None = None, limit: int = 5000) -> list[dict]:
+    """Open cases (of a reader's ``area``) at their grid cell's centre (a dispute has no address worth mapping)."""
+    where, params = _where({**(area or {}), "open": True})
+    return [dict(r) for r in conn.execute(text(f"""
         SELECT d.number, d.kind, d.grid_code, ST_X(ST_PointOnSurface(g.geom)) AS lon,
                ST_Y(ST_PointOnSurface(g.geom)) AS lat
-        FROM disputes d JOIN grids g ON g.code = d.grid_code WHERE d.outcome IS NULL
-        ORDER BY d.opened_at DESC LIMIT :n"""), {"n": limit}).mappings()]
+        FROM disputes d JOIN grids g ON g.code = d.grid_code{where}
+        ORDER BY d.opened_at DESC LIMIT :n"""), {**params, "n": limit}).mappings()]
 
 
-def organisations(conn: Connection) -> list[dict]:
+ORG_AREA = {"street": "o.street_code = :street",
+            # a community's committee, and the sector organisations of its street
+            "community": """(o.community_code = :community OR (o.community_code IS NULL AND o.street_code =
+                             (SELECT street_code FROM communities WHERE code = :community)))"""}
+
+
+def organisations(conn: Connection, area: dict[str, Any] | None = None) -> list[dict]:
+    """The organisations of a reader's ``area`` (all for ``{}``) with their mediator counts."""
+    used = {k: v for k, v in (area or {}).items() if k in ORG_AREA and v}
+    where = (" WHERE " + " AND ".join(ORG_AREA[k] for k in used)) if used else ""
+    return [dict(r) for r in conn.execute(text(f"""
+        SELECT o.code, o.name, o.level, o.sector, o.street_code, o.community_code, count(m.id) AS mediators
+        FROM mediation_orgs o LEFT JOIN mediators m ON m.org_code = o.code{where}
+        GROUP BY o.code ORDER BY o.level, o.code"""), used).mappings()]
+
+
+def mediators_of(conn: Connection, org_code: str) -> list[dict]:
+    """An organisation's mediators, by name."""
     return [dict(r) for r in conn.execute(text("""
-        SELECT o.code, o.name, o.level, o.sector, o.street_code, count(m.id) AS mediators
-        FROM mediation_orgs o LEFT JOIN mediators m ON m.org_code = o.code GROUP BY o.code ORDER BY o.level, o.code""")
-    ).mappings()]
+        SELECT id, name FROM mediators WHERE org_code = :o ORDER BY name, id"""), {"o": org_code}).mappings()]
+
+
+def mediator(conn: Connection, mediator_id: int) -> dict | None:
+    row = conn.execute(text("""SELECT m.id, m.name, m.org_code, o.name AS org FROM mediators m
+        JOIN mediation_orgs o ON o.code = m.org_code WHERE m.id = :id"""), {"id": mediator_id}).mappings().first()
+    return dict(row) if row else None
 
 
 def case_of_ticket(conn: Connection, ticket_id: int) -> dict | None:
@@ -213,8 +255,7 @@ def screening_exists(conn: Connection, community_code: str, screened_on) -> bool
 
 
 def screening_totals(conn: Connection, filters: dict[str, Any]) -> dict[str, int]:
-    used = {k: v for k, v in filters.items() if k in SCREENING_FILTERS and v not in (None, "")}
-    where = (" WHERE " + " AND ".join(SCREENING_FILTERS[k] for k in used)) if used else ""
+    where, used = _screening_where(filters)
     row = conn.execute(text(f"""
         SELECT count(*) AS rounds, coalesce(sum(disputes_found), 0) AS disputes_found,
                coalesce(sum(disputes_resolved), 0) AS disputes_resolved,
@@ -223,21 +264,30 @@ def screening_totals(conn: Connection, filters: dict[str, Any]) -> dict[str, int
     return {k: int(v) for k, v in row.items()}
 
 
-def screenings_by_street(conn: Connection) -> dict[str, dict[str, int]]:
+def _screening_where(filters: dict[str, Any]) -> tuple[str, dict]:
+    used = {k: v for k, v in filters.items() if k in SCREENING_FILTERS and v not in (None, "")}
+    return (" WHERE " + " AND ".join(SCREENING_FILTERS[k] for k in used)) if used else "", used
+
+
+def screenings_by_street(conn: Connection, area: dict[str, Any] | None = None) -> dict[str, dict[str, int]]:
+    where, params = _screening_where(area or {})
     return {r.street_code: {"resolved_ahead": int(r.resolved), "hazards_removed": int(r.removed)}
-            for r in conn.execute(text("""
-        SELECT street_code, sum(disputes_resolved) AS resolved, sum(hazards_removed) AS removed
-        FROM mediation_screenings GROUP BY street_code"""))}
+            for r in conn.execute(text(f"""
+        SELECT r.street_code, sum(r.disputes_resolved) AS resolved, sum(r.hazards_removed) AS removed
+        FROM mediation_screenings r{where} GROUP BY r.street_code"""), params)}
 
 
 def community_streets(conn: Connection) -> dict[str, str]:
     return {r.code: r.street_code for r in conn.execute(text("SELECT code, street_code FROM communities"))}
 
 
-def screening_rows(conn: Connection, filters: dict[str, Any]) -> list[dict]:
-    used = {k: v for k, v in filters.items() if k in SCREENING_FILTERS and v not in (None, "")}
-    where = (" WHERE " + " AND ".join(SCREENING_FILTERS[k] for k in used)) if used else ""
+def screening_rows(conn: Connection, filters: dict[str, Any], latest: int | None = None) -> list[dict]:
+    """The rounds ``filters`` select, oldest first (an export); with ``latest``, that many of the newest, newest
+    first (the page's list)."""
+    where, used = _screening_where(filters)
+    order = "r.screened_on DESC, r.community_code LIMIT :latest" if latest else "r.screened_on, r.community_code"
     return [dict(r) for r in conn.execute(text(f"""
-        SELECT r.community_code, r.screened_on, r.disputes_found, r.disputes_resolved, r.hazards_found,
-               r.hazards_removed, r.note FROM mediation_screenings r{where}
-        ORDER BY r.screened_on, r.community_code"""), used).mappings()]
+        SELECT r.community_code, c.name AS community, r.screened_on, r.disputes_found, r.disputes_resolved,
+               r.hazards_found, r.hazards_removed, r.note, r.source
+        FROM mediation_screenings r JOIN communities c ON c.code = r.community_code{where}
+        ORDER BY {order}"""), {**used, "latest": latest}).mappings()]

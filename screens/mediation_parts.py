@@ -17,6 +17,8 @@ class ids:
     FORM = "mediation-form"
     FIELD = "mediation-field"          # pattern id {"type": FIELD, "name": <Chinese header>}
     SCREEN_FIELD = "mediation-screen-field"   # the same for a screening round's fields
+    ORG = "mediation-org"              # the case's organisation (its own id: its mediators follow it)
+    MEDIATOR = "mediation-mediator"
     SCREEN = "mediation-screen"
     ADD = "mediation-add"
     TICKET = "mediation-ticket"
@@ -29,6 +31,10 @@ class ids:
     EXPORT = "mediation-export"
     DOWNLOAD = "mediation-download"
     REFRESH = "mediation-refresh"
+    UPLOAD_CASES = "mediation-upload-cases"
+    UPLOAD_SCREENINGS = "mediation-upload-screenings"
+    SCREENINGS = "mediation-screenings"
+    EXPORT_SCREENINGS = "mediation-export-screenings"
 
 
 def tiles(summary: mediation.Summary, organisations: list[dict], screening: mediation.Screening) -> list[html.Div]:
@@ -50,15 +56,30 @@ def _tile(label: str, value: str, sub: str) -> html.Div:
 def cases_table(rows: list[dict]) -> html.Table | html.Div:
     if not rows:
         return html.Div("没有符合条件的案件", className="md-empty")
-    head = ["编号", "类型", "概要", "当事人", "街道 · 网格", "调解组织", "结果", "受理"]
+    head = ["编号", "类型", "概要", "当事人", "街道 · 网格", "调解组织", "调解员", "结果", "受理"]
     return html.Table([
         html.Thead(html.Tr([html.Th(h) for h in head])),
         html.Tbody([html.Tr([
             html.Td(r["number"], className="md-number"), html.Td(r["kind"]), html.Td(r["summary"]),
             html.Td(r["parties"]), html.Td(f"{r['street'] or ''} · {r['grid'] or ''}"), html.Td(r["org"]),
+            html.Td(r["mediator"] or "—"),
             html.Td(r["outcome"] or "办理中", className="md-open" if not r["outcome"] else
                     "md-success" if r["outcome"] == "调解成功" else "md-other"),
-            html.Td(f"{r['opened_at']:%Y-%m-%d}")]) for r in rows])], className="md-table")
+            html.Td(f"{r['opened_at']:%Y-%m-%d}", className="md-number")]) for r in rows])], className="md-table")
+
+
+def screenings_table(rows: list[dict]) -> html.Table | html.Div:
+    """The newest screening rounds of the reader's area."""
+    if not rows:
+        return html.Div("没有排查记录", className="md-empty")
+    head = ["排查日期", "社区", "发现纠纷", "化解纠纷", "发现隐患", "排除隐患", "备注"]
+    return html.Table([
+        html.Thead(html.Tr([html.Th(h) for h in head])),
+        html.Tbody([html.Tr([
+            html.Td(f"{r['screened_on']:%Y-%m-%d}", className="md-number"), html.Td(r["community"]),
+            *[html.Td(r[k], className="md-number") for k in ("disputes_found", "disputes_resolved", "hazards_found",
+                                                              "hazards_removed")],
+            html.Td(r["note"] or "")]) for r in rows])], className="md-table")
 
 
 def options_of(values) -> list[dict]:

@@ -48,12 +48,13 @@ def _xlsx_rows(name: str, content: bytes, cell) -> list[dict]:
     return [dict(zip(header, row)) for row in rows if any(str(c).strip() for c in row if c is not None)]
 
 
-def read_file(path: str | Path, cell: Callable[[object], object] = cell_text) -> tuple[str, list[dict]]:
-    """A file on disk (the CLI's import): its name and rows, refused by its size before it is read."""
+def file_content(path: str | Path) -> tuple[str, bytes]:
+    """A file on disk (the CLI's import): its name and bytes, refused by its size before it is read, so that the
+    CLI hands a service what a page's upload hands it."""
     path = Path(path)
     if path.stat().st_size > MAX_IMPORT_BYTES:
         raise ImportRejected([f"{path.name}：文件超过 10 MB"])
-    return path.name, read_table(path.name, path.read_bytes(), cell)
+    return path.name, path.read_bytes()
 
 
 def checked_rows(name: str, rows: list[dict], required: Iterable[str], known: Iterable[str],

@@ -1,9 +1,12 @@
 """Dispute mediation (矛盾纠纷排查调处): record, list and close cases, turn a neighbour-dispute work order into a
 case, import a case list, and the figures (counts, success rate) read from the rows.
 
-Who: street and community staff record and close the cases of their street or community (``mediation`` right,
-scoped like their tickets); supervisors do so everywhere; leaders read the figures (``analytics``). Parties' names
-are personal data: they reach only those who hold ``mediation``.
+Who: street and community staff record, import and close the cases of their street or community (``mediation``
+right, scoped like their tickets); supervisors do so everywhere; leaders read the figures (``analytics``). Every
+read here — the figures, the case list, the screening rounds, the map's open cases, the organisations and their
+mediators, the exports — is of the reader's area (``area``: ``programme_area`` of workorders/policy.py): a
+street's or a community's staff their own, the district's roles all. Parties' names are personal data: a row
+shows them only to whoever holds ``mediation`` on that row's place.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from geo import mediation as mediation_db
 from geo import tickets as tickets_db
 from geo.db import get_engine
 from services.audit import record
-from services.imports import ImportRejected, checked_rows, read_file  # noqa: F401  (ImportRejected: the doors catch it from here)
+from services.imports import ImportRejected, checked_rows, file_content, read_table  # noqa: F401  (ImportRejected: the doors catch it from here)
 from workorders.cells import no_formula
 from workorders.mediation import (HEADERS, OUTCOMES, REQUIRED, SCREENING_HEADERS, SCREENING_REQUIRED, CaseFields,
                                   CaseRejected, ScreeningFields, check_case, check_screening, success_rate)
@@ -28,8 +31,8 @@ from workorders.policy import Forbidden, Principal, Target, can, programme_area,
 
 EXPORT_HEADERS = ("编号", "纠纷类型", "纠纷概要", "当事人", "街道", "网格", "调解组织", "调解员", "调解次数", "调解结果",
                   "协议内容", "受理时间", "结案时间", "来源工单")
-
-
+MEDIATOR = "调解员"          # the form's key of the chosen mediator (a mediator's id; not a column of the import)
+MASKED = "（仅调解人员可见）"
 
 class NotFound(LookupError):
     pass
@@ -39,7 +42,27 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def area(principal: Principal) -> dict:
+    """The reader's area, the one filter every read of this module adds: ``{}`` (the district's roles: all),
+    ``{"street": …}`` or ``{"community": …}``. A street's or community's account bound to no place reads nothing."""
+    scope = programme_area(principal)
+    if any(not v for v in scope.values()):
+        raise Forbidden("mediation", "账号未绑定街道或社区，不能查看矛盾调处")
+    return scope
 
+
+def _scoped(principal: Principal | None, filters: dict | None = None) -> tuple[Principal, dict]:
+    principal = programme_reader(principal, "mediation")
+    return principal, {**(filters or {}), **area(principal)}
+
+
+def _mask(principal: Principal, rows: list[dict]) -> list[dict]:
+    """Parties' names only on the rows whose place the reader keeps (``mediation`` there)."""
+    for row in rows:
+        if not can(principal, "mediation", Target(street_code=row["street_code"],
+                                                   community_code=row["community_code"], grid_code=row["grid_code"])):
+            row["parties"] = MASKED
+    return rows
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -57,11 +80,10 @@ class Summary:
 
 
 def summary(principal: Principal | None, filters: dict | None = None, engine: Engine | None = None) -> Summary:
-    principal = programme_reader(principal, "mediation")
-    filters = {**(filters or {}), **programme_area(principal)}
+    principal, filters = _scoped(principal, filters)
     with (engine or get_engine()).connect() as conn:
         counts = mediation_db.outcome_counts(conn, filters)
-        streets = mediation_db.counts_by_street(conn)
+        streets = mediation_db.counts_by_street(conn, area(principal))
         kinds = mediation_db.kind_counts(conn, filters)
     closed = sum(n for o, n in counts.items() if o)
     return Summary(sum(counts.values()), counts.get(None, 0), closed, counts.get("调解成功", 0), success_rate(counts),
@@ -80,34 +102,50 @@ class Screening:
 
 def screening(principal: Principal | None, filters: dict | None = None, engine: Engine | None = None) -> Screening:
     """The sums of the screening rounds the reader may see (a street's or community's own; leaders all)."""
-    principal = programme_reader(principal, "mediation")
-    filters = {**(filters or {}), **programme_area(principal)}
+    principal, filters = _scoped(principal, filters)
     with (engine or get_engine()).connect() as conn:
         return Screening(**mediation_db.screening_totals(conn, filters))
 
 
+def list_screenings(principal: Principal | None, filters: dict | None = None, latest: int = 10,
+                    engine: Engine | None = None) -> list[dict]:
+    """The reader's newest screening rounds, newest first."""
+    principal, filters = _scoped(principal, filters)
+    with (engine or get_engine()).connect() as conn:
+        return mediation_db.screening_rows(conn, filters, latest=latest)
+
+
 def list_cases(principal: Principal | None, filters: dict | None = None, page: int = 0,
                engine: Engine | None = None) -> list[dict]:
-    principal = programme_reader(principal, "mediation")
-    filters = {**(filters or {}), **programme_area(principal)}
+    principal, filters = _scoped(principal, filters)
     with (engine or get_engine()).connect() as conn:
         rows = mediation_db.list_cases(conn, filters, limit=50, offset=50 * max(page, 0))
-    if not can(principal, "mediation"):
-        for row in rows:
-            row["parties"] = "（仅调解人员可见）"
-    return rows
+    return _mask(principal, rows)
 
 
 def open_cases_on_map(principal: Principal | None, engine: Engine | None = None) -> list[dict]:
-    programme_reader(principal, "mediation")
+    principal, scope = _scoped(principal)
     with (engine or get_engine()).connect() as conn:
-        return mediation_db.open_case_points(conn)
+        return mediation_db.open_case_points(conn, scope)
 
 
 def organisations(principal: Principal | None, engine: Engine | None = None) -> list[dict]:
-    programme_reader(principal, "mediation")
+    """The organisations of the reader's area: a street's committees and sector organisations; a community's
+    committee and its street's sector organisations; the district's roles all."""
+    principal, scope = _scoped(principal)
     with (engine or get_engine()).connect() as conn:
-        return mediation_db.organisations(conn)
+        return mediation_db.organisations(conn, scope)
+
+
+def mediators(principal: Principal | None, org_code: str | None, engine: Engine | None = None) -> list[dict]:
+    """The mediators of one organisation of the reader's area (none for an organisation outside it)."""
+    principal, scope = _scoped(principal)
+    if not org_code:
+        return []
+    with (engine or get_engine()).connect() as conn:
+        if org_code not in {o["code"] for o in mediation_db.organisations(conn, scope)}:
+            return []
+        return mediation_db.mediators_of(conn, org_code)
 
 
 # ------------------------------------------------------------------------------------------------ writing
@@ -121,36 +159,74 @@ def _closed_at(fields: CaseFields) -> datetime | None:
     return datetime.combine(fields.closed_on, time(17, 0), local_zone()) if fields.closed_on else None
 
 
-def _row(fields: CaseFields, source: str, principal: Principal, now: datetime, ticket_id: int | None = None) -> dict:
+def _row(fields: CaseFields, source: str, principal: Principal, now: datetime, ticket_id: int | None = None,
+         mediator_id: int | None = None) -> dict:
     return {"kind": fields.kind, "summary": fields.summary, "parties": fields.parties, "grid_code": fields.grid_code,
-            "org_code": fields.org_code, "mediator_id": None, "sessions": fields.sessions, "outcome": fields.outcome,
+            "org_code": fields.org_code, "mediator_id": mediator_id, "sessions": fields.sessions,
+            "outcome": fields.outcome,
             "agreement": fields.agreement, "ticket_id": ticket_id, "source": source,
             "opened_at": _opened_at(fields, now), "closed_at": _closed_at(fields), "created_by": principal.label}
 
 
-def _check_codes(conn, fields: CaseFields, where: str = "") -> list[str]:
-    grids, orgs = mediation_db.known_codes(conn)
+@dataclass(frozen=True)
+class _Places:
+    """What a case's codes are checked against, read once for a form or a whole file: every grid with its street
+    and community, every organisation, and those of the recorder's area (None: all)."""
+    grids: dict[str, tuple[str, str]]
+    orgs: set[str]
+    area_orgs: set[str] | None
+
+    @classmethod
+    def read(cls, conn, principal: Principal) -> "_Places":
+        grids, orgs = mediation_db.known_codes(conn)
+        scope = area(principal)
+        return cls(grids, orgs, {o["code"] for o in mediation_db.organisations(conn, scope)} if scope else None)
+
+
+def _check_codes(principal: Principal, fields: CaseFields, places: _Places, where: str = "") -> list[str]:
+    """The grid and the organisation exist and lie in the recorder's area."""
     problems = []
-    if fields.grid_code not in grids:
+    if fields.grid_code not in places.grids:
         problems.append(f"{where}网格编码：没有网格 {fields.grid_code!r}")
-    if fields.org_code not in orgs:
+    else:
+        street, community = places.grids[fields.grid_code]
+        if not can(principal, "mediation", Target(street_code=street, community_code=community,
+                                                  grid_code=fields.grid_code)):
+            problems.append(f"{where}网格编码：网格 {fields.grid_code} 不在本辖区，只能登记本辖区的纠纷")
+    if fields.org_code not in places.orgs:
         problems.append(f"{where}调解组织编码：没有调解组织 {fields.org_code!r}")
+    elif places.area_orgs is not None and fields.org_code not in places.area_orgs:
+        problems.append(f"{where}调解组织编码：调解组织 {fields.org_code} 不在本辖区")
     return problems
 
 
+def _mediator_of(conn, value, org_code: str) -> tuple[int | None, list[str]]:
+    """The chosen mediator's id (None: none chosen) and the problem when they are no mediator of ``org_code``."""
+    text_value = str(value).strip() if value is not None else ""
+    if not text_value:
+        return None, []
+    found = mediation_db.mediator(conn, int(text_value)) if text_value.isdigit() else None
+    if found is None:
+        return None, [f"{MEDIATOR}：没有这名调解员（{text_value}）"]
+    if found["org_code"] != org_code:
+        return None, [f"{MEDIATOR}：{found['name']} 是「{found['org']}」的调解员，不属于所选调解组织 {org_code}"]
+    return found["id"], []
+
+
 def add_case(principal: Principal, row: dict, now: datetime | None = None, engine: Engine | None = None) -> str:
-    """Record one case from a form (keys: the import's Chinese headers). Returns its number."""
+    """Record one case from a form (keys: the import's Chinese headers, and 调解员: one of the chosen
+    organisation's mediators, by id, or none). Returns its number."""
     require(principal, "mediation")
     now = now or utcnow()
     fields = check_case(row, now.astimezone(local_zone()).date())
     with (engine or get_engine()).begin() as conn:
-        problems = _check_codes(conn, fields)
-        if problems:
-            raise CaseRejected(problems)
-        _require_in_scope(conn, principal, fields.grid_code)
-        mediation_db.insert_cases(conn, [_row(fields, "form", principal, now)])
-        number = mediation_db.list_cases(conn, {}, limit=1)[0]["number"]
-        record("mediation_case", actor=principal, target=f"mediation:{number}", detail={"kind": fields.kind}, conn=conn)
+        problems = _check_codes(principal, fields, _Places.read(conn, principal))
+        mediator_id, mediator_problems = _mediator_of(conn, row.get(MEDIATOR), fields.org_code)
+        if problems or mediator_problems:
+            raise CaseRejected(problems + mediator_problems)
+        number, = mediation_db.insert_cases(conn, [_row(fields, "form", principal, now, mediator_id=mediator_id)])
+        record("mediation_case", actor=principal, target=f"mediation:{number}",
+               detail={"kind": fields.kind, "mediator": mediator_id}, conn=conn)
     return number
 
 
@@ -161,15 +237,14 @@ def _screening_row(fields: ScreeningFields, source: str, principal: Principal) -
             "source": source, "created_by": principal.label}
 
 
-def _check_screening_place(conn, principal: Principal | None, fields: ScreeningFields, streets: dict[str, str],
+def _check_screening_place(conn, principal: Principal, fields: ScreeningFields, streets: dict[str, str],
                            where: str = "") -> list[str]:
-    """The community exists, lies in the recorder's street or is their own (``None``: the CLI import, which the
-    district's office runs for every street), and has no round on that day yet."""
+    """The community exists, lies in the recorder's street or is their own (the CLI imports as the district's
+    office, for every street), and has no round on that day yet."""
     street = streets.get(fields.community_code)
     if street is None:
         return [f"{where}社区编码：没有社区 {fields.community_code!r}"]
-    if principal is not None and not can(principal, "mediation",
-                                         Target(street_code=street, community_code=fields.community_code)):
+    if not can(principal, "mediation", Target(street_code=street, community_code=fields.community_code)):
         return [f"{where}社区编码：只能登记本辖区的排查"]
     if mediation_db.screening_exists(conn, fields.community_code, fields.screened_on):
         return [f"{where}排查日期：社区 {fields.community_code} 在 {fields.screened_on:%Y-%m-%d} 已登记过排查"]
@@ -192,13 +267,10 @@ def record_screening(principal: Principal, row: dict, now: datetime | None = Non
 
 
 def _require_in_scope(conn, principal: Principal, grid_code: str) -> None:
-    scope = programme_area(principal)
-    if not scope:
-        return
     units = mediation_db.grid_units(conn, grid_code)
     if not can(principal, "mediation", Target(street_code=units["street_code"],
-                                               community_code=units["community_code"], grid_code=grid_code)):
-        raise Forbidden("只能登记本辖区的纠纷")
+                                              community_code=units["community_code"], grid_code=grid_code)):
+        raise Forbidden("mediation", "只能登记本辖区的纠纷")
 
 
 def case_from_ticket(principal: Principal, number: str, now: datetime | None = None,
@@ -237,7 +309,7 @@ def close_case(principal: Principal, number: str, outcome: str, agreement: str |
         raise CaseRejected([f"调解结果：应为 {'、'.join(OUTCOMES)} 之一"])
     now = now or utcnow()
     with (engine or get_engine()).begin() as conn:
-        case = next(iter(mediation_db.list_cases(conn, {**programme_area(principal), "number": number}, limit=1)), None)
+        case = next(iter(mediation_db.list_cases(conn, {**area(principal), "number": number}, limit=1)), None)
         if case is None:
             raise NotFound(f"没有调解案件 {number}")
         if not mediation_db.close_case(conn, case["id"], outcome, agreement, sessions, now):
@@ -247,16 +319,17 @@ def close_case(principal: Principal, number: str, outcome: str, agreement: str |
 
 # ------------------------------------------------------------------------------------------------ import, export
 
-def import_cases(path: str | Path, now: datetime | None = None, engine: Engine | None = None) -> int:
-    """Every row checked first; one problem line per bad field naming its row; nothing written unless all pass."""
-    from workorders.policy import system_principal
+def import_cases(principal: Principal, name: str, content: bytes, now: datetime | None = None,
+                 engine: Engine | None = None) -> int:
+    """A case list (CSV/XLSX ``content`` of the file ``name``: a page's upload or the CLI's file), recorded by
+    ``principal`` within their area. Every row checked first; one problem line per bad field naming its row;
+    nothing written unless all pass."""
+    require(principal, "mediation")
     now = now or utcnow()
-    name, rows = read_file(path)
-    checked_rows(name, rows, REQUIRED, HEADERS)
-    actor = system_principal("import")
+    rows = checked_rows(name, read_table(name, content), REQUIRED, HEADERS)
     today = now.astimezone(local_zone()).date()
-    engine = engine or get_engine()
-    with engine.begin() as conn:
+    with (engine or get_engine()).begin() as conn:
+        places = _Places.read(conn, principal)
         good, problems = [], []
         for index, row in enumerate(rows, start=2):       # row 1 is the header
             try:
@@ -264,22 +337,23 @@ def import_cases(path: str | Path, now: datetime | None = None, engine: Engine |
             except CaseRejected as rejected:
                 problems += [f"第 {index} 行 {p}" for p in rejected.problems]
                 continue
-            problems += _check_codes(conn, fields, where=f"第 {index} 行 ")
-            good.append(_row(fields, "import", actor, now))
+            problems += _check_codes(principal, fields, places, where=f"第 {index} 行 ")
+            good.append(_row(fields, "import", principal, now))
         if problems:
             raise ImportRejected(problems)
         mediation_db.insert_cases(conn, good)
+        record("mediation_import", actor=principal, target=f"mediation:{name}", detail={"rows": len(good)},
+               conn=conn)
     return len(good)
 
 
-def import_screenings(path: str | Path, now: datetime | None = None, engine: Engine | None = None) -> int:
-    """Screening rounds from CSV/XLSX, the same way as cases: all rows checked, nothing written unless all pass; two
-    rows for one community and day in the same file are refused too."""
-    from workorders.policy import system_principal
-    name, rows = read_file(path)
-    checked_rows(name, rows, SCREENING_REQUIRED, SCREENING_HEADERS)
+def import_screenings(principal: Principal, name: str, content: bytes, now: datetime | None = None,
+                      engine: Engine | None = None) -> int:
+    """Screening rounds from CSV/XLSX, the same way as cases: all rows checked (each community in the recorder's
+    area), nothing written unless all pass; two rows for one community and day in the same file are refused too."""
+    require(principal, "mediation")
+    rows = checked_rows(name, read_table(name, content), SCREENING_REQUIRED, SCREENING_HEADERS)
     problems: list[str] = []
-    actor = system_principal("import")
     today = (now or utcnow()).astimezone(local_zone()).date()
     with (engine or get_engine()).begin() as conn:
         streets = mediation_db.community_streets(conn)
@@ -295,18 +369,30 @@ def import_screenings(path: str | Path, now: datetime | None = None, engine: Eng
                 problems.append(f"第 {index} 行 排查日期：与第 {seen[key]} 行是同一社区同一天")
                 continue
             seen[key] = index
-            problems += _check_screening_place(conn, None, fields, streets, where=f"第 {index} 行 ")
-            good.append(_screening_row(fields, "import", actor))
+            problems += _check_screening_place(conn, principal, fields, streets, where=f"第 {index} 行 ")
+            good.append(_screening_row(fields, "import", principal))
         if problems:
             raise ImportRejected(problems)
         mediation_db.insert_screenings(conn, good)
+        record("mediation_screening_import", actor=principal, target=f"mediation:{name}",
+               detail={"rows": len(good)}, conn=conn)
     return len(good)
+
+
+def import_cases_file(principal: Principal, path: str | Path, engine: Engine | None = None) -> int:
+    """``python -m etl mediation FILE``: the file's bytes through the page's own import."""
+    return import_cases(principal, *file_content(path), engine=engine)
+
+
+def import_screenings_file(principal: Principal, path: str | Path, engine: Engine | None = None) -> int:
+    """``python -m etl mediation --screenings FILE``."""
+    return import_screenings(principal, *file_content(path), engine=engine)
 
 
 def export_screenings_csv(principal: Principal, filters: dict | None = None, engine: Engine | None = None) -> str:
     """The rounds the reader may see, in the import's own columns (so an export imports again elsewhere)."""
     require(principal, "mediation")
-    filters = {**(filters or {}), **programme_area(principal)}
+    filters = {**(filters or {}), **area(principal)}
     with (engine or get_engine()).connect() as conn:
         rows = mediation_db.screening_rows(conn, filters)
         record("export", actor=principal, target="mediation:screenings", detail={"rows": len(rows)})
@@ -322,9 +408,9 @@ def export_screenings_csv(principal: Principal, filters: dict | None = None, eng
 
 def export_csv(principal: Principal, filters: dict | None = None, engine: Engine | None = None) -> str:
     require(principal, "mediation")
-    filters = {**(filters or {}), **programme_area(principal)}
+    filters = {**(filters or {}), **area(principal)}
     with (engine or get_engine()).connect() as conn:
-        rows = mediation_db.export_rows(conn, filters)
+        rows = _mask(principal, mediation_db.export_rows(conn, filters))
         record("export", actor=principal, target="mediation:cases", detail={"rows": len(rows)})
     out = io.StringIO()
     writer = csv.writer(out)

@@ -100,7 +100,7 @@ def test_an_import_with_one_bad_row_writes_nothing_and_names_the_row(engine, tmp
     path.write_text("纠纷类型,纠纷概要,当事人,网格编码,调解组织编码,受理日期,调解结果,结案日期,协议内容\n"
                     f"{good}\n{good.replace('张三', '=HYPERLINK(1)')}\n", encoding="utf-8-sig")
     try:
-        assert mediation.import_cases(path) == 2
+        assert mediation.import_cases_file(SUPERVISOR, path) == 2
         assert cases(engine) == before + 2
         exported = mediation.export_csv(SUPERVISOR, {"source": "import"})
         assert "'=HYPERLINK(1)" in exported                       # a formula shows as text in a spreadsheet
@@ -113,7 +113,7 @@ def test_an_import_with_unknown_headers_is_refused(tmp_path):
     path = tmp_path / "cases.csv"
     path.write_text("类型,内容\n邻里纠纷,漏水\n", encoding="utf-8")
     with pytest.raises(mediation.ImportRejected) as rejected:
-        mediation.import_cases(path)
+        mediation.import_cases_file(SUPERVISOR, path)
     assert any("缺少" in p for p in rejected.value.problems) and any("不认识的列" in p for p in rejected.value.problems)
 
 
@@ -181,14 +181,14 @@ def test_a_screening_import_with_one_bad_row_writes_nothing_then_imports_and_exp
     assert "第 2 行" not in answer.stderr.replace("与第 2 行", "")
     assert screening_rounds(engine) == before
     path.write_text(header + good + f"{code},2020-02-03,2,1,0,0,=HYPERLINK(1)\n", encoding="utf-8-sig")
-    assert mediation.import_screenings(path) == 2
+    assert mediation.import_screenings_file(SUPERVISOR, path) == 2
     assert screening_rounds(engine) == before + 2
     exported = mediation.export_screenings_csv(SUPERVISOR, {"source": "import"})
     assert exported.splitlines()[0].lstrip("\ufeff") == header.strip()
     assert f"{code},2020-02-01,3,3,1,1,入户走访" in exported and "'=HYPERLINK(1)" in exported
     with pytest.raises(mediation.ImportRejected, match="已登记过排查"):                 # the export imports again
         (tmp_path / "again.csv").write_text(exported, encoding="utf-8")
-        mediation.import_screenings(tmp_path / "again.csv")
+        mediation.import_screenings_file(SUPERVISOR, tmp_path / "again.csv")
 
 
 def test_the_leader_views_blocks_read_the_rows(engine):
@@ -222,8 +222,8 @@ def test_an_xlsx_with_typed_dates_and_counts_imports_and_a_damaged_one_is_named(
     cases_book.save(tmp_path / "cases.xlsx")
     rounds_book.save(tmp_path / "rounds.xlsx")
     try:
-        assert mediation.import_cases(tmp_path / "cases.xlsx") == 1
-        assert mediation.import_screenings(tmp_path / "rounds.xlsx") == 1
+        assert mediation.import_cases_file(SUPERVISOR, tmp_path / "cases.xlsx") == 1
+        assert mediation.import_screenings_file(SUPERVISOR, tmp_path / "rounds.xlsx") == 1
         case = mediation.list_cases(SUPERVISOR, {"source": "import"})[0]
         assert (case["summary"], case["sessions"], f"{case['opened_at']:%Y-%m-%d}") == ("xlsx 导入测试", 2, "2020-04-01")
     finally:
@@ -231,4 +231,4 @@ def test_an_xlsx_with_typed_dates_and_counts_imports_and_a_damaged_one_is_named(
             conn.execute(text("DELETE FROM disputes WHERE source = 'import'"))
     (tmp_path / "damaged.xlsx").write_bytes(b"not a workbook")
     with pytest.raises(mediation.ImportRejected, match="不是有效的 XLSX 文件"):
-        mediation.import_cases(tmp_path / "damaged.xlsx")
+        mediation.import_cases_file(SUPERVISOR, tmp_path / "damaged.xlsx")
