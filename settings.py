@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     health_max_sweep_age_seconds: float = Field(default=300.0, gt=0)
     health_max_dead_letters: int = Field(default=0, ge=0)
     health_max_live_connections: int = Field(default=5000, ge=0)
+    # The live map's snapshot holds at most this many open tickets, the most urgent first (priority, then the
+    # nearest deadline); beyond it the snapshot says how many are open and the map says it shows only part.
+    live_snapshot_max_tickets: int = Field(default=50_000, ge=1)
 
     # ---------------------------------------------------------------------------------------- identity, security
     # development: a missing SECRET_KEY is generated once and kept in var/secret_key (sessions survive restarts);

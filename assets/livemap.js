@@ -468,6 +468,7 @@
       state.lastDataAt = Date.now();
       state.ticketsChanged = state.crewsChanged = state.linesChanged = true;
       document.dispatchEvent(new CustomEvent("live-snapshot", {detail: snap}));
+      showCapNote(snap.open_total, rows(snap.tickets).length);
       scheduleRender();
       state.following = snap.cursor;
       feed.follow(snap.cursor);
@@ -515,6 +516,28 @@
     const since = state.lastDataAt ? new Date(state.lastDataAt).toLocaleTimeString("zh-CN", {hour12: false}) : "";
     el.querySelector(".live-banner-since").textContent = since ? "地图停留在 " + since + " 的状态" : "";
     placeBanner(el);
+    el.hidden = false;
+  }
+
+  // ---- more open tickets than a snapshot holds (LIVE_SNAPSHOT_MAX_TICKETS): the map shows the most urgent
+  // ones and says so, rather than leaving the rest out unseen
+  function showCapNote(total, shown) {
+    let el = document.getElementById("live-cap-note");
+    if (!(total > shown)) { if (el) el.hidden = true; return; }
+    if (!el) {
+      el = document.createElement("div");
+      el.id = "live-cap-note";
+      el.className = "live-cap-note";
+      el.setAttribute("role", "status");
+      document.body.appendChild(el);
+    }
+    el.textContent = "地图显示最紧急的 " + shown.toLocaleString("zh-CN") + " 件，共 " +
+                     total.toLocaleString("zh-CN") + " 件未办结";
+    const rect = state.graph && state.graph.getBoundingClientRect();
+    if (rect && rect.width) {
+      el.style.left = (rect.left + rect.width / 2) + "px";
+      el.style.top = (rect.top + 12) + "px";
+    }
     el.hidden = false;
   }
 

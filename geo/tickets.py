@@ -150,6 +150,20 @@ def list_tickets(conn: Connection, filters: dict[str, Any], *, open_only: bool =
     return [dict(r) for r in conn.execute(text(sql), {**params, "limit": limit, "offset": offset}).mappings()]
 
 
+def most_urgent(conn: Connection, states: list[str], limit: int) -> list[dict]:
+    """Tickets in ``states``, the most urgent first (priority, then the nearest resolution deadline, then the
+    oldest): what a map shows when there are more than it holds, so the cut drops the least pressing ones."""
+    return [dict(r) for r in conn.execute(text(f"""
+        SELECT {TICKET_COLUMNS} {TICKET_FROM} WHERE t.state = ANY(:states)
+        ORDER BY t.priority, t.resolve_due_at NULLS LAST, t.registered_at, t.id LIMIT :limit"""),
+        {"states": states, "limit": limit}).mappings()]
+
+
+def count_in_states(conn: Connection, states: list[str]) -> int:
+    return conn.execute(text("SELECT count(*) FROM tickets WHERE state = ANY(:states)"),
+                        {"states": states}).scalar_one()
+
+
 def open_tickets_near(conn: Connection, category: str, lon: float, lat: float, radius_m: float,
                       since: datetime, exclude_id: int | None = None) -> list[dict]:
     """Open tickets of the same category close by and recent: likely duplicates of a new report."""

@@ -23,6 +23,7 @@ from geo import tickets as tickets_db
 from geo.db import get_engine
 from services.public_places import community_points
 from services.tickets import IntakeError, NotFound, public_view
+from settings import get_settings
 from workorders import policy
 from workorders.policy import Principal, can, ticket_scope
 from workorders.privacy import is_home, public_point
@@ -137,18 +138,30 @@ def _read_snapshot() -> dict:
     cursor, latest = _cursor_and_positions()
     taken_at = now_utc()          # before the read: whatever a browser holds that is newer than this, it keeps
     with get_engine().connect() as conn:
-        open_tickets = tickets_db.list_tickets(conn, {"state": sorted(OPEN_STATES)}, limit=50_000)
+        open_tickets, open_total = _open_tickets(conn)
         crews = crews_db.live_crews(conn)
     for crew in crews:
         crew.update({k: latest[crew["code"]][k] for k in ("lon", "lat")} if crew["code"] in latest else {})
     return {"cursor": cursor, "taken_at": taken_at, "tickets": [public_view(t) for t in open_tickets],
-            "crews": crews}
+            "open_total": open_total, "crews": crews}
+
+
+def _open_tickets(conn) -> tuple[list[dict], int]:
+    """The open tickets a snapshot holds (at most LIVE_SNAPSHOT_MAX_TICKETS, the most urgent) and how many are
+    open in all: a map that shows only part must say so, never drop the rest unseen."""
+    cap = get_settings().live_snapshot_max_tickets
+    states = sorted(OPEN_STATES)
+    shown = tickets_db.most_urgent(conn, states, cap + 1)
+    if len(shown) <= cap:
+        return shown, len(shown)
+    return shown[:cap], tickets_db.count_in_states(conn, states)
 
 
 def _render_snapshot(read: dict, variant: LiveVariant) -> dict:
     return {"cursor": encode_cursor(read["cursor"]) if read["cursor"] else None,
             "taken_at": wire_time(read["taken_at"]),
             "tickets": _table(TICKET_FIELDS, [live_ticket(t, variant) for t in read["tickets"]]),
+            "open_total": read["open_total"],
             "crews": _table(CREW_FIELDS, [live_crew(c) for c in read["crews"]])}
 
 

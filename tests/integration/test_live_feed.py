@@ -63,6 +63,31 @@ def test_the_outbox_and_the_snapshot_write_a_tickets_time_the_same_way(engine, g
     assert shown["state"] == "dispatched"
 
 
+def test_a_snapshot_over_its_cap_holds_the_most_urgent_and_says_how_many_are_open(engine, grid_point, monkeypatch):
+    """Beyond LIVE_SNAPSHOT_MAX_TICKETS the map cannot hold every open ticket: it gets the most urgent ones (a
+    priority-1 call first, never dropped for newer routine ones) and the open total, to say it shows a part."""
+    from settings import get_settings
+    urgent = create_ticket(NewTicket(channel="hotline", category="water_leak", description="快照上限：紧急",
+                                     lon=grid_point[0], lat=grid_point[1], priority=1), sp("tests")).ticket
+    routine = [new_ticket(grid_point) for _ in range(3)]  # newer, priority 3: never before a priority-1 call
+    with engine.connect() as conn:
+        open_now = conn.execute(text("""SELECT count(*) FROM tickets
+            WHERE state NOT IN ('resolved', 'evaluated', 'closed', 'merged', 'refused')""")).scalar_one()
+    monkeypatch.setattr(get_settings(), "live_snapshot_max_tickets", 2)
+    capped = live.snapshot()
+    shown = rows(capped["tickets"])
+    assert len(shown) == 2 and capped["open_total"] == open_now
+    with engine.connect() as conn:           # no ticket left out is more urgent than one shown
+        keys = conn.execute(text("""SELECT priority, resolve_due_at FROM tickets WHERE number = ANY(:n)"""),
+                            {"n": [t["number"] for t in shown]}).all()
+    assert urgent["number"] in {t["number"] for t in shown} or \
+        max(tuple(k) for k in keys) <= (1, urgent["resolve_due_at"])
+    assert not {t["number"] for t in shown} & set(routine)
+    monkeypatch.setattr(get_settings(), "live_snapshot_max_tickets", open_now + 10)
+    whole = live.snapshot()
+    assert len(rows(whole["tickets"])) == whole["open_total"] == open_now
+
+
 def test_the_wall_and_the_leader_get_places_and_no_personal_data_the_dispatcher_points(engine, grid_point):
     from app import server
     from harness.signing_in import signed_in_client
