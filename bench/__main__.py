@@ -2,7 +2,7 @@
 connections [--before REV] | snapshot REV |
 soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | risk | tickets | live-clustered — run the
 benchmarks, write bench/results/<name>-<time>.{json,md}. `all` (what `make bench` runs): live latency and the wall,
-connections, locate, intake at 1/10/100 clients, the cell panel, then `latest` (bench/results/latest.json and the README's table)."""
+connections, locate, intake at 1/10/100 clients, the cell panel, live bytes, then `latest` (bench/results/latest.json and the README's table)."""
 from __future__ import annotations
 
 import sys
@@ -19,13 +19,17 @@ def main(argv: list[str]) -> int:
             connections.main([])
             locate.main([])
             intake.main(["--seconds", "8", "--rounds", "3"])
-            from bench import cell_panel
+            from bench import cell_panel, live_bytes
             cell_panel.main([])
+            live_bytes.main([])
             latest.main([])
         return 0
     if which == "panel":              # issue 12: grid-cell click → panel, server side, at 10,000 open tickets
         from bench import cell_panel
         return cell_panel.main(argv[1:])
+    if which == "live-bytes":         # issue 12: bytes per live update at 1k/10k/100k open tickets, snapshot, reconnect
+        from bench import live_bytes
+        return live_bytes.main(argv[1:])
     if which == "latest":             # issue 12: latest.json and the README's table from the newest results
         from bench import latest
         return latest.main(argv[1:])
@@ -64,7 +68,7 @@ def main(argv: list[str]) -> int:
     if which == "soak":
         soak.main(float(argv[1]) if len(argv) > 1 else 20)
         return 0
-    print(f"unknown benchmark {which!r}: live | wall | all | latest | panel | locate | service-intake | intake | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | live-clustered [AT_1 AT_10]", file=sys.stderr)
+    print(f"unknown benchmark {which!r}: live | wall | all | latest | panel | live-bytes | locate | service-intake | intake | connections | snapshot REV | soak [MINUTES] | wall-ab REV [LOADS] | dispatch [SEEDS] | live-clustered [AT_1 AT_10]", file=sys.stderr)
     return 2
 
 

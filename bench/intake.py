@@ -32,6 +32,7 @@ from pathlib import Path
 import psycopg2
 from sqlalchemy import text
 
+from bench import whole_numbers
 from bench.live_latency import RESULTS, ROOT, inner_points
 from geo.db import get_engine
 from harness.servers import free_port, stop, wait_healthy
@@ -286,18 +287,12 @@ def markdown(r: dict, stamp: str) -> str:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench intake")
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", default=",".join(map(str, LEVELS)),
+    parser.add_argument("--clients", type=whole_numbers, default=LEVELS,
                         help="numbers of concurrent clients, comma-separated (default 1,10,100)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--before", help="also serve this commit (e.g. main) for a side-by-side figure")
     args = parser.parse_args(argv)
-    try:
-        levels = tuple(int(n) for n in args.clients.split(","))
-    except ValueError:
-        parser.error(f"--clients: comma-separated whole numbers, not {args.clients!r}")
-    if not levels or min(levels) < 1:
-        parser.error("--clients: at least one client")
-    result = run(args.seconds, levels, args.rounds, args.before)
+    result = run(args.seconds, args.clients, args.rounds, args.before)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"intake-{stamp}.json").write_text(json.dumps(result, indent=1) + "\n")
     (RESULTS / f"intake-{stamp}.md").write_text(markdown(result, stamp))

@@ -76,3 +76,13 @@ def test_the_cell_panel_figure_is_the_callbacks_p95_against_150_ms():
     [figure] = latest.cell_panel_figures(result, "cell-panel-x.json")
     assert (figure.value, figure.met, figure.target) == (160.0, False, "≤ 150")
     assert "10,250 open tickets" in figure.figure and "reads alone p95 20.0 ms" in figure.note
+
+
+def test_live_bytes_give_each_levels_update_against_2_kb_and_what_a_map_downloads():
+    row = {"open_tickets": 100_012, "update_bytes_max": 2100, "update_bytes_median": 320,
+           "snapshot": {"gzip": {"bytes": 5_000_000, "ms": 900.0}}, "snapshot_tickets": 50_000,
+           "reconnect_missed": 50, "reconnect_bytes": 9000}
+    update, snap, reconnect = latest.live_bytes_figures({"rows": [row]}, "live-bytes-x.json")
+    assert (update.value, update.met, update.target) == (2100, False, "≤ 2048") and "100,012 open" in update.figure
+    assert snap.value == 5_000_000 and "50,000 tickets in it" in snap.note
+    assert reconnect.value == 9000 and "50 missed" in reconnect.figure
