@@ -94,6 +94,27 @@ def test_a_skipped_level_petition_links_the_work_order_it_grew_from(work_order, 
         petitions.close_petition(SUPERVISOR, number, "已化解")       # closed already
 
 
+def test_the_open_petitions_on_the_map_are_the_open_cases_at_their_cells(engine):
+    everything = petitions.summary(LEADER)
+    points = petitions.open_on_map(LEADER)
+    assert len(points) == everything.open > 0
+    assert sum(p["skipped_level"] for p in points) == petitions.summary(LEADER, {"open": True, "skipped": True}).cases
+    with engine.connect() as conn:
+        outside = conn.execute(text("""SELECT count(*) FROM unnest(CAST(:codes AS text[]), CAST(:lons AS float8[]),
+                                                                   CAST(:lats AS float8[])) AS p(code, lon, lat)
+            JOIN grids g ON g.code = p.code WHERE NOT ST_Contains(g.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))"""),
+            {"codes": [p["grid_code"] for p in points], "lons": [p["lon"] for p in points],
+             "lats": [p["lat"] for p in points]}).scalar()
+    assert outside == 0
+    street = points[0]["street"]
+    code = next(s["code"] for s in petitions.counts_by_street(LEADER) if s["name"] == street)
+    mine = petitions.open_on_map(SUPERVISOR, {"street": code})
+    assert mine and len(mine) == petitions.summary(SUPERVISOR, {"street": code, "open": True}).cases
+    assert all(p["street"] == street for p in mine) and not any("petitioner" in p or "phone" in p for p in mine)
+    with pytest.raises(Forbidden):
+        petitions.open_on_map(STREET)                                  # no right, no map
+
+
 def test_the_petitioners_phone_is_hidden_from_roles_without_the_right(engine):
     full = petitions.list_petitions(SUPERVISOR)
     masked = petitions.list_petitions(LEADER)
