@@ -165,9 +165,10 @@ def test_tomorrows_forecast_shows_on_the_map_with_the_baselines_beside_it(app_ur
     assert console_errors(browser) == []
 
 
-def test_the_mediation_and_risk_blocks_show_the_figures_of_the_rows(app_url, browser):
-    """矛盾纠纷排查调处 and 重大决策稳评 on the leader view: the notes hold what the services count."""
-    from services import mediation, risk_assessment
+def test_the_programme_blocks_show_the_figures_of_the_rows(app_url, browser):
+    """矛盾纠纷排查调处, 重大决策稳评, 民主恳谈, 社会力量 and 信访 on the leader view: the notes and tables hold what the
+    services count."""
+    from services import consultation, mediation, petitions, resources, risk_assessment
     summary, screening = mediation.summary(LEADER), mediation.screening(LEADER)
     risk = risk_assessment.summary(LEADER)
     browser.get(app_url + "/analytics")
@@ -182,15 +183,9 @@ def test_the_mediation_and_risk_blocks_show_the_figures_of_the_rows(app_url, bro
     bars = browser.execute_script(f"""return [...document.querySelectorAll('#{ids.RISK} .js-plotly-plot')]
         .map(gd => gd.data[0].x.reduce((a, b) => a + b, 0));""")
     assert bars == [risk.projects, risk.projects]                   # by level and by decision, every project once
-    assert console_errors(browser) == []
-
-
-def test_the_consultation_social_forces_and_petition_blocks_show_the_figures_of_the_rows(app_url, browser):
-    """民主恳谈, 社会力量 and 信访 on the leader view: notes and tables hold what the services count, by street."""
-    from services import consultation, petitions, resources
+    # 民主恳谈, 社会力量 and 信访: notes and tables hold what the services count, by street.
     figures, petition = consultation.figures(LEADER), petitions.summary(LEADER)
     forces = resources.counts_by_street(LEADER)
-    browser.get(app_url + "/analytics")
     wait_for_page(browser, f"const e = document.getElementById('{ids.CONSULTATION}'); "
                            "return !!e && e.querySelectorAll('.js-plotly-plot').length === 3;", what="the 民主恳谈 block")
     block = browser.find_element(By.ID, ids.CONSULTATION).text
