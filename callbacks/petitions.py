@@ -7,6 +7,7 @@ import binascii
 
 from dash import ALL, Input, Output, State, callback, ctx, html, no_update
 
+from screens.petitions import petitions_map
 from screens.petitions_parts import OPEN, SKIPPED, ids, petitions_table, tiles
 from security.sessions import current_principal
 from services import petitions
@@ -20,13 +21,15 @@ def _filters(street, kind, level, outcome) -> dict:
             "skipped": level == SKIPPED, "outcome": None if outcome == OPEN else outcome, "open": outcome == OPEN}
 
 
-@callback(Output(ids.TABLE, "children"), Input(ids.STREET, "value"), Input(ids.KIND, "value"),
-          Input(ids.LEVEL, "value"), Input(ids.OUTCOME, "value"), Input(ids.REFRESH, "data"),
+@callback(Output(ids.TABLE, "children"), Output(ids.MAP, "figure"), Input(ids.STREET, "value"),
+          Input(ids.KIND, "value"), Input(ids.LEVEL, "value"), Input(ids.OUTCOME, "value"), Input(ids.REFRESH, "data"),
           prevent_initial_call=True)
 def show_petitions(street, kind, level, outcome, _refresh):
+    """The list of the filters, and the map of the open petitions of the street, kind and level chosen."""
     principal = current_principal()
     rows = petitions.list_petitions(principal, _filters(street, kind, level, outcome))
-    return petitions_table(rows, link=principal is not None and may_open(principal, "/tickets/<number>"))
+    return (petitions_table(rows, link=principal is not None and may_open(principal, "/tickets/<number>")),
+            petitions_map(principal, _filters(street, kind, level, None)))
 
 
 def _problems(lines: list[str]) -> html.Ul:

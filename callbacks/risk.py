@@ -44,10 +44,11 @@ def _problems(lines: list[str]) -> html.Ul:
 
 @callback(Output(ids.MESSAGE, "children"), Output(ids.REFRESH, "data"), Output(ids.TILES, "children"),
           Output(ids.PROJECT, "options"), Output(ids.PROJECT, "value"),
-          Input(ids.ADD, "n_clicks"), Input(ids.UPLOAD, "contents"),
+          Input(ids.ADD, "n_clicks"), Input(ids.UPLOAD, "contents"), Input(ids.OUTCOME_SAVE, "n_clicks"),
           State({"type": ids.FIELD, "name": ALL}, "value"), State({"type": ids.FIELD, "name": ALL}, "id"),
-          State(ids.UPLOAD, "filename"), State(ids.REFRESH, "data"), prevent_initial_call=True)
-def act(_add, contents, values, field_ids, filename, refresh):
+          State(ids.UPLOAD, "filename"), State(ids.REFRESH, "data"), State(ids.PROJECT, "value"),
+          State(ids.OUTCOME, "value"), prevent_initial_call=True)
+def act(_add, contents, _save, values, field_ids, filename, refresh, project, outcome):
     principal = current_principal()
     chosen = no_update
     try:
@@ -55,12 +56,16 @@ def act(_add, contents, values, field_ids, filename, refresh):
             row = {f["name"]: v for f, v in zip(field_ids, values)}
             chosen = risk_assessment.add_project(principal, row)
             message = f"已登记评估项目 {chosen}"
+        elif ctx.triggered_id == ids.OUTCOME_SAVE:
+            risk_assessment.record_outcome(principal, project, outcome)
+            chosen = project                  # the project's details redrawn with its outcome
+            message = f"已记录评估项目 {project} 的实施结果"
         else:
             count = risk_assessment.import_projects(principal, filename or "upload.csv", _decode(contents))
             message = f"已导入 {count} 个评估项目"
     except (ProjectRejected, ImportRejected) as rejected:
         return _problems(rejected.problems), no_update, no_update, no_update, no_update
-    except Forbidden as error:
+    except (Forbidden, NotFound) as error:
         return str(error) or "无权操作", no_update, no_update, no_update, no_update
     projects = risk_assessment.list_projects(principal)
     options = [{"label": f"{p['number']} {p['name']}", "value": p["number"]} for p in projects]

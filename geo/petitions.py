@@ -77,6 +77,16 @@ def list_petitions(conn: Connection, filters: dict[str, Any], limit: int = 50, o
         {**params, "limit": limit, "offset": offset}).mappings()]
 
 
+def open_points(conn: Connection, filters: dict[str, Any], limit: int = 2000) -> list[dict]:
+    """Open petitions of the filters at their grid cell's centre (the place a petition is about; no address)."""
+    where, params = _where({**filters, "open": True, "outcome": None})
+    return [dict(r) for r in conn.execute(text(f"""
+        SELECT p.number, p.kind, p.level, p.skipped_level, p.grid_code, s.name AS street,
+               ST_X(ST_PointOnSurface(g.geom)) AS lon, ST_Y(ST_PointOnSurface(g.geom)) AS lat
+        FROM {PETITION_FROM}{where} ORDER BY p.received_at DESC, p.id DESC LIMIT :n"""),
+        {**params, "n": limit}).mappings()]
+
+
 def counts(conn: Connection, filters: dict[str, Any], lawyer_kinds: Sequence[str]) -> dict:
     """How many petitions by outcome (None: open) and by level, how many skipped a level, had a lawyer, of
     the kinds that need one, or link a work order."""

@@ -90,6 +90,10 @@ def project(conn: Connection, number: str) -> dict | None:
     return out
 
 
+def set_outcome(conn: Connection, project_id: int, outcome: str) -> None:
+    conn.execute(text("UPDATE risk_projects SET outcome = :o WHERE id = :p"), {"o": outcome, "p": project_id})
+
+
 def grids_in_area(conn: Connection, project_id: int) -> list[dict]:
     """The grids inside the project's area (more than half of the cell: neighbours that only touch it or overlap
     by a sliver are not), each with its open work orders (their points inside the cell) and open mediation cases,

@@ -5,14 +5,26 @@ from __future__ import annotations
 
 import dash
 from dash import dcc, html
+from flask import request
 
-from screens.petitions_parts import OPEN, ids, options_of, petitions_table, streets_table, tiles
+from layers.style import STYLE_PATH
+from screens.petitions_parts import OPEN, ids, options_of, petitions_figure, petitions_table, streets_table, tiles
 from services import petitions
-from services.reference_map import current_map_data
+from services.reference_map import base_map_figure, current_map_data
 from workorders.petitions import CHANNELS, HEADERS, KINDS, LEVELS, OUTCOMES
 from workorders.policy import Principal, can, may_open
 
 dash.register_page(__name__, path="/petitions", title="铁东区 · 信访案件", name="信访")
+
+
+def map_base() -> dict:
+    return base_map_figure(request.host_url.rstrip("/") + STYLE_PATH, labels_size=13, cameras=False)
+
+
+def petitions_map(principal: Principal | None, filters: dict | None = None) -> dict:
+    """The open petitions of the filters on the map, with the police stations' areas."""
+    return petitions_figure(map_base(), petitions.open_on_map(principal, filters),
+                            petitions.station_outlines(principal))
 
 
 def _form() -> html.Section:
@@ -74,7 +86,11 @@ def layout(principal: Principal | None = None, **_query) -> html.Div:
         html.Div([
             html.Section([html.H2("按街道统计"), streets_table(petitions.counts_by_street(principal))],
                          className="pt-card"),
-            _form() if may_act else None,
+            html.Section([html.H2("办理中的信访案件与派出所辖区"),
+                          dcc.Graph(id=ids.MAP, figure=petitions_map(principal), className="pt-map",
+                                    config={"displayModeBar": False, "scrollZoom": True})],
+                         className="pt-card pt-map-card"),
         ], className="pt-lower"),
+        _form() if may_act else None,
         dcc.Store(id=ids.REFRESH, data=0),
     ], className="petitions-page")

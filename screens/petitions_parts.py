@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dash import dcc, html
 
+from layers.petitions import open_petition_traces
+from layers.resources import legend, station_traces
 from services import petitions
 from workorders.petitions import LEVELS
 
@@ -26,6 +28,7 @@ class ids:
     EXPORT = "petitions-export"
     DOWNLOAD = "petitions-download"
     REFRESH = "petitions-refresh"
+    MAP = "petitions-map"
 
 
 OPEN = "办理中"
@@ -122,3 +125,13 @@ def stations_table(rows: list[dict]) -> html.Table:
 
 def options_of(values) -> list[dict]:
     return [{"label": v, "value": v} for v in values]
+
+
+def petitions_figure(base: dict, rows: list[dict], stations: list[dict]) -> dict:
+    """The shared base map with the police stations' areas outlined and the open petitions (越级上访 in red) on
+    top, a legend naming each with its count. The card is about half as wide as the full-screen map: one zoom step
+    out."""
+    layout_ = {**base["layout"], "map": {**base["layout"]["map"], "zoom": base["layout"]["map"]["zoom"] - 0.7},
+               "showlegend": True, "legend": legend()}
+    data = [{**t, "showlegend": False} for t in base["data"]]
+    return {**base, "layout": layout_, "data": [*data, *station_traces(stations), *open_petition_traces(rows)]}

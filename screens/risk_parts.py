@@ -25,6 +25,8 @@ class ids:
     EXPORT = "risk-export"
     DOWNLOAD = "risk-download"
     REFRESH = "risk-refresh"
+    OUTCOME = "risk-outcome"          # 实施结果 of the chosen project (the map card's dropdown)
+    OUTCOME_SAVE = "risk-outcome-save"
 
 
 LEVEL_CLASS = {"高": "rk-high", "中": "rk-mid", "低": "rk-low"}

@@ -88,6 +88,13 @@ def list_petitions(principal: Principal | None, filters: dict | None = None, pag
     return rows
 
 
+def open_on_map(principal: Principal | None, filters: dict | None = None, engine: Engine | None = None) -> list[dict]:
+    """The open petitions of the filters at their grid cells, for the page's map (no petitioner on a marker)."""
+    programme_reader(principal, "petitions")
+    with (engine or get_engine()).connect() as conn:
+        return petitions_db.open_points(conn, filters or {})
+
+
 def stations(principal: Principal | None, engine: Engine | None = None) -> list[dict]:
     """The 12 police stations with their streets, cells, police units and auxiliary police."""
     if not any(can(principal, r) for r in ("resources", "analytics", "dispatch", "petitions")):

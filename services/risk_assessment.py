@@ -23,7 +23,7 @@ from workorders.cells import no_formula
 from workorders.clock import local_zone
 from workorders.policy import Principal, Target, can, programme_reader, require
 from workorders.risk_assessment import (DECISIONS, HEADERS, LEVELS, REQUIRED, ProjectFields, ProjectRejected,
-                                        check_project)
+                                        check_outcome, check_project)
 
 EXPORT_HEADERS = ("编号", "项目名称", "项目类型", "街道", "网格编码", "评估方法", "风险等级", "评估结论", "评估日期",
                   "风险因素", "实施结果")
@@ -135,6 +135,20 @@ def add_project(principal: Principal, row: dict, now: datetime | None = None, en
         number = risk_db.insert_project(conn, *_row(fields, street, "form", principal))
         record("risk_project", actor=principal, target=f"risk:{number}", detail={"level": fields.level}, conn=conn)
     return number
+
+
+def record_outcome(principal: Principal, number: object, outcome: object, engine: Engine | None = None) -> None:
+    """Record (or correct) what came of a project once it was carried out: its 实施结果. Only who may record the
+    project's street's projects; a project outside their reach is as unknown to them as on the page."""
+    require(principal, "risk_assessment")
+    text = check_outcome(outcome)
+    with (engine or get_engine()).begin() as conn:
+        found = risk_db.project(conn, str(number or "").strip())
+        if found is None or not can(principal, "risk_assessment", Target(street_code=found["street_code"])):
+            raise NotFound(f"没有评估项目 {number or ''}")
+        risk_db.set_outcome(conn, found["id"], text)
+        record("risk_outcome", actor=principal, target=f"risk:{found['number']}",
+               detail={"changed": found["outcome"] is not None}, conn=conn)
 
 
 # ------------------------------------------------------------------------------------------------ import, export

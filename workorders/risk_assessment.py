@@ -128,6 +128,16 @@ def check_project(row: Mapping[str, object], today: date) -> ProjectFields:
                          value["评估结论"], assessed, tuple(factors), value["实施结果"] or None)
 
 
+def check_outcome(value: object) -> str:
+    """The 实施结果 recorded once a project has been carried out (or changed later): some text, at most MAX_TEXT."""
+    outcome = _text(value)
+    if not outcome:
+        raise ProjectRejected(["实施结果：必填"])
+    if len(outcome) > MAX_TEXT or "\x00" in outcome:
+        raise ProjectRejected([f"实施结果：最多 {MAX_TEXT} 字，且不得含控制字符"])
+    return outcome
+
+
 def _text(value: object) -> str:
     if value is None:
         return ""

@@ -165,9 +165,10 @@ def test_tomorrows_forecast_shows_on_the_map_with_the_baselines_beside_it(app_ur
     assert console_errors(browser) == []
 
 
-def test_the_mediation_and_risk_blocks_show_the_figures_of_the_rows(app_url, browser):
-    """矛盾纠纷排查调处 and 重大决策稳评 on the leader view: the notes hold what the services count."""
-    from services import mediation, risk_assessment
+def test_the_programme_blocks_show_the_figures_of_the_rows(app_url, browser):
+    """矛盾纠纷排查调处, 重大决策稳评, 民主恳谈, 社会力量 and 信访 on the leader view: the notes and tables hold what the
+    services count."""
+    from services import consultation, mediation, petitions, resources, risk_assessment
     summary, screening = mediation.summary(LEADER), mediation.screening(LEADER)
     risk = risk_assessment.summary(LEADER)
     browser.get(app_url + "/analytics")
@@ -182,4 +183,25 @@ def test_the_mediation_and_risk_blocks_show_the_figures_of_the_rows(app_url, bro
     bars = browser.execute_script(f"""return [...document.querySelectorAll('#{ids.RISK} .js-plotly-plot')]
         .map(gd => gd.data[0].x.reduce((a, b) => a + b, 0));""")
     assert bars == [risk.projects, risk.projects]                   # by level and by decision, every project once
+    # 民主恳谈, 社会力量 and 信访: notes and tables hold what the services count, by street.
+    figures, petition = consultation.figures(LEADER), petitions.summary(LEADER)
+    forces = resources.counts_by_street(LEADER)
+    wait_for_page(browser, f"const e = document.getElementById('{ids.CONSULTATION}'); "
+                           "return !!e && e.querySelectorAll('.js-plotly-plot').length === 3;", what="the 民主恳谈 block")
+    block = browser.find_element(By.ID, ids.CONSULTATION).text
+    assert f"{figures.sessions} 场" in block and f"参与 {figures.participants:,} 人次" in block
+    follow = figures.follow_ups
+    assert f"已完成 {follow['done']} / {follow['done'] + follow['open']}" in block
+    steps = browser.execute_script(f"""return [...document.querySelectorAll('#{ids.CONSULTATION} .js-plotly-plot')]
+        .slice(0, 2).map(gd => gd.data[0].x.reduce((a, b) => a + b, 0));""")
+    assert steps == [figures.sessions, figures.sessions]          # by topic and by step, every session once
+    note = browser.find_element(By.ID, "an-petitions-note").text
+    assert f"受理 {petition.cases:,} 件" in note and f"越级上访 {petition.skipped:,}" in note
+    petition_rows = browser.execute_script("""return [...document.querySelectorAll('.an-petitions-card tbody tr')]
+        .map(tr => [...tr.cells].map(td => td.textContent));""")
+    by_street = {r["name"]: r for r in petitions.counts_by_street(LEADER)}
+    assert len(petition_rows) == len(by_street) + 1 and petition_rows[-1][0] == "合计"
+    assert all(int(r[1].replace(",", "")) == by_street[r[0]]["cases"] for r in petition_rows[:-1])
+    forces_text = browser.find_element(By.CSS_SELECTOR, ".an-resources-card").text
+    assert all(street["name"] in forces_text for street in forces)
     assert console_errors(browser) == []

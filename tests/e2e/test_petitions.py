@@ -9,9 +9,10 @@ from sqlalchemy import text
 
 from harness.browser import console_errors, wait_for_js
 from screens.petitions_parts import ids
+from services import petitions
 from services.tickets import NewTicket, create_ticket, transition
 from tests.fresh import new_phone
-from workorders.policy import system_principal
+from workorders.policy import Principal, system_principal
 
 SIGNED_IN_AS = "supervisor"
 ROWS = f"""const rows = [...document.querySelectorAll('#{ids.TABLE} tbody tr')]
@@ -76,3 +77,9 @@ def test_a_leader_reads_petitions_without_phones(app_url, browser):
     rows = wait_for_js(browser, ROWS, what="the list")
     assert all("*" in r[1] and "*" in r[2] for r in rows)
     assert not browser.find_elements(By.ID, ids.FORM) and not browser.find_elements(By.ID, ids.EXPORT)
+    shown = wait_for_js(browser, f"""const gd = document.querySelector('#{ids.MAP} .js-plotly-plot');
+        if (!gd || !gd.data) return false;
+        const open = gd.data.filter(d => (d.uid || '').startsWith('petitions-'));
+        return open.length ? open.reduce((n, d) => n + d.lon.length, 0) : false;""", what="the open petitions on the map")
+    assert shown == petitions.summary(Principal(id=None, name="e2e", roles=frozenset({"leader"}))).open
+    assert console_errors(browser) == []

@@ -1,5 +1,5 @@
 """/risk in headless Chromium as a supervisor: the figures, the 山南小学 east plot's area on the map with the grids
-inside it, its six factors, and a project added with the form appearing in the list."""
+inside it, its six factors, and a project added with the form appearing in the list, its outcome recorded later."""
 from __future__ import annotations
 
 import uuid
@@ -57,6 +57,14 @@ def test_the_shannan_plot_on_the_map_and_a_project_added_with_the_form(app_url, 
                     name, what="the project in the list")
         wait_for_js(browser, f"return document.getElementById('{ids.DETAIL}').innerText.includes(arguments[0]);",
                     name, what="the new project on the map")
+        assert "实施结果：尚未实施" in browser.find_element(By.ID, ids.DETAIL).get_attribute("textContent")
+        browser.find_element(By.ID, ids.OUTCOME).send_keys("已完工，未发生群体性事件")       # carried out later
+        save = browser.find_element(By.ID, ids.OUTCOME_SAVE)
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", save)
+        save.click()
+        wait_for_js(browser, f"return document.getElementById('{ids.DETAIL}').innerText.includes(arguments[0]);",
+                    "实施结果：已完工，未发生群体性事件", what="the outcome in the project's details")
+        assert "的实施结果" in browser.find_element(By.ID, ids.MESSAGE).text
         assert console_errors(browser) == []
     finally:
         with engine.begin() as conn:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from geo import crews as crews_db
-from services import petitions
+from services import dispatch, petitions
 from services.tickets import NewTicket, create_ticket, transition
 from tests.conftest import ROOT
 from tests.fresh import new_phone
@@ -19,6 +19,7 @@ from workorders.policy import Forbidden, Principal, system_principal
 
 SUPERVISOR = Principal(id=None, name="pt-supervisor", roles=frozenset({"supervisor"}))
 LEADER = Principal(id=None, name="pt-leader", roles=frozenset({"leader"}))
+DISPATCHER = Principal(id=None, name="pt-dispatcher", roles=frozenset({"dispatcher"}))
 STREET = Principal(id=None, name="pt-street", roles=frozenset({"street"}), street_code="210302001")
 HEADER = "信访人,联系电话,问题类别,反映问题,信访层级,越级上访,网格编码,登记日期,关联工单,代理律师,办理结果,办结日期"
 
@@ -77,6 +78,32 @@ def test_the_dispatcher_is_offered_police_units_with_their_station(engine, spot)
     assert units and all(c["station"].endswith("派出所") for c in units)
 
 
+@pytest.mark.parametrize("kind", ["派出所民警", "社区辅警"])
+def test_the_dispatcher_sends_a_police_unit_or_an_auxiliary_to_a_public_security_ticket(engine, kind):
+    """At the home of one of the station's crews, a 治安 ticket's panel offers it with its station, and one click
+    sends it."""
+    with engine.connect() as conn:
+        crew = conn.execute(text("""SELECT w.code, ST_X(w.geom) AS lon, ST_Y(w.geom) AS lat, s.name AS station
+            FROM crews w JOIN police_stations s ON s.code = w.station_code
+            WHERE w.kind = :k AND w.status = 'available' ORDER BY w.code LIMIT 1"""), {"k": kind}).mappings().one()
+    actor = system_principal("petition-tests")
+    ticket = create_ticket(NewTicket(channel="hotline", category="public_security", description="夜间有人聚集滋事",
+                                     lon=crew["lon"], lat=crew["lat"]), actor, engine=engine).ticket
+    try:
+        panel = dispatch.cell_panel(ticket["grid_code"], selected=ticket["number"])
+        offered = {c["code"]: c for c in panel["crews"]}
+        assert crew["code"] in offered and offered[crew["code"]]["station"] == crew["station"]
+        dispatch.assign(ticket["number"], crew["code"], DISPATCHER)
+        with engine.connect() as conn:
+            state, status = conn.execute(text("""SELECT t.state, w.status FROM tickets t JOIN crews w
+                ON w.code = t.crew_code WHERE t.number = :n"""), {"n": ticket["number"]}).one()
+        assert (state, status) == ("dispatched", "en_route")
+    finally:
+        transition(ticket["number"], "refuse", actor, reason="测试工单")
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE crews SET status = 'available' WHERE code = :c"), {"c": crew["code"]})
+
+
 def test_a_skipped_level_petition_links_the_work_order_it_grew_from(work_order, cleanup):
     row = {"信访人": "周八", "联系电话": "13900001111", "问题类别": "城建管理", "反映问题": "供暖问题到市里上访",
            "信访层级": "市级", "越级上访": "是", "网格编码": work_order["grid_code"], "登记日期": "2026-11-20"}
@@ -92,6 +119,27 @@ def test_a_skipped_level_petition_links_the_work_order_it_grew_from(work_order, 
     petitions.close_petition(SUPERVISOR, number, "已化解")
     with pytest.raises(PetitionRejected):
         petitions.close_petition(SUPERVISOR, number, "已化解")       # closed already
+
+
+def test_the_open_petitions_on_the_map_are_the_open_cases_at_their_cells(engine):
+    everything = petitions.summary(LEADER)
+    points = petitions.open_on_map(LEADER)
+    assert len(points) == everything.open > 0
+    assert sum(p["skipped_level"] for p in points) == petitions.summary(LEADER, {"open": True, "skipped": True}).cases
+    with engine.connect() as conn:
+        outside = conn.execute(text("""SELECT count(*) FROM unnest(CAST(:codes AS text[]), CAST(:lons AS float8[]),
+                                                                   CAST(:lats AS float8[])) AS p(code, lon, lat)
+            JOIN grids g ON g.code = p.code WHERE NOT ST_Contains(g.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))"""),
+            {"codes": [p["grid_code"] for p in points], "lons": [p["lon"] for p in points],
+             "lats": [p["lat"] for p in points]}).scalar()
+    assert outside == 0
+    street = points[0]["street"]
+    code = next(s["code"] for s in petitions.counts_by_street(LEADER) if s["name"] == street)
+    mine = petitions.open_on_map(SUPERVISOR, {"street": code})
+    assert mine and len(mine) == petitions.summary(SUPERVISOR, {"street": code, "open": True}).cases
+    assert all(p["street"] == street for p in mine) and not any("petitioner" in p or "phone" in p for p in mine)
+    with pytest.raises(Forbidden):
+        petitions.open_on_map(STREET)                                  # no right, no map
 
 
 def test_the_petitioners_phone_is_hidden_from_roles_without_the_right(engine):

@@ -115,6 +115,31 @@ def test_street_staff_record_their_streets_projects_only_and_leaders_only_read(e
         risk_assessment.add_project(SUPERVISOR, {**row, "网格编码": ["NO-SUCH-GRID"]})
 
 
+def test_the_outcome_of_a_carried_out_project_is_recorded_later_by_its_streets_staff_only(engine, tag):
+    street, grids = two_grids(engine)
+    row = {"项目名称": f"{tag}老旧小区改造", "项目类型": "重大工程", "网格编码": grids, "评估方法": ["公示"],
+           "风险等级": "低", "评估结论": "准予实施", "评估日期": date.today().isoformat()}
+    staff = street_staff(street)
+    number = risk_assessment.add_project(staff, row)
+    assert risk_assessment.project_area(staff, number)["outcome"] is None
+    other = street_staff("210302001" if street != "210302001" else "210302002")
+    with pytest.raises(risk_assessment.NotFound):
+        risk_assessment.record_outcome(other, number, "已完工")                    # not their street's project
+    with pytest.raises(Forbidden):
+        risk_assessment.record_outcome(LEADER, number, "已完工")                   # leaders read
+    with pytest.raises(ProjectRejected) as rejected:
+        risk_assessment.record_outcome(staff, number, "  ")
+    assert rejected.value.problems == ["实施结果：必填"]
+    with pytest.raises(risk_assessment.NotFound):
+        risk_assessment.record_outcome(staff, "R0000-00000", "已完工")
+    assert risk_assessment.project_area(staff, number)["outcome"] is None          # nothing written so far
+    risk_assessment.record_outcome(staff, number, "已完工，居民满意")
+    risk_assessment.record_outcome(SUPERVISOR, number, "已完工，居民满意，无信访")         # corrected later
+    assert risk_assessment.project_area(staff, number)["outcome"] == "已完工，居民满意，无信访"
+    exported = risk_assessment.export_csv(SUPERVISOR, {"source": "form"})
+    assert f"{tag}老旧小区改造" in exported and "已完工，居民满意，无信访" in exported
+
+
 def count(engine, tag: str) -> int:
     with engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM risk_projects WHERE name LIKE :w"), {"w": f"%{tag}%"}).scalar()

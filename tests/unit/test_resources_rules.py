@@ -52,6 +52,19 @@ def test_the_gap_layer_draws_one_legend_entry_per_kind_of_gap():
     assert lines["lon"].count(None) == 1 and names["text"] == ["站前派出所"]
 
 
+def test_open_petitions_draw_apart_with_the_skipped_level_ones_in_their_own_legend_entry():
+    from layers.petitions import NAME, SKIPPED_NAME, open_petition_traces
+    rows = [{"number": n, "kind": "城建管理", "level": level, "skipped_level": level != "区级", "grid_code": "G1",
+             "street": "站前街道", "lon": 123.0, "lat": 41.1, "petitioner": "张三"}
+            for n, level in (("X1", "区级"), ("X2", "区级"), ("X3", "市级"))]
+    plain, skipped = open_petition_traces(rows)
+    assert (plain["uid"], plain["name"], plain["customdata"]) == (NAME, "办理中（2）", ["X1", "X2"])
+    assert (skipped["uid"], skipped["name"], skipped["customdata"]) == (SKIPPED_NAME, "越级上访（办理中）（1）", ["X3"])
+    assert len(set(zip(plain["lon"], plain["lat"]))) == 2                 # two in one cell, set apart
+    assert not any("张三" in t for t in plain["text"] + skipped["text"])   # no petitioner on the map
+    assert open_petition_traces([]) == []
+
+
 PETITION = {"信访人": "张三", "问题类别": "城建管理", "反映问题": "供暖", "信访层级": "市级", "越级上访": "是",
             "网格编码": "G1", "登记日期": "2026-11-20", "关联工单": "20261101-000001"}
 
