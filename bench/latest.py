@@ -58,12 +58,17 @@ def intake_figures(r: dict, source: str) -> Iterator[Figure]:
             continue
         n = level["clients"]
         rate = mine["tickets_per_s"]
-        yield Figure(f"intake, {n} Open311 clients (gunicorn 2×8 threads + relay)", rate, "tickets/s", "≥ 1000",
-                     _at_least(rate, 1000), source)
-        yield Figure(f"intake, {n} clients: p50 / p95 latency", mine["p95_ms"], "ms (p95)", "", None, source,
+        before = [f"{name.removeprefix('before ').strip('()')}: {side['tickets_per_s']}/s"
+                  for name, side in level["sides"].items() if name.startswith("before")]
+        clients = f"{n} client{'s' if n != 1 else ''}"
+        yield Figure(f"intake, {n} Open311 {clients.split()[1]} (gunicorn 2×8 threads + relay)", rate,
+                     "tickets/s", "≥ 1000", _at_least(rate, 1000), source,
+                     f"same run, before {before[0]}" if before else "")
+        yield Figure(f"intake, {clients}: p50 / p95 latency", mine["p95_ms"], "ms (p95)", "", None, source,
                      f"p50 {mine['p50_ms']} ms")
         ratio = mine["ratio_to_ceiling"]
-        yield Figure(f"intake, {n} clients, against single-row INSERTs ({_cell(level['insert_ceiling_per_s'])}/s)", ratio,
+        ceiling = _cell(level["insert_ceiling_per_s"])
+        yield Figure(f"intake, {clients}, against single-row INSERTs ({ceiling}/s)", ratio,
                      "× ceiling", "≥ 0.3", _at_least(ratio, 0.3), source)
 
 
