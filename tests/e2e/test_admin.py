@@ -1,17 +1,20 @@
 """/admin in headless Chromium as the administrator: the lead unit of a category is changed in the editor, saved as
-a new version, and the next ticket registered (through the services, as every door does) goes to the new unit —
-one of issue 11's "done when" flows."""
+a new version, and the next call an operator takes on /hotline, in a second browser, goes to the new unit — one of
+issue 11's "done when" flows."""
 from __future__ import annotations
 
 import json
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from sqlalchemy import text
 
-from harness.browser import console_errors, wait_for_js, wait_in_page
+from harness.browser import console_errors, sign_in, start_chromium, wait_for_js, wait_in_page
 from screens.admin_parts import ids
 from services import admin_rules
-from services.tickets import NewTicket, create_ticket, transition
+from services.tickets import transition
+from tests.e2e.intake_helpers import HOTLINE, fill_quickly, open_desk, registered_number
+from tests.fresh import new_phone
 from workorders.policy import Principal, system_principal
 
 SIGNED_IN_AS = "admin"
@@ -40,9 +43,8 @@ def choose(browser, component_id: str, value: str) -> None:
         browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
 
 
-def test_an_admin_changes_a_lead_unit_and_the_next_ticket_goes_there(app_url, browser, engine, inner_point):
+def test_an_admin_changes_a_lead_unit_and_the_next_ticket_goes_there(app_url, browser, engine):
     original = admin_rules.category_form(ADMIN, CODE)
-    _grid, lon, lat = inner_point
     numbers = []
     try:
         browser.get(app_url + f"/admin?category={CODE}")
@@ -59,12 +61,26 @@ def test_an_admin_changes_a_lead_unit_and_the_next_ticket_goes_there(app_url, br
                     ids.VERSIONS, f"第 {original['version'] + 1} 版", what="the new version in the history")
         assert "主办单位" in browser.find_element(By.ID, ids.VERSIONS).text
 
-        ticket = create_ticket(NewTicket(channel="hotline", category=CODE, lon=lon, lat=lat,
-                                         description="小区路灯不亮（系统管理测试）"),
-                               system_principal("admin-e2e"), engine=engine).ticket
-        numbers.append(ticket["number"])
-        assert ticket["lead_department_code"] == NEW_LEAD
+        # The next call, taken by an operator in a browser of their own, goes to the new unit.
+        operator = start_chromium(1600, 1000)
+        try:
+            sign_in(operator, app_url, "operator", next_path="/hotline")
+            open_desk(operator, app_url)
+            fill_quickly(operator, new_phone(), "和平路5号", "小区路灯不亮（系统管理测试）")
+            operator.find_element(By.ID, HOTLINE.submit).click()
+            numbers.append(registered_number(operator))
+            result = operator.find_element(By.ID, HOTLINE.result).text
+            assert console_errors(operator) == []
+        finally:
+            operator.quit()
+        with engine.connect() as conn:
+            ticket = conn.execute(text("SELECT lead_department_code, category_version FROM tickets WHERE number = :n"),
+                                  {"n": numbers[0]}).mappings().one()
+        assert ticket["lead_department_code"] == NEW_LEAD != original["lead"]
         assert ticket["category_version"] == original["version"] + 1
+        with engine.connect() as conn:
+            new_name = conn.scalar(text("SELECT name FROM departments WHERE code = :c"), {"c": NEW_LEAD})
+        assert new_name in result                               # 承办单位 on the operator's result card
         assert console_errors(browser) == []
     finally:
         admin_rules.save_category(ADMIN, CODE, {k: v for k, v in original.items() if k != "version"})
