@@ -23,9 +23,9 @@ NEW_LEAD = "zjj"
 ADMIN = Principal(id=None, name="e2e-admin", roles=frozenset({"admin"}), display_name="e2e 管理员")
 
 
-def field_id(name: str) -> str:
-    """The DOM id Dash gives the pattern id {"type": FIELD, "name": name} (keys sorted, no spaces)."""
-    return json.dumps({"name": name, "type": ids.FIELD}, separators=(",", ":"), sort_keys=True)
+def field_id(name: str, kind: str = ids.FIELD) -> str:
+    """The DOM id Dash gives the pattern id {"type": kind, "name": name} (keys sorted, no spaces)."""
+    return json.dumps({"name": name, "type": kind}, separators=(",", ":"), sort_keys=True)
 
 
 def element(browser, component_id: str):
@@ -104,3 +104,30 @@ def test_the_one_time_password_of_a_new_user_is_shown_once(app_url, browser):
     assert len(browser.find_element(By.ID, "admin-secret").text) >= 10
     wait_for_js(browser, "return document.getElementById(arguments[0]).innerText.includes(arguments[1]);",
                 ids.USERS, name, what="the new user in the list")
+
+
+def test_a_new_unit_is_listed_and_offered_for_its_crews_at_once(app_url, browser, engine):
+    from tests.fresh import unique
+    code, name = unique("e2e-unit")[:32], unique("测试物业中心")[:60]
+    try:
+        browser.get(app_url + "/admin?tab=units")
+        wait_in_page(lambda: element(browser, field_id("code", ids.DEPT_FIELD)) is not None
+                     and element(browser, field_id("code", ids.DEPT_FIELD)).is_displayed(), "the units tab")
+        browser.find_element(By.ID, ids.DEPT_ADD).click()                           # empty: refused in words
+        wait_for_js(browser, "return document.getElementById(arguments[0]).innerText.includes('编码：必填');",
+                    ids.DEPT_MESSAGE, what="the refusal")
+        element(browser, field_id("code", ids.DEPT_FIELD)).send_keys(code)
+        element(browser, field_id("name", ids.DEPT_FIELD)).send_keys(name)
+        choose(browser, field_id("kind", ids.DEPT_FIELD), "utility")
+        browser.find_element(By.ID, ids.DEPT_ADD).click()
+        wait_for_js(browser, "return document.getElementById(arguments[0]).innerText.includes(arguments[1]);",
+                    ids.DEPT_MESSAGE, f"已新增单位 {code}", what="the new unit's message")
+        assert name in browser.find_element(By.ID, ids.DEPARTMENTS).text
+        assert "公用事业单位" in browser.find_element(By.ID, ids.DEPARTMENTS).text
+        choose(browser, ids.CREW_DEPARTMENT, code)                                   # offered without a reload
+        wait_for_js(browser, "return document.getElementById(arguments[0]).innerText.includes('该单位没有处置力量');",
+                    ids.CREWS, what="the new unit's (empty) crews")
+        assert console_errors(browser) == []
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM departments WHERE code = :c"), {"c": code})
