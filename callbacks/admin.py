@@ -7,7 +7,8 @@ from dash.exceptions import PreventUpdate
 
 from screens.admin import active_key_options, answer_options
 from screens.admin_parts import (NEW, answers_table, categories_table, crews_table, departments_table, ids,
-                                 keys_table, preview_card, problems_list, secret_box, users_table, versions_list)
+                                 keys_table, preview_card, problems_list, secret_box, unit_options, users_table,
+                                 versions_list)
 from security.sessions import current_principal
 from services import admin, admin_rules
 from workorders.errors import FieldError
@@ -161,6 +162,21 @@ def crews(department, _add, values, field_ids):
         return crews_table(admin.crews(principal, department)), None, no_update
     except REFUSALS as error:
         return no_update, _refused(error), no_update
+
+
+@callback(Output(ids.DEPT_MESSAGE, "children"), Output(ids.DEPARTMENTS, "children", allow_duplicate=True),
+          Output(ids.CREW_DEPARTMENT, "options"), Input(ids.DEPT_ADD, "n_clicks"),
+          State({"type": ids.DEPT_FIELD, "name": ALL}, "value"), State({"type": ids.DEPT_FIELD, "name": ALL}, "id"),
+          prevent_initial_call=True)
+def add_department(_add, values, field_ids):
+    principal = current_principal()
+    try:
+        code = admin.add_department(principal, _named(values or [], field_ids or []))
+    except REFUSALS as error:
+        return _refused(error), no_update, no_update
+    rows = admin.departments(principal)
+    return (_ok(f"已新增单位 {code}：可在分类规则中选为主办或协办单位，并在右侧为其新增处置力量"),
+            departments_table(rows), [{"label": n, "value": c} for c, n in unit_options(rows)])
 
 
 # ------------------------------------------------------------------------------------------------ API 密钥

@@ -78,6 +78,15 @@ def departments(conn: Connection) -> list[dict]:
         GROUP BY d.code ORDER BY d.kind, d.code""")).mappings()]
 
 
+def insert_department(conn: Connection, row: dict[str, Any]) -> bool:
+    """A new unit; False when its code or its name is taken."""
+    return conn.execute(text("""
+        INSERT INTO departments (code, name, kind, resident_in_center, phone)
+        SELECT :code, :name, :kind, :resident_in_center, :phone
+        WHERE NOT EXISTS (SELECT 1 FROM departments WHERE name = :name)
+        ON CONFLICT (code) DO NOTHING RETURNING code"""), row).first() is not None
+
+
 def crews_of(conn: Connection, department: str, limit: int = 200) -> list[dict]:
     return [dict(r) for r in conn.execute(text("""
         SELECT code, name, kind, members, status, grid_code FROM crews WHERE department_code = :d

@@ -8,10 +8,11 @@ import dash
 from dash import dcc, html
 
 from screens.admin_parts import (NEW, answers_table, categories_table, crews_table, departments_table, ids,
-                                 keys_table, role_options, users_table, versions_list)
+                                 keys_table, role_options, unit_options, users_table, versions_list)
 from services import admin, admin_rules
 from workorders.policy import KEY_SCOPES, Principal, can
 from workorders.search import MAX_FIND
+from workorders.units import DEPARTMENT_KINDS
 
 dash.register_page(__name__, path="/admin", title="铁东区 96715 · 系统管理", name="系统管理")
 
@@ -143,11 +144,26 @@ def _users_tab(principal: Principal, units: list, streets: list) -> html.Div:
 def _units_tab(principal: Principal, units: list) -> html.Div:
     def field(name: str):
         return {"type": ids.CREW_FIELD, "name": name}
+
+    def unit_field(name: str):
+        return {"type": ids.DEPT_FIELD, "name": name}
     return html.Div([
         html.Div([
-            html.Section([html.H2("部门（承办单位）", className="card-title"),
-                          html.Div(departments_table(admin.departments(principal)), id=ids.DEPARTMENTS)],
-                         className="card"),
+            html.Section([
+                html.H2("部门（承办单位）", className="card-title"),
+                html.H3("新增单位"),
+                html.Div([
+                    _label("编码", _input(unit_field("code"), "如 wuye", max_length=32)),
+                    _label("单位名称", _input(unit_field("name"), "如 区物业服务中心")),
+                    _label("类型", _dropdown(unit_field("kind"), list(DEPARTMENT_KINDS.items()), "选择类型")),
+                    _label("电话", _input(unit_field("phone"), "可不填", max_length=20)),
+                    _label("入驻中心", dcc.Checklist(id=unit_field("resident_in_center"),
+                                                 options=[{"label": "入驻指挥中心", "value": "yes"}], value=[])),
+                ], className="admin-form-grid"),
+                html.Button("新增单位", id=ids.DEPT_ADD, n_clicks=0, type="button", className="btn-primary"),
+                html.Div(id=ids.DEPT_MESSAGE, role="status"),
+                html.Div(departments_table(admin.departments(principal)), id=ids.DEPARTMENTS),
+            ], className="card"),
             html.Section([
                 html.H2("处置力量", className="card-title"),
                 _label("单位", _dropdown(ids.CREW_DEPARTMENT, units, "选择单位查看其力量")),
@@ -232,8 +248,7 @@ def _answers_tab(principal: Principal) -> html.Div:
 
 def layout(principal: Principal | None = None, tab: str | None = None, category: str | None = None,
            sample: str | None = None, **_query) -> html.Div:
-    units = [(d["code"], f"{d['name']}（{d['code']}）") for d in admin.departments(principal)] \
-        if can(principal, "rules") else []
+    units = unit_options(admin.departments(principal)) if can(principal, "rules") else []
     streets = admin_rules.options(principal)["streets"] if can(principal, "rules") else []
     tabs = [("rules", "分类与派单规则", "rules", lambda: _rules_tab(principal, category, sample)),
             ("users", "用户与角色", "users", lambda: _users_tab(principal, units, streets)),

@@ -8,6 +8,7 @@ from dash import html
 
 from workorders.clock import local_minute
 from workorders.policy import KEY_SCOPES, ROLES
+from workorders.units import DEPARTMENT_KINDS
 
 
 class ids:
@@ -40,6 +41,9 @@ class ids:
     CREW_FIELD = "admin-crew-field"         # pattern id {"type": CREW_FIELD, "name": ...}
     CREW_ADD = "admin-crew-add"
     CREW_MESSAGE = "admin-crew-message"
+    DEPT_FIELD = "admin-dept-field"         # pattern id {"type": DEPT_FIELD, "name": ...}
+    DEPT_ADD = "admin-dept-add"
+    DEPT_MESSAGE = "admin-dept-message"
     # API 密钥
     KEYS = "admin-keys"
     KEY_FIELD = "admin-key-field"           # pattern id {"type": KEY_FIELD, "name": ...}
@@ -123,8 +127,14 @@ def secret_box(title: str, secret: str, note: str) -> html.Div:
 
 def departments_table(rows: list[dict]) -> html.Table | html.Div:
     return _table(["编码", "单位", "类型", "入驻中心", "处置力量", "人数"],
-                  [[r["code"], r["name"], r["kind"], "是" if r["resident_in_center"] else "", r["crews"],
+                  [[r["code"], r["name"], DEPARTMENT_KINDS.get(r["kind"], r["kind"]),
+                    "是" if r["resident_in_center"] else "", r["crews"],
                     r["members"]] for r in rows], "没有单位")
+
+
+def unit_options(rows: list[dict]) -> list[tuple[str, str]]:
+    """(code, label) of each unit, as every unit dropdown of the page offers them."""
+    return [(d["code"], f"{d['name']}（{d['code']}）") for d in rows]
 
 
 def crews_table(rows: list[dict]) -> html.Table | html.Div:

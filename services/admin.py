@@ -20,7 +20,7 @@ from services import api_keys, audit, identity
 from workorders import policy
 from workorders.errors import FieldError
 from workorders.search import search_text
-from workorders.units import check_answer, check_crew
+from workorders.units import check_answer, check_crew, check_department
 
 SCOPE_KEYS = ("department", "street", "community", "crew")
 USER_LIMIT = 500           # users the list shows (its search box reaches the others)
@@ -113,6 +113,20 @@ def departments(principal: policy.Principal | None) -> list[dict]:
     policy.require(principal, "rules")
     with get_engine().connect() as conn:
         return catalogue_db.departments(conn)
+
+
+def add_department(principal: policy.Principal | None, values: dict[str, Any]) -> str:
+    """A new unit (承办单位): the category editor, users, keys and 转办 offer it at once; its crews are added below."""
+    policy.require(principal, "rules")
+    row = check_department(values)
+    with get_engine().begin() as conn:
+        if key_db.department_exists(conn, row["code"]):
+            raise FieldError("code", f"编码：已有单位 {row['code']}")
+        if not catalogue_db.insert_department(conn, row):
+            raise FieldError("name", f"单位名称：已有单位名为 {row['name']}")
+        audit.record("department_created", actor=principal, target=f"department:{row['code']}", conn=conn,
+                     detail={"name": row["name"], "kind": row["kind"]})
+    return row["code"]
 
 
 def crews(principal: policy.Principal | None, department: str | None) -> list[dict]:

@@ -44,7 +44,7 @@ ACTIONS = {
 ACTIONS["follow_up"] = "回访"              # issue 11: an operator's follow-up call (services.ticket_desk)
 ACTIONS.update({                           # issue 11: /admin (services.admin_rules, services.admin)
     "category_created": "新增事项类别", "category_changed": "修改事项类别与派单规则", "crew_created": "新增处置力量",
-    "standard_answer_saved": "保存常用答复",
+    "department_created": "新增承办单位", "standard_answer_saved": "保存常用答复",
 })
 MAX_TARGET, MAX_AGENT = 200, 300
 EXPORT_LIMIT = 100_000

@@ -6,6 +6,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from harness.browser import wait_in_page
+from screens import ids
+
+HOTLINE = ids.HOTLINE
 
 
 def keys(driver, *sequence) -> None:
@@ -49,3 +52,25 @@ def pick_category_by_typing(driver, input_id: str, typed: str) -> str:
 def type_address_and_take_the_first_suggestion(driver, typed: str) -> None:
     """Focus is on the address: type, wait for suggestions of exactly what was typed, Enter takes the first."""
     type_and_take_the_first_entry(driver, typed)
+
+
+# ------------------------------------------------------------------------------------------------ /hotline
+
+def open_desk(browser, app_url: str, query: str = "") -> None:
+    browser.get(f"{app_url}/hotline{query}")
+    wait_in_page(lambda: focused_id(browser) == HOTLINE.phone, what="the phone field to have the focus")
+
+
+def registered_number(browser) -> str:
+    return wait_in_page(lambda: browser.find_element(By.CSS_SELECTOR, f"#{HOTLINE.result} .ticket-number").text,
+                        what="the new ticket number")
+
+
+def fill_quickly(browser, phone: str, address: str, description: str, category: str = "streetl") -> None:
+    """The call's phone, a category picked by typing part of it, an address from the suggestions, the content."""
+    keys(browser, phone, Keys.TAB, Keys.TAB)
+    pick_category_by_typing(browser, HOTLINE.category_input, category)
+    keys(browser, Keys.TAB)
+    type_address_and_take_the_first_suggestion(browser, address)
+    wait_in_page(lambda: focused_id(browser) == HOTLINE.description, what="the address to be picked")
+    keys(browser, description)

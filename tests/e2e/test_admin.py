@@ -1,17 +1,20 @@
 """/admin in headless Chromium as the administrator: the lead unit of a category is changed in the editor, saved as
-a new version, and the next ticket registered (through the services, as every door does) goes to the new unit —
-one of issue 11's "done when" flows."""
+a new version, and the next call an operator takes on /hotline, in a second browser, goes to the new unit — one of
+issue 11's "done when" flows."""
 from __future__ import annotations
 
 import json
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from sqlalchemy import text
 
-from harness.browser import console_errors, wait_for_js, wait_in_page
+from harness.browser import console_errors, sign_in, start_chromium, wait_for_js, wait_in_page
 from screens.admin_parts import ids
 from services import admin_rules
-from services.tickets import NewTicket, create_ticket, transition
+from services.tickets import transition
+from tests.e2e.intake_helpers import HOTLINE, fill_quickly, open_desk, registered_number
+from tests.fresh import new_phone
 from workorders.policy import Principal, system_principal
 
 SIGNED_IN_AS = "admin"
@@ -20,9 +23,9 @@ NEW_LEAD = "zjj"
 ADMIN = Principal(id=None, name="e2e-admin", roles=frozenset({"admin"}), display_name="e2e 管理员")
 
 
-def field_id(name: str) -> str:
-    """The DOM id Dash gives the pattern id {"type": FIELD, "name": name} (keys sorted, no spaces)."""
-    return json.dumps({"name": name, "type": ids.FIELD}, separators=(",", ":"), sort_keys=True)
+def field_id(name: str, kind: str = ids.FIELD) -> str:
+    """The DOM id Dash gives the pattern id {"type": kind, "name": name} (keys sorted, no spaces)."""
+    return json.dumps({"name": name, "type": kind}, separators=(",", ":"), sort_keys=True)
 
 
 def element(browser, component_id: str):
@@ -40,9 +43,8 @@ def choose(browser, component_id: str, value: str) -> None:
         browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
 
 
-def test_an_admin_changes_a_lead_unit_and_the_next_ticket_goes_there(app_url, browser, engine, inner_point):
+def test_an_admin_changes_a_lead_unit_and_the_next_ticket_goes_there(app_url, browser, engine):
     original = admin_rules.category_form(ADMIN, CODE)
-    _grid, lon, lat = inner_point
     numbers = []
     try:
         browser.get(app_url + f"/admin?category={CODE}")
@@ -59,12 +61,26 @@ def test_an_admin_changes_a_lead_unit_and_the_next_ticket_goes_there(app_url, br
                     ids.VERSIONS, f"第 {original['version'] + 1} 版", what="the new version in the history")
         assert "主办单位" in browser.find_element(By.ID, ids.VERSIONS).text
 
-        ticket = create_ticket(NewTicket(channel="hotline", category=CODE, lon=lon, lat=lat,
-                                         description="小区路灯不亮（系统管理测试）"),
-                               system_principal("admin-e2e"), engine=engine).ticket
-        numbers.append(ticket["number"])
-        assert ticket["lead_department_code"] == NEW_LEAD
+        # The next call, taken by an operator in a browser of their own, goes to the new unit.
+        operator = start_chromium(1600, 1000)
+        try:
+            sign_in(operator, app_url, "operator", next_path="/hotline")
+            open_desk(operator, app_url)
+            fill_quickly(operator, new_phone(), "和平路5号", "小区路灯不亮（系统管理测试）")
+            operator.find_element(By.ID, HOTLINE.submit).click()
+            numbers.append(registered_number(operator))
+            result = operator.find_element(By.ID, HOTLINE.result).text
+            assert console_errors(operator) == []
+        finally:
+            operator.quit()
+        with engine.connect() as conn:
+            ticket = conn.execute(text("SELECT lead_department_code, category_version FROM tickets WHERE number = :n"),
+                                  {"n": numbers[0]}).mappings().one()
+        assert ticket["lead_department_code"] == NEW_LEAD != original["lead"]
         assert ticket["category_version"] == original["version"] + 1
+        with engine.connect() as conn:
+            new_name = conn.scalar(text("SELECT name FROM departments WHERE code = :c"), {"c": NEW_LEAD})
+        assert new_name in result                               # 承办单位 on the operator's result card
         assert console_errors(browser) == []
     finally:
         admin_rules.save_category(ADMIN, CODE, {k: v for k, v in original.items() if k != "version"})
@@ -88,3 +104,30 @@ def test_the_one_time_password_of_a_new_user_is_shown_once(app_url, browser):
     assert len(browser.find_element(By.ID, "admin-secret").text) >= 10
     wait_for_js(browser, "return document.getElementById(arguments[0]).innerText.includes(arguments[1]);",
                 ids.USERS, name, what="the new user in the list")
+
+
+def test_a_new_unit_is_listed_and_offered_for_its_crews_at_once(app_url, browser, engine):
+    from tests.fresh import unique
+    code, name = unique("e2e-unit")[:32], unique("测试物业中心")[:60]
+    try:
+        browser.get(app_url + "/admin?tab=units")
+        wait_in_page(lambda: element(browser, field_id("code", ids.DEPT_FIELD)) is not None
+                     and element(browser, field_id("code", ids.DEPT_FIELD)).is_displayed(), "the units tab")
+        browser.find_element(By.ID, ids.DEPT_ADD).click()                           # empty: refused in words
+        wait_for_js(browser, "return document.getElementById(arguments[0]).innerText.includes('编码：必填');",
+                    ids.DEPT_MESSAGE, what="the refusal")
+        element(browser, field_id("code", ids.DEPT_FIELD)).send_keys(code)
+        element(browser, field_id("name", ids.DEPT_FIELD)).send_keys(name)
+        choose(browser, field_id("kind", ids.DEPT_FIELD), "utility")
+        browser.find_element(By.ID, ids.DEPT_ADD).click()
+        wait_for_js(browser, "return document.getElementById(arguments[0]).innerText.includes(arguments[1]);",
+                    ids.DEPT_MESSAGE, f"已新增单位 {code}", what="the new unit's message")
+        assert name in browser.find_element(By.ID, ids.DEPARTMENTS).text
+        assert "公用事业单位" in browser.find_element(By.ID, ids.DEPARTMENTS).text
+        choose(browser, ids.CREW_DEPARTMENT, code)                                   # offered without a reload
+        wait_for_js(browser, "return document.getElementById(arguments[0]).innerText.includes('该单位没有处置力量');",
+                    ids.CREWS, what="the new unit's (empty) crews")
+        assert console_errors(browser) == []
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM departments WHERE code = :c"), {"c": code})

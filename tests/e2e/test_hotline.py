@@ -9,7 +9,8 @@ from sqlalchemy import text
 
 from harness.browser import console_errors, wait_in_page
 from screens import ids
-from tests.e2e.intake_helpers import (ctrl_enter, error_text, focused_id, keys, pick_category_by_typing,
+from tests.e2e.intake_helpers import (ctrl_enter, error_text, fill_quickly, focused_id, keys, open_desk,
+                                      pick_category_by_typing, registered_number,
                                       type_address_and_take_the_first_suggestion)
 from tests.fresh import new_phone
 from workorders.policy import system_principal as sp
@@ -24,16 +25,6 @@ def tickets_of(engine, phone: str) -> list[dict]:
         return [dict(r) for r in conn.execute(text("""
             SELECT number, channel, grid_code, category_code, citizen_name, registered_by, attributes, state
             FROM tickets WHERE citizen_phone = :p ORDER BY id"""), {"p": phone}).mappings()]
-
-
-def registered_number(browser) -> str:
-    return wait_in_page(lambda: browser.find_element(By.CSS_SELECTOR, f"#{FORM.result} .ticket-number").text,
-                      what="the new ticket number")
-
-
-def open_desk(browser, app_url: str, query: str = "") -> None:
-    browser.get(f"{app_url}/hotline{query}")
-    wait_in_page(lambda: focused_id(browser) == FORM.phone, what="the phone field to have the focus")
 
 
 def test_a_call_taken_with_the_keyboard_alone(app_url, browser, engine):
@@ -72,15 +63,6 @@ def test_a_call_taken_with_the_keyboard_alone(app_url, browser, engine):
     wait_in_page(lambda: number in browser.find_element(By.ID, FORM.history).text, what="the caller's history")
     assert "王建国" in browser.find_element(By.ID, FORM.history).text
     assert console_errors(browser) == []
-
-
-def fill_quickly(browser, phone: str, address: str, description: str) -> None:
-    keys(browser, phone, Keys.TAB, Keys.TAB)
-    pick_category_by_typing(browser, FORM.category_input, "streetl")
-    keys(browser, Keys.TAB)
-    type_address_and_take_the_first_suggestion(browser, address)
-    wait_in_page(lambda: focused_id(browser) == FORM.description, what="the address to be picked")
-    keys(browser, description)
 
 
 def test_a_double_click_on_submit_registers_one_ticket(app_url, browser, engine):

@@ -1,13 +1,13 @@
-"""/admin's other tabs against real PostGIS (services/admin.py): users with roles and scopes, API keys, crews of a
-unit, standard answers — each action needs its right whoever calls, is audited under the administrator, and a bad
-field is refused naming it with nothing written."""
+"""/admin's other tabs against real PostGIS (services/admin.py): users with roles and scopes, API keys, new units
+and their crews, standard answers — each action needs its right whoever calls, is audited under the administrator,
+and a bad field is refused naming it with nothing written."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
 from geo.api_keys import delete_api_key
-from services import admin, api_keys, identity, ticket_desk
+from services import admin, admin_rules, api_keys, identity, ticket_desk
 from tests.fresh import unique
 from workorders.errors import FieldError
 from workorders.policy import Forbidden, Principal
@@ -86,6 +86,46 @@ def test_a_bad_key_binding_writes_nothing():
     assert all(k["name"] != name for k in admin.keys(ADMIN))
 
 
+def test_an_admin_adds_a_unit_that_the_editor_offers_and_that_takes_crews(engine):
+    with engine.connect() as conn:
+        grid = conn.execute(text("SELECT code FROM grids ORDER BY code LIMIT 1")).scalar()
+    code, name = unique("t-unit")[:32], unique("测试物业公司")[:60]
+    crew = unique("T-UNIT")[:32]
+    try:
+        assert admin.add_department(ADMIN, {"code": code, "name": name, "kind": "utility", "phone": "0412-5551234",
+                                            "resident_in_center": True}) == code
+        listed = next(d for d in admin.departments(ADMIN) if d["code"] == code)
+        assert (listed["name"], listed["kind"], listed["resident_in_center"], listed["crews"]) == (
+            name, "utility", True, 0)
+        assert code in [c for c, _ in admin_rules.options(ADMIN)["departments"]]     # a lead or co-handling unit
+        assert last_audit(engine, "department_created", f"department:{code}").actor == "t-admin"
+        admin.add_crew(ADMIN, {"code": crew, "name": "维修一队", "department_code": code, "kind": "维修",
+                               "home_grid": grid})
+        assert [c["code"] for c in admin.crews(ADMIN, code)] == [crew]
+        for again, field in (({"code": code, "name": "另一个名称"}, "code"), ({"code": code + "2", "name": name}, "name")):
+            with pytest.raises(FieldError) as taken:
+                admin.add_department(ADMIN, {**again, "kind": "other"})
+            assert taken.value.field == field
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM crews WHERE code = :c"), {"c": crew})
+            conn.execute(text("DELETE FROM departments WHERE code = ANY(:c)"), {"c": [code, code + "2"]})
+
+
+@pytest.mark.parametrize("values,field", [
+    ({"code": "x", "name": "n", "kind": "other"}, "code"),
+    ({"code": "t-ok", "name": " ", "kind": "other"}, "name"),
+    ({"code": "t-ok", "name": "n", "kind": "company"}, "kind"),
+    ({"code": "t-ok", "name": "n", "kind": "other", "phone": "call me"}, "phone"),
+])
+def test_a_bad_unit_is_refused_naming_the_field_and_writes_nothing(engine, values, field):
+    with pytest.raises(FieldError) as refused:
+        admin.add_department(ADMIN, values)
+    assert refused.value.field == field
+    with engine.connect() as conn:
+        assert not conn.scalar(text("SELECT count(*) FROM departments WHERE code = 't-ok'"))
+
+
 def test_an_admin_adds_a_crew_to_a_unit(engine):
     with engine.connect() as conn:
         grid = conn.execute(text("SELECT code FROM grids ORDER BY code LIMIT 1")).scalar()
@@ -141,7 +181,7 @@ def test_an_edited_standard_answer_reaches_the_hotline(engine):
     lambda who: admin.users(who), lambda who: admin.create_user(who, unique("x"), ["operator"]),
     lambda who: admin.disable_user(who, "demo-operator"), lambda who: admin.keys(who),
     lambda who: admin.create_key(who, unique("x")), lambda who: admin.revoke_key(who, "x"),
-    lambda who: admin.departments(who), lambda who: admin.add_crew(who, {}),
+    lambda who: admin.departments(who), lambda who: admin.add_crew(who, {}), lambda who: admin.add_department(who, {}),
     lambda who: admin.answers(who), lambda who: admin.save_answer(who, None, {}),
 ])
 def test_nobody_but_an_admin_may(call):

@@ -81,6 +81,27 @@ def test_a_closure_longer_ago_than_the_window_is_not_a_repeat(engine, grid_point
     assert earlier["number"] not in links(engine, again["number"]) and "repeat" not in again["flags"]
 
 
+def test_the_board_lists_linked_repeats_refilings_and_escalations_by_level(grid_point):
+    """What intake linked on its own (a repeat of a closed ticket), a 越级 refiling and a ticket escalated twice are
+    in /supervision's lists, each with what links it; narrowed to this test's address, past other tests' rows."""
+    street = f"复诉路{uuid.uuid4().hex[:6]}号"
+    phone = new_phone()
+    earlier = closed_ticket(grid_point, citizen_phone=phone, address=f"铁东区{street}")
+    repeat = svc.create_ticket(new(far_point(grid_point), citizen_phone=phone, address=f"铁东区{street}甲"),
+                               DESK).ticket
+    refiled = svc.create_ticket(new(grid_point, channel="letter", related_number=repeat["number"],
+                                    address=f"铁东区{street}乙"), DESK).ticket
+    for _ in range(2):
+        svc.transition(repeat["number"], "escalate", sp("x"), reason="逾期未办结")
+    found = sup.board(SUPERVISOR, find=street)
+    repeats = {r["number"]: r for r in found.repeats}
+    assert [(e["number"], e["reasons"]) for e in repeats[repeat["number"]]["earlier"]] == [
+        (earlier["number"], [sup.REPEAT_REASONS["same_caller"]])]
+    assert [(r["number"], r["related_number"]) for r in found.refiled] == [(refiled["number"], repeat["number"])]
+    assert [(r["number"], r["escalation_level"]) for r in found.escalated] == [(repeat["number"], 2)]
+    assert sup.board(SUPERVISOR).escalated_counts.get(2, 0) >= 1
+
+
 def test_a_missed_arrival_deadline_raises_the_ticket_at_once_and_once(engine, grid_point, monkeypatch):
     # The board lists the most urgent 200; tickets other tests left late would push a 6-minute breach past them.
     monkeypatch.setattr(sup, "LIST_LIMIT", 100_000)

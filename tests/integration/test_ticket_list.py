@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from services import ticket_list
 from services import tickets as svc
 from services.tickets import NewTicket
+from workorders.clock import local_date
 from workorders.errors import FieldError
 from workorders.policy import Forbidden, Principal, system_principal
 
@@ -84,6 +86,42 @@ def test_filters_combine_and_counts_follow(made, marker):
     by_state = ticket_list.list_page(operator, q(q=marker, state=["dispatched", "registered"]))
     assert by_state.total == 3
     assert ticket_list.list_page(operator, q(q=marker, escalated=True)).total == 0
+
+
+def test_every_other_filter_narrows_the_list(made):
+    """Channel, community, department (lead), registration days, 已超时, 已升级督办 and satisfaction (rated or 未评价),
+    on three tickets of their own: one late and escalated, one rated 满意, one resolved and not rated."""
+    word = "滤" + uuid.uuid4().hex[:6]
+    grid = {"lon": made["leak"]["lon"], "lat": made["leak"]["lat"]}
+
+    def new(category, registered_at=None):
+        return svc.create_ticket(NewTicket(channel="hotline", category=category, description=f"{word} 测试",
+                                           registered_at=registered_at, citizen_phone="13800005678", **grid),
+                                 DESK).ticket
+    late = new("water_leak", registered_at=svc.utcnow() - timedelta(days=5))
+    svc.transition(late["number"], "escalate", DESK, reason="逾期")
+    rated, unrated = new("water_leak"), new("streetlight")
+    tokens = {}
+    for ticket in (rated, unrated):
+        for action in ("dispatch", "accept"):
+            svc.transition(ticket["number"], action, DESK)
+        tokens[ticket["number"]] = svc.transition(ticket["number"], "resolve", DESK).ticket["evaluation_token"]
+    svc.evaluate(tokens[rated["number"]], "satisfied")
+    operator = person("operator")
+
+    def found(**values) -> set[str]:
+        return numbers(ticket_list.list_page(operator, q(q=word, **values)))
+    everyone = {late["number"], rated["number"], unrated["number"]}
+    assert found() == everyone
+    assert found(channel=["hotline"]) == everyone and found(channel=["letter"]) == set()
+    assert found(community=late["community_code"]) == everyone
+    assert found(department=unrated["lead_department_code"]) == {unrated["number"]}
+    old_day = local_date(late["registered_at"])
+    assert found(since=old_day.isoformat(), until=old_day.isoformat()) == {late["number"]}
+    assert found(since=local_date(svc.utcnow()).isoformat()) == {rated["number"], unrated["number"]}
+    assert found(overdue="1") == {late["number"]} == found(escalated="1")
+    assert found(satisfaction="satisfied") == {rated["number"]}
+    assert found(satisfaction="unrated") == {unrated["number"]}
 
 
 def test_paging_never_repeats_or_skips(made, marker):

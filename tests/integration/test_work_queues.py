@@ -197,6 +197,22 @@ def test_the_reply_reaches_track_with_its_photo(point, dash_app):
     assert not holds(WATER, "working", ticket["number"])
 
 
+def test_track_shows_the_replys_photos_only_never_one_the_unit_kept_inside(point):
+    """A photo added while handling (a staff photo, not marked public: a worker's view inside a home) is in the
+    ticket's history but not on the public /track; the photos of the reply are."""
+    ticket = dispatched(point)
+    work.act(WATER, ticket["number"], "accept")
+    (inside,) = media.add_photos(ticket["number"], [media.Upload("inside.png", "image/png", png(), "photo")], WATER,
+                                 source="work")
+    work.resolve_with_reply(WATER, ticket["number"], "已更换阀门。",
+                            [media.Upload("after.png", "image/png", png(), "photo")])
+    stored = media.photos_of(svc.history(ticket["number"])[0])
+    assert sorted(p["public"] for p in stored) == [False, True]
+    shown = public_progress(ticket["number"])["photos"]
+    assert shown == [p["path"] for p in stored if p["public"]]
+    assert not any(inside["id"] in path for path in shown)
+
+
 def test_a_bad_photo_stores_nothing_and_says_why(engine, point):
     ticket = dispatched(point)
     work.act(WATER, ticket["number"], "accept")
