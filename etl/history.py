@@ -9,7 +9,9 @@ step_arguments, a refused step skips the rest of its ticket):
 - ``--through-services`` (ServiceWriter): services.tickets.create_ticket with a past registration time, then
   transition/evaluate with past times, one statement at a time (~15 min for the default history).
 tests/integration/test_history_bulk.py holds the two to the same tickets, events, supervisions, joint meetings,
-repeat links, counters and aggregate. Either way the /analytics aggregate is rebuilt once at the end.
+repeat links, counters and aggregate. Either way the /analytics aggregate is rebuilt once at the end, and the seeded
+越级上访 petitions link the work orders they grew from (etl/petitions.py: link_seeded_tickets; `etl reference` seeds
+them before any ticket exists).
 
 Marking and idempotency: every generated ticket has ``source_ref = 'history:<seed>'``. The command does nothing
 when history exists, unless ``--force``, which deletes the generated tickets only (never live ones).
@@ -102,6 +104,7 @@ class HistoryReport:
     seconds: float = 0.0
     first: datetime | None = None
     last: datetime | None = None
+    petitions: object = None          # etl.petitions.Linked: the seeded 越级上访 linked to their work orders
 
 
 def generate_history(*, tickets: int = DEFAULT_TICKETS, months: int = DEFAULT_MONTHS, seed: int = DEFAULT_SEED,
@@ -112,6 +115,7 @@ def generate_history(*, tickets: int = DEFAULT_TICKETS, months: int = DEFAULT_MO
     from geo import history as db
     from geo.db import get_engine
     from etl.history_bulk import write_bulk
+    from etl.petitions import link_seeded_tickets
     from services.analytics import refresh
     from services.tickets import categories
     from settings import get_settings
@@ -156,6 +160,7 @@ def generate_history(*, tickets: int = DEFAULT_TICKETS, months: int = DEFAULT_MO
     # The aggregate of /analytics counted once over all tickets as of the history's end, not hour by hour as the
     # writes marked them; /analytics brings it up to the clock from there (deadlines passed since).
     refresh(full=True, now=end, engine=engine)
+    report.petitions = link_seeded_tickets(engine)
     report.seconds = clock.monotonic() - started
     return report
 
@@ -217,4 +222,8 @@ def run(args: argparse.Namespace) -> int:
     deleted = f"deleted {report.deleted} old history tickets; " if report.deleted else ""
     print(f"{deleted}wrote {report.outcome.tickets} tickets and {report.outcome.steps} steps "
           f"({report.first:%Y-%m-%d} – {report.last:%Y-%m-%d}) in {report.seconds:.0f} s")
+    linked = report.petitions
+    if linked.petitions or linked.without:
+        print(f"linked {linked.petitions} seeded 越级上访 petitions to {linked.tickets} work orders they grew from"
+              + (f"; {linked.without} have none of their place and kind before them" if linked.without else ""))
     return 1 if report.outcome.refused else 0

@@ -5,20 +5,26 @@ The seed: 12 police stations whose areas are the unions of the cells of the stre
 the smallest merged with a neighbour until 12 remain), 110 police units as crews of their stations and the 90
 community auxiliary police of the reference data assigned to the station around their home; and the reception
 center's 1,150 petitions of the last year — 60 still open — with their levels, the 越级上访 among them linked to the
-work orders (when the history is loaded) and the failed mediation cases of their street they grew from, and a
-lawyer in every 涉法涉诉 and relocation case.
+failed mediation cases of their street they grew from, and a lawyer in every 涉法涉诉 and relocation case.
+
+The 越级上访's work orders: `etl reference` runs before any ticket exists, so link_seeded_tickets links them once
+tickets are there — at the end of `python -m etl history` (either writer), and in `etl reference` itself when run
+again over tickets: each seeded 越级 without a work order gets 1–3 open or closed ones registered before it, of a
+matching category (its issue's, else its kind's), of its grid cell, else of its community (workorders/petitions.py:
+origin_categories, choose_origins), drawn from the reference seed; one that has some already is left as it is.
 """
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
 from etl.resources import _shares
 from simulation.names import mobile_phone, person_name
-from workorders.petitions import (AUXILIARY_KIND, DISTRICT, KINDS, LAWYER_KINDS, LEVELS, OUTCOMES,
-                                  POLICE_DEPARTMENT, UNIT_KIND)
+from workorders.petitions import (AUXILIARY_KIND, DISTRICT, KINDS, LAWYER_KINDS, LEVELS, ORIGIN_STATES, OUTCOMES,
+                                  POLICE_DEPARTMENT, UNIT_KIND, choose_origins, origin_categories)
 
 STATIONS, POLICE_UNITS, PETITIONS, OPEN_PETITIONS = 12, 110, 1150, 60
 KIND_WEIGHTS = (0.18, 0.14, 0.17, 0.16, 0.08, 0.17, 0.10)
@@ -73,13 +79,14 @@ def generate_stations(rows: dict, seed: int) -> tuple[list[dict], list[dict]]:
     return stations, crews
 
 
-def generate_petitions(rows: dict, links: dict, seed: int, now: datetime) -> list[dict]:
+def generate_petitions(rows: dict, disputes_by_street: dict, seed: int, now: datetime) -> list[dict]:
+    """The seeded petitions (their work orders are linked later: link_seeded_tickets)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 28]))
     grids = rows["grids"]
     outcomes = [None] * OPEN_PETITIONS + [OUTCOMES[int(i)] for i in rng.choice(
         len(OUTCOMES), PETITIONS - OPEN_PETITIONS, p=OUTCOME_WEIGHTS)]
     rng.shuffle(outcomes)
-    anywhere = [d for ids in links["disputes"].values() for d in ids]
+    anywhere = [d for ids in disputes_by_street.values() for d in ids]
     out = []
     for outcome in outcomes:
         kind = KINDS[int(rng.choice(len(KINDS), p=np.array(KIND_WEIGHTS) / sum(KIND_WEIGHTS)))]
@@ -88,11 +95,8 @@ def generate_petitions(rows: dict, links: dict, seed: int, now: datetime) -> lis
         grid = grids[int(rng.integers(len(grids)))]
         street = grid["street_code"]
         received = now - timedelta(days=float(rng.uniform(0, 20) if outcome is None else rng.uniform(30, 365)))
-        tickets = links["tickets"].get(street, [])
         # A street without a failed mediation case of its own: the case the petition grew from is another street's.
-        disputes = links["disputes"].get(street) or anywhere
-        ticket_ids = [int(t) for t in rng.choice(tickets, min(len(tickets), int(rng.integers(1, 3))), replace=False)] \
-            if skipped and tickets else []
+        disputes = disputes_by_street.get(street) or anywhere
         dispute_ids = [int(rng.choice(disputes))] if disputes and (skipped or rng.random() < 0.08) else []
         lawyer = f"{LAW_FIRMS[int(rng.integers(len(LAW_FIRMS)))]} {person_name(rng)}律师" \
             if kind in LAWYER_KINDS else None
@@ -102,7 +106,7 @@ def generate_petitions(rows: dict, links: dict, seed: int, now: datetime) -> lis
                     "channel": ("来访", "来信", "网上信访", "电话")[int(rng.choice(4, p=CHANNEL_WEIGHTS))],
                     "grid_code": grid["code"], "lawyer": lawyer, "outcome": outcome, "received_at": received,
                     "closed_at": received + timedelta(days=float(rng.uniform(3, 60))) if outcome else None,
-                    "source": "seed", "created_by": "seed", "ticket_ids": ticket_ids, "dispute_ids": dispute_ids})
+                    "source": "seed", "created_by": "seed", "ticket_ids": [], "dispute_ids": dispute_ids})
     return sorted(out, key=lambda r: r["received_at"])
 
 
@@ -144,18 +148,53 @@ def seed_police(engine=None, seed: int | None = None) -> int:
 
 def seed_if_empty(engine=None, seed: int | None = None, now: datetime | None = None) -> int:
     """Police stations and crews, and the reception center's petitions at its reported scale; the petitions once
-    (returns those written, 0 when there are some already). After the mediation seed: petitions link its cases."""
+    (returns those written, 0 when there are some already). After the mediation seed: petitions link its cases.
+    Then, when there are tickets, the seeded 越级上访 without a work order link theirs (link_seeded_tickets)."""
     from geo import petitions as petitions_db
     from geo.db import get_engine
     from settings import get_settings
     engine = engine or get_engine()
     seed = get_settings().reference_seed if seed is None else seed
     seed_police(engine, seed)
+    written = 0
     with engine.begin() as conn:
-        if petitions_db.has_petitions(conn):
-            return 0
-        rows = generate_petitions(petitions_db.reference_rows(conn), petitions_db.seed_links(conn), seed,
-                                  now or datetime.now(timezone.utc))
-        for row in rows:
-            petitions_db.insert_petition(conn, row)
-    return len(rows)
+        if not petitions_db.has_petitions(conn):
+            rows = generate_petitions(petitions_db.reference_rows(conn), petitions_db.seed_links(conn), seed,
+                                      now or datetime.now(timezone.utc))
+            for row in rows:
+                petitions_db.insert_petition(conn, row)
+            written = len(rows)
+    link_seeded_tickets(engine, seed)
+    return written
+
+
+@dataclass(frozen=True)
+class Linked:
+    petitions: int          # seeded 越级上访 that now link work orders
+    tickets: int            # links written
+    without: int            # seeded 越级上访 still without one: no ticket of their place and kind before them
+
+
+def link_seeded_tickets(engine=None, seed: int | None = None) -> Linked:
+    """Each seeded 越级上访 that links no work order gets the 1–3 it plausibly grew from (choose_origins), drawn
+    from the reference seed and the petition; those linked already are left as they are, so running it again
+    writes nothing. One transaction."""
+    from geo import petitions as petitions_db
+    from geo.db import get_engine
+    from settings import get_settings
+    engine = engine or get_engine()
+    seed = get_settings().reference_seed if seed is None else seed
+    with engine.begin() as conn:
+        unlinked = petitions_db.unlinked_skipped(conn, "seed")
+        if not unlinked:
+            return Linked(0, 0, 0)
+        categories = {p["id"]: origin_categories(p["kind"], p["issue"]) for p in unlinked}
+        candidates = petitions_db.origin_candidates(
+            conn, {pid: sorted({c for tier in tiers for c in tier}) for pid, tiers in categories.items()},
+            ORIGIN_STATES)
+        links = {p["id"]: choose_origins(p["grid_code"], categories[p["id"]], candidates[p["id"]],
+                                         np.random.default_rng(np.random.SeedSequence([seed, 29, int(p["id"])])))
+                 for p in unlinked}
+        written = petitions_db.link_tickets(conn, links)
+    linked = sum(1 for ids in links.values() if ids)
+    return Linked(linked, written, len(unlinked) - linked)

@@ -44,10 +44,7 @@ def insert_petition(conn: Connection, row: dict) -> str:
                :lawyer, :outcome, :received_at, :closed_at, :source, :created_by
         FROM grids g JOIN communities c ON c.code = g.community_code WHERE g.code = :grid_code
         RETURNING id, number"""), row).one()
-    if row.get("ticket_ids"):
-        conn.execute(text("""INSERT INTO petition_tickets (petition_id, ticket_id)
-                             SELECT :p, unnest(CAST(:ids AS bigint[])) ON CONFLICT DO NOTHING"""),
-                     {"p": petition_id, "ids": list(row["ticket_ids"])})
+    link_tickets(conn, {petition_id: row.get("ticket_ids") or []})
     if row.get("dispute_ids"):
         conn.execute(text("""INSERT INTO petition_disputes (petition_id, dispute_id)
                              SELECT :p, unnest(CAST(:ids AS bigint[])) ON CONFLICT DO NOTHING"""),
@@ -128,18 +125,55 @@ def export_rows(conn: Connection, filters: dict[str, Any]) -> list[dict]:
         SELECT {PETITION_COLUMNS} FROM {PETITION_FROM}{where} ORDER BY p.received_at, p.id"""), params).mappings()]
 
 
-def seed_links(conn: Connection) -> dict[str, dict[str, list[int]]]:
-    """Per street: ids of the tickets (closed first) and of the mediation cases that did not end in agreement —
-    what a seeded petition may have grown from."""
-    tickets: dict[str, list[int]] = {}
-    for r in conn.execute(text("""SELECT street_code, id FROM tickets WHERE street_code IS NOT NULL
-                                  ORDER BY street_code, state <> 'closed', id""")):
-        tickets.setdefault(r.street_code, []).append(r.id)
+def seed_links(conn: Connection) -> dict[str, list[int]]:
+    """Per street: ids of the mediation cases that did not end in agreement — what a seeded petition may have
+    grown from (its work orders are linked once there are tickets: unlinked_skipped, origin_candidates)."""
     disputes: dict[str, list[int]] = {}
     for r in conn.execute(text("""SELECT street_code, id FROM disputes WHERE outcome IN ('未成功', '转诉讼')
                                   ORDER BY street_code, id""")):
         disputes.setdefault(r.street_code, []).append(r.id)
-    return {"tickets": tickets, "disputes": disputes}
+    return disputes
+
+
+def unlinked_skipped(conn: Connection, source: str) -> list[dict]:
+    """The 越级上访 of ``source`` that link no work order, with their community (from their grid cell)."""
+    return [dict(r) for r in conn.execute(text("""
+        SELECT p.id, p.number, p.kind, p.issue, p.grid_code, g.community_code, p.received_at
+        FROM petitions p JOIN grids g ON g.code = p.grid_code
+        WHERE p.source = :source AND p.skipped_level
+          AND NOT EXISTS (SELECT 1 FROM petition_tickets pt WHERE pt.petition_id = p.id)
+        ORDER BY p.id"""), {"source": source}).mappings()]
+
+
+def origin_candidates(conn: Connection, categories: dict[int, Sequence[str]],
+                      states: Sequence[str]) -> dict[int, list[dict]]:
+    """Per petition id: the tickets of its community, of one of its ``categories`` and in one of ``states``,
+    registered before the petition was received (``id``, ``number``, ``grid_code``, ``category_code``,
+    ``registered_at``)."""
+    rows = [{"id": int(pid), "categories": list(cats)} for pid, cats in categories.items()]
+    out: dict[int, list[dict]] = {pid: [] for pid in categories}
+    for r in conn.execute(text("""
+            SELECT q.id AS petition_id, t.id, t.number, t.grid_code, t.category_code, t.registered_at
+            FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS q(id bigint, categories text[])
+            JOIN petitions p ON p.id = q.id
+            JOIN grids g ON g.code = p.grid_code
+            JOIN tickets t ON t.community_code = g.community_code AND t.category_code = ANY(q.categories)
+                          AND t.registered_at < p.received_at AND t.state = ANY(:states)
+            ORDER BY q.id, t.registered_at, t.id"""),
+            {"rows": json.dumps(rows), "states": list(states)}).mappings():
+        out[r["petition_id"]].append({k: r[k] for k in ("id", "number", "grid_code", "category_code", "registered_at")})
+    return out
+
+
+def link_tickets(conn: Connection, links: dict[int, Sequence[int]]) -> int:
+    """Petition → ticket links (ids); those already there are left as they are. Returns the links written."""
+    pairs = [(int(p), int(t)) for p, ids in links.items() for t in ids]
+    if not pairs:
+        return 0
+    return conn.execute(text("""
+        INSERT INTO petition_tickets (petition_id, ticket_id)
+        SELECT * FROM unnest(CAST(:p AS bigint[]), CAST(:t AS bigint[])) ON CONFLICT DO NOTHING"""),
+        {"p": [p for p, _ in pairs], "t": [t for _, t in pairs]}).rowcount
 
 
 def reference_rows(conn: Connection) -> dict[str, list[dict]]:

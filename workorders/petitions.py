@@ -13,6 +13,7 @@ from typing import Mapping
 
 from workorders.contract import Phone, value_problems
 from workorders.resources import split_grids
+from workorders.states import STATES
 
 KINDS = ("涉法涉诉", "征地拆迁", "劳动社保", "城建管理", "环境保护", "民生救助", "其他")
 LAWYER_KINDS = ("涉法涉诉", "征地拆迁")
@@ -138,3 +139,58 @@ def check_petition(row: Mapping[str, object], today: date) -> PetitionFields:
 # auxiliary police of the reference data, each now of the station whose area holds their home.
 POLICE_DEPARTMENT = "gaj"
 UNIT_KIND, AUXILIARY_KIND = "派出所民警", "社区辅警"
+
+
+# ------------------------------------------------------------------------------------------------ what a 越级 grew from
+
+# The work-order categories a petition plausibly grew from: its issue's own when the issue names some (the seed's
+# issues), then its kind's, then 其他. 劳动社保 and most 涉法涉诉 cases reach the hotline as 其他.
+KIND_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "涉法涉诉": ("public_security", "neighbour_dispute", "other"),
+    "征地拆迁": ("housing_repair", "road_damage", "other"),
+    "劳动社保": ("other",),
+    "城建管理": ("heating_cold", "housing_repair", "water_leak", "road_damage", "streetlight", "power_fault",
+                 "gas_leak", "greening"),
+    "环境保护": ("noise", "sanitation", "greening"),
+    "民生救助": ("heating_cold", "housing_repair", "other"),
+    "其他": ("neighbour_dispute", "housing_repair", "sanitation", "other"),
+}
+ISSUE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "小区供暖不达标屡次反映未解决": ("heating_cold",),
+    "违章建筑长期未拆除": ("housing_repair", "other"),
+    "老旧小区改造质量问题": ("housing_repair", "water_leak", "road_damage"),
+    "工厂噪音扰民": ("noise",),
+    "餐饮油烟污染": ("noise", "sanitation"),
+    "物业服务纠纷": ("housing_repair", "water_leak", "sanitation", "other"),
+    "邻里矛盾多次调解未果": ("neighbour_dispute",),
+}
+ORIGIN_STATES = tuple(sorted(set(STATES) - {"merged", "refused"}))   # open or closed: not a duplicate, not refused
+MAX_ORIGINS, RECENT_ORIGINS = 3, 6
+CATCH_ALL = "other"
+
+
+def origin_categories(kind: str, issue: str) -> tuple[tuple[str, ...], ...]:
+    """The work-order categories a petition of ``kind`` about ``issue`` plausibly grew from, best first: its
+    issue's (when the issue names some), then its kind's, then 其他 (where the hotline files what its categories do
+    not name)."""
+    tiers = (ISSUE_CATEGORIES.get(issue), KIND_CATEGORIES.get(kind), (CATCH_ALL,))
+    return tuple(dict.fromkeys(t for t in tiers if t))
+
+
+def choose_origins(grid_code: str, categories: tuple[tuple[str, ...], ...], candidates: list[dict], rng) -> list[int]:
+    """The 1–3 work orders a 越级上访 grew from, out of ``candidates`` (the work orders of its community registered
+    before it: ``id``, ``grid_code``, ``category_code``, ``registered_at``): of the first of ``categories``
+    (origin_categories) that has some, those of its own grid cell if any, else its community's; drawn by ``rng``
+    (a numpy Generator) among the most recent few — what went unanswered just before the petitioner went above the
+    district. None when no candidate is of a matching category."""
+    pool: list[dict] = []
+    for wanted in categories:
+        matching = [c for c in candidates if c["category_code"] in wanted]
+        pool = [c for c in matching if c["grid_code"] == grid_code] or matching
+        if pool:
+            break
+    if not pool:
+        return []
+    pool = sorted(pool, key=lambda c: (c["registered_at"], c["id"]), reverse=True)[:RECENT_ORIGINS]
+    count = min(len(pool), int(rng.integers(1, MAX_ORIGINS + 1)))
+    return sorted(int(pool[int(i)]["id"]) for i in rng.choice(len(pool), count, replace=False))

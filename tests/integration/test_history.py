@@ -77,6 +77,16 @@ def test_small_history_through_the_services(history_engine):
     hotline = scalar(engine, "SELECT count(*) FROM tickets WHERE channel = 'hotline'")
     assert hotline > tickets / 2
 
+    # The seeded 越级上访 petitions link work orders of their community registered before them (the few months of
+    # this small history: those received after it that have one of their kind), at most three each.
+    assert report.petitions.petitions > 0 and report.petitions.tickets >= report.petitions.petitions
+    assert scalar(engine, """SELECT count(*) FROM petition_tickets pt JOIN petitions p ON p.id = pt.petition_id
+                             JOIN grids g ON g.code = p.grid_code JOIN tickets t ON t.id = pt.ticket_id
+                             WHERE t.community_code = g.community_code AND t.registered_at < p.received_at
+                               AND p.source = 'seed' AND p.skipped_level""") == report.petitions.tickets
+    assert scalar(engine, """SELECT max(n) FROM (SELECT count(*) AS n FROM petition_tickets
+                             GROUP BY petition_id) x""") <= 3
+
 
 def test_history_is_skipped_when_present_and_force_replaces_only_history(history_engine):
     engine = history_engine

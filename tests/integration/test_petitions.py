@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import text
@@ -186,3 +187,67 @@ def test_an_import_with_unknown_headers_is_refused():
     with pytest.raises(petitions.ImportRejected) as rejected:
         petitions.import_petitions(SUPERVISOR, "x.csv", "姓名,内容\n甲,乙\n".encode())
     assert any("缺少" in p for p in rejected.value.problems) and any("不认识的列" in p for p in rejected.value.problems)
+
+
+SEEDED_ON = datetime(2026, 3, 1, tzinfo=timezone.utc)
+PETITION_LINKS = """SELECT p.number, t.number FROM petition_tickets pt JOIN petitions p ON p.id = pt.petition_id
+                    JOIN tickets t ON t.id = pt.ticket_id WHERE p.source = 'seed' ORDER BY 1, 2"""
+
+
+def test_the_seeded_skipped_level_petitions_link_the_work_orders_they_grew_from(scratch_engine):
+    """`etl reference` seeds the petitions before any ticket exists; `etl history` then links each seeded 越级上访 to
+    1–3 work orders of its grid cell or community, of a matching category, registered before it (all but those of a
+    small community without one); running either again adds nothing, and `etl reference` over tickets links an
+    unlinked one right away, the same ones."""
+    from etl.history import generate_history
+    from etl.petitions import link_seeded_tickets, seed_if_empty
+    from etl.reference import load_reference_and_catalogue
+    from workorders.petitions import origin_categories
+    engine = scratch_engine
+    load_reference_and_catalogue(engine=engine, quiet=True)
+    with engine.begin() as conn:              # the seed's year and the history's end on one fixed day: the same run
+        conn.execute(text("DELETE FROM petitions WHERE source = 'seed'"))
+    assert seed_if_empty(engine, now=SEEDED_ON) == 1150
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM petition_tickets")).scalar() == 0     # no tickets yet
+    report = generate_history(tickets=16_000, months=18, seed=5, end=SEEDED_ON, engine=engine, quiet=True)
+    assert not report.skipped and report.outcome.refused == []
+    with engine.connect() as conn:
+        skipped = conn.execute(text("""
+            SELECT p.id, p.kind, p.issue, p.grid_code, g.community_code, p.received_at,
+                   ARRAY(SELECT pt.ticket_id FROM petition_tickets pt WHERE pt.petition_id = p.id) AS tickets
+            FROM petitions p JOIN grids g ON g.code = p.grid_code
+            WHERE p.source = 'seed' AND p.skipped_level""")).mappings().all()
+        tickets = {r.id: r for r in conn.execute(text("""
+            SELECT t.id, t.grid_code, t.community_code, t.category_code, t.registered_at, t.state FROM tickets t
+            WHERE t.id IN (SELECT ticket_id FROM petition_tickets)"""))}
+        links = conn.execute(text(PETITION_LINKS)).all()
+    linked = [p for p in skipped if p["tickets"]]
+    assert len(skipped) > 50 and report.petitions.petitions == len(linked) >= 0.97 * len(skipped)
+    for petition in skipped:
+        allowed = {c for tier in origin_categories(petition["kind"], petition["issue"]) for c in tier}
+        if not petition["tickets"]:           # a small community with no work order of its kind before it: none
+            with engine.connect() as conn:
+                assert conn.execute(text("""SELECT count(*) FROM tickets WHERE community_code = :c
+                    AND category_code = ANY(:k) AND registered_at < :at AND state NOT IN ('merged', 'refused')"""),
+                    {"c": petition["community_code"], "k": list(allowed), "at": petition["received_at"]}).scalar() == 0
+            continue
+        origins = [tickets[t] for t in petition["tickets"]]
+        assert 1 <= len(origins) <= 3, petition
+        assert all(t.community_code == petition["community_code"] and t.registered_at < petition["received_at"]
+                   and t.category_code in allowed and t.state not in ("merged", "refused") for t in origins)
+    assert sum(all(tickets[t].grid_code == p["grid_code"] for t in p["tickets"]) for p in linked) > len(linked) / 2
+
+    # Again: the reference (its seed runs again over the tickets) and the step itself write nothing.
+    load_reference_and_catalogue(engine=engine, quiet=True)
+    assert link_seeded_tickets(engine).tickets == 0
+    with engine.connect() as conn:
+        assert conn.execute(text(PETITION_LINKS)).all() == links
+
+    # A seeded 越级 without its work orders (say, unlinked by hand): `etl reference` links the same ones right away.
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM petition_tickets WHERE petition_id = ANY(:ids)"),
+                     {"ids": [p["id"] for p in linked[:10]]})
+    load_reference_and_catalogue(engine=engine, quiet=True)
+    with engine.connect() as conn:
+        assert conn.execute(text(PETITION_LINKS)).all() == links

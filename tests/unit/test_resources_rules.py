@@ -91,3 +91,22 @@ def test_lawyers_dates_and_outcomes_are_checked():
 def test_the_resolved_rate_counts_closed_petitions_only():
     assert resolved_rate({None: 5, "已化解": 6, "息访息诉": 2, "依法终结": 2}) == 0.8
     assert resolved_rate({None: 3}) is None
+
+
+def test_a_skipped_level_petition_grows_from_its_cells_work_orders_of_its_issue_first():
+    import numpy as np
+    from datetime import datetime, timedelta
+    from workorders.petitions import choose_origins, origin_categories
+    day = datetime(2026, 1, 1)
+    tiers = origin_categories("城建管理", "小区供暖不达标屡次反映未解决")
+    assert tiers[0] == ("heating_cold",) and tiers[-1] == ("other",)
+    candidates = [{"id": i, "grid_code": grid, "category_code": category, "registered_at": day + timedelta(days=i)}
+                  for i, (grid, category) in enumerate([("G1", "water_leak"), ("G2", "heating_cold"),
+                                                        ("G1", "heating_cold"), ("G1", "heating_cold")], start=1)]
+    chosen = choose_origins("G1", tiers, candidates, np.random.default_rng(1))
+    assert chosen and set(chosen) <= {3, 4}                       # its issue's category, its own cell
+    assert chosen == choose_origins("G1", tiers, candidates, np.random.default_rng(1))
+    assert choose_origins("G9", tiers, candidates, np.random.default_rng(1)) and \
+        set(choose_origins("G9", tiers, candidates, np.random.default_rng(1))) <= {2, 3, 4}   # else its community
+    assert choose_origins("G1", tiers, candidates[:1], np.random.default_rng(1)) == [1]        # else its kind's
+    assert choose_origins("G1", origin_categories("劳动社保", "企业拖欠工资"), candidates, np.random.default_rng(1)) == []
