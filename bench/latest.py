@@ -89,8 +89,11 @@ def live_figures(r: dict, source: str) -> Iterator[Figure]:
     paints = sorted(x["done"] for x in r.get("wall_first_paint_ms", []))
     if paints:
         median = paints[len(paints) // 2] / 1000
-        yield Figure(f"/wall first paint, {r['open_tickets_before']:,} open tickets", round(median, 2), "s", "≤ 4",
-                     _at_most(median, 4), source, f"median of {len(paints)} loads; the target is at 10,000 tickets")
+        # The target is at 10,000 open tickets: a figure at fewer judges nothing.
+        at_target = r["open_tickets_before"] >= 10_000
+        yield Figure(f"/wall first paint, {r['open_tickets_before']:,} open tickets", round(median, 2), "s",
+                     "≤ 4 at 10,000", _at_most(median, 4) if at_target else None, source,
+                     f"median of {len(paints)} loads" + ("" if at_target else "; not yet at the target's load"))
 
 
 def clustered_figures(r: dict, source: str) -> Iterator[Figure]:

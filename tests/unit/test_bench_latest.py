@@ -86,3 +86,11 @@ def test_live_bytes_give_each_levels_update_against_2_kb_and_what_a_map_download
     assert (update.value, update.met, update.target) == (2100, False, "≤ 2048") and "100,012 open" in update.figure
     assert snap.value == 5_000_000 and "50,000 tickets in it" in snap.note
     assert reconnect.value == 9000 and "50 missed" in reconnect.figure
+
+
+def test_a_wall_paint_below_the_targets_load_is_not_called_met():
+    result = {"rounds": [], "open_tickets_before": 2074, "wall_first_paint_ms": [{"done": 3000}, {"done": 3500}]}
+    [paint] = latest.live_figures(result, "live-x.json")
+    assert paint.value == 3.5 and paint.met is None and "not yet at the target's load" in paint.note
+    [paint] = latest.live_figures({**result, "open_tickets_before": 10_200}, "live-x.json")
+    assert paint.met is True
