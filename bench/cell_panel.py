@@ -22,19 +22,16 @@ from datetime import datetime, timezone
 
 from sqlalchemy import text
 
+from bench.live_clustered import open_count
 from bench.live_latency import RESULTS
+from bench.tickets_list import percentile
 from geo.db import get_engine
 from harness import bulk_tickets
 from harness.signing_in import csrf_headers, signed_in_client
 from screens import ids
 
 PREFIX = "BPANEL"
-OPEN_STATES = "('resolved', 'evaluated', 'closed', 'merged', 'refused')"
-
-
-def open_count() -> int:
-    with get_engine().connect() as conn:
-        return conn.execute(text(f"SELECT count(*) FROM tickets WHERE state NOT IN {OPEN_STATES}")).scalar_one()
+CLOSED_STATES = "('resolved', 'evaluated', 'closed', 'merged', 'refused')"
 
 
 def cells_to_click(count: int, seed: int = 5) -> list[dict]:
@@ -42,7 +39,7 @@ def cells_to_click(count: int, seed: int = 5) -> list[dict]:
     with get_engine().connect() as conn:
         rows = [dict(r) for r in conn.execute(text(f"""
             SELECT g.code, count(t.id) AS open_tickets FROM grids g
-            LEFT JOIN tickets t ON t.grid_code = g.code AND t.state NOT IN {OPEN_STATES}
+            LEFT JOIN tickets t ON t.grid_code = g.code AND t.state NOT IN {CLOSED_STATES}
             GROUP BY g.code ORDER BY open_tickets DESC, g.code""")).mappings()]
     rng = random.Random(seed)
     busiest = rows[:max(1, count // 2)]
@@ -60,11 +57,6 @@ def panel_callback_body(grid: str) -> dict:
                        {"id": ids.PANEL_CLOSE, "property": "n_clicks", "value": None}],
             "state": [{"id": ids.PANEL_STATE, "property": "data", "value": None}],
             "changedPropIds": [f"{ids.MAP}.clickData"]}
-
-
-def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
 
 
 def figures(samples: list[float]) -> dict:

@@ -23,9 +23,9 @@ import statistics
 import time
 from datetime import datetime, timezone
 
-from sqlalchemy import text
 
 from bench import whole_numbers
+from bench.live_clustered import open_count
 from bench.live_latency import RESULTS, inner_points, post_ticket, start_app
 from geo.db import get_engine
 from harness import bulk_tickets
@@ -35,12 +35,6 @@ from harness.signing_in import session_cookie
 PREFIX = "BBYT"             # + the level's index: each level's bulk numbers start at 1 again
 LEVELS = (1_000, 10_000, 100_000)
 READ_TIMEOUT_S = 30
-
-
-def open_count() -> int:
-    with get_engine().connect() as conn:
-        return conn.execute(text("""SELECT count(*) FROM tickets
-            WHERE state NOT IN ('resolved', 'evaluated', 'closed', 'merged', 'refused')""")).scalar_one()
 
 
 def snapshot(port: int, cookie: str) -> dict:
